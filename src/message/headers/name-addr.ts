@@ -1,0 +1,177 @@
+import { CHAR, TOKEN } from '../chars.js';
+import { SipParseError } from '../errors.js';
+import { Params } from '../params.js';
+import { Scanner, splitList } from '../scanner.js';
+import { parseUri, type Uri } from '../uri.js';
+import { fromWire, toWire } from '../wire.js';
+import { parseGenericParams, quote, unquote } from './params.js';
+
+/**
+ * name-addr / addr-spec with header parameters: From, To, Contact, Route, Record-Route, Path,
+ * Refer-To, Referred-By (RFC 3261 §20, RFC 3515, RFC 3892).
+ */
+export class NameAddr {
+  /** Display name as text (quotes and escapes removed, UTF-8 decoded); undefined if none. */
+  displayName: string | undefined;
+  uri: Uri;
+  params: Params;
+  /** Whether the URI was (or must be) written in <...>. */
+  angle: boolean;
+
+  constructor(uri: Uri, opts: { displayName?: string | undefined; params?: Params; angle?: boolean } = {}) {
+    this.uri = uri;
+    this.displayName = opts.displayName;
+    this.params = opts.params ?? new Params();
+    this.angle = opts.angle ?? true;
+  }
+  get tag(): string | undefined {
+    return this.params.get('tag') ?? undefined;
+  }
+  set tag(v: string | undefined) {
+    if (v === undefined) this.params.delete('tag');
+    else this.params.set('tag', v);
+  }
+  /** Contact `expires` parameter as a number, if present and valid. */
+  get expires(): number | undefined {
+    const v = this.params.get('expires');
+    return v && /^\d+$/.test(v) ? Math.min(Number(v), 0xffffffff) : undefined;
+  }
+  /** Contact `q` parameter (0..1); undefined when absent. */
+  get q(): number | undefined {
+    const v = this.params.get('q');
+    return v ? Number(v) : undefined;
+  }
+  param(name: string): string | undefined {
+    return unquote(this.params.get(name));
+  }
+  clone(): NameAddr {
+    return new NameAddr(this.uri.clone(), { displayName: this.displayName, params: this.params.clone(), angle: this.angle });
+  }
+  toString(): string {
+    const uri = this.uri.toString();
+    // RFC 3261 §20: a URI with ',', ';' or '?' must be in <> (and we always use <> with a display name)
+    const angle = this.angle || this.displayName !== undefined || /[;,?]/.test(uri);
+    let s = '';
+    if (this.displayName !== undefined) s += quote(toWire(this.displayName)) + ' ';
+    s += angle ? `<${uri}>` : uri;
+    return s + this.params.toString();
+  }
+  toJSON(): unknown {
+    return {
+      displayName: this.displayName,
+      uri: this.uri.toJSON(),
+      params: this.params.size ? this.params.toJSON() : undefined,
+    };
+  }
+}
+
+function isDisplayToken(c: number): boolean {
+  return c < 256 && (CHAR[c]! & TOKEN) !== 0;
+}
+
+/** Parse one name-addr / addr-spec with params from `sc` (stops before ',' or at the end). */
+export function parseNameAddrAt(sc: Scanner): NameAddr {
+  sc.ws();
+  let displayName: string | undefined;
+  const s = sc.s;
+  if (sc.peek() === 34 /* " */) {
+    displayName = fromWire(sc.quoted());
+    sc.ws();
+    if (sc.peek() !== 60) sc.fail('expected "<" after display name');
+  } else if (sc.peek() !== 60) {
+    // Either `*(token LWS) <uri>` or a bare addr-spec. Look for '<' before any ';' or ','.
+    const lt = s.indexOf('<', sc.pos);
+    const stop = firstOf(s, sc.pos, ';,');
+    if (lt >= 0 && (stop < 0 || lt < stop)) {
+      const start = sc.pos;
+      const raw = s.slice(start, lt).trimEnd();
+      for (let i = 0; i < raw.length; i++) {
+        const c = raw.charCodeAt(i);
+        if (!isDisplayToken(c) && c !== 32 && c !== 9) sc.fail('invalid character in unquoted display name', start + i);
+      }
+      // RFC 4475 §3.1.1.6: no LWS before '<' is tolerated
+      displayName = raw.length ? fromWire(raw.replace(/[ \t]+/g, ' ')) : undefined;
+      sc.pos = lt;
+    }
+  }
+  let uri: Uri;
+  let angle: boolean;
+  if (sc.peek() === 60 /* < */) {
+    const open = sc.pos;
+    const close = s.indexOf('>', open);
+    if (close < 0) sc.fail('missing ">"', open);
+    const text = s.slice(open + 1, close);
+    if (/[ \t]/.test(text)) sc.fail('whitespace inside <URI>', open + 1 + text.search(/[ \t]/));
+    try {
+      uri = parseUri(text);
+    } catch (e) {
+      throw relocate(e, open + 1);
+    }
+    angle = true;
+    sc.pos = close + 1;
+  } else {
+    const start = sc.pos;
+    let end = start;
+    while (end < s.length && !';, \t'.includes(s[end]!)) end++;
+    const text = s.slice(start, end);
+    if (text.length === 0) sc.fail('expected URI');
+    // RFC 3261 §20: a URI carrying ',', ';' or '?' must be enclosed in <>
+    if (text.includes('?')) sc.fail('URI with headers must be enclosed in <>', start + text.indexOf('?'));
+    try {
+      uri = parseUri(text);
+    } catch (e) {
+      throw relocate(e, start);
+    }
+    angle = false;
+    sc.pos = end;
+  }
+  const params = parseGenericParams(sc);
+  return new NameAddr(uri, { displayName, params, angle });
+}
+
+function firstOf(s: string, from: number, chars: string): number {
+  let inQ = false;
+  for (let i = from; i < s.length; i++) {
+    const ch = s[i]!;
+    if (inQ) {
+      if (ch === '\\') i++;
+      else if (ch === '"') inQ = false;
+    } else if (ch === '"') inQ = true;
+    else if (chars.includes(ch)) return i;
+  }
+  return -1;
+}
+
+function relocate(e: unknown, base: number): SipParseError {
+  if (e instanceof SipParseError) return new SipParseError(e.reason, e.offset + base);
+  throw e;
+}
+
+/** A single name-addr (From, To, Refer-To, Referred-By). */
+export function parseNameAddr(value: string): NameAddr {
+  const sc = new Scanner(value);
+  const na = parseNameAddrAt(sc);
+  sc.ws();
+  if (!sc.atEnd) sc.fail(sc.peek() === 44 ? 'more than one value in a single-value header' : 'unexpected character');
+  return na;
+}
+
+/** A comma list of name-addrs (Contact, Route, Record-Route, Path). */
+export function parseNameAddrList(value: string): NameAddr[] {
+  const out: NameAddr[] = [];
+  for (const part of splitList(value)) {
+    if (part.text.length === 0) throw new SipParseError('empty list element', part.offset);
+    try {
+      out.push(parseNameAddr(part.text));
+    } catch (e) {
+      throw relocate(e, part.offset);
+    }
+  }
+  return out;
+}
+
+/** Contact: `*` or a list (RFC 3261 §20.10). */
+export function parseContact(value: string): NameAddr[] | '*' {
+  if (value.trim() === '*') return '*';
+  return parseNameAddrList(value);
+}

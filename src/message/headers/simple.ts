@@ -1,0 +1,276 @@
+import { isToken, isWord } from '../chars.js';
+import { SipParseError } from '../errors.js';
+import { Params } from '../params.js';
+import { Scanner, splitList } from '../scanner.js';
+import { fromWire } from '../wire.js';
+import { parseGenericParams, unquote } from './params.js';
+
+const MAX32 = 0xffffffff;
+
+function end(sc: Scanner, what: string): void {
+  sc.ws();
+  if (!sc.atEnd) sc.fail(`unexpected character in ${what}`);
+}
+
+/** Non-negative integer with a range (RFC 3261 uses 1*DIGIT with leading zeros allowed). */
+export function parseInteger(value: string, max: number, what: string): number {
+  const sc = new Scanner(value);
+  sc.ws();
+  const d = sc.digits(what);
+  end(sc, what);
+  const n = Number(d);
+  if (!(n <= max)) throw new SipParseError(`${what} out of range (max ${max})`, 0);
+  return n;
+}
+
+export interface CSeq {
+  seq: number;
+  method: string;
+}
+
+/** CSeq (RFC 3261 §20.16): 32-bit sequence number and the method. */
+export function parseCSeq(value: string): CSeq {
+  const sc = new Scanner(value);
+  sc.ws();
+  const d = sc.digits('sequence number');
+  const n = Number(d);
+  if (!(n <= MAX32)) sc.fail('sequence number exceeds 2^32-1', 0);
+  const b = sc.pos;
+  sc.ws();
+  if (sc.pos === b) sc.fail('expected LWS after sequence number');
+  const method = sc.token('method');
+  end(sc, 'CSeq');
+  return { seq: n, method };
+}
+
+/** Call-ID (RFC 3261 §20.8): word [ "@" word ]. */
+export function parseCallId(value: string): string {
+  const v = value.trim();
+  const at = v.indexOf('@');
+  const ok = at < 0 ? isWord(v) : isWord(v.slice(0, at)) && isWord(v.slice(at + 1));
+  if (!ok) throw new SipParseError('invalid Call-ID', 0);
+  return v;
+}
+
+/** Comma list of tokens (Allow, Supported, Require, Unsupported, Proxy-Require, Allow-Events). May be empty. */
+export function parseTokenList(value: string): string[] {
+  if (value.trim().length === 0) return [];
+  return splitList(value).map((p) => {
+    if (!isToken(p.text)) throw new SipParseError('invalid token in list', p.offset);
+    return p.text;
+  });
+}
+
+export interface MediaType {
+  type: string;
+  subtype: string;
+  params: Params;
+}
+
+function parseMedia(sc: Scanner): MediaType {
+  sc.ws();
+  const type = sc.token('media type').toLowerCase();
+  sc.expect(47, '"/"');
+  const subtype = sc.token('media subtype').toLowerCase();
+  const params = parseGenericParams(sc);
+  return { type, subtype, params };
+}
+
+export function mediaTypeToString(m: MediaType): string {
+  return `${m.type}/${m.subtype}${m.params.toString()}`;
+}
+
+/** Content-Type (RFC 3261 §20.15). */
+export function parseContentType(value: string): MediaType {
+  const sc = new Scanner(value);
+  const m = parseMedia(sc);
+  end(sc, 'Content-Type');
+  return m;
+}
+
+/** Accept (RFC 3261 §20.1): media ranges; an empty value is allowed. */
+export function parseAccept(value: string): MediaType[] {
+  if (value.trim().length === 0) return [];
+  return splitList(value).map((p) => {
+    const sc = new Scanner(p.text);
+    try {
+      const m = parseMedia(sc);
+      end(sc, 'Accept');
+      return m;
+    } catch (e) {
+      throw new SipParseError((e as SipParseError).reason, p.offset + (e as SipParseError).offset);
+    }
+  });
+}
+
+export interface TokenWithParams {
+  value: string;
+  params: Params;
+}
+
+/** `token *(;param)`: Event (RFC 6665 §8.2.1, event-type may hold dots), Subscription-State. */
+export function parseTokenParams(value: string, what: string): TokenWithParams {
+  const sc = new Scanner(value);
+  sc.ws();
+  const v = sc.token(what);
+  const params = parseGenericParams(sc);
+  end(sc, what);
+  return { value: v, params };
+}
+
+export interface SubscriptionState {
+  state: string;
+  reason: string | undefined;
+  expires: number | undefined;
+  retryAfter: number | undefined;
+  params: Params;
+}
+
+/** Subscription-State (RFC 6665 §8.2.3). Tolerates `reason=reason=x` seen from some peers. */
+export function parseSubscriptionState(value: string): SubscriptionState {
+  const sc = new Scanner(value);
+  sc.ws();
+  const state = sc.token('substate').toLowerCase();
+  // lenient param parse: values may contain '=' (linphone's `reason=reason=noresource`)
+  const params = new Params();
+  for (;;) {
+    sc.ws();
+    if (!sc.eat(59)) break;
+    const name = sc.token('parameter name');
+    let v: string | null = null;
+    if (sc.eat(61)) v = sc.until(';').trim();
+    params.list.push({ name, value: v });
+  }
+  end(sc, 'Subscription-State');
+  let reason = params.get('reason') ?? undefined;
+  if (reason && reason.includes('=')) reason = reason.slice(reason.lastIndexOf('=') + 1);
+  const num = (n: string) => {
+    const x = params.get(n);
+    return x && /^\d+$/.test(x) ? Number(x) : undefined;
+  };
+  return { state, reason: reason?.toLowerCase(), expires: num('expires'), retryAfter: num('retry-after'), params };
+}
+
+export interface Replaces {
+  callId: string;
+  toTag: string;
+  fromTag: string;
+  earlyOnly: boolean;
+  params: Params;
+}
+
+/** Replaces (RFC 3891 §6.1): callid *(;to-tag|from-tag|early-only|generic). */
+export function parseReplaces(value: string): Replaces {
+  const sc = new Scanner(value);
+  sc.ws();
+  const callId = parseCallId(sc.until(';').trim());
+  const params = parseGenericParams(sc);
+  end(sc, 'Replaces');
+  const toTag = params.get('to-tag');
+  const fromTag = params.get('from-tag');
+  if (!toTag || !fromTag) throw new SipParseError('Replaces needs to-tag and from-tag', 0);
+  return { callId, toTag, fromTag, earlyOnly: params.has('early-only'), params };
+}
+
+export interface RetryAfter {
+  seconds: number;
+  comment: string | undefined;
+  duration: number | undefined;
+  params: Params;
+}
+
+/** Retry-After (RFC 3261 §20.33): delta-seconds [comment] *(;param). */
+export function parseRetryAfter(value: string): RetryAfter {
+  const sc = new Scanner(value);
+  sc.ws();
+  const d = sc.digits('delta-seconds');
+  const seconds = Number(d);
+  if (!(seconds <= MAX32)) sc.fail('delta-seconds exceeds 2^32-1', 0);
+  sc.ws();
+  let comment: string | undefined;
+  if (sc.peek() === 40 /* ( */) {
+    let depth = 0;
+    const start = sc.pos;
+    while (!sc.atEnd) {
+      const c = sc.peek();
+      if (c === 92) sc.pos++;
+      else if (c === 40) depth++;
+      else if (c === 41 && --depth === 0) break;
+      sc.pos++;
+    }
+    if (sc.atEnd) sc.fail('unterminated comment', start);
+    sc.pos++;
+    comment = fromWire(sc.s.slice(start + 1, sc.pos - 1));
+  }
+  const params = parseGenericParams(sc);
+  end(sc, 'Retry-After');
+  const dur = params.get('duration');
+  return { seconds, comment, duration: dur && /^\d+$/.test(dur) ? Number(dur) : undefined, params };
+}
+
+export interface Reason {
+  protocol: string;
+  cause: number | undefined;
+  text: string | undefined;
+  params: Params;
+}
+
+/** Reason (RFC 3326): protocol *(;cause=..;text=".."). */
+export function parseReason(value: string): Reason[] {
+  return splitList(value).map((p) => {
+    const sc = new Scanner(p.text);
+    try {
+      sc.ws();
+      const protocol = sc.token('protocol');
+      const params = parseGenericParams(sc);
+      end(sc, 'Reason');
+      const cause = params.get('cause');
+      const text = unquote(params.get('text'));
+      return { protocol, cause: cause && /^\d+$/.test(cause) ? Number(cause) : undefined, text: text === undefined ? undefined : fromWire(text), params };
+    } catch (e) {
+      throw new SipParseError((e as SipParseError).reason, p.offset + (e as SipParseError).offset);
+    }
+  });
+}
+
+export interface Warning {
+  code: number;
+  agent: string;
+  text: string;
+}
+
+/** Warning (RFC 3261 §20.43): 3DIGIT SP warn-agent SP quoted-string, comma list. */
+export function parseWarning(value: string): Warning[] {
+  return splitList(value).map((p) => {
+    const sc = new Scanner(p.text);
+    try {
+      const code = sc.digits('warn-code');
+      if (code.length !== 3) sc.fail('warn-code must be 3 digits', 0);
+      if (sc.peek() !== 32) sc.fail('expected SP after warn-code');
+      sc.pos++;
+      // warn-agent: hostport or pseudonym, up to the next SP
+      const a0 = sc.pos;
+      while (!sc.atEnd && sc.peek() !== 32) sc.pos++;
+      const agent = sc.s.slice(a0, sc.pos);
+      if (!agent) sc.fail('expected warn-agent', a0);
+      sc.ws();
+      const text = sc.quoted();
+      end(sc, 'Warning');
+      return { code: Number(code), agent, text: fromWire(text) };
+    } catch (e) {
+      throw new SipParseError((e as SipParseError).reason, p.offset + (e as SipParseError).offset);
+    }
+  });
+}
+
+const DATE = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d{2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$/;
+
+/** Date (RFC 3261 §20.17): rfc1123-date, GMT only (RFC 4475 §3.1.2.15). */
+export function parseDate(value: string): Date {
+  const v = value.trim();
+  const m = DATE.exec(v);
+  if (!m) throw new SipParseError(/ GMT$/.test(v) ? 'invalid Date' : 'Date must be in GMT', 0);
+  const d = new Date(v);
+  if (Number.isNaN(d.getTime())) throw new SipParseError('invalid Date', 0);
+  return d;
+}

@@ -1,0 +1,449 @@
+import { SipParseError } from './errors.js';
+import { canonicalName, headerKey } from './header-names.js';
+import { AuthHeader, parseAuth } from './headers/auth.js';
+import { NameAddr, parseContact, parseNameAddr, parseNameAddrList } from './headers/name-addr.js';
+import {
+  parseAccept,
+  parseCSeq,
+  parseCallId,
+  parseContentType,
+  parseInteger,
+  parseReason,
+  parseReplaces,
+  parseRetryAfter,
+  parseSubscriptionState,
+  parseTokenList,
+  parseTokenParams,
+  parseWarning,
+  parseDate,
+  type CSeq,
+  type MediaType,
+  type Reason,
+  type Replaces,
+  type RetryAfter,
+  type SubscriptionState,
+  type TokenWithParams,
+  type Warning,
+} from './headers/simple.js';
+import { Via, parseVia } from './headers/via.js';
+import { splitList } from './scanner.js';
+import { parseUri, type Uri } from './uri.js';
+import { fromWire, toWire } from './wire.js';
+
+/** One header field line (possibly folded) as received, or as added by the stack. */
+export interface HeaderField {
+  /** Name as written on the wire (compact forms stay compact). */
+  name: string;
+  /** Canonical lower-case long name: the lookup key. */
+  key: string;
+  /** Value in wire form (octets as latin1), folding replaced by SP, outer LWS trimmed. */
+  value: string;
+  /** The original line(s) without the final CRLF, for byte-exact re-serialisation. */
+  raw?: string | undefined;
+  /** Byte offset of the value within the message, -1 for fields added locally. */
+  offset: number;
+}
+
+/** How each header the stack understands is parsed; `list` headers combine across lines (RFC 3261 §7.3.1). */
+const PARSERS: Record<string, { list: boolean; parse: (v: string) => unknown }> = {
+  via: { list: true, parse: parseVia },
+  from: { list: false, parse: parseNameAddr },
+  to: { list: false, parse: parseNameAddr },
+  'call-id': { list: false, parse: parseCallId },
+  cseq: { list: false, parse: parseCSeq },
+  'max-forwards': { list: false, parse: (v) => parseInteger(v, 255, 'Max-Forwards') },
+  contact: { list: true, parse: parseContact },
+  route: { list: true, parse: parseNameAddrList },
+  'record-route': { list: true, parse: parseNameAddrList },
+  path: { list: true, parse: parseNameAddrList },
+  'content-type': { list: false, parse: parseContentType },
+  'content-length': { list: false, parse: (v) => parseInteger(v, 0xffffffff, 'Content-Length') },
+  expires: { list: false, parse: (v) => parseInteger(v, 0xffffffff, 'Expires') },
+  'min-expires': { list: false, parse: (v) => parseInteger(v, 0xffffffff, 'Min-Expires') },
+  allow: { list: true, parse: parseTokenList },
+  supported: { list: true, parse: parseTokenList },
+  require: { list: true, parse: parseTokenList },
+  'proxy-require': { list: true, parse: parseTokenList },
+  unsupported: { list: true, parse: parseTokenList },
+  'allow-events': { list: true, parse: parseTokenList },
+  accept: { list: true, parse: parseAccept },
+  event: { list: false, parse: (v) => parseTokenParams(v, 'event type') },
+  'subscription-state': { list: false, parse: parseSubscriptionState },
+  'refer-to': { list: false, parse: parseNameAddr },
+  'referred-by': { list: false, parse: parseNameAddr },
+  replaces: { list: false, parse: parseReplaces },
+  'refer-sub': { list: false, parse: (v) => parseTokenParams(v, 'Refer-Sub value') },
+  authorization: { list: true, parse: (v) => [parseAuth(v)] },
+  'proxy-authorization': { list: true, parse: (v) => [parseAuth(v)] },
+  'www-authenticate': { list: true, parse: (v) => [parseAuth(v)] },
+  'proxy-authenticate': { list: true, parse: (v) => [parseAuth(v)] },
+  reason: { list: true, parse: parseReason },
+  'retry-after': { list: false, parse: parseRetryAfter },
+  warning: { list: true, parse: parseWarning },
+  date: { list: false, parse: parseDate },
+};
+
+/** Header keys whose typed parse the message layer knows. */
+export const KNOWN_HEADERS: readonly string[] = Object.keys(PARSERS);
+
+const NO_CACHE = Symbol('none');
+
+export abstract class SipMessage {
+  headers: HeaderField[];
+  body: Buffer;
+  /** Bytes this message was parsed from (exactly the message: start line to end of body). */
+  protected rawBytes: Buffer | undefined;
+  /** Byte offset of the header section's first line within rawBytes, for error offsets. */
+  protected dirty: boolean;
+  private cache: Map<string, unknown> | undefined;
+
+  constructor(headers: HeaderField[], body: Buffer, raw?: Buffer) {
+    this.headers = headers;
+    this.body = body;
+    this.rawBytes = raw;
+    this.dirty = raw === undefined;
+  }
+
+  abstract get isRequest(): boolean;
+  abstract startLine(): string;
+
+  // ---- untyped access -------------------------------------------------------------------
+
+  /** First value of a header as text (UTF-8 decoded), or undefined. Compact names work too. */
+  get(name: string): string | undefined {
+    const key = headerKey(name);
+    for (const h of this.headers) if (h.key === key) return fromWire(h.value);
+    return undefined;
+  }
+  /** Every line's value of a header, in order. */
+  getAll(name: string): string[] {
+    const key = headerKey(name);
+    const out: string[] = [];
+    for (const h of this.headers) if (h.key === key) out.push(fromWire(h.value));
+    return out;
+  }
+  has(name: string): boolean {
+    const key = headerKey(name);
+    for (const h of this.headers) if (h.key === key) return true;
+    return false;
+  }
+  /** Number of header lines with this name. */
+  count(name: string): number {
+    const key = headerKey(name);
+    let n = 0;
+    for (const h of this.headers) if (h.key === key) n++;
+    return n;
+  }
+  /** Replace every line of `name` with one line holding `value` (at the first one's place). */
+  set(name: string, value: string | { toString(): string }): this {
+    const key = headerKey(name);
+    const field = newField(name, key, value);
+    const i = this.headers.findIndex((h) => h.key === key);
+    this.headers = this.headers.filter((h) => h.key !== key);
+    this.headers.splice(i < 0 ? this.headers.length : i, 0, field);
+    return this.touch(key);
+  }
+  /** Add a line after the last line of the same name (or at the end). */
+  append(name: string, value: string | { toString(): string }): this {
+    const key = headerKey(name);
+    let i = -1;
+    for (let j = 0; j < this.headers.length; j++) if (this.headers[j]!.key === key) i = j;
+    this.headers.splice(i < 0 ? this.headers.length : i + 1, 0, newField(name, key, value));
+    return this.touch(key);
+  }
+  /** Add a line before the first line of the same name (or at the top): Via, Record-Route. */
+  prepend(name: string, value: string | { toString(): string }): this {
+    const key = headerKey(name);
+    const i = this.headers.findIndex((h) => h.key === key);
+    this.headers.splice(i < 0 ? 0 : i, 0, newField(name, key, value));
+    return this.touch(key);
+  }
+  remove(name: string): this {
+    const key = headerKey(name);
+    this.headers = this.headers.filter((h) => h.key !== key);
+    return this.touch(key);
+  }
+  /** Remove the first value of a list header (top Via, first Route), keeping the rest byte for byte. */
+  removeFirstValue(name: string): this {
+    const key = headerKey(name);
+    const i = this.headers.findIndex((h) => h.key === key);
+    if (i < 0) return this;
+    const first = this.headers[i]!;
+    const parts = splitList(first.value);
+    if (parts.length <= 1) this.headers.splice(i, 1);
+    else this.headers.splice(i, 1, { name: first.name, key, value: first.value.slice(parts[1]!.offset), offset: first.offset < 0 ? -1 : first.offset + parts[1]!.offset });
+    return this.touch(key);
+  }
+  setBody(body: Buffer | string, contentType?: string): this {
+    this.body = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+    if (contentType !== undefined) this.set('Content-Type', contentType);
+    if (this.body.length === 0 && contentType === undefined) this.remove('Content-Type');
+    this.set('Content-Length', String(this.body.length));
+    return this;
+  }
+  protected touch(key?: string): this {
+    this.dirty = true;
+    if (key !== undefined) this.cache?.delete(key);
+    return this;
+  }
+
+  // ---- typed access (parsed on first use, cached) ---------------------------------------
+
+  /** Parse header `key` with its typed parser; undefined if absent. Throws SipParseError anchored to the message. */
+  typed<T>(key: string): T | undefined {
+    const c = this.cache?.get(key);
+    if (c !== undefined) return c === NO_CACHE ? undefined : (c as T);
+    const spec = PARSERS[key];
+    if (!spec) throw new Error(`no typed parser for header "${key}"`);
+    let result: unknown = NO_CACHE;
+    let lines = 0;
+    for (const h of this.headers) {
+      if (h.key !== key) continue;
+      let v: unknown;
+      try {
+        v = spec.parse(h.value);
+      } catch (e) {
+        throw SipParseError.within(e, Math.max(h.offset, 0), canonicalName(key));
+      }
+      if (spec.list) {
+        if (result === NO_CACHE) result = [];
+        if (v === '*' || result === '*') {
+          if (v !== '*' || (result as unknown[]).length) throw new SipParseError('"*" mixed with other values', Math.max(h.offset, 0), canonicalName(key));
+          result = '*';
+        } else (result as unknown[]).push(...(v as unknown[]));
+      } else {
+        if (++lines > 1) throw new SipParseError('header appears more than once', Math.max(h.offset, 0), canonicalName(key));
+        result = v;
+      }
+    }
+    (this.cache ??= new Map()).set(key, result);
+    return result === NO_CACHE ? undefined : (result as T);
+  }
+
+  get via(): Via[] {
+    return this.typed<Via[]>('via') ?? [];
+  }
+  get topVia(): Via | undefined {
+    return this.via[0];
+  }
+  get from(): NameAddr | undefined {
+    return this.typed('from');
+  }
+  get to(): NameAddr | undefined {
+    return this.typed('to');
+  }
+  get callId(): string | undefined {
+    return this.typed('call-id');
+  }
+  get cseq(): CSeq | undefined {
+    return this.typed('cseq');
+  }
+  get maxForwards(): number | undefined {
+    return this.typed('max-forwards');
+  }
+  /** Contact values, or '*' (REGISTER wildcard). */
+  get contact(): NameAddr[] | '*' {
+    return this.typed<NameAddr[] | '*'>('contact') ?? [];
+  }
+  get route(): NameAddr[] {
+    return this.typed<NameAddr[]>('route') ?? [];
+  }
+  get recordRoute(): NameAddr[] {
+    return this.typed<NameAddr[]>('record-route') ?? [];
+  }
+  get path(): NameAddr[] {
+    return this.typed<NameAddr[]>('path') ?? [];
+  }
+  get contentType(): MediaType | undefined {
+    return this.typed('content-type');
+  }
+  get contentLength(): number | undefined {
+    return this.typed('content-length');
+  }
+  get expires(): number | undefined {
+    return this.typed('expires');
+  }
+  get minExpires(): number | undefined {
+    return this.typed('min-expires');
+  }
+  get allow(): string[] {
+    return this.typed<string[]>('allow') ?? [];
+  }
+  get supported(): string[] {
+    return this.typed<string[]>('supported') ?? [];
+  }
+  get require(): string[] {
+    return this.typed<string[]>('require') ?? [];
+  }
+  get proxyRequire(): string[] {
+    return this.typed<string[]>('proxy-require') ?? [];
+  }
+  get unsupported(): string[] {
+    return this.typed<string[]>('unsupported') ?? [];
+  }
+  get accept(): MediaType[] | undefined {
+    return this.typed('accept');
+  }
+  get event(): TokenWithParams | undefined {
+    return this.typed('event');
+  }
+  get subscriptionState(): SubscriptionState | undefined {
+    return this.typed('subscription-state');
+  }
+  get referTo(): NameAddr | undefined {
+    return this.typed('refer-to');
+  }
+  get referredBy(): NameAddr | undefined {
+    return this.typed('referred-by');
+  }
+  get replaces(): Replaces | undefined {
+    return this.typed('replaces');
+  }
+  get referSub(): boolean | undefined {
+    const v = this.typed<TokenWithParams>('refer-sub');
+    return v === undefined ? undefined : v.value.toLowerCase() !== 'false';
+  }
+  get authorization(): AuthHeader[] {
+    return this.typed<AuthHeader[]>('authorization') ?? [];
+  }
+  get proxyAuthorization(): AuthHeader[] {
+    return this.typed<AuthHeader[]>('proxy-authorization') ?? [];
+  }
+  get wwwAuthenticate(): AuthHeader[] {
+    return this.typed<AuthHeader[]>('www-authenticate') ?? [];
+  }
+  get proxyAuthenticate(): AuthHeader[] {
+    return this.typed<AuthHeader[]>('proxy-authenticate') ?? [];
+  }
+  /** The Reason header (RFC 3326); on responses `reason` is the Reason-Phrase. */
+  get reasons(): Reason[] {
+    return this.typed<Reason[]>('reason') ?? [];
+  }
+  get retryAfter(): RetryAfter | undefined {
+    return this.typed('retry-after');
+  }
+  get warning(): Warning[] {
+    return this.typed<Warning[]>('warning') ?? [];
+  }
+
+  /** Date (RFC 3261 §20.17): an RFC 1123 date that must be in GMT. */
+  get date(): Date | undefined {
+    return this.typed('date');
+  }
+
+  /** Parse every header the stack knows, so that any syntax error surfaces now. */
+  parseAll(): this {
+    for (const h of this.headers) if (PARSERS[h.key]) this.typed(h.key);
+    return this;
+  }
+
+  // ---- serialisation --------------------------------------------------------------------
+
+  /** Wire bytes. An unmodified parsed message is returned byte-identical. */
+  toBuffer(): Buffer {
+    if (!this.dirty && this.rawBytes) return this.rawBytes;
+    // RFC 3261 §20.14: Content-Length always matches the body we send
+    const cl = this.headers.find((h) => h.key === 'content-length');
+    if (!cl || cl.value !== String(this.body.length)) {
+      if (!cl || Number(cl.value) !== this.body.length) this.set('Content-Length', String(this.body.length));
+    }
+    let head = this.startLine() + '\r\n';
+    for (const h of this.headers) head += (h.raw ?? `${h.name}: ${h.value}`) + '\r\n';
+    head += '\r\n';
+    const headBuf = Buffer.from(head, 'latin1');
+    const out = this.body.length ? Buffer.concat([headBuf, this.body]) : headBuf;
+    this.rawBytes = out;
+    this.dirty = false;
+    return out;
+  }
+  toString(): string {
+    return this.toBuffer().toString('utf8');
+  }
+}
+
+function newField(name: string, key: string, value: string | { toString(): string }): HeaderField {
+  return { name: name.length === 1 ? name : canonicalName(name), key, value: toWire(String(value)), offset: -1 };
+}
+
+export class SipRequest extends SipMessage {
+  private _method: string;
+  private _uri: Uri | undefined;
+  private uriText: string;
+  version: string;
+  constructor(method: string, uri: Uri | string, headers: HeaderField[] = [], body: Buffer = Buffer.alloc(0), raw?: Buffer, version = 'SIP/2.0') {
+    super(headers, body, raw);
+    this._method = method;
+    if (typeof uri === 'string') this.uriText = uri;
+    else {
+      this._uri = uri;
+      this.uriText = uri.toString();
+    }
+    this.version = version;
+  }
+  get isRequest(): true {
+    return true;
+  }
+  get method(): string {
+    return this._method;
+  }
+  set method(m: string) {
+    this._method = m;
+    this.touch();
+  }
+  /** Request-URI (parsed on first use). */
+  get uri(): Uri {
+    return (this._uri ??= parseUri(this.uriText));
+  }
+  set uri(u: Uri) {
+    this._uri = u;
+    this.uriText = u.toString();
+    this.touch();
+  }
+  override toBuffer(): Buffer {
+    if (this._uri && this._uri.toString() !== this.uriText) {
+      // the URI object was mutated in place
+      this.uriText = this._uri.toString();
+      this.touch();
+    }
+    return super.toBuffer();
+  }
+  startLine(): string {
+    return `${this._method} ${this.uriText} ${this.version}`;
+  }
+}
+
+export class SipResponse extends SipMessage {
+  private _status: number;
+  private _reason: string;
+  version: string;
+  constructor(status: number, reason: string, headers: HeaderField[] = [], body: Buffer = Buffer.alloc(0), raw?: Buffer, version = 'SIP/2.0') {
+    super(headers, body, raw);
+    this._status = status;
+    this._reason = reason;
+    this.version = version;
+  }
+  get isRequest(): false {
+    return false;
+  }
+  get status(): number {
+    return this._status;
+  }
+  set status(s: number) {
+    this._status = s;
+    this.touch();
+  }
+  /** Reason-Phrase as text (UTF-8 decoded). */
+  get reason(): string {
+    return fromWire(this._reason);
+  }
+  set reason(r: string) {
+    this._reason = toWire(r);
+    this.touch();
+  }
+  startLine(): string {
+    return `${this.version} ${this._status} ${this._reason}`;
+  }
+}
+
+export type SipMessageAny = SipRequest | SipResponse;
+export { Via, NameAddr, AuthHeader };

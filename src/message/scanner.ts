@@ -1,0 +1,168 @@
+import { CHAR, TOKEN } from './chars.js';
+import { SipParseError } from './errors.js';
+
+/**
+ * A cursor over one header value (folding already replaced by SP). Offsets in errors are
+ * relative to the value; the message parser re-anchors them to the message.
+ */
+export class Scanner {
+  pos = 0;
+  constructor(readonly s: string) {}
+
+  get atEnd(): boolean {
+    return this.pos >= this.s.length;
+  }
+  peek(): number {
+    return this.s.charCodeAt(this.pos);
+  }
+  fail(reason: string, at = this.pos): never {
+    throw new SipParseError(reason, at);
+  }
+  /** Skip SP/HT (LWS after folding has been normalised). */
+  ws(): void {
+    const s = this.s;
+    let p = this.pos;
+    while (p < s.length) {
+      const c = s.charCodeAt(p);
+      if (c !== 32 && c !== 9) break;
+      p++;
+    }
+    this.pos = p;
+  }
+  /** Consume `ch` (with optional LWS around it, RFC 3261 §25.1 SEMI/COMMA/EQUAL...). */
+  eat(ch: number): boolean {
+    const save = this.pos;
+    this.ws();
+    if (this.s.charCodeAt(this.pos) === ch) {
+      this.pos++;
+      this.ws();
+      return true;
+    }
+    this.pos = save;
+    return false;
+  }
+  expect(ch: number, what: string): void {
+    if (!this.eat(ch)) this.fail(`expected ${what}`);
+  }
+  token(what = 'token'): string {
+    const s = this.s;
+    const start = this.pos;
+    let p = start;
+    while (p < s.length) {
+      const c = s.charCodeAt(p);
+      if (c > 255 || !(CHAR[c]! & TOKEN)) break;
+      p++;
+    }
+    if (p === start) this.fail(`expected ${what}`);
+    this.pos = p;
+    return s.slice(start, p);
+  }
+  /** Run of chars matching flag (no escapes), possibly empty. */
+  run(flag: number): string {
+    const s = this.s;
+    const start = this.pos;
+    let p = start;
+    while (p < s.length) {
+      const c = s.charCodeAt(p);
+      if (c > 255 || !(CHAR[c]! & flag)) break;
+      p++;
+    }
+    this.pos = p;
+    return s.slice(start, p);
+  }
+  digits(what: string): string {
+    const s = this.s;
+    const start = this.pos;
+    let p = start;
+    while (p < s.length) {
+      const c = s.charCodeAt(p);
+      if (c < 48 || c > 57) break;
+      p++;
+    }
+    if (p === start) this.fail(`expected ${what}`);
+    this.pos = p;
+    return s.slice(start, p);
+  }
+  /** quoted-string (RFC 3261 §25.1): returns the content with quoted-pairs resolved. */
+  quoted(): string {
+    const s = this.s;
+    const start = this.pos;
+    if (s.charCodeAt(start) !== 34) this.fail('expected quoted string');
+    let out = '';
+    let p = start + 1;
+    while (p < s.length) {
+      const c = s.charCodeAt(p);
+      if (c === 34) {
+        this.pos = p + 1;
+        return out;
+      }
+      if (c === 92) {
+        if (p + 1 >= s.length) break;
+        const n = s.charCodeAt(p + 1);
+        if (n > 0x7f || n === 0x0a || n === 0x0d) this.fail('invalid quoted-pair', p);
+        out += s[p + 1];
+        p += 2;
+        continue;
+      }
+      if (c < 32 && c !== 9) this.fail('control character in quoted string', p);
+      out += s[p];
+      p++;
+    }
+    this.fail('unterminated quoted string', start);
+  }
+  /** Everything up to (not including) the first of `stops` outside quotes and <>. */
+  until(stops: string): string {
+    const s = this.s;
+    const start = this.pos;
+    let p = start;
+    let inQ = false;
+    let inA = false;
+    while (p < s.length) {
+      const ch = s[p]!;
+      if (inQ) {
+        if (ch === '\\') p++;
+        else if (ch === '"') inQ = false;
+      } else if (ch === '"') inQ = true;
+      else if (ch === '<') inA = true;
+      else if (ch === '>') inA = false;
+      else if (!inA && stops.includes(ch)) break;
+      p++;
+    }
+    this.pos = Math.min(p, s.length);
+    return s.slice(start, this.pos);
+  }
+  rest(): string {
+    const r = this.s.slice(this.pos);
+    this.pos = this.s.length;
+    return r;
+  }
+}
+
+/** Split a header value on commas outside quoted strings and <...> (RFC 3261 §7.3.1). */
+export function splitList(value: string): { text: string; offset: number }[] {
+  const out: { text: string; offset: number }[] = [];
+  let inQ = false;
+  let inA = false;
+  let start = 0;
+  for (let p = 0; p < value.length; p++) {
+    const c = value.charCodeAt(p);
+    if (inQ) {
+      if (c === 92) p++;
+      else if (c === 34) inQ = false;
+    } else if (c === 34) inQ = true;
+    else if (c === 60) inA = true;
+    else if (c === 62) inA = false;
+    else if (c === 44 && !inA) {
+      out.push(trimmed(value, start, p));
+      start = p + 1;
+    }
+  }
+  out.push(trimmed(value, start, value.length));
+  return out;
+}
+
+function trimmed(s: string, a: number, b: number): { text: string; offset: number } {
+  while (a < b && (s.charCodeAt(a) === 32 || s.charCodeAt(a) === 9)) a++;
+  while (b > a && (s.charCodeAt(b - 1) === 32 || s.charCodeAt(b - 1) === 9)) b--;
+  return { text: s.slice(a, b), offset: a };
+}

@@ -1,0 +1,369 @@
+import { isIPv4, isIPv6 } from 'node:net';
+import { CHAR, HNV, HOST, PARAM, PASSWORD, USER, badEscapedIndex, isDigits, unescape } from './chars.js';
+import { SipParseError } from './errors.js';
+import { Params } from './params.js';
+
+/** sip: / sips: URI (RFC 3261 §19.1). Textual parts are kept escaped, as written. */
+export class SipUri {
+  readonly kind = 'sip' as const;
+  scheme: 'sip' | 'sips';
+  user: string | undefined;
+  password: string | undefined;
+  /** Host as written; an IPv6 reference keeps its brackets. */
+  host: string;
+  port: number | undefined;
+  params: Params;
+  headers: Params;
+
+  constructor(init: {
+    scheme?: 'sip' | 'sips';
+    user?: string | undefined;
+    password?: string | undefined;
+    host: string;
+    port?: number | undefined;
+    params?: Params;
+    headers?: Params;
+  }) {
+    this.scheme = init.scheme ?? 'sip';
+    this.user = init.user;
+    this.password = init.password;
+    this.host = init.host;
+    this.port = init.port;
+    this.params = init.params ?? new Params();
+    this.headers = init.headers ?? new Params();
+  }
+
+  /** The user part with %HH escapes resolved once (octets as a binary string). */
+  get userDecoded(): string | undefined {
+    return this.user === undefined ? undefined : unescape(this.user);
+  }
+  /** Host without IPv6 brackets, lower-cased — what you connect to. */
+  get hostname(): string {
+    const h = this.host.startsWith('[') ? this.host.slice(1, -1) : this.host;
+    return h.toLowerCase();
+  }
+  get transport(): string | undefined {
+    const t = this.params.get('transport');
+    return t ? t.toLowerCase() : undefined;
+  }
+  get lr(): boolean {
+    return this.params.has('lr');
+  }
+  get maddr(): string | undefined {
+    return this.params.get('maddr') ?? undefined;
+  }
+  /** The decoded value of an embedded header (`?Replaces=...`), if present. */
+  header(name: string): string | undefined {
+    const v = this.headers.get(name);
+    return v === undefined || v === null ? undefined : unescape(v);
+  }
+  clone(): SipUri {
+    return new SipUri({
+      scheme: this.scheme,
+      user: this.user,
+      password: this.password,
+      host: this.host,
+      port: this.port,
+      params: this.params.clone(),
+      headers: this.headers.clone(),
+    });
+  }
+  /** Host and port as `host:port` (port only if set). */
+  get hostport(): string {
+    return this.port === undefined ? this.host : `${this.host}:${this.port}`;
+  }
+  toString(): string {
+    let s = this.scheme + ':';
+    if (this.user !== undefined) {
+      s += this.user;
+      if (this.password !== undefined) s += ':' + this.password;
+      s += '@';
+    }
+    s += this.hostport;
+    s += this.params.toString();
+    if (this.headers.size > 0) {
+      s += '?' + this.headers.list.map((h) => `${h.name}=${h.value ?? ''}`).join('&');
+    }
+    return s;
+  }
+  toJSON(): unknown {
+    return {
+      scheme: this.scheme,
+      user: this.user,
+      password: this.password === undefined ? undefined : '***',
+      host: this.host,
+      port: this.port,
+      params: this.params.toJSON(),
+      headers: this.headers.size ? this.headers.toJSON() : undefined,
+    };
+  }
+}
+
+/** tel: URI (RFC 3966): the number and its parameters. */
+export class TelUri {
+  readonly kind = 'tel' as const;
+  readonly scheme = 'tel';
+  constructor(
+    public number: string,
+    public params: Params = new Params(),
+  ) {}
+  get isGlobal(): boolean {
+    return this.number.startsWith('+');
+  }
+  clone(): TelUri {
+    return new TelUri(this.number, this.params.clone());
+  }
+  toString(): string {
+    return `tel:${this.number}${this.params.toString()}`;
+  }
+  toJSON(): unknown {
+    return { scheme: 'tel', number: this.number, params: this.params.toJSON() };
+  }
+}
+
+/** Any other absolute URI (RFC 3986): kept opaque. */
+export class AbsoluteUri {
+  readonly kind = 'absolute' as const;
+  constructor(
+    public scheme: string,
+    public opaque: string,
+  ) {}
+  clone(): AbsoluteUri {
+    return new AbsoluteUri(this.scheme, this.opaque);
+  }
+  toString(): string {
+    return `${this.scheme}:${this.opaque}`;
+  }
+  toJSON(): unknown {
+    return { scheme: this.scheme, opaque: this.opaque };
+  }
+}
+
+export type Uri = SipUri | TelUri | AbsoluteUri;
+
+function isSchemeChar(c: number, first: boolean): boolean {
+  const alpha = (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+  if (first) return alpha;
+  return alpha || (c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46;
+}
+
+/** Parse a URI. Offsets in errors are relative to `s`. */
+export function parseUri(s: string): Uri {
+  let i = 0;
+  while (i < s.length && isSchemeChar(s.charCodeAt(i), i === 0)) i++;
+  if (i === 0 || s.charCodeAt(i) !== 58 /* : */) throw new SipParseError('invalid URI scheme', i);
+  const scheme = s.slice(0, i).toLowerCase();
+  if (scheme === 'sip' || scheme === 'sips') return parseSipUri(s, scheme, i + 1);
+  if (scheme === 'tel') return parseTelUri(s, i + 1);
+  // RFC 3986 absolute-URI: no whitespace, quotes or angle brackets.
+  for (let p = i + 1; p < s.length; p++) {
+    const c = s.charCodeAt(p);
+    if (c <= 32 || c >= 127 || c === 34 || c === 60 || c === 62) throw new SipParseError('invalid character in URI', p);
+  }
+  if (i + 1 >= s.length) throw new SipParseError('empty URI after scheme', i + 1);
+  return new AbsoluteUri(scheme, s.slice(i + 1));
+}
+
+export function parseSipUri(s: string, scheme: 'sip' | 'sips', start: number): SipUri {
+  // '@' may not appear unescaped after the userinfo, while the user part may hold '?' and ';'
+  // (RFC 4475 §3.1.1.2, §3.1.1.9): so find the '@' first, then the headers' '?'.
+  const at = s.indexOf('@', start);
+  const q = s.indexOf('?', at < 0 ? start : at);
+  const end = q < 0 ? s.length : q;
+  let user: string | undefined;
+  let password: string | undefined;
+  let p = start;
+  if (at >= start) {
+    const userinfo = s.slice(start, at);
+    const colon = userinfo.indexOf(':');
+    user = colon < 0 ? userinfo : userinfo.slice(0, colon);
+    if (user.length === 0) throw new SipParseError('empty user part', start);
+    let bad = badEscapedIndex(user, USER);
+    if (bad >= 0) throw new SipParseError('invalid character in URI user part', start + bad);
+    if (colon >= 0) {
+      password = userinfo.slice(colon + 1);
+      bad = badEscapedIndex(password, PASSWORD);
+      if (bad >= 0) throw new SipParseError('invalid character in URI password', start + colon + 1 + bad);
+    }
+    p = at + 1;
+  }
+  // host
+  let host: string;
+  if (s.charCodeAt(p) === 91 /* [ */) {
+    const close = s.indexOf(']', p);
+    if (close < 0) throw new SipParseError('unterminated IPv6 reference', p);
+    const addr = s.slice(p + 1, close);
+    if (!isIPv6Reference(addr)) throw new SipParseError('invalid IPv6 address', p + 1);
+    host = s.slice(p, close + 1);
+    p = close + 1;
+  } else {
+    const hs = p;
+    while (p < end) {
+      const c = s.charCodeAt(p);
+      if (c > 255 || !(CHAR[c]! & HOST)) break;
+      p++;
+    }
+    host = s.slice(hs, p);
+    if (!isHostName(host)) throw new SipParseError(host ? 'invalid host' : 'missing host', hs);
+  }
+  let port: number | undefined;
+  if (s.charCodeAt(p) === 58) {
+    const ps = ++p;
+    while (p < end && s.charCodeAt(p) >= 48 && s.charCodeAt(p) <= 57) p++;
+    if (p === ps) throw new SipParseError('invalid port', ps);
+    port = Number(s.slice(ps, p));
+    if (port > 65535) throw new SipParseError('port out of range', ps);
+  }
+  const params = new Params();
+  while (p < end) {
+    if (s.charCodeAt(p) !== 59 /* ; */) throw new SipParseError('unexpected character in URI', p);
+    p++;
+    let e = s.indexOf(';', p);
+    if (e < 0 || e > end) e = end;
+    const part = s.slice(p, e);
+    const eq = part.indexOf('=');
+    const name = eq < 0 ? part : part.slice(0, eq);
+    const value = eq < 0 ? null : part.slice(eq + 1);
+    if (name.length === 0) throw new SipParseError('empty URI parameter', p);
+    let bad = badEscapedIndex(name, PARAM);
+    if (bad >= 0) throw new SipParseError('invalid character in URI parameter', p + bad);
+    if (value !== null) {
+      if (value.length === 0) throw new SipParseError('empty URI parameter value', p + eq + 1);
+      bad = badEscapedIndex(value, PARAM);
+      if (bad >= 0) throw new SipParseError('invalid character in URI parameter', p + eq + 1 + bad);
+    }
+    params.list.push({ name, value });
+    p = e;
+  }
+  const headers = new Params();
+  if (q >= 0) {
+    p = q + 1;
+    if (p >= s.length) throw new SipParseError('empty URI headers', p);
+    for (const part of s.slice(p).split('&')) {
+      const eq = part.indexOf('=');
+      if (eq <= 0) throw new SipParseError('URI header without name=value', p);
+      const name = part.slice(0, eq);
+      const value = part.slice(eq + 1);
+      let bad = badEscapedIndex(name, HNV);
+      if (bad < 0) bad = badEscapedIndex(value, HNV);
+      if (bad >= 0) throw new SipParseError('invalid character in URI header', p);
+      headers.list.push({ name, value });
+      p += part.length + 1;
+    }
+  }
+  return new SipUri({ scheme, user, password, host, port, params, headers });
+}
+
+function parseTelUri(s: string, start: number): TelUri {
+  const semi = s.indexOf(';', start);
+  const number = s.slice(start, semi < 0 ? s.length : semi);
+  if (!/^\+?[0-9A-Fa-f*#().\-]+$/.test(number) || !/[0-9A-Fa-f*#]/.test(number)) {
+    throw new SipParseError('invalid telephone number', start);
+  }
+  const params = new Params();
+  if (semi >= 0) {
+    let p = semi + 1;
+    for (const part of s.slice(semi + 1).split(';')) {
+      const eq = part.indexOf('=');
+      const name = eq < 0 ? part : part.slice(0, eq);
+      if (!name || badEscapedIndex(part, PARAM) >= 0) throw new SipParseError('invalid tel URI parameter', p);
+      params.list.push({ name, value: eq < 0 ? null : part.slice(eq + 1) });
+      p += part.length + 1;
+    }
+  }
+  return new TelUri(number, params);
+}
+
+/** RFC 5118 §4.10: tolerate the RFC 2373 ABNF bug that allows ":::" before an embedded IPv4. */
+export function isIPv6Reference(addr: string): boolean {
+  if (isIPv6(addr)) return true;
+  return addr.includes(':::') && isIPv6(addr.replace(':::', '::'));
+}
+
+/** hostname / IPv4address (RFC 3261 §25.1): dot-separated labels of alnum and '-'. */
+export function isHostName(h: string): boolean {
+  if (h.length === 0 || h.length > 255) return false;
+  if (isIPv4(h)) return true;
+  const labels = h.endsWith('.') ? h.slice(0, -1).split('.') : h.split('.');
+  for (const l of labels) {
+    if (l.length === 0 || l.startsWith('-') || l.endsWith('-')) return false;
+  }
+  return true;
+}
+
+/** A host (name, IPv4, or bracketed IPv6) with optional port, as in Via sent-by. */
+export function parseHostPort(s: string): { host: string; port: number | undefined } {
+  let p = 0;
+  let host: string;
+  if (s.startsWith('[')) {
+    const close = s.indexOf(']');
+    if (close < 0 || !isIPv6Reference(s.slice(1, close))) throw new SipParseError('invalid IPv6 reference', 0);
+    host = s.slice(0, close + 1);
+    p = close + 1;
+  } else {
+    const colon = s.indexOf(':');
+    host = colon < 0 ? s : s.slice(0, colon);
+    if (!isHostName(host) || ![...host].every((ch) => CHAR[ch.charCodeAt(0)]! & HOST)) {
+      throw new SipParseError('invalid host', 0);
+    }
+    p = host.length;
+  }
+  let port: number | undefined;
+  if (p < s.length) {
+    if (s[p] !== ':' || !isDigits(s.slice(p + 1))) throw new SipParseError('invalid port', p);
+    port = Number(s.slice(p + 1));
+    if (port > 65535) throw new SipParseError('port out of range', p + 1);
+  }
+  return { host, port };
+}
+
+/** URI equality per RFC 3261 §19.1.4 (sip/sips), RFC 3966 §4 (tel), case-insensitive scheme otherwise. */
+export function uriEquals(a: Uri, b: Uri): boolean {
+  if (a.kind === 'sip' && b.kind === 'sip') return sipUriEquals(a, b);
+  if (a.kind === 'tel' && b.kind === 'tel') {
+    const norm = (n: string) => n.replace(/[\-.()]/g, '').toLowerCase();
+    return norm(a.number) === norm(b.number) && paramsEqualAll(a.params, b.params);
+  }
+  if (a.kind === 'absolute' && b.kind === 'absolute') return a.scheme === b.scheme && a.opaque === b.opaque;
+  return false;
+}
+
+function sipUriEquals(a: SipUri, b: SipUri): boolean {
+  if (a.scheme !== b.scheme) return false;
+  // userinfo is case-sensitive, compared after unescaping
+  if ((a.user === undefined) !== (b.user === undefined)) return false;
+  if (a.user !== undefined && unescape(a.user) !== unescape(b.user!)) return false;
+  if ((a.password ?? null) !== (b.password ?? null) && unescape(a.password ?? '') !== unescape(b.password ?? '')) return false;
+  if (a.hostname !== b.hostname) return false;
+  if (a.port !== b.port) return false; // an explicit port never equals an absent one
+  // user, ttl, method, maddr and transport must match when present in either
+  for (const name of ['user', 'ttl', 'method', 'maddr', 'transport']) {
+    const va = a.params.get(name);
+    const vb = b.params.get(name);
+    if (va === undefined && vb === undefined) continue;
+    if (va === undefined || vb === undefined) return false;
+    if (unescape(va ?? '').toLowerCase() !== unescape(vb ?? '').toLowerCase()) return false;
+  }
+  // any other parameter appearing in both must match
+  for (const p of a.params) {
+    const vb = b.params.get(p.name);
+    if (vb === undefined) continue;
+    if (unescape(p.value ?? '').toLowerCase() !== unescape(vb ?? '').toLowerCase()) return false;
+  }
+  // headers: all must be present in both and equal
+  if (a.headers.size !== b.headers.size) return false;
+  for (const h of a.headers) {
+    const vb = b.headers.get(h.name);
+    if (vb === undefined || unescape(vb ?? '') !== unescape(h.value ?? '')) return false;
+  }
+  return true;
+}
+
+function paramsEqualAll(a: Params, b: Params): boolean {
+  if (a.size !== b.size) return false;
+  for (const p of a) {
+    const v = b.get(p.name);
+    if (v === undefined || (v ?? '').toLowerCase() !== (p.value ?? '').toLowerCase()) return false;
+  }
+  return true;
+}
