@@ -369,6 +369,8 @@ export class SipRequest extends SipMessage {
   private _method: string;
   private _uri: Uri | undefined;
   private uriText: string;
+  /** uri.toString() when the URI object was last handed out, to notice in-place edits. */
+  private uriSnapshot: string | undefined;
   version: string;
   constructor(method: string, uri: Uri | string, headers: HeaderField[] = [], body: Buffer = Buffer.alloc(0), raw?: Buffer, version = 'SIP/2.0') {
     super(headers, body, raw);
@@ -376,7 +378,7 @@ export class SipRequest extends SipMessage {
     if (typeof uri === 'string') this.uriText = uri;
     else {
       this._uri = uri;
-      this.uriText = uri.toString();
+      this.uriText = this.uriSnapshot = uri.toString();
     }
     this.version = version;
   }
@@ -392,17 +394,22 @@ export class SipRequest extends SipMessage {
   }
   /** Request-URI (parsed on first use). */
   get uri(): Uri {
-    return (this._uri ??= parseUri(this.uriText));
+    if (!this._uri) {
+      this._uri = parseUri(this.uriText);
+      this.uriSnapshot = this._uri.toString();
+    }
+    return this._uri;
   }
   set uri(u: Uri) {
     this._uri = u;
     this.uriText = u.toString();
+    this.uriSnapshot = this.uriText;
     this.touch();
   }
   override toBuffer(): Buffer {
-    if (this._uri && this._uri.toString() !== this.uriText) {
-      // the URI object was mutated in place
-      this.uriText = this._uri.toString();
+    if (this._uri && this.uriSnapshot !== undefined && this._uri.toString() !== this.uriSnapshot) {
+      // the URI object was edited in place
+      this.uriText = this.uriSnapshot = this._uri.toString();
       this.touch();
     }
     return super.toBuffer();

@@ -41,8 +41,10 @@ export class NameAddr {
     const v = this.params.get('q');
     return v ? Number(v) : undefined;
   }
+  /** A parameter's value as text: quotes removed, UTF-8 decoded. */
   param(name: string): string | undefined {
-    return unquote(this.params.get(name));
+    const v = unquote(this.params.get(name));
+    return v === undefined ? undefined : fromWire(v);
   }
   clone(): NameAddr {
     return new NameAddr(this.uri.clone(), { displayName: this.displayName, params: this.params.clone(), angle: this.angle });
@@ -82,6 +84,10 @@ export function parseNameAddrAt(sc: Scanner): NameAddr {
     // Either `*(token LWS) <uri>` or a bare addr-spec. Look for '<' before any ';' or ','.
     const lt = s.indexOf('<', sc.pos);
     const stop = firstOf(s, sc.pos, ';,');
+    if (lt >= 0 && stop >= 0 && stop < lt && s[stop] === ',' && !s.slice(sc.pos, stop).includes(':')) {
+      // RFC 4475 §3.1.2.16: an unquoted display name may not hold ','
+      sc.fail('invalid character "," in unquoted display name', stop);
+    }
     if (lt >= 0 && (stop < 0 || lt < stop)) {
       const start = sc.pos;
       const raw = s.slice(start, lt).trimEnd();
