@@ -90,7 +90,7 @@ const NO_CACHE = Symbol('none');
 
 export abstract class SipMessage {
   headers: HeaderField[];
-  body: Buffer;
+  private _body: Buffer;
   /** Bytes this message was parsed from (exactly the message: start line to end of body). */
   protected rawBytes: Buffer | undefined;
   /** Byte offset of the header section's first line within rawBytes, for error offsets. */
@@ -99,7 +99,7 @@ export abstract class SipMessage {
 
   constructor(headers: HeaderField[], body: Buffer, raw?: Buffer) {
     this.headers = headers;
-    this.body = body;
+    this._body = body;
     this.rawBytes = raw;
     this.dirty = raw === undefined;
   }
@@ -174,8 +174,16 @@ export abstract class SipMessage {
     else this.headers.splice(i, 1, { name: first.name, key, value: first.value.slice(parts[1]!.offset), offset: first.offset < 0 ? -1 : first.offset + parts[1]!.offset });
     return this.touch(key);
   }
+  get body(): Buffer {
+    return this._body;
+  }
+  /** Replacing the body marks the message modified; Content-Length follows on serialisation. */
+  set body(b: Buffer) {
+    this._body = b;
+    this.touch();
+  }
   setBody(body: Buffer | string, contentType?: string): this {
-    this.body = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+    this._body = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
     if (contentType !== undefined) this.set('Content-Type', contentType);
     if (this.body.length === 0 && contentType === undefined) this.remove('Content-Type');
     this.set('Content-Length', String(this.body.length));

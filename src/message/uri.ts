@@ -266,7 +266,9 @@ function parseTelUri(s: string, start: number): TelUri {
     for (const part of s.slice(semi + 1).split(';')) {
       const eq = part.indexOf('=');
       const name = eq < 0 ? part : part.slice(0, eq);
-      if (!name || badEscapedIndex(part, PARAM) >= 0) throw new SipParseError('invalid tel URI parameter', p);
+      if (!name || badEscapedIndex(name, PARAM) >= 0 || (eq >= 0 && badEscapedIndex(part.slice(eq + 1), PARAM) >= 0)) {
+        throw new SipParseError('invalid tel URI parameter', p);
+      }
       params.list.push({ name, value: eq < 0 ? null : part.slice(eq + 1) });
       p += part.length + 1;
     }

@@ -1,0 +1,169 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SipParseError, SipRequest, SipResponse, parseMessage, parseSipfrag, buildSipfrag, type SipUri } from '../../src/index.js';
+
+const crlf = (lines: string[], body = '') => Buffer.from(lines.join('\r\n') + '\r\n\r\n' + body, 'utf8');
+
+const REFER = crlf([
+  'REFER sip:bob@192.0.2.4:5060 SIP/2.0',
+  'Via: SIP/2.0/TLS 192.0.2.1:5061;branch=z9hG4bK74bf9;received=198.51.100.1;rport=5061',
+  'v: SIP/2.0/UDP [2001:db8::9]:5070;branch=z9hG4bKaaa;rport;maddr=224.2.0.1;ttl=16',
+  'Max-Forwards: 70',
+  'f: "Alice Liddell" <sips:alice@atlanta.example.com>;tag=1928301774',
+  't: <sips:bob@biloxi.example.com>;tag=a6c85cf',
+  'i: a84b4c76e66710@pc33.atlanta.example.com',
+  'CSeq: 314160 REFER',
+  'm: <sips:alice@192.0.2.1:5061;transport=tls>;expires=3600;q=0.7;+sip.rendering="no"',
+  'Route: <sips:ss1.example.com;lr>, <sips:ss2.example.com;lr>',
+  'Route: <sips:ss3.example.com;lr>',
+  'r: <sips:carol@chicago.example.com?Replaces=12345%40192.0.2.5%3Bto-tag%3D7743%3Bfrom-tag%3D6472>',
+  'b: "Alice" <sips:alice@atlanta.example.com>;cid="20398823.2UWQFN309shb3@referrer.example"',
+  'Supported: replaces, norefersub',
+  'k: timer',
+  'Allow: INVITE, ACK, CANCEL, BYE, REFER, NOTIFY',
+  'Require: norefersub',
+  'o: refer;id=93809824',
+  'Subscription-State: active;expires=60',
+  'Reason: SIP;cause=200;text="Call completed elsewhere", Q.850;cause=16',
+  'X-Custom:   keep   me  exactly',
+  'Content-Length: 0',
+]);
+
+test('typed headers of a REFER', () => {
+  const m = parseMessage(REFER) as SipRequest;
+  assert.equal(m.via.length, 2);
+  const [v1, v2] = m.via;
+  assert.equal(v1!.transport, 'TLS');
+  assert.equal(v1!.branch, 'z9hG4bK74bf9');
+  assert.equal(v1!.received, '198.51.100.1');
+  assert.equal(v1!.rport, 5061);
+  assert.equal(v2!.host, '[2001:db8::9]');
+  assert.equal(v2!.port, 5070);
+  assert.equal(v2!.rport, true);
+  assert.equal(v2!.maddr, '224.2.0.1');
+  assert.equal(v2!.ttl, 16);
+  assert.equal(m.from!.displayName, 'Alice Liddell');
+  assert.equal(m.from!.tag, '1928301774');
+  assert.equal(m.to!.tag, 'a6c85cf');
+  assert.equal(m.callId, 'a84b4c76e66710@pc33.atlanta.example.com');
+  assert.deepEqual(m.cseq, { seq: 314160, method: 'REFER' });
+  assert.equal(m.maxForwards, 70);
+  const contact = m.contact;
+  assert.ok(Array.isArray(contact));
+  assert.equal(contact[0]!.expires, 3600);
+  assert.equal(contact[0]!.q, 0.7);
+  assert.equal(contact[0]!.param('+sip.rendering'), 'no');
+  assert.deepEqual(m.route.map((r) => (r.uri as SipUri).host), ['ss1.example.com', 'ss2.example.com', 'ss3.example.com']);
+  const referTo = m.referTo!;
+  assert.equal((referTo.uri as SipUri).header('Replaces'), '12345@192.0.2.5;to-tag=7743;from-tag=6472');
+  assert.equal(m.referredBy!.param('cid'), '20398823.2UWQFN309shb3@referrer.example');
+  assert.deepEqual(m.supported, ['replaces', 'norefersub', 'timer']); // k: combined with Supported
+  assert.deepEqual(m.allow, ['INVITE', 'ACK', 'CANCEL', 'BYE', 'REFER', 'NOTIFY']);
+  assert.deepEqual(m.require, ['norefersub']);
+  assert.equal(m.event!.value, 'refer');
+  assert.equal(m.event!.params.get('id'), '93809824');
+  assert.equal(m.subscriptionState!.state, 'active');
+  assert.equal(m.subscriptionState!.expires, 60);
+  assert.equal(m.reasons.length, 2);
+  assert.equal(m.reasons[0]!.cause, 200);
+  assert.equal(m.reasons[0]!.text, 'Call completed elsewhere');
+  assert.equal(m.get('x-custom'), 'keep   me  exactly');
+  assert.ok(m.toBuffer().equals(REFER)); // unmodified: byte-identical
+});
+
+test('Replaces, auth, Retry-After, Warning, Subscription-State quirks', () => {
+  const m = parseMessage(crlf([
+    'SIP/2.0 401 Unauthorized',
+    'Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKx',
+    'From: <sip:a@b>;tag=1',
+    'To: <sip:a@b>;tag=2',
+    'Call-ID: x',
+    'CSeq: 1 REGISTER',
+    'WWW-Authenticate: Digest realm="atlanta.example.com", qop="auth", nonce="ea9c8e88df84f1cec4341ae6cbe5a359", opaque="", stale=FALSE, algorithm=SHA-256',
+    'WWW-Authenticate: Digest realm="atlanta.example.com", qop="auth", nonce="ea9c8e88df84f1cec4341ae6cbe5a359", algorithm=MD5',
+    'Retry-After: 120 (I\'m in a meeting);duration=3600',
+    'Warning: 307 isi.edu "Session parameter \'foo\' not understood", 301 isi.edu "Incompatible network address type \'E.164\'"',
+    'Replaces: 98732@sip.example.com;from-tag=r33th4x0r;to-tag=ff87ff',
+    'Subscription-State: terminated;reason=reason=noresource',
+    'Content-Length: 0',
+  ])) as SipResponse;
+  assert.equal(m.status, 401);
+  assert.equal(m.wwwAuthenticate.length, 2);
+  assert.equal(m.wwwAuthenticate[0]!.scheme, 'Digest');
+  assert.equal(m.wwwAuthenticate[0]!.realm, 'atlanta.example.com');
+  assert.equal(m.wwwAuthenticate[0]!.algorithm, 'SHA-256');
+  assert.equal(m.wwwAuthenticate[0]!.get('opaque'), '');
+  assert.equal(m.wwwAuthenticate[1]!.algorithm, 'MD5');
+  assert.equal(m.retryAfter!.seconds, 120);
+  assert.equal(m.retryAfter!.comment, "I'm in a meeting");
+  assert.equal(m.retryAfter!.duration, 3600);
+  assert.deepEqual(m.warning.map((w) => w.code), [307, 301]);
+  assert.equal(m.warning[1]!.text, "Incompatible network address type 'E.164'");
+  assert.deepEqual({ ...m.replaces!, params: undefined }, { callId: '98732@sip.example.com', fromTag: 'r33th4x0r', toTag: 'ff87ff', earlyOnly: false, params: undefined });
+  // linphone's "reason=reason=noresource" is tolerated
+  assert.equal(m.subscriptionState!.reason, 'noresource');
+});
+
+test('errors name the header and the byte offset', () => {
+  const bad = crlf(['OPTIONS sip:a@b SIP/2.0', 'Via: SIP/2.0/UDP host;branch=z9hG4bK1', 'From: <sip:a@b>;tag=1', 'To: <sip:a@b>', 'Call-ID: x', 'CSeq: abc OPTIONS', 'Content-Length: 0']);
+  try {
+    parseMessage(bad);
+    assert.fail('should throw');
+  } catch (e) {
+    assert.ok(e instanceof SipParseError);
+    assert.equal(e.header, 'CSeq');
+    assert.equal(e.offset, bad.indexOf('abc OPTIONS'));
+    assert.match(e.message, /^CSeq: expected sequence number at byte \d+$/);
+  }
+});
+
+test('lazy parse defers header errors to first use', () => {
+  const bad = crlf(['OPTIONS sip:a@b SIP/2.0', 'Via: SIP/2.0/UDP host;branch=z9hG4bK1', 'From: <sip:a@b>;tag=1', 'To: <sip:a@b', 'Call-ID: x', 'CSeq: 1 OPTIONS', 'Content-Length: 0']);
+  assert.throws(() => parseMessage(bad), SipParseError);
+  const m = parseMessage(bad, { lazy: true });
+  assert.equal(m.topVia!.branch, 'z9hG4bK1');
+  assert.equal(m.cseq!.seq, 1);
+  assert.throws(() => m.to, (e: unknown) => e instanceof SipParseError && e.header === 'To');
+});
+
+test('single-value headers appearing twice are rejected', () => {
+  const m = parseMessage(crlf(['OPTIONS sip:a@b SIP/2.0', 'Via: SIP/2.0/UDP host;branch=z9hG4bK1', 'From: <sip:a@b>;tag=1', 'To: <sip:a@b>', 'Call-ID: x', 'i: y', 'CSeq: 1 OPTIONS', 'Content-Length: 0']), { lazy: true });
+  assert.throws(() => m.callId, /more than once/);
+});
+
+test('mutations re-serialise with other headers untouched and Content-Length right', () => {
+  const m = parseMessage(REFER) as SipRequest;
+  m.prepend('Via', 'SIP/2.0/UDP proxy.example.com;branch=z9hG4bKnew');
+  m.removeFirstValue('Route');
+  m.setBody('SIP/2.0 200 OK\r\n', 'message/sipfrag');
+  const out = m.toBuffer().toString('latin1');
+  assert.ok(out.startsWith('REFER sip:bob@192.0.2.4:5060 SIP/2.0\r\nVia: SIP/2.0/UDP proxy.example.com;branch=z9hG4bKnew\r\nVia: SIP/2.0/TLS'));
+  assert.ok(out.includes('Route: <sips:ss2.example.com;lr>\r\nRoute: <sips:ss3.example.com;lr>'));
+  assert.ok(out.includes('X-Custom:   keep   me  exactly\r\n'));
+  assert.ok(out.includes('Content-Length: 16\r\n'));
+  const again = parseMessage(m.toBuffer()) as SipRequest;
+  assert.equal(again.via.length, 3);
+  assert.equal(again.route.length, 2);
+  assert.equal(again.body.toString(), 'SIP/2.0 200 OK\r\n');
+});
+
+test('sipfrag: parse tolerant of LF-only, build with CRLF', () => {
+  assert.deepEqual(parseSipfrag('SIP/2.0 100 Trying\n').status, 100);
+  const f = parseSipfrag(Buffer.from('SIP/2.0 200 Ok\r\nContact: <sip:x@y>\r\n'));
+  assert.equal(f.status, 200);
+  assert.equal(f.reason, 'Ok');
+  assert.deepEqual(f.headers, [{ name: 'Contact', value: '<sip:x@y>' }]);
+  const r = parseSipfrag('INVITE sip:bob@biloxi.example.com SIP/2.0\n\n');
+  assert.equal(r.method, 'INVITE');
+  assert.equal(parseSipfrag('SIP/2.0 603 Declined').status, 603);
+  assert.throws(() => parseSipfrag('hello world'), SipParseError);
+  assert.equal(buildSipfrag(180), 'SIP/2.0 180 Ringing\r\n');
+  assert.equal(buildSipfrag(503, 'Service Unavailable'), 'SIP/2.0 503 Service Unavailable\r\n');
+});
+
+test('limits: too many headers, oversized header section, oversized body', () => {
+  const many = crlf(['OPTIONS sip:a@b SIP/2.0', ...Array.from({ length: 300 }, (_, i) => `X-H${i}: v`), 'Content-Length: 0']);
+  assert.throws(() => parseMessage(many), /more than 256 header lines/);
+  assert.throws(() => parseMessage(crlf(['OPTIONS sip:a@b SIP/2.0', 'X: ' + 'a'.repeat(40000)])), /header section exceeds/);
+  assert.throws(() => parseMessage(crlf(['OPTIONS sip:a@b SIP/2.0', 'Content-Length: 10'], '0123456789'), { limits: { maxBodyBytes: 5 } }), /exceeds the limit/);
+});

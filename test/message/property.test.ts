@@ -1,0 +1,101 @@
+/** Property tests: generated messages round-trip; mutated vectors only ever raise SipParseError. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { SipParseError, SipRequest, createRequest, createResponse, createVia, parseMessage, StreamFramer } from '../../src/index.js';
+import { loadManifest, loadVector } from '../helpers/vectors.js';
+
+const token = fc.stringMatching(/^[A-Za-z0-9.!%*_+`'~-]{1,12}$/);
+const host = fc.oneof(
+  fc.stringMatching(/^[a-z][a-z0-9-]{0,10}[a-z0-9](\.[a-z][a-z0-9]{1,8}){1,3}$/),
+  fc.ipV4(),
+  fc.ipV6().map((a) => `[${a}]`),
+);
+const user = fc.stringMatching(/^[A-Za-z0-9_.!~*'()&=+$,;?/-]{1,16}$/);
+const display = fc.option(fc.string({ maxLength: 20 }).filter((s) => !/[\x00-\x1f\x7f\\"]/.test(s)), { nil: undefined });
+const port = fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined });
+const uri = fc.record({ scheme: fc.constantFrom('sip', 'sips'), user, host, port }).map((u) => `${u.scheme}:${u.user}@${u.host}${u.port ? `:${u.port}` : ''}`);
+const method = fc.constantFrom('INVITE', 'BYE', 'REFER', 'NOTIFY', 'OPTIONS', 'REGISTER', 'MESSAGE');
+
+const request = fc.record({ method, ruri: uri, from: uri, to: uri, fromName: display, cseq: fc.integer({ min: 0, max: 2 ** 31 - 1 }), body: fc.string({ maxLength: 200 }), extra: fc.array(fc.tuple(token.map((t) => `X-${t}`), fc.stringMatching(/^[!-~]([ -~]{0,30}[!-~])?$/)), { maxLength: 4 }), viaHost: host });
+
+test('property: parse(serialise(request)) preserves every field', () => {
+  fc.assert(
+    fc.property(request, (r) => {
+      const req = createRequest({
+        method: r.method,
+        uri: r.ruri,
+        from: r.fromName === undefined ? `<${r.from}>` : `"${r.fromName}" <${r.from}>`,
+        to: `<${r.to}>`,
+        cseq: r.cseq,
+        via: createVia('UDP', r.viaHost.replace(/^\[|\]$/g, ''), 5060),
+        headers: r.extra,
+        body: r.body,
+        contentType: r.body ? 'text/plain' : undefined,
+      });
+      const bytes = req.toBuffer();
+      const back = parseMessage(bytes) as SipRequest;
+      assert.equal(back.method, r.method);
+      assert.equal(back.uri.toString(), r.ruri);
+      assert.equal(back.from!.uri.toString(), r.from);
+      assert.equal(back.from!.displayName, r.fromName);
+      assert.equal(back.to!.uri.toString(), r.to);
+      assert.equal(back.cseq!.seq, r.cseq);
+      assert.equal(back.body.toString('utf8'), r.body);
+      for (const [n, v] of r.extra) assert.ok(back.getAll(n).includes(v));
+      // and serialising the parsed message again gives the same bytes
+      assert.ok(back.toBuffer().equals(bytes));
+      const res = createResponse(back, 200);
+      const resBack = parseMessage(res.toBuffer());
+      assert.equal(resBack.callId, back.callId);
+    }),
+    { numRuns: 300 },
+  );
+});
+
+const vectors = [...loadManifest('rfc4475').map((e) => loadVector('rfc4475', e.file)), ...loadManifest('rfc5118').map((e) => loadVector('rfc5118', e.file))];
+
+test('property: mutated vectors never throw anything but SipParseError, and never hang', () => {
+  const mutation = fc.record({
+    which: fc.integer({ min: 0, max: vectors.length - 1 }),
+    edits: fc.array(fc.record({ at: fc.nat(), kind: fc.constantFrom('flip', 'delete', 'insert', 'truncate', 'dup'), byte: fc.constantFrom(0, 9, 10, 13, 32, 34, 44, 58, 59, 60, 62, 64, 91, 93, 37, 0xff, 0x80) }), { minLength: 1, maxLength: 6 }),
+  });
+  fc.assert(
+    fc.property(mutation, ({ which, edits }) => {
+      let b = Buffer.from(vectors[which]!);
+      for (const e of edits) {
+        const at = b.length ? e.at % b.length : 0;
+        if (e.kind === 'flip') b[at] = e.byte;
+        else if (e.kind === 'delete') b = Buffer.concat([b.subarray(0, at), b.subarray(at + 1)]);
+        else if (e.kind === 'insert') b = Buffer.concat([b.subarray(0, at), Buffer.from([e.byte]), b.subarray(at)]);
+        else if (e.kind === 'truncate') b = b.subarray(0, at);
+        else b = Buffer.concat([b.subarray(0, at), b.subarray(at, at + 40), b.subarray(at)]);
+      }
+      const t0 = performance.now();
+      for (const lazy of [false, true]) {
+        try {
+          const m = parseMessage(b, { lazy });
+          // touching every typed header must also raise only SipParseError
+          for (const h of m.headers) {
+            try {
+              m.typed(h.key);
+            } catch (e) {
+              if (!(e instanceof SipParseError) && !/no typed parser/.test((e as Error).message)) throw e;
+            }
+          }
+          m.toBuffer();
+        } catch (e) {
+          if (!(e instanceof SipParseError)) throw e;
+        }
+      }
+      try {
+        new StreamFramer().push(b);
+      } catch (e) {
+        if (!(e instanceof SipParseError)) throw e;
+      }
+      // "never hang": a generous bound that only a pathological (e.g. quadratic) path would hit
+      assert.ok(performance.now() - t0 < 1000);
+    }),
+    { numRuns: 2000 },
+  );
+});

@@ -1,0 +1,89 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SipParseError, SipUri, TelUri, AbsoluteUri, parseUri, uriEquals } from '../../src/index.js';
+
+test('sip URI: user, password, host, port, params, headers', () => {
+  const u = parseUri('sips:alice:secret@atlanta.example.com:5061;transport=tls;lr?subject=project%20x&priority=urgent') as SipUri;
+  assert.equal(u.scheme, 'sips');
+  assert.equal(u.user, 'alice');
+  assert.equal(u.password, 'secret');
+  assert.equal(u.host, 'atlanta.example.com');
+  assert.equal(u.port, 5061);
+  assert.equal(u.transport, 'tls');
+  assert.equal(u.lr, true);
+  assert.equal(u.header('subject'), 'project x');
+  assert.equal(u.toString(), 'sips:alice:secret@atlanta.example.com:5061;transport=tls;lr?subject=project%20x&priority=urgent');
+});
+
+test('IPv4 and IPv6 hosts', () => {
+  assert.equal((parseUri('sip:192.0.2.1:5070') as SipUri).hostname, '192.0.2.1');
+  const v6 = parseUri('sip:bob@[2001:db8::1]:5070') as SipUri;
+  assert.equal(v6.host, '[2001:db8::1]');
+  assert.equal(v6.hostname, '2001:db8::1');
+  assert.equal(v6.port, 5070);
+  assert.throws(() => parseUri('sip:bob@[2001:db8::zz]'), SipParseError);
+  assert.throws(() => parseUri('sip:bob@2001:db8::1'), SipParseError);
+});
+
+test('tel and other absolute URIs', () => {
+  const t = parseUri('tel:+1-201-555-0123;phone-context=example.com') as TelUri;
+  assert.equal(t.kind, 'tel');
+  assert.equal(t.number, '+1-201-555-0123');
+  assert.equal(t.isGlobal, true);
+  assert.equal(t.params.get('phone-context'), 'example.com');
+  const a = parseUri('urn:service:sos') as AbsoluteUri;
+  assert.equal(a.kind, 'absolute');
+  assert.equal(a.scheme, 'urn');
+  assert.equal(a.toString(), 'urn:service:sos');
+  assert.throws(() => parseUri('tel:'), SipParseError);
+  assert.throws(() => parseUri('no scheme'), SipParseError);
+});
+
+test('errors carry the offset of the fault', () => {
+  try {
+    parseUri('sip:alice@host:99999');
+    assert.fail('should throw');
+  } catch (e) {
+    assert.ok(e instanceof SipParseError);
+    assert.equal(e.offset, 15);
+    assert.match(e.reason, /port/);
+  }
+  assert.throws(() => parseUri('sip:al ice@host'), SipParseError);
+  assert.throws(() => parseUri('sip:alice@host;=x'), /empty URI parameter/);
+});
+
+// RFC 3261 §19.1.4 examples
+test('equality: equivalent URIs', () => {
+  const eq = [
+    ['sip:%61lice@atlanta.com;transport=TCP', 'sip:alice@AtLanTa.CoM;Transport=tcp'],
+    ['sip:carol@chicago.com', 'sip:carol@chicago.com;newparam=5'],
+    ['sip:carol@chicago.com', 'sip:carol@chicago.com;security=on'],
+    ['sip:biloxi.com;transport=tcp;method=REGISTER?to=sip:bob%40biloxi.com', 'sip:biloxi.com;method=REGISTER;transport=tcp?to=sip:bob%40biloxi.com'],
+    ['sip:alice@atlanta.com?subject=project%20x&priority=urgent', 'sip:alice@atlanta.com?priority=urgent&subject=project%20x'],
+  ];
+  for (const [a, b] of eq) assert.ok(uriEquals(parseUri(a!), parseUri(b!)), `${a} == ${b}`);
+});
+
+test('equality: non-equivalent URIs', () => {
+  const ne = [
+    ['SIP:ALICE@AtLanTa.CoM;Transport=udp', 'sip:alice@AtLanTa.CoM;Transport=UDP'],
+    ['sip:bob@biloxi.com', 'sip:bob@biloxi.com:5060'],
+    ['sip:bob@biloxi.com', 'sip:bob@biloxi.com;transport=udp'],
+    ['sip:bob@biloxi.com', 'sip:bob@biloxi.com:6000;transport=tcp'],
+    ['sip:carol@chicago.com', 'sip:carol@chicago.com?Subject=next%20meeting'],
+    ['sip:bob@phone21.boxesbybob.com', 'sip:bob@192.0.2.4'],
+    ['sip:carol@chicago.com;security=on', 'sip:carol@chicago.com;security=off'],
+    ['sip:alice@atlanta.com', 'sips:alice@atlanta.com'],
+  ];
+  for (const [a, b] of ne) assert.equal(uriEquals(parseUri(a!), parseUri(b!)), false, `${a} != ${b}`);
+});
+
+test('a modified URI serialises with its changes', () => {
+  const u = parseUri('sip:bob@biloxi.example.com') as SipUri;
+  u.params.set('transport', 'tcp');
+  u.port = 5080;
+  assert.equal(u.toString(), 'sip:bob@biloxi.example.com:5080;transport=tcp');
+  const c = u.clone();
+  c.user = 'carol';
+  assert.equal(u.user, 'bob');
+});
