@@ -1,0 +1,91 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequest, createResponse, createVia, parseMessage, type SipRequest, type SipResponse, type SipUri } from '../../src/index.js';
+import { Dialog } from '../../src/dialog/dialog.js';
+
+function invite(): SipRequest {
+  const req = createRequest({
+    method: 'INVITE',
+    uri: 'sips:bob@biloxi.example.com',
+    from: '"Alice" <sips:alice@atlanta.example.com>',
+    to: 'sips:bob@biloxi.example.com',
+    via: createVia('TLS', '192.0.2.1', 5061),
+    contact: '<sips:alice@192.0.2.1:5061;transport=tls>',
+    cseq: 314159,
+  });
+  return parseMessage(req.toBuffer()) as SipRequest;
+}
+
+function answer(req: SipRequest, status: number, rr: string[]): SipResponse {
+  const withRr = parseMessage(req.toBuffer()) as SipRequest;
+  for (const r of rr) withRr.append('Record-Route', r);
+  const res = createResponse(withRr, status, { toTag: 'bobtag', contact: '<sips:bob@192.0.2.4:5061;transport=tls>' });
+  return parseMessage(res.toBuffer()) as SipResponse;
+}
+
+test('UAC dialog from 2xx: route set reversed, remote target from Contact, loose routing', () => {
+  const req = invite();
+  const d = Dialog.fromUac(req, answer(req, 200, ['<sips:p2.example.com;lr>', '<sips:p1.example.com;lr>']));
+  assert.equal(d.state, 'confirmed');
+  assert.equal(d.secure, true);
+  assert.deepEqual(d.id, { callId: req.callId, localTag: req.from!.tag, remoteTag: 'bobtag' });
+  assert.deepEqual(d.routeSet.map((r) => (r.uri as SipUri).host), ['p1.example.com', 'p2.example.com']);
+  const bye = d.createRequest('BYE');
+  assert.equal(bye.uri.toString(), 'sips:bob@192.0.2.4:5061;transport=tls');
+  assert.deepEqual(bye.getAll('Route'), ['<sips:p1.example.com;lr>', '<sips:p2.example.com;lr>']);
+  assert.equal(bye.cseq!.seq, 314160);
+  assert.equal(bye.from!.tag, req.from!.tag);
+  assert.equal(bye.to!.tag, 'bobtag');
+  assert.equal(bye.callId, req.callId);
+  assert.equal(bye.has('Contact'), false);
+  const reinvite = d.createRequest('INVITE', { body: 'v=0\r\n', contentType: 'application/sdp' });
+  assert.equal(reinvite.cseq!.seq, 314161);
+  assert.equal(reinvite.get('Contact'), '<sips:alice@192.0.2.1:5061;transport=tls>');
+  assert.equal(reinvite.contentLength, 5);
+  // ACK for 2xx: CSeq number of the INVITE it acknowledges
+  const ack = d.createAck(reinvite);
+  assert.deepEqual(ack.cseq, { seq: 314161, method: 'ACK' });
+});
+
+test('strict routing: first route becomes the Request-URI, remote target the last Route', () => {
+  const req = invite();
+  const d = Dialog.fromUac(req, answer(req, 200, ['<sips:p2.example.com;lr>', '<sips:p1.example.com;method=INVITE>']));
+  const bye = d.createRequest('BYE');
+  assert.equal(bye.uri.toString(), 'sips:p1.example.com');
+  assert.deepEqual(bye.getAll('Route'), ['<sips:p2.example.com;lr>', '<sips:bob@192.0.2.4:5061;transport=tls>']);
+});
+
+test('early dialog from 180, confirmed by 2xx with a recomputed route set (§13.2.2.4)', () => {
+  const req = invite();
+  const d = Dialog.fromUac(req, answer(req, 180, ['<sips:old.example.com;lr>']));
+  assert.equal(d.state, 'early');
+  d.confirm(answer(req, 200, ['<sips:new.example.com;lr>']));
+  assert.equal(d.state, 'confirmed');
+  assert.equal((d.routeSet[0]!.uri as SipUri).host, 'new.example.com');
+});
+
+test('UAS dialog: route set in order, remote CSeq checks, target refresh, matching', () => {
+  const req = invite();
+  req.append('Record-Route', '<sips:p1.example.com;lr>');
+  req.append('Record-Route', '<sips:p2.example.com;lr>');
+  const d = Dialog.fromUas(req, 'bobtag');
+  assert.equal(d.remoteSeq, 314159);
+  assert.deepEqual(d.routeSet.map((r) => (r.uri as SipUri).host), ['p1.example.com', 'p2.example.com']);
+  assert.equal(d.remoteTarget.toString(), 'sips:alice@192.0.2.1:5061;transport=tls');
+  const bye = d.createRequest('BYE');
+  assert.equal(bye.from!.tag, 'bobtag');
+  assert.equal(bye.to!.tag, req.from!.tag);
+  assert.ok(bye.cseq!.seq >= 1);
+  // an in-dialog request from the peer
+  const peer = Dialog.fromUac(req, answer(req, 200, []));
+  const reinvite = peer.createRequest('INVITE');
+  reinvite.set('Contact', '<sips:alice@192.0.2.99:5061;transport=tls>');
+  assert.ok(d.matches(reinvite));
+  assert.equal(d.acceptRemoteCSeq(reinvite), true);
+  d.refreshTarget(reinvite);
+  assert.equal((d.remoteTarget as SipUri).host, '192.0.2.99');
+  assert.equal(d.acceptRemoteCSeq(reinvite), false, 'the same CSeq again is refused (500)');
+  const other = peer.createRequest('BYE');
+  other.set('To', `<sips:bob@biloxi.example.com>;tag=other`);
+  assert.equal(d.matches(other), false);
+});
