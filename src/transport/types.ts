@@ -31,6 +31,7 @@ export interface TransportLayer {
   /** The sent-by host:port to put in our Via for this protocol (§18.1.1). */
   viaFor(protocol: TransportProtocol): { host: string; port: number };
   on(event: 'message', fn: (m: Inbound) => void): this;
+  off(event: 'message', fn: (m: Inbound) => void): this;
 }
 
 export class TransportError extends Error {

@@ -1,0 +1,132 @@
+import { EventEmitter } from 'node:events';
+import { createVia, type SipRequest, type SipResponse } from '../message/index.js';
+import type { Inbound, Target, TransportLayer } from '../transport/types.js';
+import { systemClock, type Clock } from '../util/clock.js';
+import { ClientTransaction, type ClientHandlers } from './client.js';
+import { clientKey, clientKeyOfResponse, serverKey } from './key.js';
+import { ServerTransaction } from './server.js';
+import { DEFAULT_TIMERS, type TimerConfig } from './timers.js';
+
+export interface TransactionLayerOptions {
+  clock?: Clock;
+  timers?: Partial<TimerConfig>;
+}
+
+export interface TransactionLayerEvents {
+  /** A new request (not a retransmission, not an ACK): the TU answers through the transaction. */
+  request: [tx: ServerTransaction, inbound: Inbound];
+  /** An ACK that matches no INVITE server transaction in Completed: the ACK for a 2xx (§17.2.3). */
+  ack: [ack: SipRequest, inbound: Inbound];
+  /** A response that matches no client transaction, e.g. a 2xx retransmission after Timer M (§17.1.3). */
+  'stray-response': [res: SipResponse, inbound: Inbound];
+  /** A server transaction failed: Timer H (no ACK) or a transport error while answering. */
+  'server-failure': [tx: ServerTransaction, why: 'timeout' | 'transport', error?: Error];
+}
+
+/**
+ * The transaction layer (RFC 3261 §17): creates client transactions for outgoing requests,
+ * server transactions for incoming ones, and routes messages to them (§17.1.3, §17.2.3).
+ */
+export class TransactionLayer extends EventEmitter<TransactionLayerEvents> {
+  readonly clock: Clock;
+  readonly timers: TimerConfig;
+  private readonly clients = new Map<string, ClientTransaction>();
+  private readonly servers = new Map<string, ServerTransaction>();
+  private readonly onMessage = (m: Inbound) => this.receive(m);
+
+  constructor(
+    readonly transport: TransportLayer,
+    opts: TransactionLayerOptions = {},
+  ) {
+    super();
+    this.clock = opts.clock ?? systemClock;
+    this.timers = { ...DEFAULT_TIMERS, ...opts.timers };
+    transport.on('message', this.onMessage);
+  }
+
+  /** Live transactions (client + server): it returns to 0 when everything has ended. */
+  get size(): number {
+    return this.clients.size + this.servers.size;
+  }
+
+  /**
+   * Start a client transaction. A Via with a fresh branch is added when the request has none
+   * (§8.1.1.7); ACK for 2xx is not a transaction: send it with `sendStateless`.
+   */
+  sendRequest(request: SipRequest, target: Target, handlers: ClientHandlers): ClientTransaction {
+    if (request.method === 'ACK') throw new Error('ACK is not sent in a client transaction; use sendStateless');
+    this.ensureVia(request, target);
+    const tx = new ClientTransaction(request, target, { transport: this.transport, clock: this.clock, timers: this.timers }, handlers);
+    const key = clientKey(tx.branch, request.method);
+    this.clients.set(key, tx);
+    tx.once('terminated', () => {
+      if (this.clients.get(key) === tx) this.clients.delete(key);
+    });
+    tx.start();
+    return tx;
+  }
+
+  /** Send without a transaction: ACK for 2xx (§13.2.2.4), or a stateless proxy's forward. */
+  sendStateless(message: SipRequest | SipResponse, target: Target, opts?: { connectionId?: string }): Promise<void> {
+    if (message.isRequest) this.ensureVia(message as SipRequest, target);
+    return this.transport.send(message, target, opts);
+  }
+
+  private ensureVia(request: SipRequest, target: Target): void {
+    if (request.has('Via')) return;
+    const via = this.transport.viaFor(target.protocol);
+    request.prepend('Via', createVia(target.protocol === 'wss' ? 'WSS' : target.protocol.toUpperCase(), via.host, via.port).toString());
+  }
+
+  /** The INVITE server transaction a CANCEL refers to (§9.2), if it is still there. */
+  findInviteFor(cancel: SipRequest): ServerTransaction | undefined {
+    const key = serverKey(cancel, 'INVITE');
+    return key ? this.servers.get(key) : undefined;
+  }
+
+  /** Feed an inbound message (the transport's 'message' event). */
+  receive(m: Inbound): void {
+    const msg = m.message;
+    if (!msg.isRequest) {
+      const res = msg as SipResponse;
+      const key = clientKeyOfResponse(res);
+      const tx = key ? this.clients.get(key) : undefined;
+      if (tx) tx.receive(res);
+      else this.emit('stray-response', res, m);
+      return;
+    }
+    const req = msg as SipRequest;
+    const key = serverKey(req);
+    if (!key) return; // no Via: nothing can be answered (the element check catches it first)
+    const existing = this.servers.get(key);
+    if (req.method === 'ACK') {
+      // ACK for a non-2xx final: absorbed by the INVITE server transaction; else it is the TU's
+      if (existing && existing.receiveAck()) return;
+      if (existing && existing.state === 'confirmed') return; // retransmitted ACK
+      this.emit('ack', req, m);
+      return;
+    }
+    if (existing) {
+      existing.receiveRetransmission();
+      return;
+    }
+    const tx = new ServerTransaction(req, m, {
+      transport: this.transport,
+      clock: this.clock,
+      timers: this.timers,
+      onFailure: (t, why, err) => this.emit('server-failure', t, why, err),
+    });
+    this.servers.set(key, tx);
+    tx.once('terminated', () => {
+      if (this.servers.get(key) === tx) this.servers.delete(key);
+    });
+    this.emit('request', tx, m);
+  }
+
+  /** Stop listening to the transport and end every transaction (timers cleared). */
+  close(): void {
+    this.transport.off('message', this.onMessage);
+    for (const tx of [...this.clients.values()]) tx.terminate();
+    for (const tx of [...this.servers.values()]) tx.terminate();
+  }
+}
