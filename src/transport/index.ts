@@ -1,0 +1,3 @@
+export * from './types.js';
+export { SipTransport, type ListenOptions, type TransportOptions, type TransportStats, type WireEvent } from './sip-transport.js';
+export { createDevCertificates, type DevCertificates } from './dev-certs.js';
