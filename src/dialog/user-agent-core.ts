@@ -1,0 +1,313 @@
+import { EventEmitter } from 'node:events';
+import {
+  NameAddr,
+  SipRequest,
+  SipResponse,
+  checkRequest,
+  createResponse,
+  type Uri,
+} from '../message/index.js';
+import { ClientTransaction, ServerTransaction, TransactionLayer, type TimerConfig } from '../transaction/index.js';
+import { resolveTargets, type Target, type TransportLayer } from '../transport/index.js';
+import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
+import { Dialog, dialogKey } from './dialog.js';
+
+/** What a dialog usage (a call, a subscription) gets from the core for its dialog. */
+export interface DialogHandler {
+  /** An in-dialog request (not ACK) that passed the CSeq check; answer through `tx`. */
+  onRequest(tx: ServerTransaction, dialog: Dialog): void;
+  /** The ACK for our 2xx (§13.3.1.4). */
+  onAck?(ack: SipRequest, dialog: Dialog): void;
+  /** Our 2xx was never ACKed (64*T1): the session must end with BYE (§13.3.1.4). */
+  onAckTimeout?(dialog: Dialog): void;
+}
+
+export interface UserAgentCoreOptions {
+  transport: TransportLayer;
+  transactions?: TransactionLayer;
+  clock?: Clock;
+  timers?: Partial<TimerConfig>;
+  /** Methods we implement (Allow), option tags (Supported), body types (Accept). */
+  allow?: string[];
+  supported?: string[];
+  accept?: string[];
+  userAgent?: string;
+  /** Out-of-dialog requests go through this proxy (a pre-loaded Route, RFC 3261 §8.1.2). */
+  outboundProxy?: Uri;
+  /** Server location (RFC 3263); injectable for tests. */
+  resolve?: (uri: Uri) => Promise<Target[]>;
+}
+
+export interface SendHandlers {
+  /** Every response (1xx, final, and 2xx retransmissions / forks for INVITE). */
+  onResponse?(res: SipResponse, tx: ClientTransaction): void;
+}
+
+/**
+ * The user agent core (RFC 3261 §8, §12, §13): sends requests through client transactions to
+ * the located next hop, answers what an endpoint must answer itself (OPTIONS, 481, 501, 420,
+ * CANCEL), dispatches in-dialog requests to the dialog's usage, and keeps 2xx responses to
+ * INVITE retransmitted until their ACK arrives.
+ */
+export class UserAgentCore extends EventEmitter {
+  readonly transport: TransportLayer;
+  readonly transactions: TransactionLayer;
+  readonly clock: Clock;
+  readonly allow: string[];
+  readonly supported: string[];
+  readonly accept: string[];
+  readonly userAgent: string;
+  outboundProxy: Uri | undefined;
+  private readonly resolver: (uri: Uri) => Promise<Target[]>;
+  private readonly dialogs = new Map<string, { dialog: Dialog; handler: DialogHandler }>();
+  /** 2xx retransmissions waiting for an ACK, by dialog key + CSeq. */
+  private readonly pending2xx = new Map<string, { timer: TimerHandle | undefined; deadline: TimerHandle | undefined; resolve: () => void }>();
+
+  constructor(opts: UserAgentCoreOptions) {
+    super();
+    this.transport = opts.transport;
+    this.clock = opts.clock ?? opts.transactions?.clock ?? systemClock;
+    this.transactions = opts.transactions ?? new TransactionLayer(opts.transport, { clock: this.clock, ...(opts.timers ? { timers: opts.timers } : {}) });
+    this.allow = opts.allow ?? ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'REFER', 'NOTIFY', 'INFO', 'MESSAGE'];
+    this.supported = opts.supported ?? ['replaces', 'norefersub'];
+    this.accept = opts.accept ?? ['application/sdp', 'message/sipfrag'];
+    this.userAgent = opts.userAgent ?? 'Switchboard/0.1';
+    this.outboundProxy = opts.outboundProxy;
+    this.resolver = opts.resolve ?? ((u) => resolveTargets(u));
+    this.transactions.on('request', (tx) => this.onRequest(tx));
+    this.transactions.on('ack', (ack) => this.onAck(ack));
+    this.transactions.on('stray-response', (res) => this.emit('stray-response', res));
+  }
+
+  // ---- outgoing --------------------------------------------------------------------------
+
+  /** Where a request goes first: the top Route, else the Request-URI (§8.1.2). */
+  private nextHopUri(req: SipRequest): Uri {
+    const r = req.route[0];
+    return r ? r.uri : req.uri;
+  }
+
+  /** Add the outbound proxy Route to an out-of-dialog request (no To tag, no Route yet). */
+  private preloadRoute(req: SipRequest): void {
+    if (this.outboundProxy && !req.to?.tag && !req.has('Route')) {
+      const u = this.outboundProxy.clone();
+      if (u.kind === 'sip' && !u.lr) u.params.set('lr');
+      req.prepend('Route', `<${u.toString()}>`);
+    }
+    if (!req.has('User-Agent')) req.append('User-Agent', this.userAgent);
+  }
+
+  async locate(req: SipRequest): Promise<Target[]> {
+    const targets = await this.resolver(this.nextHopUri(req));
+    if (targets.length === 0) throw new Error(`no address found for ${this.nextHopUri(req).toString()}`);
+    return targets;
+  }
+
+  /**
+   * Send a request in a client transaction; resolves with the final response (a synthesized
+   * 408/503 on timeout/transport failure, after trying the next target, RFC 3263 §4.3).
+   */
+  async send(req: SipRequest, handlers: SendHandlers = {}): Promise<SipResponse> {
+    this.preloadRoute(req);
+    let targets: Target[];
+    try {
+      targets = await this.locate(req);
+    } catch (e) {
+      const res = createResponse(req, 503, { reason: 'Service Unavailable (no route to the next hop)' });
+      return res;
+    }
+    for (let i = 0; i < targets.length; i++) {
+      const target = targets[i]!;
+      const isLast = i === targets.length - 1;
+      const attempt = i === 0 ? req : this.retarget(req);
+      const final = await new Promise<SipResponse | 'failover'>((resolve) => {
+        let done = false;
+        this.transactions.sendRequest(attempt, target, {
+          onResponse: (res, tx) => {
+            handlers.onResponse?.(res, tx);
+            if (!done && res.status >= 200) {
+              done = true;
+              resolve(res);
+            }
+          },
+          onTimeout: () => {
+            if (done) return;
+            done = true;
+            resolve(isLast ? synthesized(attempt, 408) : 'failover');
+          },
+          onTransportError: () => {
+            if (done) return;
+            done = true;
+            resolve(isLast ? synthesized(attempt, 503) : 'failover');
+          },
+        });
+      });
+      if (final !== 'failover') return final;
+    }
+    return synthesized(req, 503);
+  }
+
+  /** A copy of a request with a new branch, for the next target (§8.1.2: a new transaction). */
+  private retarget(req: SipRequest): SipRequest {
+    const copy = new SipRequest(req.method, req.uri.clone(), req.headers.filter((h) => h.key !== 'via').map((h) => ({ ...h, raw: undefined })), req.body);
+    return copy;
+  }
+
+  /** Send an ACK (or anything else transaction-less) to the request's next hop. */
+  async sendStateless(req: SipRequest): Promise<void> {
+    const [target] = await this.locate(req);
+    await this.transactions.sendStateless(req, target!);
+  }
+
+  // ---- dialogs ---------------------------------------------------------------------------
+
+  addDialog(dialog: Dialog, handler: DialogHandler): void {
+    this.dialogs.set(dialog.key, { dialog, handler });
+  }
+  removeDialog(dialog: Dialog): void {
+    this.dialogs.delete(dialog.key);
+    for (const [k, p] of this.pending2xx) {
+      if (k.startsWith(dialog.key + '\u0001')) {
+        this.clock.clearTimeout(p.timer);
+        this.clock.clearTimeout(p.deadline);
+        this.pending2xx.delete(k);
+      }
+    }
+  }
+  findDialog(callId: string, localTag: string, remoteTag: string): Dialog | undefined {
+    return this.dialogs.get(dialogKey(callId, localTag, remoteTag))?.dialog;
+  }
+  get dialogCount(): number {
+    return this.dialogs.size;
+  }
+
+  /**
+   * §13.3.1.4: the UAS core retransmits a 2xx to INVITE, T1 doubling to T2, until the ACK
+   * arrives; after 64*T1 without ACK the handler's onAckTimeout is called.
+   */
+  respond2xx(tx: ServerTransaction, res: SipResponse, dialog: Dialog): Promise<boolean> {
+    tx.respond(res);
+    const key = `${dialog.key}\u0001${tx.request.cseq!.seq}`;
+    const timers = this.transactions.timers;
+    const reliable = this.transport.isReliable(tx.inbound.protocol);
+    return new Promise((resolve) => {
+      let interval = timers.T1;
+      const entry = { timer: undefined as TimerHandle | undefined, deadline: undefined as TimerHandle | undefined, resolve: () => resolve(true) };
+      const again = () => {
+        tx.respond(res); // passes through in the Accepted state (RFC 6026)
+        if (tx.state === 'terminated') this.transport.send(res, tx.responseTarget, tx.connectionId ? { connectionId: tx.connectionId } : {}).catch(() => undefined);
+        interval = Math.min(interval * 2, timers.T2);
+        entry.timer = this.clock.setTimeout(again, interval);
+      };
+      if (!reliable) entry.timer = this.clock.setTimeout(again, interval);
+      entry.deadline = this.clock.setTimeout(() => {
+        this.clock.clearTimeout(entry.timer);
+        this.pending2xx.delete(key);
+        this.dialogs.get(dialog.key)?.handler.onAckTimeout?.(dialog);
+        resolve(false);
+      }, 64 * timers.T1);
+      this.pending2xx.set(key, entry);
+    });
+  }
+
+  // ---- incoming --------------------------------------------------------------------------
+
+  private onAck(ack: SipRequest): void {
+    const toTag = ack.to?.tag;
+    const fromTag = ack.from?.tag ?? '';
+    if (!toTag || !ack.callId) return;
+    const entry = this.dialogs.get(dialogKey(ack.callId, toTag, fromTag));
+    if (!entry) return; // an ACK for nothing we know: dropped (§17.2.3)
+    const key = `${entry.dialog.key}\u0001${ack.cseq?.seq}`;
+    const p = this.pending2xx.get(key);
+    if (p) {
+      this.clock.clearTimeout(p.timer);
+      this.clock.clearTimeout(p.deadline);
+      this.pending2xx.delete(key);
+      p.resolve();
+      entry.handler.onAck?.(ack, entry.dialog);
+    }
+  }
+
+  private onRequest(tx: ServerTransaction): void {
+    const req = tx.request;
+    const owed = checkRequest(req, { role: 'uas', allow: this.allow, supported: this.supported, accept: this.accept });
+    if (owed) {
+      tx.respond(createResponse(req, owed.status, { reason: owed.reason, headers: owed.headers }));
+      return;
+    }
+    if (req.method === 'CANCEL') return this.onCancel(tx);
+    const toTag = req.to?.tag;
+    if (toTag) {
+      // §12.2.2: in-dialog
+      const entry = this.dialogs.get(dialogKey(req.callId!, toTag, req.from?.tag ?? ''));
+      if (!entry) {
+        tx.respond(createResponse(req, 481));
+        return;
+      }
+      if (!entry.dialog.acceptRemoteCSeq(req)) {
+        tx.respond(createResponse(req, 500, { reason: 'Server Internal Error (CSeq out of order)' }));
+        return;
+      }
+      entry.handler.onRequest(tx, entry.dialog);
+      return;
+    }
+    if (req.method === 'OPTIONS') {
+      // §11.2: capabilities
+      tx.respond(
+        createResponse(req, 200, {
+          headers: [
+            ['Allow', this.allow.join(', ')],
+            ['Accept', this.accept.join(', ')],
+            ['Supported', this.supported.join(', ')],
+            ['User-Agent', this.userAgent],
+          ],
+        }),
+      );
+      return;
+    }
+    if (req.method === 'BYE' || req.method === 'NOTIFY') {
+      // out of dialog: nothing to end or to notify about
+      tx.respond(createResponse(req, 481));
+      return;
+    }
+    if (this.listenerCount('request') === 0) {
+      tx.respond(createResponse(req, req.method === 'INVITE' ? 480 : 405, { headers: [['Allow', this.allow.join(', ')]] }));
+      return;
+    }
+    this.emit('request', tx);
+  }
+
+  /** §9.2: 200 to the CANCEL, 487 to the INVITE if it is still pending; 481 if there is none. */
+  private onCancel(tx: ServerTransaction): void {
+    const invite = this.transactions.findInviteFor(tx.request);
+    if (!invite) {
+      tx.respond(createResponse(tx.request, 481));
+      return;
+    }
+    tx.respond(createResponse(tx.request, 200));
+    if (invite.state === 'proceeding') {
+      invite.respond(createResponse(invite.request, 487, { toTag: invite.lastResponse?.to?.tag ?? undefined }));
+      this.emit('cancel', invite);
+    }
+  }
+
+  close(): void {
+    for (const p of this.pending2xx.values()) {
+      this.clock.clearTimeout(p.timer);
+      this.clock.clearTimeout(p.deadline);
+    }
+    this.pending2xx.clear();
+    this.dialogs.clear();
+    this.transactions.close();
+  }
+}
+
+function synthesized(req: SipRequest, status: number): SipResponse {
+  const res = createResponse(req, status);
+  const to = req.headers.find((h) => h.key === 'to');
+  if (to) res.set('To', to.value);
+  return res;
+}
+
+export { NameAddr };
