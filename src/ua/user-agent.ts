@@ -1,0 +1,165 @@
+import { EventEmitter } from 'node:events';
+import { isIPv6 } from 'node:net';
+import { NameAddr, SipUri, createResponse, parseNameAddr, parseUri, type SipRequest, type Uri } from '../message/index.js';
+import { UserAgentCore } from '../dialog/user-agent-core.js';
+import { Call, type CallContext } from '../call/call.js';
+import type { ServerTransaction, TimerConfig } from '../transaction/index.js';
+import { SipTransport, type ListenOptions, type Target, type TransportProtocol, type WireEvent } from '../transport/index.js';
+import { systemClock, type Clock } from '../util/clock.js';
+
+export interface UserAgentOptions {
+  /** Our address-of-record, e.g. `"Alice" <sips:alice@atlanta.example.com>`. */
+  aor: string | NameAddr;
+  listen: ListenOptions[];
+  /** Trust this CA for outgoing TLS (development). Verification stays on. */
+  tlsCa?: string;
+  outboundProxy?: string | Uri;
+  /** Answer incoming calls automatically after this many ms (false: ring until answered). */
+  autoAnswer?: number | false;
+  /** Accept or refuse incoming REFERs. */
+  referPolicy?: 'accept' | 'reject' | ((call: Call, req: SipRequest) => boolean);
+  clock?: Clock;
+  timers?: Partial<TimerConfig>;
+  /** Resolve next hops (RFC 3263); tests and the demo map names to loopback addresses. */
+  resolve?: (uri: Uri) => Promise<Target[]>;
+  tap?: (e: WireEvent) => void;
+  userAgent?: string;
+}
+
+export interface UserAgentEvents {
+  incoming: [call: Call];
+  call: [call: Call];
+  error: [err: Error];
+}
+
+let mediaPort = 40000 + 2 * Math.floor(Math.random() * 5000);
+
+/**
+ * A SIP phone as a library: transports, the UA core, and calls with hold and transfer.
+ * `switchboard phone` and the demo are thin layers over it.
+ */
+export class UserAgent extends EventEmitter<UserAgentEvents> {
+  readonly aor: NameAddr;
+  readonly transport: SipTransport;
+  core!: UserAgentCore;
+  readonly calls = new Map<string, Call>();
+  readonly clock: Clock;
+  contact!: NameAddr;
+  private started = false;
+
+  constructor(readonly opts: UserAgentOptions) {
+    super();
+    this.aor = typeof opts.aor === 'string' ? (opts.aor.includes('<') ? parseNameAddr(opts.aor) : new NameAddr(parseUri(opts.aor))) : opts.aor;
+    this.clock = opts.clock ?? systemClock;
+    this.transport = new SipTransport({ clock: this.clock, ...(opts.tlsCa ? { tlsCa: opts.tlsCa } : {}), ...(opts.tap ? { tap: opts.tap } : {}) });
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    const bound: { protocol: TransportProtocol; host: string; port: number }[] = [];
+    for (const l of this.opts.listen) bound.push({ protocol: l.protocol, ...(await this.transport.listen(l)) });
+    const first = bound[0]!;
+    const secure = first.protocol === 'tls' || first.protocol === 'wss';
+    const user = this.aor.uri.kind === 'sip' ? this.aor.uri.user : undefined;
+    const host = isIPv6(first.host) ? `[${first.host}]` : first.host;
+    const contactUri = new SipUri({ scheme: secure ? 'sips' : 'sip', user, host, port: first.port });
+    if (first.protocol !== 'udp' && first.protocol !== 'tls') contactUri.params.set('transport', first.protocol);
+    if (first.protocol === 'tls' && !secure) contactUri.params.set('transport', 'tls');
+    this.contact = new NameAddr(contactUri);
+    const outbound = this.opts.outboundProxy === undefined ? undefined : typeof this.opts.outboundProxy === 'string' ? parseUri(this.opts.outboundProxy) : this.opts.outboundProxy;
+    this.core = new UserAgentCore({
+      transport: this.transport,
+      clock: this.clock,
+      ...(this.opts.timers ? { timers: this.opts.timers } : {}),
+      ...(outbound ? { outboundProxy: outbound } : {}),
+      ...(this.opts.resolve ? { resolve: this.opts.resolve } : {}),
+      ...(this.opts.userAgent ? { userAgent: this.opts.userAgent } : {}),
+    });
+    this.core.on('request', (tx: ServerTransaction) => this.onRequest(tx));
+    this.core.on('cancel', (tx: ServerTransaction) => {
+      for (const c of this.calls.values()) if (c.invite === tx.request || c.invite.callId === tx.request.callId) c.cancelled();
+    });
+    this.started = true;
+  }
+
+  private callContext(): CallContext {
+    const policy = this.opts.referPolicy ?? 'accept';
+    return {
+      core: this.core,
+      clock: this.clock,
+      contact: this.contact,
+      aor: this.aor,
+      mediaAddress: this.transport.viaFor('udp').host,
+      mediaPort: (mediaPort += 2),
+      referPolicy: typeof policy === 'function' ? policy : () => policy === 'accept',
+      placeCall: (target, headers) => this.call(target, { headers }),
+    };
+  }
+
+  private track(call: Call): Call {
+    this.calls.set(call.id, call);
+    call.once('terminated', () => {
+      // keep it briefly for `calls` listings, then forget it
+      this.clock.setTimeout(() => this.calls.delete(call.id), 5000);
+    });
+    this.emit('call', call);
+    return call;
+  }
+
+  /** Place a call to `target` (URI string or object). */
+  call(target: string | Uri, opts: { headers?: [string, string][] } = {}): Call {
+    if (!this.started) throw new Error('user agent not started');
+    const uri = typeof target === 'string' ? parseUri(target) : target;
+    const from = this.aor.clone();
+    const call = Call.dial(this.callContext(), uri, { from, ...(opts.headers ? { headers: opts.headers } : {}) });
+    return this.track(call);
+  }
+
+  private onRequest(tx: ServerTransaction): void {
+    const req = tx.request;
+    if (req.method !== 'INVITE') {
+      tx.respond(createResponse(req, 405, { headers: [['Allow', this.core.allow.join(', ')]] }));
+      return;
+    }
+    // RFC 3891: an INVITE with Replaces takes over an existing dialog
+    let replaced: Call | undefined;
+    const rep = req.has('Replaces') ? req.replaces : undefined;
+    if (rep) {
+      const d = this.core.findDialog(rep.callId, rep.toTag, rep.fromTag);
+      replaced = d ? [...this.calls.values()].find((c) => c.dialog === d) : undefined;
+      if (!d || !replaced || replaced.state === 'terminated') {
+        tx.respond(createResponse(req, 481));
+        return;
+      }
+      if ((d.state === 'early' && !d.isUac) || (rep.earlyOnly && d.state === 'confirmed')) {
+        tx.respond(createResponse(req, 486));
+        return;
+      }
+    }
+    const call = new Call(this.callContext(), { direction: 'incoming', invite: req, tx });
+    this.track(call);
+    this.emit('incoming', call);
+    call.ring();
+    if (replaced) {
+      // the replacement is answered at once; the replaced call ends with BYE
+      const old = replaced;
+      call.once('established', () => old.hangup());
+      call.answer();
+      return;
+    }
+    const auto = this.opts.autoAnswer;
+    if (auto !== undefined && auto !== false) {
+      this.clock.setTimeout(() => {
+        if (call.state === 'incoming') call.answer();
+      }, auto);
+    }
+  }
+
+  /** Hang up every call and close the transports. */
+  async stop(): Promise<void> {
+    for (const c of this.calls.values()) c.hangup();
+    await new Promise((r) => setTimeout(r, 50));
+    this.core?.close();
+    await this.transport.close();
+  }
+}
