@@ -15,7 +15,7 @@ import {
 import { Dialog } from '../dialog/dialog.js';
 import type { UserAgentCore } from '../dialog/user-agent-core.js';
 import type { ServerTransaction } from '../transaction/index.js';
-import { OfferAnswer, OfferAnswerError } from '../sdp/index.js';
+import { OfferAnswer, OfferAnswerError } from '../sdp/negotiation.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 
 export type CallState = 'calling' | 'ringing' | 'incoming' | 'established' | 'terminated';
@@ -148,6 +148,9 @@ export class Call extends EventEmitter<CallEvents> {
     let acked = false;
     this.core
       .send(this.invite, {
+        onRetry: (req) => {
+          this.invite = req;
+        },
         onResponse: (res) => {
           if (res.status > 100 && res.status < 200 && this.state === 'calling') {
             this.state = 'ringing';

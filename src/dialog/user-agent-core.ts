@@ -36,11 +36,21 @@ export interface UserAgentCoreOptions {
   outboundProxy?: Uri;
   /** Server location (RFC 3263); injectable for tests. */
   resolve?: (uri: Uri) => Promise<Target[]>;
+  /** Credentials for 401/407 challenges to out-of-dialog requests. */
+  authenticator?: Authenticator;
 }
 
 export interface SendHandlers {
   /** Every response (1xx, final, and 2xx retransmissions / forks for INVITE). */
   onResponse?(res: SipResponse, tx: ClientTransaction): void;
+  /** The request was re-sent with credentials (a new transaction, CSeq + 1): the TU's reference changes. */
+  onRetry?(req: SipRequest): void;
+}
+
+/** Answers 401/407 challenges (a DigestClient). */
+export interface Authenticator {
+  authorize(req: SipRequest, res: SipResponse): boolean;
+  succeeded?(): void;
 }
 
 /**
@@ -58,6 +68,7 @@ export class UserAgentCore extends EventEmitter {
   readonly accept: string[];
   readonly userAgent: string;
   outboundProxy: Uri | undefined;
+  authenticator: Authenticator | undefined;
   private readonly resolver: (uri: Uri) => Promise<Target[]>;
   private readonly dialogs = new Map<string, { dialog: Dialog; handler: DialogHandler }>();
   /** 2xx retransmissions waiting for an ACK, by dialog key + CSeq. */
@@ -73,6 +84,7 @@ export class UserAgentCore extends EventEmitter {
     this.accept = opts.accept ?? ['application/sdp', 'message/sipfrag'];
     this.userAgent = opts.userAgent ?? 'Switchboard/0.1';
     this.outboundProxy = opts.outboundProxy;
+    this.authenticator = opts.authenticator;
     this.resolver = opts.resolve ?? ((u) => resolveTargets(u));
     this.transactions.on('request', (tx) => this.onRequest(tx));
     this.transactions.on('ack', (ack) => this.onAck(ack));
@@ -108,6 +120,22 @@ export class UserAgentCore extends EventEmitter {
    * 408/503 on timeout/transport failure, after trying the next target, RFC 3263 §4.3).
    */
   async send(req: SipRequest, handlers: SendHandlers = {}): Promise<SipResponse> {
+    const res = await this.sendOnce(req, handlers);
+    // §22.2: answer a challenge once (again on stale=true) with CSeq + 1 in a new transaction
+    if ((res.status === 401 || res.status === 407) && this.authenticator && !req.to?.tag) {
+      const retry = this.retarget(req);
+      retry.set('CSeq', `${req.cseq!.seq + 1} ${req.method}`);
+      if (this.authenticator.authorize(retry, res)) {
+        handlers.onRetry?.(retry);
+        const again = await this.send(retry, handlers);
+        if (again.status < 400) this.authenticator.succeeded?.();
+        return again;
+      }
+    }
+    return res;
+  }
+
+  private async sendOnce(req: SipRequest, handlers: SendHandlers): Promise<SipResponse> {
     this.preloadRoute(req);
     let targets: Target[];
     try {

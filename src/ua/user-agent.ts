@@ -5,7 +5,9 @@ import { UserAgentCore } from '../dialog/user-agent-core.js';
 import { Call, type CallContext } from '../call/call.js';
 import type { ServerTransaction, TimerConfig } from '../transaction/index.js';
 import { SipTransport, type ListenOptions, type Target, type TransportProtocol, type WireEvent } from '../transport/index.js';
-import { systemClock, type Clock } from '../util/clock.js';
+import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
+import { DigestClient } from '../auth/index.js';
+import { createRequest } from '../message/index.js';
 
 export interface UserAgentOptions {
   /** Our address-of-record, e.g. `"Alice" <sips:alice@atlanta.example.com>`. */
@@ -24,9 +26,17 @@ export interface UserAgentOptions {
   resolve?: (uri: Uri) => Promise<Target[]>;
   tap?: (e: WireEvent) => void;
   userAgent?: string;
+  /** Registrar to REGISTER with (RFC 3261 §10.2); refreshed before expiry. */
+  registrar?: string | Uri;
+  registerExpires?: number;
+  /** Digest credentials for 401/407 challenges (never logged). */
+  credentials?: { username: string; password: string };
 }
 
 export interface UserAgentEvents {
+  registered: [expires: number];
+  unregistered: [];
+  'registration-failed': [status: number, reason: string];
   incoming: [call: Call];
   call: [call: Call];
   error: [err: Error];
@@ -46,6 +56,10 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
   readonly clock: Clock;
   contact!: NameAddr;
   private started = false;
+  private regTimer: TimerHandle | undefined;
+  private regCallId: string | undefined;
+  private regCSeq = 0;
+  registered = false;
 
   constructor(readonly opts: UserAgentOptions) {
     super();
@@ -74,6 +88,7 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
       ...(outbound ? { outboundProxy: outbound } : {}),
       ...(this.opts.resolve ? { resolve: this.opts.resolve } : {}),
       ...(this.opts.userAgent ? { userAgent: this.opts.userAgent } : {}),
+      ...(this.opts.credentials ? { authenticator: new DigestClient(this.opts.credentials) } : {}),
     });
     this.core.on('request', (tx: ServerTransaction) => this.onRequest(tx));
     this.core.on('cancel', (tx: ServerTransaction) => {
@@ -155,8 +170,56 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
     }
   }
 
-  /** Hang up every call and close the transports. */
+  /**
+   * REGISTER our Contact with the registrar (RFC 3261 §10.2), answering its challenge, and
+   * refresh before expiry. Resolves with the final status.
+   */
+  async register(expires = this.opts.registerExpires ?? 3600): Promise<number> {
+    if (!this.opts.registrar) throw new Error('no registrar configured');
+    const registrar = typeof this.opts.registrar === 'string' ? parseUri(this.opts.registrar) : this.opts.registrar;
+    this.regCallId ??= `${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
+    const to = this.aor.clone();
+    to.params.delete('tag');
+    const req = createRequest({
+      method: 'REGISTER',
+      uri: registrar,
+      from: this.aor.clone(),
+      to,
+      callId: this.regCallId,
+      cseq: ++this.regCSeq,
+      contact: `${this.contact.toString()};expires=${expires}`,
+      headers: [['Expires', String(expires)]],
+    });
+    let retried = req;
+    const res = await this.core.send(req, { onRetry: (r) => (retried = r) });
+    this.regCSeq = retried.cseq!.seq;
+    this.clock.clearTimeout(this.regTimer);
+    if (res.status >= 200 && res.status < 300) {
+      const mine = (res.contact === '*' ? [] : res.contact).find((c) => c.uri.toString() === this.contact.uri.toString());
+      const granted = mine?.expires ?? res.expires ?? expires;
+      this.registered = expires > 0;
+      if (expires > 0) {
+        // refresh a little before expiry
+        this.regTimer = this.clock.setTimeout(() => void this.register(expires).catch(() => undefined), Math.max(1, granted * 0.8) * 1000);
+        this.emit('registered', granted);
+      } else this.emit('unregistered');
+    } else if (res.status === 423 && res.minExpires && expires > 0) {
+      return this.register(res.minExpires);
+    } else {
+      this.emit('registration-failed', res.status, res.reason);
+    }
+    return res.status;
+  }
+
+  async unregister(): Promise<number> {
+    this.clock.clearTimeout(this.regTimer);
+    return this.register(0);
+  }
+
+  /** Hang up every call, unregister, and close the transports. */
   async stop(): Promise<void> {
+    if (this.registered) await this.unregister().catch(() => undefined);
+    this.clock.clearTimeout(this.regTimer);
     for (const c of this.calls.values()) c.hangup();
     await new Promise((r) => setTimeout(r, 50));
     this.core?.close();

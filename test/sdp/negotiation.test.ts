@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { OfferAnswer, OfferAnswerError, SdpParseError, parseSdp, type Direction } from '../../src/sdp/index.js';
+import { OfferAnswer, OfferAnswerError } from '../../src/sdp/negotiation.js';
+import { SdpParseError, parseSdp, type Direction } from '../../src/sdp/sdp.js';
 
 const peerOffer = (dir: Direction | null, opts: { legacy?: boolean; extra?: string } = {}) =>
   ['v=0', 'o=peer 1 1 IN IP4 192.0.2.9', 's=-', `c=IN IP4 ${opts.legacy ? '0.0.0.0' : '192.0.2.9'}`, 't=0 0', 'm=audio 40000 RTP/AVP 8 0 96', 'a=rtpmap:8 PCMA/8000', 'a=rtpmap:0 PCMU/8000', 'a=rtpmap:96 telephone-event/8000', 'a=fmtp:96 0-15', ...(dir ? [`a=${dir}`] : []), ...(opts.extra ? [opts.extra] : [])].join('\r\n') + '\r\n';
