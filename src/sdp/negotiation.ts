@@ -1,4 +1,5 @@
 import { isIPv6 } from 'node:net';
+import { OfferAnswerError } from './errors.js';
 import { MediaSection, SessionDescription, parseSdp, type Direction, type SdpLine } from './sdp.js';
 
 /** A codec we can offer: RTP/AVP static payload types and telephone-event (RFC 4733). */
@@ -13,9 +14,8 @@ export const PCMU: Codec = { name: 'PCMU', rate: 8000, pt: 0 };
 export const PCMA: Codec = { name: 'PCMA', rate: 8000, pt: 8 };
 export const TELEPHONE_EVENT: Codec = { name: 'telephone-event', rate: 8000, pt: 101, fmtp: '0-16' };
 
-export class OfferAnswerError extends Error {
-  override readonly name = 'OfferAnswerError';
-}
+// the same error class as the typed engine in offer-answer.ts
+export { OfferAnswerError };
 
 /** What we want from the peer's perspective flipped: see RFC 3264 §6.1 direction table. */
 function reverse(d: Direction): Direction {

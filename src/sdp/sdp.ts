@@ -1,16 +1,11 @@
+import { SdpParseError } from './errors.js';
+
 /**
  * SDP (RFC 4566 / RFC 8866) as an ordered list of lines, so that a description we did not
  * write round-trips unchanged, with typed access to what offer/answer needs (o=, c=, m=, a=).
  */
-export class SdpParseError extends Error {
-  override readonly name = 'SdpParseError';
-  constructor(
-    readonly reason: string,
-    readonly line: number,
-  ) {
-    super(`${reason} (SDP line ${line})`);
-  }
-}
+// one error class for the whole folder (the typed parser in parse.ts throws the same)
+export { SdpParseError };
 
 export interface SdpLine {
   type: string;
