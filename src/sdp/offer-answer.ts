@@ -249,7 +249,7 @@ export class OfferAnswer {
     const direction = answerDirection(theirs, localHold);
     const media = sd.media.map((m, i) => (i === chosen.index ? this.audioMedia(chosen.codecs, direction) : rejected(m)));
     const sdp = this.stamp(media);
-    this.commit({
+    const state: NegotiatedState = {
       negotiated: true,
       direction,
       localHold,
@@ -257,7 +257,8 @@ export class OfferAnswer {
       codecs: chosen.codecs,
       remoteAddress: chosen.address,
       remotePort: sd.media[chosen.index]!.port,
-    });
+    };
+    this.commit(state, true);
     this.slots = media.map(slotOf);
     this.audioIndex = chosen.index;
     return sdp;
@@ -320,8 +321,11 @@ export class OfferAnswer {
     return sdp;
   }
 
-  private commit(state: NegotiatedState): void {
+  private commit(state: NegotiatedState, adoptPayloadTypes = false): void {
     this.current = state;
+    // After answering, our later offers keep the offerer's numbers (RFC 3264 §8.3.2). After an
+    // answer to our offer they keep ours: our offer's numbers are what we receive with.
+    if (!adoptPayloadTypes) return;
     for (const c of state.codecs) {
       const mine = this.local.codecs.find((l) => l.name === c.name && l.clockRate === c.clockRate);
       // keep a dynamic number only if no other codec of ours uses it
