@@ -23,6 +23,8 @@ type Fail = (reason: string) => never;
 
 /** Parse a session description. Throws only SdpParseError. */
 export function parseSdp(input: string | Uint8Array): SessionDescription {
+  // callers from plain JavaScript may hand us anything: that too is an SdpParseError
+  if (typeof input !== 'string' && !(input instanceof Uint8Array)) throw new SdpParseError('a session description must be text or bytes', 1);
   const text = typeof input === 'string' ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString('utf8');
   const lines = text.split('\n');
   // a final line end leaves an empty last element; stray blank lines at the very end are tolerated

@@ -127,6 +127,10 @@ test('serializeSdp refuses values that would inject lines', () => {
   assert.throws(() => serializeSdp(sd), RangeError);
 });
 
+test('a value that is neither text nor bytes is an SdpParseError too', () => {
+  for (const v of [undefined, null, 42, {}, ['v=0']]) assert.throws(() => parseSdp(v as unknown as string), SdpParseError);
+});
+
 const HEAD = ['v=0', 'o=- 1 2 IN IP4 192.0.2.1', 's=-', 't=0 0'];
 /** [description, lines, line number of the error, message fragment] */
 const MALFORMED: [string, string[], number, RegExp][] = [
