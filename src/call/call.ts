@@ -53,6 +53,8 @@ export interface CallContext {
   placeCall?: (target: Uri, headers: [string, string][]) => Call;
   /** How long the transferor waits for the final NOTIFY. */
   transferTimeout?: number;
+  /** After a successful transfer as transferee, how long to wait for the transferor's BYE before sending ours. */
+  transfereeByeDelay?: number;
 }
 
 /** RFC 3261 §14.1: after 491, retry in 2.1–4 s if we own the Call-ID, 0–2 s if not. */
@@ -539,9 +541,12 @@ export class Call extends EventEmitter<CallEvents> {
     newCall.on('ringing', (s) => void notify(s, s === 180 ? 'Ringing' : 'Session Progress', false));
     newCall.once('established', async () => {
       const answered = notify(200, 'OK', true);
-      // wait for the final NOTIFY's answer before BYE, avoiding the 481 race
+      // wait for the final NOTIFY's answer before BYE, avoiding the 481 race; the transferor
+      // normally sends BYE on the 2xx sipfrag (RFC 5589 §6), so give it a moment first
       if (answered) await answered.catch(() => undefined);
       this.emit('transferred', 200);
+      if (this.state === 'terminated') return;
+      await this.sleep(this.ctx.transfereeByeDelay ?? 1000);
       this.hangup();
     });
     newCall.once('terminated', (info) => {

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerParse } from './commands/parse.js';
+import { registerDemo } from './commands/demo.js';
 
 /**
  * `switchboard` entry point. Each sub-command lives in ./commands/<name>.ts and registers
@@ -19,6 +20,7 @@ export async function main(argv: string[]): Promise<number> {
     status = code;
   };
   registerParse(program, setStatus);
+  registerDemo(program, setStatus);
   // further commands register here
   try {
     await program.parseAsync(argv);

@@ -93,11 +93,8 @@ export function proxyBranch(req: SipRequest): string {
 
 export function isOwnUri(u: Uri, id: ProxyIdentity): boolean {
   if (u.kind !== 'sip') return false;
-  return id.own.some((o) => o.hostname === u.hostname && (o.port ?? defaultPort(o)) === (u.port ?? defaultPort(u)));
-}
-
-function defaultPort(u: SipUri): number {
-  return u.scheme === 'sips' || u.transport === 'tls' ? 5061 : 5060;
+  // a URI without a port names us by host alone (the default port is whatever we listen on)
+  return id.own.some((o) => o.hostname === u.hostname && (u.port === undefined || o.port === u.port));
 }
 
 /**
