@@ -15,7 +15,7 @@ import {
 import { Dialog } from '../dialog/dialog.js';
 import type { UserAgentCore } from '../dialog/user-agent-core.js';
 import type { ServerTransaction } from '../transaction/index.js';
-import { OfferAnswer, OfferAnswerError } from '../sdp/negotiation.js';
+import { OfferAnswer, OfferAnswerError } from '../sdp/index.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 
 export type CallState = 'calling' | 'ringing' | 'incoming' | 'established' | 'terminated';
