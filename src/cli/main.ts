@@ -1,6 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { registerParse } from './commands/parse.js';
 import { registerDemo } from './commands/demo.js';
+import { registerTrace } from './commands/trace.js';
+import { registerProxy } from './commands/proxy.js';
+import { registerPhone } from './commands/phone.js';
 
 /**
  * `switchboard` entry point. Each sub-command lives in ./commands/<name>.ts and registers
@@ -21,6 +24,9 @@ export async function main(argv: string[]): Promise<number> {
   };
   registerParse(program, setStatus);
   registerDemo(program, setStatus);
+  registerPhone(program, setStatus);
+  registerProxy(program, setStatus);
+  registerTrace(program, setStatus);
   // further commands register here
   try {
     await program.parseAsync(argv);

@@ -1,0 +1,82 @@
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { SipTransport, type ListenOptions, type TransportProtocol } from '../../transport/index.js';
+import { Registrar, MemoryLocationStore } from '../../registrar/index.js';
+import { DigestServer, loadUsersFile } from '../../auth/index.js';
+import { Proxy } from '../../proxy/proxy.js';
+import { TraceRecorder, writeTraceFiles } from '../../trace/index.js';
+import type { SetStatus } from '../main.js';
+
+/** `udp:127.0.0.1:5060`, `tls:[::1]:5061` → ListenOptions. */
+export function parseListen(v: string): ListenOptions {
+  const m = /^(udp|tcp|tls|ws|wss):(\[[0-9a-fA-F:.]+\]|[^:[\]]+):(\d{1,5})$/.exec(v);
+  if (!m || Number(m[3]) > 65535) throw new InvalidArgumentError(`expected <udp|tcp|tls|ws|wss>:<host>:<port>, got "${v}"`);
+  return { protocol: m[1] as TransportProtocol, host: m[2]!.replace(/^\[|\]$/g, ''), port: Number(m[3]) };
+}
+
+const collect = (v: string, prev: ListenOptions[] = []) => [...prev, parseListen(v)];
+
+export function registerProxy(program: Command, setStatus: SetStatus): void {
+  program
+    .command('proxy')
+    .description('run a stateful SIP proxy and registrar (RFC 3261 §16, §10) with digest authentication')
+    .requiredOption('--listen <transport:host:port>', 'listen address (repeatable)', collect)
+    .requiredOption('--domain <name>', 'a domain we serve (repeatable)', (v: string, p: string[] = []) => [...p, v])
+    .option('--users <file>', 'users file: user:password, user:md5:<HA1> or user:sha256:<HA1> per line')
+    .option('--realm <realm>', 'digest realm (default: the first domain)')
+    .option('--record-route', 'stay in the path of dialogs (Record-Route)', false)
+    .option('--hostname <name>', 'a name that means this proxy in Route headers (repeatable)', (v: string, p: string[] = []) => [...p, v])
+    .option('--tls-cert <file>', 'TLS certificate (PEM) for tls/wss listeners')
+    .option('--tls-key <file>', 'TLS private key (PEM)')
+    .option('--tls-ca <file>', 'trust this CA for outgoing TLS (development); verification stays on')
+    .option('--trace <prefix>', 'write <prefix>.html/.pcap/.jsonl on exit')
+    .option('-v, --verbose', 'one line per transaction on stderr')
+    .action(async (opts: { listen: ListenOptions[]; domain: string[]; users?: string; realm?: string; recordRoute: boolean; hostname?: string[]; tlsCert?: string; tlsKey?: string; tlsCa?: string; trace?: string; verbose?: boolean }) => {
+      let users;
+      let tls;
+      let ca;
+      try {
+        users = opts.users ? loadUsersFile(opts.users) : undefined;
+        if (opts.listen.some((l) => l.protocol === 'tls' || l.protocol === 'wss')) {
+          if (!opts.tlsCert || !opts.tlsKey) throw new Error('tls/wss listeners need --tls-cert and --tls-key');
+          tls = { cert: readFileSync(opts.tlsCert), key: readFileSync(opts.tlsKey) };
+        }
+        ca = opts.tlsCa ? readFileSync(opts.tlsCa, 'utf8') : undefined;
+      } catch (e) {
+        process.stderr.write(`error: ${(e as Error).message}\n`);
+        setStatus(2);
+        return;
+      }
+      const recorder = opts.trace ? new TraceRecorder() : undefined;
+      const transport = new SipTransport({ ...(ca ? { tlsCa: ca } : {}), ...(recorder ? { tap: recorder.tap('proxy') } : {}) });
+      try {
+        for (const l of opts.listen) {
+          const a = await transport.listen({ ...l, ...(tls ? { tls } : {}) });
+          process.stderr.write(`listening on ${l.protocol}:${a.host}:${a.port}\n`);
+        }
+      } catch (e) {
+        process.stderr.write(`error: cannot listen: ${(e as Error).message}\n`);
+        await transport.close();
+        setStatus(1);
+        return;
+      }
+      const auth = users ? new DigestServer({ realm: opts.realm ?? opts.domain[0]!, users: (u) => users.get(u) }) : undefined;
+      const store = new MemoryLocationStore();
+      const registrar = new Registrar({ domains: opts.domain, store, ...(auth ? { auth } : {}) });
+      const hostnames = [...(opts.hostname ?? []), ...opts.listen.map((l) => l.host)];
+      const proxy = new Proxy({ transport, domains: opts.domain, hostnames, registrar, ...(auth ? { auth } : {}), recordRoute: opts.recordRoute, rateLimit: { perSecond: 100, burst: 200 }, ...(opts.verbose ? { log: (l) => process.stderr.write(l + '\n') } : {}) });
+      transport.on('error', (e: Error) => process.stderr.write(`transport error: ${e.message}\n`));
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      proxy.close();
+      store.close();
+      await transport.close();
+      if (recorder && opts.trace) await writeTraceFiles(recorder.entries, opts.trace);
+      process.stderr.write('proxy stopped\n');
+      setStatus(0);
+    });
+}

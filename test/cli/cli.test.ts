@@ -1,0 +1,110 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { Proc, run } from './helpers.js';
+import { loadManifest, vectorDir } from '../helpers/vectors.js';
+
+const procs: Proc[] = [];
+after(() => procs.forEach((p) => p.kill()));
+
+test('switchboard --help and usage errors', async () => {
+  const help = await run(['--help']);
+  assert.equal(help.code, 0);
+  for (const c of ['parse', 'demo', 'phone', 'proxy', 'trace']) assert.match(help.stdout, new RegExp(`\\b${c}\\b`));
+  assert.equal((await run(['--no-such-flag'])).code, 2);
+  assert.equal((await run(['demo', '--transport', 'carrier-pigeon'])).code, 2);
+  assert.equal((await run(['parse', '/no/such/file'])).code, 2);
+});
+
+test('switchboard parse: JSON for every accepted vector, "error: <reason> at byte <N>" for rejected ones', async () => {
+  for (const set of ['rfc4475', 'rfc5118'] as const) {
+    for (const e of loadManifest(set)) {
+      const r = await run(['parse', vectorDir(set) + e.file]);
+      if (e.parser === 'accept') {
+        assert.equal(r.code, 0, `${e.file}: ${r.stderr}`);
+        const j = JSON.parse(r.stdout) as { type: string; headers: unknown[]; body: { length: number } };
+        assert.ok(j.type === 'request' || j.type === 'response');
+        assert.ok(j.headers.length > 0);
+      } else if (e.parser === 'reject') {
+        assert.equal(r.code, 1, e.file);
+        assert.match(r.stderr, /^error: .+ at byte \d+\n$/);
+      } else assert.ok(r.code === 0 || (r.code === 1 && /^error: .+ at byte \d+/.test(r.stderr)), e.file);
+    }
+  }
+  // stdin
+  const stdin = await run(['parse', '-'], readFileSync(vectorDir('rfc4475') + 'esc01.dat', 'latin1'));
+  assert.equal(stdin.code, 0);
+  assert.equal((JSON.parse(stdin.stdout) as { method: string }).method, 'INVITE');
+});
+
+test('switchboard phone: two phones call, hold, resume, hang up; bad input keeps the phone running', async () => {
+  const bob = new Proc(['phone', '--aor', 'sip:bob@127.0.0.1', '--listen', 'udp:127.0.0.1:0', '--auto-answer', '0', '--json']);
+  const alice = new Proc(['phone', '--aor', '"Alice" <sip:alice@127.0.0.1>', '--listen', 'udp:127.0.0.1:0', '--json']);
+  procs.push(bob, alice);
+  const bobReady = await bob.event('ready');
+  await alice.event('ready');
+  alice.send('bogus command');
+  const err = await alice.event('error');
+  assert.match(String(err.message), /unknown command/);
+  alice.send('call not a uri');
+  await alice.event('error', (o) => /bad URI/.test(String(o.message)));
+  alice.send('hold c99');
+  await alice.event('error', (o) => /no such call/.test(String(o.message)));
+  alice.send(`call ${bobReady.contact}`);
+  const est = await alice.event('established');
+  assert.ok(String(est.call).startsWith('c'));
+  const inc = await bob.event('incoming');
+  assert.match(String(inc.from), /Alice/);
+  alice.send('hold');
+  await alice.event('held');
+  await bob.event('remote-held');
+  alice.send('resume');
+  await alice.event('resumed');
+  await bob.event('remote-resumed');
+  alice.send('calls');
+  const listed = await alice.event('call');
+  assert.equal(listed.state, 'established');
+  alice.send('hangup');
+  await alice.event('terminated');
+  const bt = await bob.event('terminated');
+  assert.equal(bt.reason, 'remote-bye');
+  alice.send('quit');
+  bob.send('quit');
+  assert.equal(await alice.exited, 0);
+  assert.equal(await bob.exited, 0);
+});
+
+test('switchboard proxy + phones: registration with a users file, a call through the proxy, clean shutdown on SIGTERM', async () => {
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { freePort } = await import('../interop/ports.js');
+  const dir = mkdtempSync(join(tmpdir(), 'sb-proxy-'));
+  writeFileSync(join(dir, 'users'), '# test users\nalice:a-secret\nbob:b-secret\n');
+  const port = await freePort();
+  const proxy = new Proc(['proxy', '--listen', `udp:127.0.0.1:${port}`, '--domain', 'example.com', '--users', join(dir, 'users'), '--record-route', '--verbose']);
+  procs.push(proxy);
+  await new Promise((r) => setTimeout(r, 500));
+  assert.match(proxy.stderr, /listening on udp:127\.0\.0\.1/);
+  const common = ['--listen', 'udp:127.0.0.1:0', '--registrar', `sip:example.com`, '--outbound-proxy', `sip:127.0.0.1:${port};lr`, '--json'];
+  const bob = new Proc(['phone', '--aor', 'sip:bob@example.com', '--user', 'bob', '--password', 'b-secret', '--auto-answer', '0', ...common]);
+  const alice = new Proc(['phone', '--aor', 'sip:alice@example.com', '--user', 'alice', '--password', 'a-secret', ...common]);
+  procs.push(bob, alice);
+  await bob.event('registered');
+  await alice.event('registered');
+  alice.send('call sip:bob@example.com');
+  await alice.event('established');
+  await bob.event('established');
+  alice.send('hold');
+  await bob.event('remote-held');
+  alice.send('hangup');
+  await bob.event('terminated');
+  assert.ok(!alice.lines.join('\n').includes('a-secret') && !proxy.stderr.includes('a-secret'), 'passwords are never printed');
+  assert.match(proxy.stderr, /INVITE sip:bob@example\.com -> 407/);
+  alice.send('quit');
+  bob.send('quit');
+  await Promise.all([alice.exited, bob.exited]);
+  proxy.child.kill('SIGTERM');
+  assert.equal(await proxy.exited, 0);
+  assert.match(proxy.stderr, /proxy stopped/);
+});
