@@ -150,7 +150,9 @@ export function responseForParseError(bytes: Buffer, err: SipParseError): SipRes
   const parts = first.trim().split(/[ \t]+/);
   if (parts.length < 3 || !/^[!-~]+$/.test(parts[0]!)) return null;
   const version = parts[parts.length - 1]!;
-  const status = /^SIP\/2\.0$/i.test(version) ? 400 : /^SIP\/\d+\.\d+$/i.test(version) ? 505 : 400;
+  // RFC 3261 §21.5.14: a message over our size limits is 513 Message Too Large
+  const tooLarge = /header section exceeds \d+ bytes|exceeds the limit|more than \d+ header lines/.test(err.reason);
+  const status = tooLarge ? 513 : /^SIP\/2\.0$/i.test(version) ? 400 : /^SIP\/\d+\.\d+$/i.test(version) ? 505 : 400;
   const headers: HeaderField[] = [];
   const seen = new Set<string>();
   for (const line of lines.slice(1)) {
@@ -164,7 +166,8 @@ export function responseForParseError(bytes: Buffer, err: SipParseError): SipRes
     headers.push({ name, key, value: line.slice(c + 1).trim(), offset: -1 });
   }
   if (!seen.has('via')) return null; // nowhere to send it (RFC 3261 §18.2.2)
-  const res = new SipResponse(status, status === 505 ? 'Version Not Supported' : `Bad Request (${sanitize(err.reason)})`, headers);
+  const phrase = status === 505 ? 'Version Not Supported' : status === 513 ? 'Message Too Large' : `Bad Request (${sanitize(err.reason)})`;
+  const res = new SipResponse(status, phrase, headers);
   res.append('Warning', `399 switchboard "${sanitize(err.message).replace(/["\\]/g, "'")}"`);
   res.set('Content-Length', '0');
   return res;
