@@ -192,6 +192,7 @@ export abstract class SipMessage {
   protected touch(key?: string): this {
     this.dirty = true;
     if (key !== undefined) this.cache?.delete(key);
+    if (key === 'via') this.cache?.delete('\u0000topvia');
     return this;
   }
 
@@ -231,8 +232,23 @@ export abstract class SipMessage {
   get via(): Via[] {
     return this.typed<Via[]>('via') ?? [];
   }
+  /** The first Via value only (a proxy or transaction needs no more): parsed on its own, cached. */
   get topVia(): Via | undefined {
-    return this.via[0];
+    const cached = this.cache?.get('via');
+    if (cached !== undefined) return cached === NO_CACHE ? undefined : (cached as Via[])[0];
+    const c2 = this.cache?.get('\u0000topvia');
+    if (c2 !== undefined) return c2 as Via;
+    const h = this.headers.find((f) => f.key === 'via');
+    if (!h) return undefined;
+    const comma = h.value.indexOf(',');
+    let v: Via;
+    try {
+      v = parseVia(comma < 0 ? h.value : splitList(h.value)[0]!.text)[0]!;
+    } catch (e) {
+      throw SipParseError.within(e, Math.max(h.offset, 0), 'Via');
+    }
+    (this.cache ??= new Map()).set('\u0000topvia', v);
+    return v;
   }
   get from(): NameAddr | undefined {
     return this.typed('from');

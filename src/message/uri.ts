@@ -1,4 +1,4 @@
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIPv6 } from 'node:net';
 import { CHAR, HNV, HOST, PARAM, PASSWORD, USER, badEscapedIndex, isDigits, unescape } from './chars.js';
 import { SipParseError } from './errors.js';
 import { Params } from './params.js';
@@ -282,13 +282,19 @@ export function isIPv6Reference(addr: string): boolean {
   return addr.includes(':::') && isIPv6(addr.replace(':::', '::'));
 }
 
-/** hostname / IPv4address (RFC 3261 §25.1): dot-separated labels of alnum and '-'. */
+/** hostname / IPv4address (RFC 3261 §25.1): dot-separated labels of alnum and '-' (one pass, no allocation). */
 export function isHostName(h: string): boolean {
-  if (h.length === 0 || h.length > 255) return false;
-  if (isIPv4(h)) return true;
-  const labels = h.endsWith('.') ? h.slice(0, -1).split('.') : h.split('.');
-  for (const l of labels) {
-    if (l.length === 0 || l.startsWith('-') || l.endsWith('-')) return false;
+  const n = h.length;
+  if (n === 0 || n > 255) return false;
+  let labelStart = 0;
+  for (let i = 0; i <= n; i++) {
+    const c = i < n ? h.charCodeAt(i) : 46;
+    if (c === 46 /* . */) {
+      const len = i - labelStart;
+      if (len === 0) return i === n && i > 0 && h.charCodeAt(i - 1) === 46 ? n > 1 : false;
+      if (h.charCodeAt(labelStart) === 45 || h.charCodeAt(i - 1) === 45) return false;
+      labelStart = i + 1;
+    } else if (!(c < 256 && CHAR[c]! & HOST)) return false;
   }
   return true;
 }
@@ -305,7 +311,7 @@ export function parseHostPort(s: string): { host: string; port: number | undefin
   } else {
     const colon = s.indexOf(':');
     host = colon < 0 ? s : s.slice(0, colon);
-    if (!isHostName(host) || ![...host].every((ch) => CHAR[ch.charCodeAt(0)]! & HOST)) {
+    if (!isHostName(host)) {
       throw new SipParseError('invalid host', 0);
     }
     p = host.length;

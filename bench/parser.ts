@@ -1,0 +1,187 @@
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import { parseMessage, type SipMessage, type SipRequest, type SipResponse } from '../src/index.js';
+import { realistic, vectors } from './corpus.js';
+
+const require = createRequire(import.meta.url);
+
+interface Contestant {
+  name: string;
+  depth: string;
+  /** Parse one message; returns false if the parser refused it. */
+  parse: (buf: Buffer, str: string) => boolean;
+}
+
+const FULL_GETTERS = ['via', 'from', 'to', 'callId', 'cseq', 'maxForwards', 'contact', 'route', 'recordRoute', 'contentType', 'contentLength', 'expires', 'allow', 'supported', 'require', 'event', 'subscriptionState', 'referTo', 'referredBy', 'replaces', 'authorization', 'wwwAuthenticate', 'proxyAuthenticate', 'reasons', 'retryAfter', 'warning'] as const;
+
+function touchAll(m: SipMessage): void {
+  if (m.isRequest) void (m as SipRequest).uri;
+  else void (m as SipResponse).status;
+  for (const g of FULL_GETTERS) void (m as unknown as Record<string, unknown>)[g];
+}
+
+function contestants(): Contestant[] {
+  const silent = { warn() {}, error() {}, log() {}, debug() {} };
+  const list: Contestant[] = [
+    {
+      name: 'switchboard full',
+      depth: 'every header the stack types (26 kinds), Request-URI, validated',
+      parse: (b) => {
+        try {
+          touchAll(parseMessage(b));
+          return true;
+        } catch {
+          return false;
+        }
+      },
+    },
+    {
+      name: 'switchboard proxy',
+      depth: 'lazy: start line, Request-URI, Via, Route, Max-Forwards, Call-ID, CSeq',
+      parse: (b) => {
+        try {
+          const m = parseMessage(b, { lazy: true });
+          if (m.isRequest) void (m as SipRequest).uri;
+          void m.topVia;
+          void m.route;
+          void m.maxForwards;
+          void m.callId;
+          void m.cseq;
+          return true;
+        } catch {
+          return false;
+        }
+      },
+    },
+  ];
+  try {
+    const JsSIPParser = require('jssip/lib/Parser.js') as { parseMessage(d: string, ua: unknown): unknown };
+    const Logger = require('jssip/lib/Logger.js') as { prototype: Record<string, unknown> };
+    for (const k of ['warn', 'debug', 'error', 'log']) if (typeof Logger.prototype[k] === 'function') Logger.prototype[k] = () => {};
+    list.push({ name: 'jssip', depth: 'start line + Via/From/To/CSeq/Call-ID/Contact/Content-Length etc. eagerly (PEG grammar), others raw', parse: (_b, s) => JsSIPParser.parseMessage(s, {}) !== undefined });
+  } catch (e) {
+    process.stderr.write(`jssip unavailable: ${(e as Error).message}\n`);
+  }
+  try {
+    const sipjs = require('sip.js/lib/core/messages/parser.js') as { Parser: { parseMessage(d: string, l: unknown): unknown } };
+    list.push({ name: 'sip.js', depth: 'start line + Via/From/To/CSeq/Call-ID/Contact/Content-Length etc. eagerly (PEG grammar), others raw', parse: (_b, s) => sipjs.Parser.parseMessage(s, silent) !== undefined });
+  } catch (e) {
+    // sip.js is ESM-only: loaded below
+    void e;
+  }
+  try {
+    const sip = require('sip') as { parse(s: string): unknown };
+    list.push({ name: 'sip', depth: 'start line + every header it knows with regexps (via, contact, from, to, cseq, auth...)', parse: (b) => sip.parse(b as unknown as string) !== undefined });
+  } catch (e) {
+    process.stderr.write(`sip unavailable: ${(e as Error).message}\n`);
+  }
+  return list;
+}
+
+async function loadSipJs(list: Contestant[]): Promise<void> {
+  if (list.some((c) => c.name === 'sip.js')) return;
+  try {
+    const mod = (await import('sip.js/lib/core/messages/parser.js' as string)) as { Parser: { parseMessage(d: string, l: unknown): unknown } };
+    const silent = { warn() {}, error() {}, log() {}, debug() {} };
+    list.push({ name: 'sip.js', depth: 'start line + Via/From/To/CSeq/Call-ID/Contact/Content-Length etc. eagerly (PEG grammar), others raw', parse: (_b, s) => mod.Parser.parseMessage(s, silent) !== undefined });
+  } catch (e) {
+    process.stderr.write(`sip.js unavailable: ${(e as Error).message}\n`);
+  }
+}
+
+/** A bare pass over the same bytes that only finds the line ends: the floor. */
+function floor(b: Buffer): boolean {
+  let n = 0;
+  let p = b.indexOf(10);
+  while (p >= 0) {
+    n++;
+    p = b.indexOf(10, p + 1);
+  }
+  return n >= 0;
+}
+
+function measure(fn: () => void, minMs: number): { ops: number; ms: number } {
+  let ops = 0;
+  const t0 = performance.now();
+  let t = t0;
+  while (t - t0 < minMs) {
+    for (let i = 0; i < 50; i++) fn();
+    ops += 50;
+    t = performance.now();
+  }
+  return { ops, ms: t - t0 };
+}
+
+export interface ParserReport {
+  rows: { name: string; depth: string; accepted: number; total: number; msgsPerSec: number }[];
+  floor: number;
+  fullVsFastestPeer: number;
+  floorVsProxy: number;
+  text: string;
+}
+
+export async function runParserBench(opts: { rounds?: number; roundMs?: number } = {}): Promise<ParserReport> {
+  const rounds = opts.rounds ?? 5;
+  const roundMs = opts.roundMs ?? 400;
+  const corpus = [...realistic(), ...vectors()];
+  const list = contestants();
+  await loadSipJs(list);
+  // the common subset: messages every contestant accepts (ratios are computed on it)
+  const accepted = new Map<string, number>();
+  const common = corpus.filter((m) => {
+    const s = m.bytes.toString('binary');
+    let all = true;
+    for (const c of list) {
+      let ok = false;
+      try {
+        ok = c.parse(m.bytes, s);
+      } catch {
+        ok = false;
+      }
+      if (ok) accepted.set(c.name, (accepted.get(c.name) ?? 0) + 1);
+      all &&= ok;
+    }
+    return all;
+  });
+  const strings = common.map((m) => m.bytes.toString('binary'));
+  const bufs = common.map((m) => m.bytes);
+  const run = (c: Contestant) => () => {
+    for (let i = 0; i < bufs.length; i++) c.parse(bufs[i]!, strings[i]!);
+  };
+  const floorRun = () => {
+    for (let i = 0; i < bufs.length; i++) floor(bufs[i]!);
+  };
+  // warm up, then interleave the contestants round-robin so machine noise hits all alike
+  for (const c of list) measure(run(c), 200);
+  measure(floorRun, 100);
+  const samples = new Map<string, number[]>();
+  for (let r = 0; r < rounds; r++) {
+    for (const c of [...list, { name: 'floor' } as Contestant]) {
+      const { ops, ms } = c.name === 'floor' ? measure(floorRun, roundMs / 2) : measure(run(c), roundMs);
+      const rate = (ops * bufs.length) / (ms / 1000);
+      samples.set(c.name, [...(samples.get(c.name) ?? []), rate]);
+    }
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const rate = (n: string) => median(samples.get(n) ?? [0]);
+  const rows = list.map((c) => ({ name: c.name, depth: c.depth, accepted: accepted.get(c.name) ?? 0, total: corpus.length, msgsPerSec: rate(c.name) }));
+  const peers = rows.filter((r) => !r.name.startsWith('switchboard'));
+  const fastestPeer = peers.reduce((a, b) => (b.msgsPerSec > a.msgsPerSec ? b : a), peers[0] ?? { name: '-', msgsPerSec: 1 } as (typeof rows)[number]);
+  const full = rate('switchboard full');
+  const proxy = rate('switchboard proxy');
+  const floorRate = rate('floor');
+  const fullVsFastestPeer = full / fastestPeer.msgsPerSec;
+  const floorVsProxy = floorRate / proxy;
+  const lines: string[] = [];
+  lines.push(`Parser benchmark — ${new Date().toISOString()} — Node ${process.version} — ${os.cpus()[0]?.model ?? 'cpu?'} x${os.cpus().length}`);
+  lines.push(`corpus: ${corpus.length} messages (${realistic().length} realistic call/transfer messages + ${corpus.length - realistic().length} RFC 4475/5118 vectors); ratios on the ${common.length} every parser accepts`);
+  lines.push(`Switchboard parses Buffers directly; the peers parse strings (the conversion is done once, outside the timing)`);
+  lines.push('');
+  lines.push(`${'parser'.padEnd(20)} ${'accepted'.padStart(9)} ${'msgs/s'.padStart(12)} ${'vs full'.padStart(8)}  depth`);
+  for (const r of rows) lines.push(`${r.name.padEnd(20)} ${`${r.accepted}/${r.total}`.padStart(9)} ${Math.round(r.msgsPerSec).toLocaleString('en').padStart(12)} ${(r.msgsPerSec / full).toFixed(2).padStart(8)}  ${r.depth}`);
+  lines.push(`${'line-ends floor'.padEnd(20)} ${''.padStart(9)} ${Math.round(floorRate).toLocaleString('en').padStart(12)} ${(floorRate / full).toFixed(2).padStart(8)}  indexOf('\\n') over the same bytes`);
+  lines.push('');
+  lines.push(`full typed parse / fastest peer (${fastestPeer.name}): ${fullVsFastestPeer.toFixed(2)}x  (target >= 2.0: ${fullVsFastestPeer >= 2 ? 'PASS' : 'MISS'})`);
+  lines.push(`line-ends floor / proxy parse: ${floorVsProxy.toFixed(2)}x  (target <= 3.0: ${floorVsProxy <= 3 ? 'PASS' : 'MISS'})`);
+  return { rows, floor: floorRate, fullVsFastestPeer, floorVsProxy, text: lines.join('\n') };
+}
