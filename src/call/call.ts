@@ -85,6 +85,8 @@ export class Call extends EventEmitter<CallEvents> {
   private localHoldWanted = false;
   /** REFER subscription state, as transferor. */
   private referState: { timer: TimerHandle | undefined; resumeAfter: boolean; done: boolean } | undefined;
+  /** The ACK of our initial INVITE's 2xx, resent as is for each 2xx retransmission. */
+  private initialAck: SipRequest | undefined;
   /** Headers carried on the initial INVITE (Referred-By, Replaces) for the application. */
   referredBy: string | undefined;
   replaces: string | undefined;
@@ -187,8 +189,9 @@ export class Call extends EventEmitter<CallEvents> {
     const dialog = this.dialog;
     dialog.state = 'confirmed';
     this.core.addDialog(dialog, this.handler);
-    // ACK every 2xx (retransmissions included: the ACK is resent, §13.2.2.4)
-    this.core.sendStateless(dialog.createAck(this.invite)).catch((e: Error) => this.emit('error', e));
+    // ACK every 2xx (retransmissions included: the same ACK is resent, §13.2.2.4)
+    if (!this.initialAck || this.initialAck.to?.tag !== remoteTag) this.initialAck = dialog.createAck(this.invite);
+    this.core.sendStateless(this.initialAck).catch((e: Error) => this.emit('error', e));
     if (alreadyAcked) return;
     if (res.body.length) {
       try {
@@ -368,10 +371,11 @@ export class Call extends EventEmitter<CallEvents> {
     const req = this.dialog.createRequest('INVITE', { body: offer, contentType: 'application/sdp' });
     this.clientInviteBusy = true;
     const dialog = this.dialog;
+    let ack: SipRequest | undefined;
     const res = await this.core.send(req, {
       onResponse: (r) => {
-        // a retransmitted 2xx is ACKed again
-        if (r.status >= 200 && r.status < 300) this.core.sendStateless(dialog.createAck(req)).catch(() => undefined);
+        // every 2xx (first and retransmitted) gets the same ACK
+        if (r.status >= 200 && r.status < 300) this.core.sendStateless((ack ??= dialog.createAck(req))).catch(() => undefined);
       },
     });
     this.clientInviteBusy = false;

@@ -4,7 +4,7 @@ import { NameAddr, SipUri, createResponse, parseNameAddr, parseUri, type SipRequ
 import { UserAgentCore } from '../dialog/user-agent-core.js';
 import { Call, type CallContext } from '../call/call.js';
 import type { ServerTransaction, TimerConfig } from '../transaction/index.js';
-import { SipTransport, type ListenOptions, type Target, type TransportProtocol, type WireEvent } from '../transport/index.js';
+import { SipTransport, type ListenOptions, type Target, type TransportLayer, type TransportProtocol, type WireEvent } from '../transport/index.js';
 import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
 import { DigestClient } from '../auth/index.js';
 import { createRequest } from '../message/index.js';
@@ -31,6 +31,8 @@ export interface UserAgentOptions {
   registerExpires?: number;
   /** Digest credentials for 401/407 challenges (never logged). */
   credentials?: { username: string; password: string };
+  /** Wrap the transport seen by the core (tests: a LossyTransport). */
+  wrapTransport?: (t: TransportLayer) => TransportLayer;
 }
 
 export interface UserAgentEvents {
@@ -82,7 +84,7 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
     this.contact = new NameAddr(contactUri);
     const outbound = this.opts.outboundProxy === undefined ? undefined : typeof this.opts.outboundProxy === 'string' ? parseUri(this.opts.outboundProxy) : this.opts.outboundProxy;
     this.core = new UserAgentCore({
-      transport: this.transport,
+      transport: this.opts.wrapTransport ? this.opts.wrapTransport(this.transport) : this.transport,
       clock: this.clock,
       ...(this.opts.timers ? { timers: this.opts.timers } : {}),
       ...(outbound ? { outboundProxy: outbound } : {}),
