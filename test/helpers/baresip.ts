@@ -1,0 +1,155 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { requireTool } from './tools.js';
+
+export interface BaresipEvent {
+  event: true;
+  type: string;
+  class?: string;
+  param?: string;
+  peeruri?: string;
+  id?: string;
+  [k: string]: unknown;
+}
+
+/**
+ * A headless baresip (Debian package baresip, installed when missing) driven over its ctrl_tcp
+ * module: netstring-framed JSON commands and events, one long-lived control connection.
+ */
+export class Baresip {
+  private child: ChildProcess | undefined;
+  private sock: net.Socket | undefined;
+  private dir: string;
+  private buf = '';
+  private seq = 0;
+  readonly events: BaresipEvent[] = [];
+  log = '';
+  private pending = new Map<string, (r: { ok: boolean; data: string }) => void>();
+  private waiters: { pred: (e: BaresipEvent) => boolean; resolve: (e: BaresipEvent) => void }[] = [];
+
+  constructor(
+    readonly name: string,
+    readonly sipPort: number,
+    readonly ctrlPort: number,
+    readonly account: string,
+  ) {
+    this.dir = mkdtempSync(join(tmpdir(), `baresip-${name}-`));
+  }
+
+  async start(): Promise<void> {
+    const bin = requireTool('baresip', 'baresip');
+    writeFileSync(
+      join(this.dir, 'config'),
+      [
+        `sip_listen 127.0.0.1:${this.sipPort}`,
+        'net_interface 127.0.0.1',
+        'audio_source ausine,440',
+        'ausrc_srate 48000',
+        'ausrc_channels 2',
+        'audio_player aubridge,nullplay',
+        'audio_alert aubridge,nullalert',
+        'module_path /usr/lib/baresip/modules',
+        'module g711.so',
+        'module ausine.so',
+        'module aubridge.so',
+        'module account.so',
+        'module menu.so',
+        'module ctrl_tcp.so',
+        `ctrl_tcp_listen 127.0.0.1:${this.ctrlPort}`,
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(join(this.dir, 'accounts'), this.account + '\n');
+    this.child = spawn('timeout', ['120', bin, '-f', this.dir, '-v'], { env: { ...process.env, HOME: this.dir }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child.stdout!.on('data', (d: Buffer) => (this.log = (this.log + d.toString()).slice(-50000)));
+    this.child.stderr!.on('data', (d: Buffer) => (this.log = (this.log + d.toString()).slice(-50000)));
+    // wait for the control socket
+    for (let i = 0; i < 50; i++) {
+      try {
+        this.sock = await new Promise<net.Socket>((resolve, reject) => {
+          const s = net.connect(this.ctrlPort, '127.0.0.1');
+          s.once('connect', () => resolve(s));
+          s.once('error', reject);
+        });
+        break;
+      } catch {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    if (!this.sock) throw new Error(`baresip ${this.name} did not start:\n${this.log}`);
+    this.sock.on('data', (d: Buffer) => this.onData(d.toString('utf8')));
+  }
+
+  private onData(s: string): void {
+    this.buf += s;
+    for (;;) {
+      const colon = this.buf.indexOf(':');
+      if (colon < 0) return;
+      const len = Number(this.buf.slice(0, colon));
+      if (this.buf.length < colon + 1 + len + 1) return;
+      const json = this.buf.slice(colon + 1, colon + 1 + len);
+      this.buf = this.buf.slice(colon + 1 + len + 1);
+      let o: Record<string, unknown>;
+      try {
+        o = JSON.parse(json) as Record<string, unknown>;
+      } catch {
+        continue;
+      }
+      if (o.response) {
+        const cb = this.pending.get(String(o.token));
+        this.pending.delete(String(o.token));
+        cb?.({ ok: !!o.ok, data: String(o.data ?? '') });
+      } else if (o.event) {
+        const e = o as BaresipEvent;
+        this.events.push(e);
+        this.waiters = this.waiters.filter((w) => (w.pred(e) ? (w.resolve(e), false) : true));
+      }
+    }
+  }
+
+  command(command: string, params = ''): Promise<{ ok: boolean; data: string }> {
+    const token = `t${++this.seq}`;
+    const json = JSON.stringify({ command, params, token });
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`baresip ${command} timed out`)), 5000);
+      this.pending.set(token, (r) => {
+        clearTimeout(t);
+        resolve(r);
+      });
+      this.sock!.write(`${Buffer.byteLength(json)}:${json},`);
+    });
+  }
+
+  /** Wait for an event of `type` (events already received count). */
+  waitEvent(type: string, ms = 10_000, pred: (e: BaresipEvent) => boolean = () => true): Promise<BaresipEvent> {
+    const seen = this.events.find((e) => e.type === type && pred(e));
+    if (seen) {
+      this.events.splice(this.events.indexOf(seen), 1);
+      return Promise.resolve(seen);
+    }
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`baresip ${this.name}: no ${type} within ${ms} ms; events: ${this.events.map((e) => e.type).join(',')}\n${this.log.slice(-3000)}`)), ms);
+      this.waiters.push({
+        pred: (e) => e.type === type && pred(e),
+        resolve: (e) => {
+          clearTimeout(t);
+          this.events.splice(this.events.indexOf(e), 1);
+          resolve(e);
+        },
+      });
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.sock?.destroy();
+    if (this.child && this.child.exitCode === null) {
+      this.child.kill('SIGTERM');
+      await new Promise((r) => setTimeout(r, 200));
+      if (this.child.exitCode === null) this.child.kill('SIGKILL');
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * Interop with baresip 1.0 (Debian package, headless, driven over ctrl_tcp): calls both ways,
+ * hold/resume both ways, transfer with baresip as transferee and as transferor, and baresip
+ * registering and calling through the Switchboard proxy.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { Baresip } from '../helpers/baresip.js';
+import { freePort } from './ports.js';
+import { UserAgent } from '../../src/ua/user-agent.js';
+import type { Call } from '../../src/call/call.js';
+import { parseMessage, parseUri, type SipRequest, type SipResponse } from '../../src/message/index.js';
+import type { WireEvent } from '../../src/transport/index.js';
+
+const cleanup: (() => Promise<void>)[] = [];
+after(async () => {
+  for (const c of cleanup.reverse()) await c().catch(() => undefined);
+});
+
+async function baresip(name: string, account?: (port: number) => string): Promise<Baresip> {
+  // baresip also opens TLS on SIP port + 1: keep both free
+  let sip = await freePort();
+  while (!(await isFree(sip + 1))) sip = await freePort();
+  const ctrl = await freePort();
+  const b = new Baresip(name, sip, ctrl, account ? account(sip) : `<sip:${name}@127.0.0.1:${sip};transport=udp>;regint=0;answermode=manual;audio_codecs=PCMU/8000/1,PCMA/8000/1`);
+  await b.start();
+  cleanup.push(() => b.stop());
+  return b;
+}
+async function isFree(port: number): Promise<boolean> {
+  const net = await import('node:net');
+  return new Promise((r) => {
+    const s = net.createServer();
+    s.once('error', () => r(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => r(true)));
+  });
+}
+
+async function phone(name: string, opts: Partial<ConstructorParameters<typeof UserAgent>[0]> = {}): Promise<{ ua: UserAgent; wire: WireEvent[]; uri: string }> {
+  const wire: WireEvent[] = [];
+  const ua = new UserAgent({ aor: `sip:${name}@127.0.0.1`, listen: [{ protocol: 'udp', host: '127.0.0.1', port: 0 }], autoAnswer: 0, tap: (e) => wire.push(e), ...opts });
+  await ua.start();
+  cleanup.push(() => ua.stop());
+  return { ua, wire, uri: `sip:${name}@127.0.0.1:${ua.transport.address('udp')!.port}` };
+}
+
+const dirOf = (b: Buffer) => /a=(sendrecv|sendonly|recvonly|inactive)/.exec(b.toString())?.[1];
+const msgs = (wire: WireEvent[], direction: 'in' | 'out') => wire.filter((w) => w.direction === direction).map((w) => parseMessage(w.bytes));
+const waitCall = (c: Call, ev: string, ms = 8000) =>
+  new Promise<void>((r, j) => {
+    // the event may already have happened
+    if ((ev === 'established' && c.state === 'established') || (ev === 'terminated' && c.state === 'terminated')) return r();
+    const t = setTimeout(() => j(new Error(`call ${c.id}: no ${ev}`)), ms);
+    c.once(ev as 'established', () => (clearTimeout(t), r()));
+  });
+
+test('Switchboard calls baresip, holds and resumes it; baresip holds and resumes Switchboard', async () => {
+  const bs = await baresip('bs');
+  const alice = await phone('alice');
+  const call = alice.ua.call(parseUri(`sip:bs@127.0.0.1:${bs.sipPort}`));
+  await bs.waitEvent('CALL_INCOMING');
+  await bs.command('accept');
+  await waitCall(call, 'established');
+  await bs.waitEvent('CALL_ESTABLISHED');
+  // we hold baresip: a=sendonly, baresip answers a=recvonly
+  assert.equal(await call.hold(), true);
+  const invites = msgs(alice.wire, 'out').filter((m) => m.isRequest && (m as SipRequest).method === 'INVITE');
+  assert.equal(dirOf(invites.at(-1)!.body), 'sendonly');
+  const answers = msgs(alice.wire, 'in').filter((m) => !m.isRequest && (m as SipResponse).status === 200 && m.cseq!.method === 'INVITE');
+  assert.equal(dirOf(answers.at(-1)!.body), 'recvonly');
+  assert.equal(await call.resume(), true);
+  assert.equal(call.localHold, false);
+  // baresip holds us
+  const held = waitCall(call, 'remote-held');
+  await bs.command('hold');
+  await held;
+  assert.equal(call.remoteHold, true);
+  const resumed = waitCall(call, 'remote-resumed');
+  await bs.command('resume');
+  await resumed;
+  assert.equal(call.remoteHold, false);
+  const ended = waitCall(call, 'terminated');
+  await bs.command('hangup');
+  await ended;
+});
+
+test('baresip calls Switchboard (auto-answer) and hangs up', async () => {
+  const bs = await baresip('bs2');
+  const bob = await phone('bob');
+  const inc = new Promise<Call>((r) => bob.ua.once('incoming', r));
+  await bs.command('dial', bob.uri);
+  const call = await inc;
+  await waitCall(call, 'established').catch(() => undefined);
+  await bs.waitEvent('CALL_ESTABLISHED');
+  assert.equal(call.state, 'established');
+  const ended = waitCall(call, 'terminated');
+  await bs.command('hangup');
+  await ended;
+});
+
+test('transfer with baresip as transferee: Switchboard REFERs baresip to a Switchboard target', async () => {
+  const bs = await baresip('bs3');
+  const alice = await phone('alice3');
+  const carol = await phone('carol3');
+  const call = alice.ua.call(parseUri(`sip:bs3@127.0.0.1:${bs.sipPort}`));
+  await bs.waitEvent('CALL_INCOMING');
+  await bs.command('accept');
+  await waitCall(call, 'established');
+  const carolIncoming = new Promise<Call>((r) => carol.ua.once('incoming', r));
+  const transferred = waitCall(call, 'transferred', 10_000);
+  await call.transfer(parseUri(carol.uri));
+  const cc = await carolIncoming;
+  await waitCall(cc, 'established').catch(() => undefined);
+  await transferred;
+  assert.equal(cc.state, 'established');
+  assert.equal(call.state, 'terminated');
+  cc.hangup();
+});
+
+test('transfer with baresip as transferor: baresip REFERs Switchboard to a Switchboard target', async () => {
+  const bs = await baresip('bs4');
+  const bob = await phone('bob4');
+  const carol = await phone('carol4');
+  const inc = new Promise<Call>((r) => bob.ua.once('incoming', r));
+  await bs.command('dial', bob.uri);
+  const call = await inc;
+  await bs.waitEvent('CALL_ESTABLISHED');
+  const refer = new Promise<{ referTo: string }>((r) => call.once('refer-received', r));
+  const carolIncoming = new Promise<Call>((r) => carol.ua.once('incoming', r));
+  await bs.command('transfer', carol.uri);
+  assert.equal((await refer).referTo, carol.uri);
+  const cc = await carolIncoming;
+  await waitCall(cc, 'established').catch(() => undefined);
+  assert.equal(cc.state, 'established');
+  await waitCall(call, 'terminated', 10_000).catch(() => undefined);
+  assert.equal(call.state, 'terminated');
+  cc.hangup();
+});
