@@ -184,6 +184,8 @@ export class DigestServer {
     this.secret = opts.secret ?? randomBytes(32);
     this.clock = opts.clock ?? systemClock;
     this.ttl = opts.nonceTtl ?? 300_000;
+    // SHA-256 first (RFC 8760). Note: libre-based clients (baresip 1.0) refuse a 401 that offers
+    // SHA-256 at all ("Function not implemented"): serve them with algorithms: ['MD5']
     this.algorithms = opts.algorithms ?? ['SHA-256', 'MD5'];
   }
 
@@ -215,7 +217,7 @@ export class DigestServer {
     return this.now() - ts > this.ttl ? 'stale' : 'ok';
   }
 
-  /** WWW-Authenticate / Proxy-Authenticate values, one per algorithm (SHA-256 first). */
+  /** WWW-Authenticate / Proxy-Authenticate values, one per algorithm. */
   challenges(opts: { stale?: boolean } = {}): string[] {
     const nonce = this.createNonce();
     return this.algorithms.map((algorithm) =>

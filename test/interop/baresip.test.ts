@@ -136,3 +136,35 @@ test('transfer with baresip as transferor: baresip REFERs Switchboard to a Switc
   assert.equal(call.state, 'terminated');
   cc.hangup();
 });
+
+test('baresip registers with the Switchboard proxy (digest), calls a Switchboard phone through it, is held and transferred', async () => {
+  const { startLab } = await import('../../src/cli/demo/lab.js');
+  // baresip 1.0 (libre) refuses a challenge list that contains SHA-256: offer MD5 only
+  const lab = await startLab('udp', { extraUsers: { dave: 'dave-pw-9' }, digestAlgorithms: ['MD5'] });
+  cleanup.push(() => lab.close());
+  const proxyPort = lab.proxyTransport.address('udp')!.port;
+  const bs = await baresip('dave', () => `<sip:dave@atlanta.example.com;transport=udp>;auth_user=dave;auth_pass=dave-pw-9;outbound="sip:127.0.0.1:${proxyPort};transport=udp";regint=60;answermode=manual;audio_codecs=PCMU/8000/1,PCMA/8000/1`);
+  // the -v log line "... 200 OK ... [1 binding]" is baresip's sign of a registration (see peers-howto)
+  for (let i = 0; i < 50 && !/200 OK[^\n]*\[1 binding\]/.test(bs.log); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.match(bs.log, /200 OK[^\n]*\[1 binding\]/, 'baresip registered through the proxy with digest auth');
+  const { bob, carol } = lab.phones;
+  const inc = new Promise<Call>((r) => bob.once('incoming', r));
+  await bs.command('dial', 'sip:bob@biloxi.example.com');
+  const call = await inc;
+  await bs.waitEvent('CALL_ESTABLISHED');
+  await waitCall(call, 'established');
+  // every request baresip sent went to the proxy
+  const atProxy = lab.recorder.entries.filter((e) => e.element === 'proxy' && e.direction === 'in').map((e) => parseMessage(e.bytes)).filter((m) => m.isRequest && /dave/.test(m.get('From') ?? ''));
+  assert.ok(atProxy.some((m) => (m as SipRequest).method === 'INVITE' && m.has('Proxy-Authorization')), 'baresip answered the 407');
+  // Bob (Switchboard) holds baresip through the proxy
+  assert.equal(await call.hold(), true);
+  assert.equal(await call.resume(), true);
+  // and transfers it to Carol: baresip is the transferee, its INVITE to Carol crosses the proxy
+  const carolInc = new Promise<Call>((r) => carol.once('incoming', r));
+  await call.transfer(parseUri(lab.aor('carol')));
+  const cc = await carolInc;
+  await waitCall(cc, 'established');
+  await waitCall(call, 'terminated', 10_000);
+  assert.equal(cc.state, 'established');
+  cc.hangup();
+});

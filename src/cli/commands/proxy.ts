@@ -26,13 +26,18 @@ export function registerProxy(program: Command, setStatus: SetStatus): void {
     .option('--users <file>', 'users file: user:password, user:md5:<HA1> or user:sha256:<HA1> per line')
     .option('--realm <realm>', 'digest realm (default: the first domain)')
     .option('--record-route', 'stay in the path of dialogs (Record-Route)', false)
+    .option('--digest <algorithms>', 'digest algorithms offered, in order (MD5 only for libre/baresip 1.0 clients)', (v) => {
+      const list = v.split(',').map((x) => x.trim().toUpperCase());
+      if (list.length === 0 || list.some((x) => x !== 'MD5' && x !== 'SHA-256')) throw new InvalidArgumentError('digest algorithms: a comma list of SHA-256 and MD5');
+      return list as ('MD5' | 'SHA-256')[];
+    })
     .option('--hostname <name>', 'a name that means this proxy in Route headers (repeatable)', (v: string, p: string[] = []) => [...p, v])
     .option('--tls-cert <file>', 'TLS certificate (PEM) for tls/wss listeners')
     .option('--tls-key <file>', 'TLS private key (PEM)')
     .option('--tls-ca <file>', 'trust this CA for outgoing TLS (development); verification stays on')
     .option('--trace <prefix>', 'write <prefix>.html/.pcap/.jsonl on exit')
     .option('-v, --verbose', 'one line per transaction on stderr')
-    .action(async (opts: { listen: ListenOptions[]; domain: string[]; users?: string; realm?: string; recordRoute: boolean; hostname?: string[]; tlsCert?: string; tlsKey?: string; tlsCa?: string; trace?: string; verbose?: boolean }) => {
+    .action(async (opts: { listen: ListenOptions[]; domain: string[]; users?: string; realm?: string; recordRoute: boolean; digest?: ('MD5' | 'SHA-256')[]; hostname?: string[]; tlsCert?: string; tlsKey?: string; tlsCa?: string; trace?: string; verbose?: boolean }) => {
       let users;
       let tls;
       let ca;
@@ -61,7 +66,7 @@ export function registerProxy(program: Command, setStatus: SetStatus): void {
         setStatus(1);
         return;
       }
-      const auth = users ? new DigestServer({ realm: opts.realm ?? opts.domain[0]!, users: (u) => users.get(u) }) : undefined;
+      const auth = users ? new DigestServer({ realm: opts.realm ?? opts.domain[0]!, users: (u) => users.get(u), ...(opts.digest ? { algorithms: opts.digest } : {}) }) : undefined;
       const store = new MemoryLocationStore();
       const registrar = new Registrar({ domains: opts.domain, store, ...(auth ? { auth } : {}) });
       const hostnames = [...(opts.hostname ?? []), ...opts.listen.map((l) => l.host)];

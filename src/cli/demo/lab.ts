@@ -25,7 +25,7 @@ export interface Lab {
  * (TLS with sips: by default: a development CA is generated and every hop verifies it), the
  * phones registered with digest authentication. Names resolve to the proxy's address.
  */
-export async function startLab(transport: TransportProtocol = 'tls', opts: { verbose?: (s: string) => void; recordRoute?: boolean } = {}): Promise<Lab> {
+export async function startLab(transport: TransportProtocol = 'tls', opts: { verbose?: (s: string) => void; recordRoute?: boolean; extraUsers?: Record<string, string>; digestAlgorithms?: ('MD5' | 'SHA-256')[] } = {}): Promise<Lab> {
   const secure = transport === 'tls' || transport === 'wss';
   const scheme = secure ? 'sips' : 'sip';
   const certs = secure ? await createDevCertificates(['127.0.0.1', 'localhost', PROXY_HOST, ...DOMAINS]) : undefined;
@@ -38,7 +38,8 @@ export async function startLab(transport: TransportProtocol = 'tls', opts: { ver
     if (host === PROXY_HOST || DOMAINS.includes(host)) return [{ protocol: transport, host: '127.0.0.1', port: pa.port }];
     return resolveTargets(uri);
   };
-  const auth = new DigestServer({ realm: 'example.com', users: (u) => (USERS[u] ? { password: USERS[u] } : undefined) });
+  const users: Record<string, string> = { ...USERS, ...(opts.extraUsers ?? {}) };
+  const auth = new DigestServer({ realm: 'example.com', users: (u) => (users[u] ? { password: users[u] } : undefined), ...(opts.digestAlgorithms ? { algorithms: opts.digestAlgorithms } : {}) });
   const store = new MemoryLocationStore();
   const registrar = new Registrar({ domains: DOMAINS, store, auth });
   const proxy = new Proxy({ transport: proxyTransport, domains: DOMAINS, hostnames: [PROXY_HOST, '127.0.0.1'], registrar, auth, recordRoute: opts.recordRoute ?? true, resolve, rateLimit: { perSecond: 200, burst: 400 }, ...(opts.verbose ? { log: opts.verbose } : {}) });
