@@ -92,7 +92,8 @@ export function proxyBranch(req: SipRequest): string {
 }
 
 export function isOwnUri(u: Uri, id: ProxyIdentity): boolean {
-  if (u.kind !== 'sip') return false;
+  // our Record-Route and Route URIs carry no user part; sip:bob@<our address> is a user, not us
+  if (u.kind !== 'sip' || u.user !== undefined) return false;
   // a URI without a port names us by host alone (the default port is whatever we listen on)
   return id.own.some((o) => o.hostname === u.hostname && (u.port === undefined || o.port === u.port));
 }

@@ -43,7 +43,8 @@ export class MemoryLocationStore implements LocationStore {
     if (!m) this.map.set(b.aor, (m = new Map()));
     const old = m.get(b.uri);
     if (old) this.clock.clearTimeout(old.timer);
-    const timer = this.clock.setTimeout(() => void this.remove(b.aor, b.uri), Math.max(0, b.expires - this.clock.now()));
+    // (timers cannot exceed 2^31-1 ms; bindings are capped far below that anyway)
+    const timer = this.clock.setTimeout(() => void this.remove(b.aor, b.uri), Math.min(0x7fffffff, Math.max(0, b.expires - this.clock.now())));
     m.set(b.uri, { b, timer });
   }
   async remove(aor: string, uri: string): Promise<void> {
