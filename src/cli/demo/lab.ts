@@ -16,6 +16,7 @@ export interface Lab {
   proxyTransport: SipTransport;
   phones: Record<'alice' | 'bob' | 'carol', UserAgent>;
   recorder: TraceRecorder;
+  store: MemoryLocationStore;
   aor: (name: string) => string;
   close(): Promise<void>;
 }
@@ -72,6 +73,7 @@ export async function startLab(transport: TransportProtocol = 'tls', opts: { ver
     proxyTransport,
     phones,
     recorder,
+    store,
     aor,
     async close() {
       await Promise.all(Object.values(phones).map((p) => p.stop()));

@@ -1,0 +1,118 @@
+/** Call edge cases: CANCEL, re-INVITE without an offer, Refer-Sub: false, forked 2xx. */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { once, phone, sent, type Phone } from './helpers.js';
+import type { Call } from '../../src/call/call.js';
+import { parseMessage, parseUri, type SipRequest, type SipResponse } from '../../src/message/index.js';
+
+const phones: Phone[] = [];
+after(async () => {
+  await Promise.all(phones.map((p) => p.ua.stop()));
+});
+async function make(name: string, opts = {}): Promise<Phone> {
+  const p = await phone(name, opts);
+  phones.push(p);
+  return p;
+}
+const responses = (p: Phone, dir: 'in' | 'out') => p.wire.filter((e) => e.direction === dir).map((e) => parseMessage(e.bytes)).filter((m) => !m.isRequest) as SipResponse[];
+
+test('CANCEL of a ringing call: 200 to the CANCEL, 487 to the INVITE, both sides terminated', async () => {
+  const alice = await make('alice');
+  const bob = await make('bob', { autoAnswer: false });
+  const inc = once<[Call]>(bob.ua, 'incoming');
+  const call = alice.ua.call(parseUri(bob.uri));
+  await once(call, 'ringing');
+  const [bc] = await inc;
+  const ended = once<[{ reason: string; code?: number }]>(call, 'terminated');
+  const bobEnded = once<[{ reason: string }]>(bc, 'terminated');
+  call.hangup();
+  const [info] = await ended;
+  assert.equal(info.code, 487);
+  assert.equal((await bobEnded)[0].reason, 'cancelled');
+  assert.equal(sent(alice, 'CANCEL').length, 1);
+  const bobOut = responses(bob, 'out');
+  assert.ok(bobOut.some((r) => r.status === 200 && r.cseq!.method === 'CANCEL'));
+  assert.ok(bobOut.some((r) => r.status === 487 && r.cseq!.method === 'INVITE'));
+  // the 487 is ACKed by Alice's INVITE client transaction
+  assert.ok(sent(alice, 'ACK').length >= 1);
+});
+
+test('re-INVITE without an offer: our offer goes in the 200, the answer comes in the ACK (RFC 3261 §14.2)', async () => {
+  const alice = await make('alice');
+  const bob = await make('bob');
+  const inc = once<[Call]>(bob.ua, 'incoming');
+  const call = alice.ua.call(parseUri(bob.uri));
+  const [bc] = await inc;
+  await once(call, 'established');
+  await new Promise((r) => setTimeout(r, 100));
+  // Alice's core sends an empty re-INVITE by hand; Bob must offer in the 200
+  const req = call.dialog!.createRequest('INVITE');
+  let ok: SipResponse | undefined;
+  const res = await alice.ua.core.send(req, { onResponse: (r) => (r.status === 200 ? (ok = r) : undefined) });
+  assert.equal(res.status, 200);
+  assert.match(ok!.body.toString(), /^v=0/);
+  const answer = call.sdp.createAnswer(ok!.body);
+  await alice.ua.core.sendStateless(call.dialog!.createAck(req, { body: answer, contentType: 'application/sdp' }));
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(bc.state, 'established');
+  const acks = bob.wire.filter((e) => e.direction === 'in').map((e) => parseMessage(e.bytes)).filter((m) => m.isRequest && (m as SipRequest).method === 'ACK');
+  assert.ok(acks.some((a) => a.body.length > 0), 'the ACK carried the answer');
+  call.hangup();
+});
+
+test('a re-INVITE before the ACK of the previous 2xx gets 500 with Retry-After', async () => {
+  const alice = await make('alice');
+  const bob = await make('bob');
+  const inc = once<[Call]>(bob.ua, 'incoming');
+  const call = alice.ua.call(parseUri(bob.uri));
+  await inc;
+  await once(call, 'established');
+  await new Promise((r) => setTimeout(r, 100));
+  // a re-INVITE that we never ACK, then another one
+  const first = call.dialog!.createRequest('INVITE', { body: call.sdp.createOffer(), contentType: 'application/sdp' });
+  const r1 = await alice.ua.core.send(first);
+  assert.equal(r1.status, 200);
+  call.sdp.rollback();
+  const second = call.dialog!.createRequest('INVITE', { body: call.sdp.createOffer(), contentType: 'application/sdp' });
+  const r2 = await alice.ua.core.send(second);
+  call.sdp.rollback();
+  assert.equal(r2.status, 500);
+  assert.ok(r2.retryAfter !== undefined);
+  await alice.ua.core.sendStateless(call.dialog!.createAck(first));
+  call.hangup();
+});
+
+test('Refer-Sub: false (RFC 4488): 202 without a subscription, no NOTIFY, the transfer still happens', async () => {
+  const alice = await make('alice');
+  const bob = await make('bob');
+  const carol = await make('carol');
+  const inc = once<[Call]>(bob.ua, 'incoming');
+  const call = alice.ua.call(parseUri(bob.uri));
+  const [bc] = await inc;
+  await once(call, 'established');
+  const carolInc = once<[Call]>(carol.ua, 'incoming');
+  await call.transfer(parseUri(carol.uri), { referSub: false });
+  const [cc] = await carolInc;
+  await once(bc, 'terminated', 5000);
+  assert.equal(sent(bob, 'NOTIFY').length, 0);
+  const accepted = responses(bob, 'out').find((r) => r.cseq!.method === 'REFER')!;
+  assert.equal(accepted.status, 202);
+  assert.equal(accepted.get('Refer-Sub'), 'false');
+  assert.equal(sent(alice, 'REFER')[0]!.get('Refer-Sub'), 'false');
+  call.hangup();
+  cc.hangup();
+});
+
+test('OPTIONS outside a dialog is answered with Allow, Accept and Supported', async () => {
+  const alice = await make('alice');
+  const bob = await make('bob');
+  const { createRequest } = await import('../../src/message/index.js');
+  const res = await alice.ua.core.send(createRequest({ method: 'OPTIONS', uri: bob.uri, from: 'sip:alice@127.0.0.1', to: bob.uri }));
+  assert.equal(res.status, 200);
+  assert.ok(res.allow.includes('REFER') && res.allow.includes('INVITE'));
+  assert.ok(res.supported.includes('replaces'));
+  assert.ok((res.accept ?? []).some((m) => m.subtype === 'sdp'));
+  // a BYE for no dialog gets 481
+  const bye = await alice.ua.core.send(createRequest({ method: 'BYE', uri: bob.uri, from: 'sip:alice@127.0.0.1', to: `<${bob.uri}>;tag=nope` }));
+  assert.equal(bye.status, 481);
+});
