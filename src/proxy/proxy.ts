@@ -34,7 +34,23 @@ export interface ProxyOptions {
   log?: (line: string) => void;
   /** Replaceable routing policy: return targets for a request, or undefined for the default (§16.5). */
   targetProcessor?: (req: SipRequest) => Promise<Uri[] | undefined>;
+  /** Build the request processor chain from the defaults (insert, remove or replace steps). */
+  requestProcessors?: (defaults: RequestProcessor[]) => RequestProcessor[];
+  /** Called on every response before it goes upstream (e.g. to strip or add headers). */
+  responseProcessors?: ((res: SipResponse, request: SipRequest) => void)[];
 }
+
+/** What a request processor sees: the request, its transaction and source, the target set it builds. */
+export interface RequestContext {
+  request: SipRequest;
+  tx: ServerTransaction;
+  inbound: Inbound;
+  targets: { uri: Uri; q: number; path: string[] }[];
+  respond(status: number, init?: Parameters<typeof createResponse>[2]): void;
+}
+
+/** One step of the proxy's request processing: answer it ('done') or pass it on ('continue'). */
+export type RequestProcessor = (ctx: RequestContext) => 'continue' | 'done' | Promise<'continue' | 'done'>;
 
 interface Branch {
   tx: ClientTransaction | undefined;
@@ -114,61 +130,120 @@ export class Proxy extends EventEmitter {
     this.log(`${tx.request.method} ${tx.request.uri} -> ${status}`);
   }
 
-  private async onRequest(tx: ServerTransaction, inbound: Inbound): Promise<void> {
-    const req = tx.request;
-    this.stats.requests++;
-    if (!this.allow(inbound.remote.host)) {
+  /**
+   * The request processor chain (like repro's request processors): each one may answer the
+   * request (return 'done') or let it go on; the last ones build the target set. Replace or extend
+   * it with ProxyOptions.requestProcessors.
+   */
+  readonly defaultRequestProcessors: RequestProcessor[] = [
+    // flood protection (like Kamailio's pike)
+    (ctx) => {
+      if (this.allow(ctx.inbound.remote.host)) return 'continue';
       this.stats.rateLimited++;
-      return this.reply(tx, 503, { headers: [['Retry-After', '5']] });
-    }
-    // §16.3 validation
-    const v = validateRequest(req, this.id);
-    if (!v.ok) {
+      ctx.respond(503, { headers: [['Retry-After', '5']] });
+      return 'done';
+    },
+    // §16.3 validation: scheme, Max-Forwards, loops, Proxy-Require
+    (ctx) => {
+      const v = validateRequest(ctx.request, this.id);
+      if (v.ok) return 'continue';
       this.stats.rejected++;
-      tx.respond(v.response);
-      this.log(`${req.method} ${req.uri} -> ${v.response.status}`);
-      return;
-    }
-    if (req.method === 'CANCEL') return this.onCancel(tx);
+      ctx.tx.respond(v.response);
+      this.log(`${ctx.request.method} ${ctx.request.uri} -> ${v.response.status}`);
+      return 'done';
+    },
+    // §16.10 CANCEL
+    (ctx) => {
+      if (ctx.request.method !== 'CANCEL') return 'continue';
+      this.onCancel(ctx.tx);
+      return 'done';
+    },
     // §16.4 route preprocessing
-    preprocessRoute(req, this.id);
-    const inDialog = !!req.to?.tag;
-    // requests addressed to us: REGISTER for our domains, OPTIONS keep-alives
-    if (req.route.length === 0 && req.method === 'REGISTER' && isOurDomain(req.uri, this.id) && this.opts.registrar) {
-      const res = await this.opts.registrar.handleRegister(req, { protocol: inbound.protocol, host: inbound.remote.host, port: inbound.remote.port, ...(inbound.connectionId ? { connectionId: inbound.connectionId } : {}) });
-      tx.respond(res);
-      this.log(`REGISTER ${req.to?.uri} -> ${res.status}`);
-      return;
-    }
-    if (req.route.length === 0 && req.method === 'OPTIONS' && isOwnUri(req.uri, this.id)) {
-      return this.reply(tx, 200, { headers: [['Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, REFER, NOTIFY, SUBSCRIBE, INFO, MESSAGE']] });
-    }
-    const fromOurs = req.from ? isOurDomain(req.from.uri, this.id) : false;
-    // §22.3: out-of-dialog requests from our users must authenticate
-    if (this.opts.auth && fromOurs && !inDialog && req.method !== 'ACK') {
-      const r = this.opts.auth.verify(req, { proxy: true });
+    (ctx) => {
+      preprocessRoute(ctx.request, this.id);
+      return 'continue';
+    },
+    // requests for us: REGISTER for our domains (§10.3), OPTIONS to the proxy itself
+    async (ctx) => {
+      const req = ctx.request;
+      if (req.route.length === 0 && req.method === 'REGISTER' && isOurDomain(req.uri, this.id) && this.opts.registrar) {
+        const i = ctx.inbound;
+        const res = await this.opts.registrar.handleRegister(req, { protocol: i.protocol, host: i.remote.host, port: i.remote.port, ...(i.connectionId ? { connectionId: i.connectionId } : {}) });
+        ctx.tx.respond(res);
+        this.log(`REGISTER ${req.to?.uri} -> ${res.status}`);
+        return 'done';
+      }
+      if (req.route.length === 0 && req.method === 'OPTIONS' && isOwnUri(req.uri, this.id)) {
+        ctx.respond(200, { headers: [['Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, REFER, NOTIFY, SUBSCRIBE, INFO, MESSAGE']] });
+        return 'done';
+      }
+      return 'continue';
+    },
+    // §22.3: out-of-dialog requests from our users must authenticate (407)
+    (ctx) => {
+      const req = ctx.request;
+      const auth = this.opts.auth;
+      const fromOurs = req.from ? isOurDomain(req.from.uri, this.id) : false;
+      if (!auth || !fromOurs || req.to?.tag || req.method === 'ACK') return 'continue';
+      const r = auth.verify(req, { proxy: true });
       if (!r.ok) {
         this.log(`${req.method} ${req.uri} -> 407 (${r.reason})`);
-        return void tx.respond(createResponse(req, 407, { headers: this.opts.auth.challenges({ stale: r.stale ?? false }).map((c) => ['Proxy-Authenticate', c] as [string, string]) }));
+        ctx.tx.respond(createResponse(req, 407, { headers: auth.challenges({ stale: r.stale ?? false }).map((c) => ['Proxy-Authenticate', c] as [string, string]) }));
+        return 'done';
       }
-      if ((req.from!.uri as SipUri).userDecoded !== r.user) return this.reply(tx, 403, { reason: 'Forbidden (From does not match the authenticated user)' });
+      if ((req.from!.uri as SipUri).userDecoded !== r.user) {
+        ctx.respond(403, { reason: 'Forbidden (From does not match the authenticated user)' });
+        return 'done';
+      }
       // credentials for us are not forwarded (§22.3)
-      req.headers = req.headers.filter((h) => !(h.key === 'proxy-authorization' && h.value.includes(`realm="${this.opts.auth!.realm}"`)));
-    }
-    // §16.5 target set
-    let targets: { uri: Uri; q: number; path: string[] }[];
-    const custom = this.opts.targetProcessor ? await this.opts.targetProcessor(req) : undefined;
-    if (custom) targets = custom.map((uri) => ({ uri, q: 1, path: [] }));
-    else if (req.route.length === 0 && isOurDomain(req.uri, this.id)) {
-      const bindings = this.opts.registrar ? await this.opts.registrar.store.lookup(canonicalAor(req.uri)) : [];
-      if (bindings.length === 0) return this.reply(tx, inDialog ? 481 : 404);
-      targets = bindings.map((b: Binding) => ({ uri: parseUri(b.uri), q: b.q, path: b.path }));
-    } else {
-      // not for our domain: relay only our own users' requests, or in-dialog ones (no open relay)
-      if (!fromOurs && !inDialog && req.route.length === 0) return this.reply(tx, 403, { reason: 'Forbidden (relaying denied)' });
-      targets = [{ uri: req.uri, q: 1, path: [] }];
-    }
-    await this.fork(tx, inbound, targets);
+      req.headers = req.headers.filter((h) => !(h.key === 'proxy-authorization' && h.value.includes(`realm="${auth.realm}"`)));
+      return 'continue';
+    },
+    // §16.5 target set: a user's targetProcessor, else the location service for our domains
+    async (ctx) => {
+      const req = ctx.request;
+      const custom = this.opts.targetProcessor ? await this.opts.targetProcessor(req) : undefined;
+      if (custom) {
+        ctx.targets.push(...custom.map((uri) => ({ uri, q: 1, path: [] })));
+        return 'continue';
+      }
+      if (req.route.length === 0 && isOurDomain(req.uri, this.id)) {
+        const bindings = this.opts.registrar ? await this.opts.registrar.store.lookup(canonicalAor(req.uri)) : [];
+        if (bindings.length === 0) {
+          ctx.respond(req.to?.tag ? 481 : 404);
+          return 'done';
+        }
+        ctx.targets.push(...bindings.map((b: Binding) => ({ uri: parseUri(b.uri), q: b.q, path: b.path })));
+      }
+      return 'continue';
+    },
+    // not for our domain: relay only our own users' requests or in-dialog ones (no open relay)
+    (ctx) => {
+      if (ctx.targets.length) return 'continue';
+      const req = ctx.request;
+      const fromOurs = req.from ? isOurDomain(req.from.uri, this.id) : false;
+      if (!fromOurs && !req.to?.tag && req.route.length === 0) {
+        ctx.respond(403, { reason: 'Forbidden (relaying denied)' });
+        return 'done';
+      }
+      ctx.targets.push({ uri: req.uri, q: 1, path: [] });
+      return 'continue';
+    },
+  ];
+
+  private async onRequest(tx: ServerTransaction, inbound: Inbound): Promise<void> {
+    this.stats.requests++;
+    const ctx: RequestContext = {
+      request: tx.request,
+      tx,
+      inbound,
+      targets: [],
+      respond: (status, init = {}) => this.reply(tx, status, init),
+    };
+    const chain = this.opts.requestProcessors ? this.opts.requestProcessors(this.defaultRequestProcessors) : this.defaultRequestProcessors;
+    for (const p of chain) if ((await p(ctx)) === 'done') return;
+    if (ctx.targets.length === 0) return this.reply(tx, 480);
+    await this.fork(tx, inbound, ctx.targets);
   }
 
   /** §16.6: forward to each target; groups of equal q in parallel, lower q only if those fail. */
@@ -295,6 +370,7 @@ export class Proxy extends EventEmitter {
   }
 
   private sendUpstream(tx: ServerTransaction, res: SipResponse, force = false): void {
+    for (const p of this.opts.responseProcessors ?? []) p(res, tx.request);
     if (res.status === 503) {
       res.status = 500;
       res.reason = 'Server Internal Error';

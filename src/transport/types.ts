@@ -8,6 +8,11 @@ export interface Target {
   protocol: TransportProtocol;
   host: string;
   port: number;
+  /**
+   * For TLS/WSS: the domain the server's certificate must match (RFC 5922 §4: the host of the
+   * URI being resolved, not the SRV target or address). Defaults to `host` when it is a name.
+   */
+  servername?: string;
 }
 
 /** One received, parsed message and where it came from (RFC 3261 §18.2.1 needs the source). */
