@@ -6,6 +6,7 @@ import {
   buildSipfrag,
   createRequest,
   createResponse,
+  createCancel,
   escapeUriComponent,
   newTag,
   parseSipfrag,
@@ -586,17 +587,7 @@ export class Call extends EventEmitter<CallEvents> {
 
   /** §9.1: CANCEL with the INVITE's Request-URI, Call-ID, From, To, CSeq number and top Via. */
   private cancel(): void {
-    const inv = this.invite;
-    const cancel = new SipRequest('CANCEL', inv.uri.clone(), []);
-    cancel.append('Via', inv.topVia!.toString());
-    for (const h of inv.headers) if (h.key === 'route') cancel.append('Route', h.value);
-    cancel.append('Max-Forwards', '70');
-    cancel.append('From', inv.get('From')!);
-    cancel.append('To', inv.get('To')!);
-    cancel.append('Call-ID', inv.callId!);
-    cancel.append('CSeq', `${inv.cseq!.seq} CANCEL`);
-    cancel.append('Content-Length', '0');
-    this.core.send(cancel).catch(() => undefined);
+    this.core.send(createCancel(this.invite)).catch(() => undefined);
   }
 
   private end(reason: string, code?: number): void {

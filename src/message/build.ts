@@ -150,3 +150,20 @@ export function createVia(transport: string, host: string, port?: number, rport 
   const h = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
   return new Via({ transport, host: h, port, params });
 }
+
+/**
+ * CANCEL for a pending INVITE (RFC 3261 §9.1): same Request-URI, Call-ID, From, To, CSeq number
+ * and the single top Via of the INVITE, its Route headers, method CANCEL.
+ */
+export function createCancel(invite: SipRequest): SipRequest {
+  const headers: HeaderField[] = [field('Via', invite.topVia!.toString())];
+  for (const h of invite.headers) if (h.key === 'route') headers.push({ name: h.name, key: h.key, value: h.value, offset: -1 });
+  headers.push(field('Max-Forwards', '70'));
+  for (const k of ['from', 'to', 'call-id']) {
+    const h = invite.headers.find((f) => f.key === k);
+    if (h) headers.push({ name: h.name, key: h.key, value: h.value, offset: -1 });
+  }
+  headers.push(field('CSeq', `${invite.cseq!.seq} CANCEL`));
+  headers.push(field('Content-Length', '0'));
+  return new SipRequest('CANCEL', invite.uri.clone(), headers);
+}

@@ -5,6 +5,7 @@ import {
   SipResponse,
   SipUri,
   createResponse,
+  createCancel,
   parseUri,
   type Uri,
 } from '../message/index.js';
@@ -382,17 +383,8 @@ export class Proxy extends EventEmitter {
   private cancelOthers(ctx: Context, except?: Branch): void {
     for (const b of ctx.branches) {
       if (b === except || b.final || !b.tx || b.request.method !== 'INVITE') continue;
-      const inv = b.request;
-      // §9.1 / §16.10: CANCEL with the branch's Request-URI, top Via, From, To, Call-ID, CSeq number
-      const cancel = new SipRequest('CANCEL', inv.uri.clone(), []);
-      cancel.append('Via', inv.topVia!.toString());
-      for (const h of inv.headers) if (h.key === 'route') cancel.append('Route', h.value);
-      cancel.append('Max-Forwards', '70');
-      cancel.append('From', inv.get('From')!);
-      cancel.append('To', inv.get('To')!);
-      cancel.append('Call-ID', inv.callId!);
-      cancel.append('CSeq', `${inv.cseq!.seq} CANCEL`);
-      cancel.append('Content-Length', '0');
+      // §16.10: a CANCEL per pending branch, built from the branch's own INVITE (§9.1)
+      const cancel = createCancel(b.request);
       this.transactions.sendRequest(cancel, b.tx.target, {});
     }
   }
