@@ -2,29 +2,39 @@ import { EventEmitter } from 'node:events';
 import type { SipMessage } from '../message/index.js';
 import type { Inbound, Target, TransportLayer, TransportProtocol } from './types.js';
 
-/** Decides whether the n-th datagram sent (0-based) is lost. */
+/** Decides whether the n-th UDP datagram sent through the wrapper (0-based) is lost. */
 export type DropRule = (message: SipMessage, index: number) => boolean;
 
 /**
  * A TransportLayer wrapper for tests that loses outgoing UDP datagrams by a rule, to prove that
- * retransmissions (Timers A, E, G and 2xx retransmission) recover from loss.
+ * retransmissions (Timers A, E, G and 2xx retransmission) recover from loss. Stream transports
+ * are reliable and pass through untouched; inbound messages are relayed as they are.
  */
 export class LossyTransport extends EventEmitter implements TransportLayer {
   private n = 0;
+  /** Datagrams lost so far. */
   dropped = 0;
+  /** Datagrams let through so far. */
+  passed = 0;
+  /** Every lost message, in order (for assertions). */
+  readonly lost: SipMessage[] = [];
   private readonly relay = (m: Inbound) => this.emit('message', m);
 
   constructor(
-    private readonly inner: TransportLayer,
+    readonly inner: TransportLayer,
     private readonly rule: DropRule,
   ) {
     super();
     inner.on('message', this.relay);
   }
   send(message: SipMessage, target: Target, opts?: { connectionId?: string }): Promise<void> {
-    if (target.protocol === 'udp' && this.rule(message, this.n++)) {
-      this.dropped++;
-      return Promise.resolve(); // lost on the wire: the sender cannot tell
+    if (target.protocol === 'udp') {
+      if (this.rule(message, this.n++)) {
+        this.dropped++;
+        this.lost.push(message);
+        return Promise.resolve(); // lost on the wire: the sender cannot tell
+      }
+      this.passed++;
     }
     return this.inner.send(message, target, opts);
   }
@@ -33,6 +43,10 @@ export class LossyTransport extends EventEmitter implements TransportLayer {
   }
   viaFor(p: TransportProtocol): { host: string; port: number } {
     return this.inner.viaFor(p);
+  }
+  /** Stop relaying the inner transport's messages. */
+  detach(): void {
+    this.inner.off('message', this.relay);
   }
 }
 
@@ -47,15 +61,24 @@ export function dropFirstCopies(): DropRule {
   };
 }
 
-/** Drop a fraction of datagrams with a seeded PRNG (mulberry32), so a failing run can be replayed. */
-export function dropRandomly(fraction: number, seed: number): DropRule {
+/** A small seeded PRNG (mulberry32): uniform floats in [0, 1), the same sequence for the same seed. */
+export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
-  const next = () => {
+  return () => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/**
+ * Drop a fraction (0..1; 0.3 = 30 %) of datagrams at random with a fixed seed, so a failing run
+ * can be replayed exactly.
+ */
+export function dropRandomly(fraction: number, seed: number): DropRule {
+  if (!(fraction >= 0 && fraction <= 1)) throw new RangeError(`drop fraction must be within 0..1, got ${fraction}`);
+  const next = seededRandom(seed);
   return () => next() < fraction;
 }

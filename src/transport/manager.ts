@@ -1,0 +1,769 @@
+import { EventEmitter } from 'node:events';
+import { isUtf8 } from 'node:buffer';
+import * as dgram from 'node:dgram';
+import * as net from 'node:net';
+import { networkInterfaces } from 'node:os';
+import * as tls from 'node:tls';
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Duplex } from 'node:stream';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { DEFAULT_LIMITS, SipParseError, StreamFramer, parseMessage, responseForParseError, type MessageLimits, type SipMessage, type SipRequest } from '../message/index.js';
+import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
+import { bracket, normalizeAddress, unbracket } from './address.js';
+import { responseTarget, stampReceived, type ResponseRoute } from './routing.js';
+import { TransportError, type Inbound, type Target, type TransportLayer, type TransportProtocol } from './types.js';
+
+type Pem = string | Buffer;
+
+export interface ListenOptions {
+  protocol: TransportProtocol;
+  /** Address to bind: IPv4, IPv6 (with or without brackets), `0.0.0.0`/`::`, or a name. */
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  /**
+   * TLS / WSS server credentials. `ca`, when given, is also trusted for our outgoing TLS/WSS
+   * connections (a development CA), in addition to the system roots.
+   */
+  tls?: { key: Pem; cert: Pem; ca?: Pem | Pem[] };
+  /** The sent-by to put in our Via for this listener (NAT, wildcard binds); default the bound address. */
+  advertise?: { host: string; port?: number };
+}
+
+export interface TransportOptions {
+  /** Timers (idle connection timeout, keep-alive timeout). Default: the system clock. */
+  clock?: Clock;
+  limits?: Partial<MessageLimits>;
+  /** CA certificate(s) to trust for outgoing TLS/WSS, added to the system roots. Verification stays on. */
+  tlsCa?: Pem | Pem[];
+  /** Client certificate for mutual TLS (optional). */
+  tlsClient?: { key: Pem; cert: Pem };
+  /** Verify the server certificate of outgoing TLS/WSS connections (default true; false is for debugging only). */
+  rejectUnauthorized?: boolean;
+  /** Idle stream connections are closed after this many ms without traffic (default 5 min; 0 = never). */
+  idleTimeout?: number;
+  /** Time allowed to open an outgoing connection, TLS handshake / WS upgrade included (default 10 s). */
+  connectTimeout?: number;
+  /** Observe every message sent/received (traces). Bytes are the exact wire bytes. */
+  tap?: (entry: WireEvent) => void;
+  /**
+   * RFC 3261 §18.1.1: a request over UDP larger than this goes over TCP instead (default 1300,
+   * i.e. MTU 1500 − 200); 0 disables. If the TCP connection cannot be opened the request goes over UDP.
+   */
+  udpMaxBytes?: number;
+}
+
+export interface WireEvent {
+  direction: 'in' | 'out';
+  protocol: TransportProtocol;
+  local: { host: string; port: number };
+  remote: { host: string; port: number };
+  bytes: Buffer;
+}
+
+export interface TransportStats {
+  /** Messages parsed and delivered to 'message' listeners. */
+  received: number;
+  /** Messages written to the network (error responses included). */
+  sent: number;
+  /** Inputs that failed to parse or frame, or lacked a mandatory header. */
+  parseErrors: number;
+  /** Inputs discarded without an answer (broken responses, requests without a Via, garbage). */
+  dropped: number;
+  /** 400/505/513 responses sent back for unparseable requests. */
+  errorResponses: number;
+  /** CRLF / CRLFCRLF / STUN keep-alives received. */
+  keepAlives: number;
+  /** Requests moved from UDP to TCP by RFC 3261 §18.1.1. */
+  udpToTcp: number;
+  /** Exceptions thrown by 'message' listeners (caught so a bad packet never crashes the process). */
+  handlerErrors: number;
+  connectionsOpened: number;
+  connectionsClosed: number;
+}
+
+/** A stream connection (TCP, TLS, WS, WSS) as seen from outside. */
+export interface ConnectionInfo {
+  id: string;
+  protocol: TransportProtocol;
+  direction: 'in' | 'out';
+  local: { host: string; port: number };
+  remote: { host: string; port: number };
+}
+
+interface Connection extends ConnectionInfo {
+  keys: string[];
+  write(b: Buffer): Promise<void>;
+  /** RFC 5626 keep-alive: CRLFCRLF on TCP/TLS, a WebSocket ping on WS/WSS. */
+  ping(): void;
+  close(): void;
+  lastActivity: number;
+  idle?: TimerHandle | undefined;
+  pongWaiters: Set<() => void>;
+}
+
+interface Listener {
+  protocol: TransportProtocol;
+  host: string;
+  port: number;
+  advertise?: { host: string; port?: number } | undefined;
+  close(): Promise<void>;
+}
+
+const MANDATORY = ['Via', 'From', 'To', 'Call-ID', 'CSeq'];
+const CRLF = Buffer.from('\r\n');
+const CRLFCRLF = Buffer.from('\r\n\r\n');
+
+const isSecure = (p: TransportProtocol) => p === 'tls' || p === 'wss';
+const connKey = (t: Target) => `${t.protocol}|${normalizeAddress(t.host)}|${t.port}|${t.servername ?? ''}`;
+const toList = (x: Pem | Pem[] | undefined): Pem[] => (x === undefined ? [] : Array.isArray(x) ? x : [x]);
+
+function isKeepAlive(buf: Buffer): boolean {
+  if (buf.length <= 4 && buf.every((b) => b === 13 || b === 10)) return true;
+  // RFC 5389 STUN (RFC 5626 §4.4.2 UDP keep-alive): top two bits 0, magic cookie at offset 4
+  return buf.length >= 20 && (buf[0]! & 0xc0) === 0 && buf.readUInt32BE(4) === 0x2112a442;
+}
+
+/** A concrete address of this host for a wildcard bind, to advertise in Via (loopback as a last resort). */
+function hostAddress(family: 4 | 6): string {
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (!a.internal && (a.family === (family === 4 ? 'IPv4' : 'IPv6')) && !a.address.startsWith('fe80')) return a.address;
+  }
+  return family === 4 ? '127.0.0.1' : '::1';
+}
+
+/**
+ * The SIP transport layer (RFC 3261 §18, RFC 7118): UDP, TCP, TLS, WS and WSS listeners;
+ * outgoing connections opened on demand and reused by (protocol, address, port) or by the
+ * connection a request arrived on; Content-Length framing on streams; CRLF keep-alives
+ * (RFC 5626 §4.4.1); received/rport on requests (RFC 3261 §18.2.1, RFC 3581 §4); bad input
+ * answered or dropped and counted, never thrown; idle connections closed through the Clock.
+ *
+ * Events: 'message' (Inbound), 'parse-error' (error, {protocol, remote}), 'connection' and
+ * 'connection-closed' (ConnectionInfo), 'pong' ({connectionId}), 'error' (only when listened to).
+ */
+export class TransportManager extends EventEmitter implements TransportLayer {
+  readonly stats: TransportStats = { received: 0, sent: 0, parseErrors: 0, dropped: 0, errorResponses: 0, keepAlives: 0, udpToTcp: 0, handlerErrors: 0, connectionsOpened: 0, connectionsClosed: 0 };
+  private readonly clock: Clock;
+  private readonly limits: MessageLimits;
+  private readonly listeners_: Listener[] = [];
+  private readonly udp = new Map<4 | 6, { sock: dgram.Socket; host: string; port: number }>();
+  private readonly conns = new Map<string, Connection>();
+  private readonly byKey = new Map<string, Connection>();
+  private readonly pending = new Map<string, Promise<Connection>>();
+  /** UDP targets where the §18.1.1 switch to TCP failed: large requests go over UDP there. */
+  private readonly noTcp = new Set<string>();
+  private readonly trusted: Pem[];
+  private seq = 0;
+  private closed = false;
+
+  constructor(private readonly opts: TransportOptions = {}) {
+    super();
+    this.clock = opts.clock ?? systemClock;
+    this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
+    this.trusted = toList(opts.tlsCa);
+  }
+
+  // ---- listeners -------------------------------------------------------------------------
+
+  /** Start listening; returns the bound address (port 0 picks a free port). */
+  async listen(l: ListenOptions): Promise<{ host: string; port: number }> {
+    if (this.closed) throw new TransportError('transport closed');
+    const host = unbracket(l.host);
+    if ((l.protocol === 'tls' || l.protocol === 'wss') && !l.tls) throw new TransportError(`a ${l.protocol} listener needs tls.key and tls.cert`);
+    this.trusted.push(...toList(l.tls?.ca));
+    let bound: { host: string; port: number };
+    switch (l.protocol) {
+      case 'udp':
+        bound = await this.listenUdp(host, l.port, l.advertise);
+        break;
+      case 'tcp':
+      case 'tls':
+        bound = await this.listenStream(l.protocol, host, l.port, l);
+        break;
+      case 'ws':
+      case 'wss':
+        bound = await this.listenWs(l.protocol, host, l.port, l);
+        break;
+      default:
+        throw new TransportError(`unknown transport ${String(l.protocol)}`);
+    }
+    return bound;
+  }
+
+  private async listenUdp(host: string, port: number, advertise: ListenOptions['advertise']): Promise<{ host: string; port: number }> {
+    const family: 4 | 6 = net.isIPv6(host) ? 6 : 4;
+    const sock = dgram.createSocket({ type: family === 6 ? 'udp6' : 'udp4' });
+    sock.on('message', (buf, rinfo) => this.onDatagram(sock, buf, rinfo));
+    await new Promise<void>((resolve, reject) => {
+      sock.once('error', reject);
+      sock.bind(port, host, () => {
+        sock.off('error', reject);
+        resolve();
+      });
+    });
+    sock.on('error', (e) => this.emitError(e));
+    const a = sock.address();
+    const bound = { host: normalizeAddress(a.address), port: a.port };
+    if (!this.udp.has(family)) this.udp.set(family, { sock, ...bound });
+    this.listeners_.push({ protocol: 'udp', ...bound, advertise, close: () => new Promise((r) => sock.close(() => r())) });
+    return bound;
+  }
+
+  private async listenStream(protocol: 'tcp' | 'tls', host: string, port: number, l: ListenOptions): Promise<{ host: string; port: number }> {
+    const server =
+      protocol === 'tls'
+        ? tls.createServer({ key: l.tls!.key, cert: l.tls!.cert, handshakeTimeout: this.opts.connectTimeout ?? 10_000 }, (s) => this.adoptStream(s, 'tls', 'in'))
+        : net.createServer((s) => this.adoptStream(s, 'tcp', 'in'));
+    const bound = await this.bindServer(server, host, port);
+    server.on('error', (e) => this.emitError(e));
+    // a failed TLS handshake concerns that client only
+    server.on('tlsClientError', () => undefined);
+    this.listeners_.push({ protocol, ...bound, advertise: l.advertise, close: () => new Promise((r) => server.close(() => r())) });
+    return bound;
+  }
+
+  private async bindServer(server: net.Server, host: string, port: number): Promise<{ host: string; port: number }> {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const a = server.address() as net.AddressInfo;
+    return { host: normalizeAddress(a.address), port: a.port };
+  }
+
+  private async listenWs(protocol: 'ws' | 'wss', host: string, port: number, l: ListenOptions): Promise<{ host: string; port: number }> {
+    const http: HttpServer = protocol === 'wss' ? createHttpsServer({ key: l.tls!.key, cert: l.tls!.cert }) : createHttpServer();
+    const wss = new WebSocketServer({
+      noServer: true,
+      perMessageDeflate: false,
+      maxPayload: this.limits.maxHeaderBytes + this.limits.maxBodyBytes,
+      // RFC 7118 §4.1: the "sip" subprotocol is negotiated
+      handleProtocols: (offered) => [...offered].find((p) => p.toLowerCase() === 'sip') ?? false,
+    });
+    http.on('request', (_req, res) => {
+      res.writeHead(426, { Upgrade: 'websocket', 'Content-Type': 'text/plain' });
+      res.end('SIP over WebSocket (RFC 7118): upgrade with subprotocol "sip"\n');
+    });
+    http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      socket.on('error', () => socket.destroy());
+      const offered = String(req.headers['sec-websocket-protocol'] ?? '')
+        .split(',')
+        .map((s) => s.trim().toLowerCase());
+      if (!offered.includes('sip')) {
+        socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        return;
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        const local = { host: normalizeAddress(req.socket.localAddress ?? ''), port: req.socket.localPort ?? 0 };
+        const remote = { host: normalizeAddress(req.socket.remoteAddress ?? ''), port: req.socket.remotePort ?? 0 };
+        this.adoptWs(ws, protocol, 'in', local, remote);
+      });
+    });
+    if (protocol === 'wss') http.on('tlsClientError', () => undefined);
+    const bound = await this.bindServer(http, host, port);
+    http.on('error', (e) => this.emitError(e));
+    this.listeners_.push({
+      protocol,
+      ...bound,
+      advertise: l.advertise,
+      close: () =>
+        new Promise((r) => {
+          for (const c of wss.clients) c.terminate();
+          wss.close();
+          http.closeAllConnections();
+          http.close(() => r());
+        }),
+    });
+    return bound;
+  }
+
+  // ---- TransportLayer --------------------------------------------------------------------
+
+  isReliable(protocol: TransportProtocol): boolean {
+    return protocol !== 'udp';
+  }
+
+  /** The sent-by for our Via (§18.1.1): the first listener of that protocol, else the first listener. */
+  viaFor(protocol: TransportProtocol): { host: string; port: number } {
+    const l = this.listeners_.find((x) => x.protocol === protocol) ?? this.listeners_[0];
+    if (!l) return { host: '127.0.0.1', port: 5060 };
+    if (l.advertise) return { host: unbracket(l.advertise.host), port: l.advertise.port ?? l.port };
+    const host = l.host === '0.0.0.0' ? hostAddress(4) : l.host === '::' ? hostAddress(6) : l.host;
+    return { host, port: l.port };
+  }
+
+  /** The bound address of the first listener of a protocol. */
+  address(protocol: TransportProtocol): { host: string; port: number } | undefined {
+    const l = this.listeners_.find((x) => x.protocol === protocol);
+    return l ? { host: l.host, port: l.port } : undefined;
+  }
+
+  /** Every bound listener. */
+  get listening(): { protocol: TransportProtocol; host: string; port: number }[] {
+    return this.listeners_.map((l) => ({ protocol: l.protocol, host: l.host, port: l.port }));
+  }
+
+  /** Open stream connections. */
+  connections(): ConnectionInfo[] {
+    return [...this.conns.values()].map(({ id, protocol, direction, local, remote }) => ({ id, protocol, direction, local, remote }));
+  }
+
+  isOpen(connectionId: string): boolean {
+    return this.conns.has(connectionId);
+  }
+
+  /** RFC 3261 §18.2.2 / RFC 3581 §4 for a request received here (see routing.ts). */
+  responseTarget(inbound: Pick<Inbound, 'message' | 'protocol' | 'remote' | 'connectionId'>): ResponseRoute {
+    return responseTarget(inbound, (id) => this.conns.has(id));
+  }
+
+  /**
+   * Send a response to an inbound request by §18.2.2: on its connection while open; when that
+   * fails, a new connection to received / sent-by port.
+   */
+  async respond(inbound: Inbound, response: SipMessage): Promise<void> {
+    const route = this.responseTarget(inbound);
+    try {
+      await this.send(response, route.target, route.connectionId ? { connectionId: route.connectionId } : {});
+    } catch (e) {
+      if (!route.connectionId || !(e instanceof TransportError)) throw e;
+      const { connectionId: _gone, ...rest } = inbound;
+      await this.send(response, responseTarget(rest).target);
+    }
+  }
+
+  /**
+   * Send a message. Streams: the connection `connectionId` when still open, else one to the same
+   * (protocol, address, port), else a new one. Rejects with a TransportError (§18.4).
+   */
+  async send(message: SipMessage, target: Target, opts: { connectionId?: string | undefined } = {}): Promise<void> {
+    if (this.closed) throw new TransportError('transport closed', target);
+    if (!target.host || !Number.isInteger(target.port) || target.port < 1 || target.port > 65535) {
+      throw new TransportError(`invalid target ${target.host}:${target.port}`, target);
+    }
+    const t: Target = { ...target, host: normalizeAddress(target.host) };
+    const request = message.isRequest ? (message as SipRequest) : undefined;
+    // RFC 3261 §26.2.2: a sips: Request-URI means TLS on every hop (RFC 7118: or secure WebSocket)
+    if (request && !isSecure(t.protocol) && requestScheme(request) === 'sips') {
+      throw new TransportError(`refusing to send a sips: request over ${t.protocol}`, t);
+    }
+    if (t.protocol !== 'udp') return this.sendStream(message.toBuffer(), t, opts.connectionId);
+    const bytes = message.toBuffer();
+    const max = this.opts.udpMaxBytes ?? 1300;
+    if (request && max > 0 && bytes.length > max && !this.noTcp.has(connKey(t)) && (await this.switchToTcp(request, t))) return;
+    return this.sendUdp(message.toBuffer(), t);
+  }
+
+  /** RFC 3261 §18.1.1: send a large request over TCP, the top Via saying so; false when TCP failed. */
+  private async switchToTcp(req: SipRequest, t: Target): Promise<boolean> {
+    const via = req.topVia;
+    const original = via?.toString();
+    if (via && via.transport !== 'TCP') {
+      via.transport = 'TCP';
+      const tcp = this.listeners_.find((l) => l.protocol === 'tcp');
+      if (tcp) {
+        const s = this.viaFor('tcp');
+        via.host = bracket(s.host);
+        via.port = s.port;
+      }
+      replaceTopVia(req, via.toString());
+    }
+    try {
+      await this.sendStream(req.toBuffer(), { ...t, protocol: 'tcp' }, undefined);
+      this.stats.udpToTcp++;
+      return true;
+    } catch (e) {
+      if (!(e instanceof TransportError) || this.closed) throw e;
+      // the target does not take TCP: back to the original Via, over UDP
+      if (original !== undefined) replaceTopVia(req, original);
+      this.noTcp.add(connKey(t));
+      return false;
+    }
+  }
+
+  private sendUdp(bytes: Buffer, t: Target): Promise<void> {
+    const family = net.isIP(t.host);
+    let entry = family === 6 ? this.udp.get(6) : (this.udp.get(4) ?? (family === 0 ? this.udp.get(6) : undefined));
+    let host = t.host;
+    if (!entry && family === 4) {
+      // a dual-stack IPv6 socket bound to :: reaches IPv4 peers as IPv4-mapped addresses
+      const v6 = this.udp.get(6);
+      if (v6 && v6.host === '::') {
+        entry = v6;
+        host = `::ffff:${t.host}`;
+      }
+    }
+    if (!entry) return Promise.reject(new TransportError(`no UDP listener for IPv${family === 6 ? 6 : 4} to send from`, t));
+    const { sock } = entry;
+    return new Promise((resolve, reject) => {
+      sock.send(bytes, t.port, host, (err) => {
+        if (err) return reject(new TransportError(`UDP send to ${t.host}:${t.port} failed: ${err.message}`, t, err));
+        this.stats.sent++;
+        this.opts.tap?.({ direction: 'out', protocol: 'udp', local: { host: entry.host, port: entry.port }, remote: { host: t.host, port: t.port }, bytes });
+        resolve();
+      });
+    });
+  }
+
+  private async sendStream(bytes: Buffer, t: Target, connectionId: string | undefined): Promise<void> {
+    const given = connectionId ? this.conns.get(connectionId) : undefined;
+    const reused = given ?? this.byKey.get(connKey(t));
+    const conn = reused ?? (await this.connect(t));
+    try {
+      await this.write(conn, bytes);
+    } catch (e) {
+      conn.close();
+      if (!reused || given) throw new TransportError(`${conn.protocol} write to ${conn.remote.host}:${conn.remote.port} failed: ${(e as Error).message}`, t, e);
+      // a reused connection died under us: one fresh attempt
+      await this.write(await this.connect(t), bytes).catch((e2: unknown) => {
+        throw new TransportError(`${t.protocol} write to ${t.host}:${t.port} failed: ${(e2 as Error).message}`, t, e2);
+      });
+    }
+  }
+
+  private async write(conn: Connection, bytes: Buffer): Promise<void> {
+    await conn.write(bytes);
+    conn.lastActivity = this.clock.now();
+    this.stats.sent++;
+    this.opts.tap?.({ direction: 'out', protocol: conn.protocol, local: conn.local, remote: conn.remote, bytes });
+  }
+
+  // ---- connections -----------------------------------------------------------------------
+
+  /** One connection attempt per key at a time: concurrent sends share it. */
+  private connect(t: Target): Promise<Connection> {
+    const key = connKey(t);
+    let p = this.pending.get(key);
+    if (!p) {
+      p = this.open(t).finally(() => this.pending.delete(key));
+      this.pending.set(key, p);
+    }
+    return p;
+  }
+
+  private open(t: Target): Promise<Connection> {
+    const host = t.host;
+    const ms = this.opts.connectTimeout ?? 10_000;
+    const key = connKey(t);
+    const cas = this.trusted.length ? [...tls.rootCertificates, ...this.trusted] : undefined;
+    const servername = t.servername ?? (net.isIP(host) ? undefined : host);
+    return new Promise((resolve, reject) => {
+      let done = false;
+      let abort = () => undefined as void;
+      const timer = setTimeout(() => fail(new Error(`timed out after ${ms} ms`)), ms);
+      timer.unref?.();
+      const fail = (err: Error) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        abort();
+        reject(new TransportError(`${t.protocol} connection to ${host}:${t.port} failed: ${err.message}`, t, err));
+      };
+      const ok = (adopt: () => Connection) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        if (this.closed) {
+          abort();
+          reject(new TransportError('transport closed', t));
+          return;
+        }
+        const conn = adopt();
+        conn.keys.push(key);
+        this.byKey.set(key, conn);
+        resolve(conn);
+      };
+      if (t.protocol === 'tcp' || t.protocol === 'tls') {
+        const s =
+          t.protocol === 'tcp'
+            ? net.connect({ host, port: t.port })
+            : tls.connect({
+                host,
+                port: t.port,
+                ...(cas ? { ca: cas } : {}),
+                ...(this.opts.tlsClient ? { key: this.opts.tlsClient.key, cert: this.opts.tlsClient.cert } : {}),
+                ...(servername ? { servername } : {}),
+                rejectUnauthorized: this.opts.rejectUnauthorized ?? true,
+              });
+        abort = () => void s.destroy();
+        s.once('error', fail);
+        s.once(t.protocol === 'tcp' ? 'connect' : 'secureConnect', () => {
+          s.off('error', fail);
+          ok(() => this.adoptStream(s, t.protocol as 'tcp' | 'tls', 'out'));
+        });
+      } else if (t.protocol === 'ws' || t.protocol === 'wss') {
+        const url = `${t.protocol}://${bracket(host)}:${t.port}/`;
+        const ws = new WebSocket(url, 'sip', {
+          perMessageDeflate: false,
+          handshakeTimeout: ms,
+          maxPayload: this.limits.maxHeaderBytes + this.limits.maxBodyBytes,
+          ...(cas ? { ca: cas } : {}),
+          ...(this.opts.tlsClient ? { key: this.opts.tlsClient.key, cert: this.opts.tlsClient.cert } : {}),
+          ...(servername ? { servername } : {}),
+          rejectUnauthorized: this.opts.rejectUnauthorized ?? true,
+        });
+        let sock: net.Socket | undefined;
+        abort = () => void ws.terminate();
+        ws.once('upgrade', (res: IncomingMessage) => (sock = res.socket));
+        ws.once('error', fail);
+        ws.once('open', () => {
+          ws.off('error', fail);
+          if (ws.protocol !== 'sip') return fail(new Error('the server did not accept the "sip" subprotocol'));
+          const local = { host: normalizeAddress(sock?.localAddress ?? ''), port: sock?.localPort ?? 0 };
+          const remote = { host: normalizeAddress(sock?.remoteAddress ?? host), port: sock?.remotePort ?? t.port };
+          ok(() => this.adoptWs(ws, t.protocol as 'ws' | 'wss', 'out', local, remote));
+        });
+      } else {
+        fail(new Error('not a stream transport'));
+      }
+    });
+  }
+
+  private adoptStream(socket: net.Socket, protocol: 'tcp' | 'tls', direction: 'in' | 'out'): Connection {
+    const framer = new StreamFramer(this.limits);
+    socket.setNoDelay(true);
+    const conn = this.register({
+      protocol,
+      direction,
+      local: { host: normalizeAddress(socket.localAddress ?? ''), port: socket.localPort ?? 0 },
+      remote: { host: normalizeAddress(socket.remoteAddress ?? ''), port: socket.remotePort ?? 0 },
+      write: (b) =>
+        new Promise((resolve, reject) => {
+          if (socket.destroyed || !socket.writable) return reject(new Error('connection closed'));
+          socket.write(b, (err) => (err ? reject(err) : resolve()));
+        }),
+      ping: () => void (socket.writable && socket.write(CRLFCRLF)),
+      close: () => void socket.destroy(),
+    });
+    socket.on('data', (chunk: Buffer) => {
+      conn.lastActivity = this.clock.now();
+      let events;
+      try {
+        events = framer.push(chunk);
+      } catch (e) {
+        // RFC 3261 §18.3: a framing error leaves the stream unusable: close this connection only
+        this.stats.parseErrors++;
+        this.stats.dropped++;
+        this.emit('parse-error', e, { protocol, remote: conn.remote, connectionId: conn.id });
+        socket.destroy();
+        return;
+      }
+      for (const ev of events) {
+        if (socket.destroyed) return;
+        if (ev.type === 'ping') {
+          // RFC 5626 §4.4.1: answer a double-CRLF ping with a single-CRLF pong
+          this.stats.keepAlives++;
+          socket.write(CRLF);
+        } else if (ev.type === 'pong') this.onPong(conn);
+        else this.deliver(ev.bytes, protocol, conn, (b) => conn.write(b));
+      }
+    });
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => this.unregister(conn));
+    return conn;
+  }
+
+  private adoptWs(ws: WebSocket, protocol: 'ws' | 'wss', direction: 'in' | 'out', local: ConnectionInfo['local'], remote: ConnectionInfo['remote']): Connection {
+    const conn = this.register({
+      protocol,
+      direction,
+      local,
+      remote,
+      // RFC 7118 §5: text frames for UTF-8 messages, binary frames otherwise
+      write: (b) =>
+        new Promise((resolve, reject) => {
+          if (ws.readyState !== WebSocket.OPEN) return reject(new Error('WebSocket closed'));
+          ws.send(b, { binary: !isUtf8(b) }, (err) => (err ? reject(err) : resolve()));
+        }),
+      ping: () => ws.readyState === WebSocket.OPEN && ws.ping(),
+      close: () => ws.terminate(),
+    });
+    ws.on('message', (data: RawData) => {
+      conn.lastActivity = this.clock.now();
+      const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+      if (isKeepAlive(buf)) {
+        this.stats.keepAlives++;
+        return;
+      }
+      // RFC 7118 §5: one SIP message per WebSocket message; the WebSocket frames it
+      this.deliver(buf, protocol, conn, (b) => conn.write(b));
+    });
+    ws.on('pong', () => this.onPong(conn));
+    ws.on('error', () => ws.terminate());
+    ws.on('close', () => this.unregister(conn));
+    return conn;
+  }
+
+  private register(c: Omit<Connection, 'id' | 'keys' | 'lastActivity' | 'pongWaiters'>): Connection {
+    const conn: Connection = { ...c, id: `${c.protocol}-${++this.seq}`, keys: [], lastActivity: this.clock.now(), pongWaiters: new Set() };
+    if (this.closed) {
+      conn.close();
+      return conn;
+    }
+    this.conns.set(conn.id, conn);
+    if (conn.direction === 'in') {
+      const key = connKey({ protocol: conn.protocol, host: conn.remote.host, port: conn.remote.port });
+      conn.keys.push(key);
+      this.byKey.set(key, conn);
+    }
+    this.stats.connectionsOpened++;
+    this.armIdle(conn);
+    this.emit('connection', this.info(conn));
+    return conn;
+  }
+
+  private unregister(conn: Connection): void {
+    if (!this.conns.delete(conn.id)) return;
+    for (const k of conn.keys) if (this.byKey.get(k) === conn) this.byKey.delete(k);
+    this.clock.clearTimeout(conn.idle);
+    conn.idle = undefined;
+    this.stats.connectionsClosed++;
+    this.emit('connection-closed', this.info(conn));
+  }
+
+  private info(c: Connection): ConnectionInfo {
+    return { id: c.id, protocol: c.protocol, direction: c.direction, local: c.local, remote: c.remote };
+  }
+
+  /** Idle timeout on the Clock: one timer per connection, re-armed for the time left since the last traffic. */
+  private armIdle(conn: Connection, delay?: number): void {
+    const ms = this.opts.idleTimeout ?? 300_000;
+    if (!(ms > 0) || !Number.isFinite(ms)) return;
+    conn.idle = this.clock.setTimeout(() => {
+      if (!this.conns.has(conn.id)) return;
+      const quiet = this.clock.now() - conn.lastActivity;
+      if (quiet >= ms) conn.close();
+      else this.armIdle(conn, ms - quiet);
+    }, delay ?? ms);
+  }
+
+  private onPong(conn: Connection): void {
+    this.stats.keepAlives++;
+    for (const w of conn.pongWaiters) w();
+    conn.pongWaiters.clear();
+    this.emit('pong', { connectionId: conn.id });
+  }
+
+  /**
+   * RFC 5626 §4.4.1 keep-alive on a connection: CRLFCRLF on TCP/TLS (a WebSocket ping on WS),
+   * resolved by the pong; rejects with a TransportError after `timeoutMs` (on the Clock).
+   */
+  keepAlive(connectionId: string, timeoutMs = 10_000): Promise<void> {
+    const conn = this.conns.get(connectionId);
+    if (!conn) return Promise.reject(new TransportError(`no open connection ${connectionId}`));
+    return new Promise((resolve, reject) => {
+      const waiter = () => {
+        this.clock.clearTimeout(timer);
+        resolve();
+      };
+      const timer = this.clock.setTimeout(() => {
+        conn.pongWaiters.delete(waiter);
+        reject(new TransportError(`no pong on ${connectionId} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      conn.pongWaiters.add(waiter);
+      conn.ping();
+    });
+  }
+
+  // ---- receiving -------------------------------------------------------------------------
+
+  private onDatagram(sock: dgram.Socket, buf: Buffer, rinfo: dgram.RemoteInfo): void {
+    if (this.closed) return;
+    if (isKeepAlive(buf)) {
+      this.stats.keepAlives++;
+      return;
+    }
+    const a = sock.address();
+    const local = { host: normalizeAddress(a.address), port: a.port };
+    const remote = { host: normalizeAddress(rinfo.address), port: rinfo.port };
+    this.deliver(buf, 'udp', { local, remote }, (res) =>
+      new Promise<void>((resolve, reject) => sock.send(res, rinfo.port, rinfo.address, (err) => (err ? reject(err) : resolve()))),
+    );
+  }
+
+  /** Parse, check the mandatory headers, stamp received/rport, emit; bad requests get their 400/505/513. */
+  private deliver(bytes: Buffer, protocol: TransportProtocol, from: { local: Inbound['local']; remote: Inbound['remote']; id?: string }, reply: (b: Buffer) => Promise<void>): void {
+    const { local, remote } = from;
+    this.opts.tap?.({ direction: 'in', protocol, local, remote, bytes });
+    let message;
+    try {
+      message = parseMessage(bytes, { mode: protocol === 'tcp' || protocol === 'tls' ? 'stream' : 'datagram', limits: this.limits });
+      const missing = MANDATORY.find((h) => !message!.has(h));
+      if (missing) throw new SipParseError(`missing ${missing} header`, 0);
+      if (message.isRequest) stampReceived(message as SipRequest, remote);
+    } catch (e) {
+      this.reject(bytes, e, protocol, local, remote, from.id, reply);
+      return;
+    }
+    this.stats.received++;
+    const inbound: Inbound = { message, protocol, remote, local };
+    if (from.id) inbound.connectionId = from.id;
+    try {
+      this.emit('message', inbound);
+    } catch (e) {
+      // a listener choked on this message: report it, keep serving
+      this.stats.handlerErrors++;
+      this.emitError(e);
+    }
+  }
+
+  private reject(bytes: Buffer, e: unknown, protocol: TransportProtocol, local: Inbound['local'], remote: Inbound['remote'], connectionId: string | undefined, reply: (b: Buffer) => Promise<void>): void {
+    this.stats.parseErrors++;
+    let res = null;
+    try {
+      res = e instanceof SipParseError ? responseForParseError(bytes, e) : null;
+    } catch {
+      res = null;
+    }
+    this.emit('parse-error', e, { protocol, remote, ...(connectionId ? { connectionId } : {}) });
+    if (!res) {
+      this.stats.dropped++;
+      return;
+    }
+    const out = res.toBuffer();
+    this.stats.errorResponses++;
+    reply(out).then(
+      () => {
+        this.stats.sent++;
+        this.opts.tap?.({ direction: 'out', protocol, local, remote, bytes: out });
+      },
+      () => undefined, // the peer is gone
+    );
+  }
+
+  private emitError(e: unknown): void {
+    if (this.listenerCount('error') > 0) this.emit('error', e);
+  }
+
+  /** Close every listener and connection; sends afterwards reject. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const c of [...this.conns.values()]) {
+      c.close();
+      this.unregister(c);
+    }
+    await Promise.all(this.listeners_.map((l) => l.close().catch(() => undefined)));
+    this.listeners_.length = 0;
+    this.udp.clear();
+    this.byKey.clear();
+  }
+}
+
+function requestScheme(req: SipRequest): string | undefined {
+  try {
+    return req.uri.scheme;
+  } catch {
+    return undefined;
+  }
+}
+
+function replaceTopVia(req: SipRequest, text: string): void {
+  req.removeFirstValue('Via');
+  req.prepend('Via', text);
+}
