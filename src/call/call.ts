@@ -179,7 +179,8 @@ export class Call extends EventEmitter<CallEvents> {
   private on2xxToInitial(res: SipResponse, alreadyAcked: boolean): void {
     const remoteTag = res.to?.tag ?? '';
     // a 2xx from another fork (or after we gave up): ACK it and end that dialog (§13.2.2.4)
-    if (this.state === 'terminated' || (this.dialog && this.dialog.state === 'confirmed' && this.dialog.remoteTag !== remoteTag)) {
+    if (this.state === 'terminated' || this.cancelRequested || (this.dialog && this.dialog.state === 'confirmed' && this.dialog.remoteTag !== remoteTag)) {
+      if (this.cancelRequested && this.state !== 'terminated') this.end('cancelled', 200);
       const d = Dialog.fromUac(this.invite, res);
       this.core.sendStateless(d.createAck(this.invite)).catch(() => undefined);
       this.core.send(d.createRequest('BYE')).catch(() => undefined);
@@ -587,8 +588,12 @@ export class Call extends EventEmitter<CallEvents> {
 
   /** §9.1: CANCEL with the INVITE's Request-URI, Call-ID, From, To, CSeq number and top Via. */
   private cancel(): void {
+    this.cancelRequested = true;
     this.core.send(createCancel(this.invite)).catch(() => undefined);
   }
+
+  /** We sent CANCEL: a 2xx that crosses it must still be ACKed, then the call ended with BYE (§9.1). */
+  private cancelRequested = false;
 
   private end(reason: string, code?: number): void {
     if (this.state === 'terminated') return;

@@ -66,3 +66,44 @@ test('sequential fork by q: the q=1.0 device is busy, the q=0.5 device answers',
   assert.deepEqual(order.map((x) => x.el).slice(0, 2), ['busy', 'second']);
   call.hangup();
 });
+
+test('CANCEL through the proxy: the pending branch is cancelled, the caller gets 487', async () => {
+  await lab.store.removeAll('sip:bob@biloxi.example.com');
+  const slow = await device('slow', false);
+  await bind(slow, 1);
+  const ringing = new Promise<Call>((r) => slow.once('incoming', r));
+  const call = lab.phones.alice.call('sip:bob@biloxi.example.com');
+  const callee = await ringing;
+  await new Promise<void>((r) => (call.state === 'ringing' ? r() : call.once('ringing', () => r())));
+  const ended = new Promise<{ reason: string; code?: number }>((r) => call.once('terminated', r));
+  const calleeEnded = new Promise<{ reason: string }>((r) => callee.once('terminated', r));
+  call.hangup();
+  assert.equal((await ended).code, 487);
+  assert.equal((await calleeEnded).reason, 'cancelled');
+  const cancels = lab.recorder.entries.filter((e) => e.element === 'slow' && e.direction === 'in').map((e) => parseMessage(e.bytes)).filter((m) => m.isRequest && (m as SipRequest).method === 'CANCEL');
+  assert.equal(cancels.length, 1, 'the proxy forwarded the CANCEL');
+});
+
+test('per-source rate limit: beyond the burst, 503 with Retry-After; the proxy keeps serving others', async () => {
+  const { SipTransport } = await import('../../src/transport/index.js');
+  const { Proxy } = await import('../../src/proxy/proxy.js');
+  const { createRequest, createVia } = await import('../../src/message/index.js');
+  const dgram = await import('node:dgram');
+  const t = new SipTransport();
+  const port = (await t.listen({ protocol: 'udp', host: '127.0.0.1', port: 0 })).port;
+  const p = new Proxy({ transport: t, domains: ['example.com'], hostnames: ['127.0.0.1'], rateLimit: { perSecond: 1, burst: 2 } });
+  const sock = dgram.createSocket('udp4');
+  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+  const statuses: number[] = [];
+  sock.on('message', (b) => statuses.push((parseMessage(b, { lazy: true }) as import('../../src/message/index.js').SipResponse).status));
+  for (let i = 0; i < 4; i++) {
+    const opt = createRequest({ method: 'OPTIONS', uri: `sip:127.0.0.1:${port}`, from: 'sip:x@foreign.org', to: `sip:127.0.0.1:${port}`, via: createVia('UDP', '127.0.0.1', sock.address().port) });
+    sock.send(opt.toBuffer(), port, '127.0.0.1');
+  }
+  await new Promise((r) => setTimeout(r, 300));
+  assert.deepEqual(statuses.slice().sort(), [200, 200, 503, 503]);
+  assert.equal(p.stats.rateLimited, 2);
+  sock.close();
+  p.close();
+  await t.close();
+});

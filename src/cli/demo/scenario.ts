@@ -41,6 +41,17 @@ async function established(c: Call): Promise<void> {
 
 export type Scenario = 'hold' | 'blind' | 'attended' | 'all';
 
+/** Every request a phone sent (initial and in-dialog) went to the proxy, never straight to a phone. */
+function proxyCheck(lab: Lab, report: (c: Check) => void): Check[] {
+  const proxy = lab.proxyTransport.address(lab.transport)!;
+  const sentByPhones = wire(lab).filter((x) => x.e.element !== 'proxy' && x.e.direction === 'out' && x.m.isRequest);
+  const stray = sentByPhones.filter((x) => x.e.remote.port !== proxy.port);
+  const methods = [...new Set(sentByPhones.map((x) => (x.m as SipRequest).method))].sort().join(', ');
+  const c = { step: '7 Every request crossed the proxy', ok: stray.length === 0 && sentByPhones.length > 0, detail: `${sentByPhones.length} requests (${methods}) sent by the phones, ${stray.length} bypassed the proxy` };
+  report(c);
+  return [c];
+}
+
 /**
  * The hold-and-transfer story of Switchboard, checked on the messages that crossed the wire.
  * Each step pushes checks; the caller prints them and the ladder.
@@ -94,6 +105,7 @@ export async function runScenario(lab: Lab, scenario: Scenario, report: (c: Chec
     ab.hangup();
     await settle(300);
     check('6 hang up', ba.state === 'terminated' && ab.state === 'terminated', 'BYE, 200 OK');
+    checks.push(...proxyCheck(lab, report));
     return checks;
   }
   // 4. Alice transfers Bob to Carol (blind)
@@ -135,6 +147,7 @@ export async function runScenario(lab: Lab, scenario: Scenario, report: (c: Chec
     cb.hangup();
     await settle(300);
     check('6 hang up', cb.state === 'terminated', 'BYE, 200 OK');
+    checks.push(...proxyCheck(lab, report));
     return checks;
   }
   // 5. Attended: Carol (talking to Bob) consults Alice, then transfers Bob to Alice with Replaces
@@ -167,5 +180,6 @@ export async function runScenario(lab: Lab, scenario: Scenario, report: (c: Chec
   w = wire(lab, mark);
   const active = [...alice.calls.values(), ...bob.calls.values(), ...carol.calls.values()].filter((c) => c.state !== 'terminated');
   check('6 Everyone hangs up', active.length === 0 && res(w, 'alice', 'in', 'BYE', 200).length > 0, `BYE, 200 OK; calls still up: ${active.length}`);
+  checks.push(...proxyCheck(lab, report));
   return checks;
 }
