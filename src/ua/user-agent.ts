@@ -31,6 +31,8 @@ export interface UserAgentOptions {
   registerExpires?: number;
   /** Digest credentials for 401/407 challenges (never logged). */
   credentials?: { username: string; password: string };
+  /** Accept an INVITE with Replaces (RFC 3891) for one of our calls; false answers 603. Default: accept. */
+  replacesPolicy?: (replaced: Call, req: SipRequest) => boolean;
   /** Wrap the transport seen by the core (tests: a LossyTransport). */
   wrapTransport?: (t: TransportLayer) => TransportLayer;
 }
@@ -150,6 +152,10 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
       }
       if ((d.state === 'early' && !d.isUac) || (rep.earlyOnly && d.state === 'confirmed')) {
         tx.respond(createResponse(req, 486));
+        return;
+      }
+      if (this.opts.replacesPolicy && !this.opts.replacesPolicy(replaced, req)) {
+        tx.respond(createResponse(req, 603));
         return;
       }
     }

@@ -116,3 +116,24 @@ test('OPTIONS outside a dialog is answered with Allow, Accept and Supported', as
   const bye = await alice.ua.core.send(createRequest({ method: 'BYE', uri: bob.uri, from: 'sip:alice@127.0.0.1', to: `<${bob.uri}>;tag=nope` }));
   assert.equal(bye.status, 481);
 });
+
+test('INVITE with Replaces: 481 for an unknown dialog, 603 when the application refuses', async () => {
+  const alice = await make('alice');
+  const bob = await make('bob');
+  const carol = await make('carol', { replacesPolicy: () => false });
+  // unknown dialog
+  const ghost = alice.ua.call(parseUri(bob.uri), { headers: [['Replaces', 'nope@x;to-tag=a;from-tag=b']] });
+  const [g] = await once<[{ code?: number }]>(ghost, 'terminated');
+  assert.equal(g.code, 481);
+  // a real dialog at Carol, but Carol refuses to have it replaced
+  const inc = once<[Call]>(carol.ua, 'incoming');
+  const ac = alice.ua.call(parseUri(carol.uri));
+  await inc;
+  await once(ac, 'established');
+  const d = ac.dialog!;
+  const refused = bob.ua.call(parseUri(carol.uri), { headers: [['Replaces', `${d.callId};to-tag=${d.remoteTag};from-tag=${d.localTag}`]] });
+  const [r] = await once<[{ code?: number }]>(refused, 'terminated');
+  assert.equal(r.code, 603);
+  assert.equal(ac.state, 'established');
+  ac.hangup();
+});
