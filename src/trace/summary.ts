@@ -86,14 +86,21 @@ export function arrows(entries: TraceEntry[]): { parties: string[]; arrows: Arro
   const add = (p: string) => {
     if (!parties.includes(p)) parties.push(p);
   };
+  // each message seen at both ends is one arrow: drop the 'in' record that has a matching 'out'
+  // (same bytes, addresses mirrored), whichever of the two was recorded first
+  const outs = new Map<string, number>();
+  const pairKey = (bytes: Buffer, from: { host: string; port: number }, to: { host: string; port: number }) => `${addrKey(from)}>${addrKey(to)}|${bytes.toString('latin1')}`;
+  for (const e of entries) if (e.direction === 'out') {
+    const k = pairKey(e.bytes, e.local, e.remote);
+    outs.set(k, (outs.get(k) ?? 0) + 1);
+  }
   const out: Arrow[] = [];
-  const pendingIn = new Map<string, number>(); // bytes+to → count of outs seen, to skip the matching ins
   for (const e of entries) {
-    const key = `${e.bytes.toString('latin1')}|${e.element}`;
     if (e.direction === 'in') {
-      const n = pendingIn.get(key) ?? 0;
+      const k = pairKey(e.bytes, e.remote, e.local);
+      const n = outs.get(k) ?? 0;
       if (n > 0) {
-        pendingIn.set(key, n - 1);
+        outs.set(k, n - 1);
         continue;
       }
       // received from someone we did not record: show it coming from its address
@@ -111,8 +118,6 @@ export function arrows(entries: TraceEntry[]): { parties: string[]; arrows: Arro
     add(e.element);
     add(to);
     out.push({ time: e.time, from: e.element, to, summary: s, bytes: e.bytes, transport: e.transport });
-    const k = `${e.bytes.toString('latin1')}|${to}`;
-    pendingIn.set(k, (pendingIn.get(k) ?? 0) + 1);
   }
   return { parties, arrows: out };
 }
