@@ -317,6 +317,14 @@ export class TransportManager extends EventEmitter implements TransportLayer {
     return this.conns.has(connectionId);
   }
 
+  /** Close one stream connection; false when it is not open. */
+  closeConnection(connectionId: string): boolean {
+    const c = this.conns.get(connectionId);
+    if (!c) return false;
+    c.close();
+    return true;
+  }
+
   /** RFC 3261 §18.2.2 / RFC 3581 §4 for a request received here (see routing.ts). */
   responseTarget(inbound: Pick<Inbound, 'message' | 'protocol' | 'remote' | 'connectionId'>): ResponseRoute {
     return responseTarget(inbound, (id) => this.conns.has(id));
