@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseUri } from '../../src/message/index.js';
-import { resolveTargets, withFailover, type Dns } from '../../src/transport/index.js';
+import { TransportError, resolveTargets, withFailover, type Dns } from '../../src/transport/index.js';
 
 function fakeDns(records: { naptr?: Record<string, Awaited<ReturnType<Dns['resolveNaptr']>>>; srv?: Record<string, Awaited<ReturnType<Dns['resolveSrv']>>>; a?: Record<string, string[]>; aaaa?: Record<string, string[]> }): Dns {
   const miss = () => Promise.reject(Object.assign(new Error('ENOTFOUND'), { code: 'ENOTFOUND' }));
@@ -55,11 +55,11 @@ test('no NAPTR: SRV; no SRV: A on the default port; numeric host and explicit po
   await assert.rejects(resolveTargets(parseUri('tel:+123'), { dns }));
 });
 
-test('failover tries the next target after an error', async () => {
+test('failover tries the next target after a transport error', async () => {
   const tried: string[] = [];
   const r = await withFailover([{ protocol: 'udp', host: 'x', port: 1 }, { protocol: 'udp', host: 'y', port: 2 }], async (t) => {
     tried.push(t.host);
-    if (t.host === 'x') throw new Error('down');
+    if (t.host === 'x') throw new TransportError('down', t);
     return t.host;
   });
   assert.equal(r, 'y');
