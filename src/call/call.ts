@@ -374,10 +374,13 @@ export class Call extends EventEmitter<CallEvents> {
     this.clientInviteBusy = true;
     const dialog = this.dialog;
     let ack: SipRequest | undefined;
+    let sentReq = req;
     const res = await this.core.send(req, {
+      // a challenged re-INVITE is re-sent with credentials and a new CSeq: ACK that one
+      onRetry: (r) => (sentReq = r),
       onResponse: (r) => {
         // every 2xx (first and retransmitted) gets the same ACK
-        if (r.status >= 200 && r.status < 300) this.core.sendStateless((ack ??= dialog.createAck(req))).catch(() => undefined);
+        if (r.status >= 200 && r.status < 300) this.core.sendStateless((ack ??= dialog.createAck(sentReq))).catch(() => undefined);
       },
     });
     this.clientInviteBusy = false;

@@ -121,10 +121,13 @@ export class UserAgentCore extends EventEmitter {
    */
   async send(req: SipRequest, handlers: SendHandlers = {}): Promise<SipResponse> {
     const res = await this.sendOnce(req, handlers);
-    // §22.2: answer a challenge once (again on stale=true) with CSeq + 1 in a new transaction
-    if ((res.status === 401 || res.status === 407) && this.authenticator && !req.to?.tag) {
+    // §22.2: answer a challenge once (again on stale=true) with a new CSeq in a new transaction;
+    // in a dialog the CSeq comes from the dialog so that its sequence stays increasing (§12.2.1.1)
+    if ((res.status === 401 || res.status === 407) && this.authenticator && req.method !== 'ACK' && req.method !== 'CANCEL') {
+      const dialog = req.to?.tag ? this.findDialog(req.callId ?? '', req.from?.tag ?? '', req.to.tag) : undefined;
+      // (a BYE's dialog is already gone: CSeq + 1 cannot collide with anything then)
       const retry = this.retarget(req);
-      retry.set('CSeq', `${req.cseq!.seq + 1} ${req.method}`);
+      retry.set('CSeq', `${dialog ? dialog.nextCSeq() : req.cseq!.seq + 1} ${req.method}`);
       if (this.authenticator.authorize(retry, res)) {
         handlers.onRetry?.(retry);
         const again = await this.send(retry, handlers);

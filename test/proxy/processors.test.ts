@@ -6,7 +6,7 @@ import { Registrar, MemoryLocationStore } from '../../src/registrar/index.js';
 import { Proxy, type RequestProcessor } from '../../src/proxy/proxy.js';
 import { UserAgent } from '../../src/ua/user-agent.js';
 import type { Call } from '../../src/call/call.js';
-import { createRequest, parseUri } from '../../src/message/index.js';
+import { createRequest, createResponse, parseUri } from '../../src/message/index.js';
 
 let transport: SipTransport;
 let proxy: Proxy;
@@ -64,4 +64,41 @@ test('an inserted request processor answers 405; a target processor routes helpd
   const opt = await alice.core.send(createRequest({ method: 'OPTIONS', uri: 'sip:helpdesk@example.com', from: 'sip:alice@example.com', to: 'sip:helpdesk@example.com' }));
   assert.equal(opt.status, 200);
   assert.equal(opt.get('X-Switchboard-Proxy'), 'yes');
+});
+
+test('in-dialog requests challenged by a proxy are re-sent with credentials and the dialog CSeq (BYE and re-INVITE)', async () => {
+  const { DigestServer } = await import('../../src/auth/index.js');
+  const t2 = new SipTransport();
+  const p2port = (await t2.listen({ protocol: 'udp', host: '127.0.0.1', port: 0 })).port;
+  const store2 = new MemoryLocationStore();
+  const auth = new DigestServer({ realm: 'example.com', users: (u) => (u === 'alice' ? { password: 'pw' } : undefined) });
+  // a strict proxy: in-dialog BYE and INVITE from alice must carry credentials too
+  const challengeInDialog: RequestProcessor = (ctx) => {
+    const r = ctx.request;
+    if (!r.to?.tag || !['BYE', 'INVITE'].includes(r.method) || !/alice/.test(r.get('From') ?? '')) return 'continue';
+    const v = auth.verify(r, { proxy: true });
+    if (v.ok) return 'continue';
+    ctx.tx.respond(createResponse(r, 407, { headers: auth.challenges().map((c) => ['Proxy-Authenticate', c] as [string, string]) }));
+    return 'done';
+  };
+  const p2 = new Proxy({ transport: t2, domains: ['example.com'], hostnames: ['127.0.0.1'], registrar: new Registrar({ domains: ['example.com'], store: store2 }), recordRoute: true, requestProcessors: (d) => [...d.slice(0, 4), challengeInDialog, ...d.slice(4)] });
+  const bob2 = new UserAgent({ aor: 'sip:bob@example.com', listen: [{ protocol: 'udp', host: '127.0.0.1', port: 0 }], autoAnswer: 0 });
+  const alice2 = new UserAgent({ aor: 'sip:alice@example.com', listen: [{ protocol: 'udp', host: '127.0.0.1', port: 0 }], outboundProxy: `sip:127.0.0.1:${p2port};lr`, credentials: { username: 'alice', password: 'pw' } });
+  await bob2.start();
+  await alice2.start();
+  uas.push(bob2, alice2);
+  await store2.put({ aor: 'sip:bob@example.com', uri: bob2.contact.uri.toString(), params: '', expires: performance.now() + 600_000, q: 1, callId: 'z', cseq: 1, path: [] });
+  const inc = new Promise<Call>((r) => bob2.once('incoming', r));
+  const call = alice2.call('sip:bob@example.com');
+  const bc = await inc;
+  await new Promise<void>((r) => (call.state === 'established' ? r() : call.once('established', () => r())));
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(await call.hold(), true, 'the challenged re-INVITE went through on the second try');
+  assert.equal(bc.remoteHold, true);
+  const ended = new Promise((r) => bc.once('terminated', r));
+  call.hangup();
+  await ended;
+  p2.close();
+  store2.close();
+  await t2.close();
 });
