@@ -13,7 +13,7 @@ import {
   HEADER_VALUE_CHARS,
   type Uri,
 } from '../message/index.js';
-import { Dialog } from '../dialog/dialog.js';
+import { Dialog, type DialogUsage } from '../dialog/dialog.js';
 import type { UserAgentCore } from '../dialog/user-agent-core.js';
 import type { ServerTransaction } from '../transaction/index.js';
 import { OfferAnswer, OfferAnswerError } from '../sdp/index.js';
@@ -86,6 +86,9 @@ export class Call extends EventEmitter<CallEvents> {
   private localHoldWanted = false;
   /** REFER subscription state, as transferor. */
   private referState: { timer: TimerHandle | undefined; resumeAfter: boolean; done: boolean } | undefined;
+  /** RFC 5057 dialog usages this call holds: the INVITE session and, during a transfer, the refer subscription. */
+  private readonly inviteUsage: DialogUsage = { kind: 'invite' };
+  private readonly referUsage: DialogUsage = { kind: 'subscription', key: 'refer' };
   /** The ACK of our initial INVITE's 2xx, resent as is for each 2xx retransmission. */
   private initialAck: SipRequest | undefined;
   /** Headers carried on the initial INVITE (Referred-By, Replaces) for the application. */
@@ -190,6 +193,7 @@ export class Call extends EventEmitter<CallEvents> {
     else this.dialog.confirm(res);
     const dialog = this.dialog;
     dialog.state = 'confirmed';
+    dialog.usages.add(this.inviteUsage);
     this.core.addDialog(dialog, this.handler);
     // ACK every 2xx (retransmissions included: the same ACK is resent, §13.2.2.4)
     if (!this.initialAck || this.initialAck.to?.tag !== remoteTag) this.initialAck = dialog.createAck(this.invite);
@@ -221,6 +225,7 @@ export class Call extends EventEmitter<CallEvents> {
   private localTag(): string {
     if (!this.dialog) {
       this.dialog = Dialog.fromUas(this.invite, newTag(), this.ctx.contact);
+      this.dialog.usages.add(this.inviteUsage);
       this.core.addDialog(this.dialog, this.handler);
     }
     return this.dialog.localTag;
@@ -288,6 +293,11 @@ export class Call extends EventEmitter<CallEvents> {
 
   private onInDialog(tx: ServerTransaction, dialog: Dialog): void {
     const req = tx.request;
+    if (this.state === 'terminated' && req.method !== 'NOTIFY') {
+      // the session usage is over; only the refer subscription is left in this dialog
+      tx.respond(createResponse(req, 481));
+      return;
+    }
     switch (req.method) {
       case 'INVITE':
         return this.onReInvite(tx, dialog);
@@ -448,6 +458,7 @@ export class Call extends EventEmitter<CallEvents> {
     if (opts.referSub === false) headers.push(['Refer-Sub', 'false'], ['Require', 'norefersub']);
     const req = this.dialog.createRequest('REFER', { headers });
     this.referState = { timer: undefined, resumeAfter, done: false };
+    this.dialog.usages.add(this.referUsage);
     const res = await this.core.send(req);
     if (res.status < 200 || res.status >= 300) {
       this.transferFailed(res.status, res.reason);
@@ -456,6 +467,7 @@ export class Call extends EventEmitter<CallEvents> {
     if (opts.referSub === false || res.referSub === false) {
       // RFC 4488: no subscription, no NOTIFYs: the outcome is unknown to us
       this.referState.done = true;
+      this.releaseUsage(this.referUsage);
       this.emit('transfer-progress', 202, 'Accepted');
       return;
     }
@@ -466,6 +478,7 @@ export class Call extends EventEmitter<CallEvents> {
     const t = this.referState;
     if (!t || t.done) return;
     t.done = true;
+    this.releaseUsage(this.referUsage);
     this.ctx.clock.clearTimeout(t.timer);
     this.emit('transfer-failed', status, reason);
     if (t.resumeAfter && this.state === 'established') this.resume().catch(() => undefined);
@@ -498,6 +511,7 @@ export class Call extends EventEmitter<CallEvents> {
       this.ctx.clock.clearTimeout(t.timer);
       this.emit('transferred', status);
       this.hangup();
+      this.releaseUsage(this.referUsage);
     } else if (status >= 300) {
       this.transferFailed(status, reason);
     } else if (terminated) {
@@ -524,6 +538,7 @@ export class Call extends EventEmitter<CallEvents> {
     const noSub = req.referSub === false;
     tx.respond(createResponse(req, 202, { contact: this.ctx.contact, headers: noSub ? [['Refer-Sub', 'false']] : [] }));
     const dialog = this.dialog!;
+    if (!noSub) dialog.usages.add(this.referUsage);
     const notify = (status: number, reason: string, final: boolean): Promise<SipResponse> | undefined => {
       if (noSub) return undefined;
       const n = dialog.createRequest('NOTIFY', {
@@ -534,7 +549,10 @@ export class Call extends EventEmitter<CallEvents> {
         body: buildSipfrag(status, reason),
         contentType: 'message/sipfrag;version=2.0',
       });
-      return this.core.send(n);
+      const sent = this.core.send(n);
+      // the notifier's usage ends with the final NOTIFY's transaction (RFC 5057 §5.2)
+      if (final) void sent.finally(() => this.releaseUsage(this.referUsage));
+      return sent;
     };
     notify(100, 'Trying', false);
     // the new call carries Referred-By (RFC 3892) and Replaces when the Refer-To had one (RFC 3891)
@@ -598,14 +616,22 @@ export class Call extends EventEmitter<CallEvents> {
   /** We sent CANCEL: a 2xx that crosses it must still be ACKed, then the call ended with BYE (§9.1). */
   private cancelRequested = false;
 
+  private releaseUsage(u: DialogUsage): void {
+    const d = this.dialog;
+    if (!d) return;
+    d.usages.delete(u);
+    if (d.usages.size === 0 && this.state === 'terminated') {
+      d.state = 'terminated';
+      this.core.removeDialog(d);
+    }
+  }
+
   private end(reason: string, code?: number): void {
     if (this.state === 'terminated') return;
     this.state = 'terminated';
     if (this.referState) this.ctx.clock.clearTimeout(this.referState.timer);
-    if (this.dialog) {
-      this.dialog.state = 'terminated';
-      this.core.removeDialog(this.dialog);
-    }
+    // the INVITE usage ends; the dialog lives on while a refer subscription still uses it (RFC 5057 §5.2)
+    this.releaseUsage(this.inviteUsage);
     this.emit('terminated', code === undefined ? { reason } : { reason, code });
   }
 }

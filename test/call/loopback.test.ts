@@ -101,6 +101,9 @@ test('blind transfer: Alice refers Bob to Carol; Referred-By carried; NOTIFY 100
   assert.equal(cc.state, 'established');
   assert.equal(ac.state, 'terminated');
   cc.hangup();
+  // every dialog usage (INVITE sessions and refer subscriptions, RFC 5057) has ended: no dialog leaks
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.deepEqual([alice, bob, carol].map((p) => p.ua.core.dialogCount), [0, 0, 0]);
 });
 
 test('blind transfer failure: the target is busy, the original call survives', async () => {
