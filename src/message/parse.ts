@@ -26,10 +26,12 @@ const LFLF = Buffer.from('\n\n');
 /** Where the header section ends: index of the empty line's start and the body's start. */
 export function findHeaderEnd(buf: Buffer, from: number): { end: number; bodyStart: number } | undefined {
   const a = buf.indexOf(CRLFCRLF, from);
-  // tolerate bare-LF messages (sipfrag, hand-written files) but prefer CRLF
-  const b = buf.indexOf(LFLF, from);
-  if (a >= 0 && (b < 0 || a < b)) return { end: a, bodyStart: a + 4 };
-  if (b >= 0) return { end: b, bodyStart: b + 2 };
+  // tolerate bare-LF messages (sipfrag, hand-written files) but prefer CRLF; look for LFLF only
+  // before the CRLFCRLF, never through the body
+  const b = a >= 0 ? buf.subarray(from, a + 2).indexOf(LFLF) : buf.indexOf(LFLF, from);
+  const lf = a >= 0 && b >= 0 ? from + b : b;
+  if (a >= 0 && (lf < 0 || a < lf)) return { end: a, bodyStart: a + 4 };
+  if (lf >= 0) return { end: lf, bodyStart: lf + 2 };
   return undefined;
 }
 
@@ -100,11 +102,9 @@ function parseBuffer(buf: Buffer, opts: ParseOptions): SipRequest | SipResponse 
     while (ve > vs && (head.charCodeAt(ve - 1) === 32 || head.charCodeAt(ve - 1) === 9)) ve--;
     let value = head.slice(vs, ve);
     if (folded) value = value.replace(/[ \t]*\r?\n[ \t]+/g, ' ');
-    for (let i = 0; i < value.length; i++) {
-      const c = value.charCodeAt(i);
-      // NUL may appear escaped in a quoted-pair (RFC 4475 §3.1.1.2); bare CR/LF may not
-      if (c === 10 || c === 13) throw new SipParseError('bare CR or LF in header value', start + vs + i);
-    }
+    // NUL may appear escaped in a quoted-pair (RFC 4475 §3.1.1.2); a bare CR may not (LF ends lines)
+    const cr = value.indexOf('\r');
+    if (cr >= 0) throw new SipParseError('bare CR or LF in header value', start + vs + cr);
     const key = headerKey(name);
     headers.push({ name, key, value, raw: head.slice(pos, rawEnd), offset: start + vs });
     if (headers.length > limits.maxHeaders) throw new SipParseError(`more than ${limits.maxHeaders} header lines`, start + pos);
