@@ -8,6 +8,7 @@ import type { Call } from '../../call/call.js';
 import type { ListenOptions } from '../../transport/index.js';
 import { TraceRecorder, writeTraceFiles } from '../../trace/index.js';
 import { parseListen } from './proxy.js';
+import { taps, wireLogEnabled, wireLogger } from '../wire-log.js';
 import type { SetStatus } from '../main.js';
 
 type Emit = (event: string, fields: Record<string, unknown>) => void;
@@ -105,7 +106,7 @@ export function registerPhone(program: Command, setStatus: SetStatus): void {
     .option('--listen <transport:host:port>', 'listen address (repeatable)', collect)
     .option('--registrar <uri>', 'REGISTER with this registrar')
     .option('--user <name>', 'digest username')
-    .option('--password <password>', 'digest password (never printed)')
+    .option('--password <password>', 'digest password (never printed; SIP_PASSWORD in the environment keeps it out of the process list)')
     .option('--outbound-proxy <uri>', 'send out-of-dialog requests through this proxy')
     .option('--auto-answer [ms]', 'answer incoming calls automatically (after ms)', (v) => {
       const n = Number(v);
@@ -121,7 +122,8 @@ export function registerPhone(program: Command, setStatus: SetStatus): void {
     .option('--tls-ca <file>', 'trust this CA for outgoing TLS (development); verification stays on')
     .option('--trace <prefix>', 'write <prefix>.html/.pcap/.jsonl on exit')
     .option('--json', 'events as JSON objects, one per line')
-    .action(async (opts: { aor: string; listen?: ListenOptions[]; registrar?: string; user?: string; password?: string; outboundProxy?: string; autoAnswer?: number | boolean; referPolicy: 'accept' | 'reject'; tlsCert?: string; tlsKey?: string; tlsCa?: string; trace?: string; json?: boolean }) => {
+    .option('-v, --verbose', 'print every SIP message on stderr (also DEBUG=switchboard)')
+    .action(async (opts: { aor: string; listen?: ListenOptions[]; registrar?: string; user?: string; password?: string; outboundProxy?: string; autoAnswer?: number | boolean; referPolicy: 'accept' | 'reject'; tlsCert?: string; tlsKey?: string; tlsCa?: string; trace?: string; json?: boolean; verbose?: boolean }) => {
       const emit: Emit = (event, fields) => {
         const clean = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
         process.stdout.write(opts.json ? JSON.stringify({ event, ...clean }) + '\n' : `${event}${Object.entries(clean).map(([k, v]) => ` ${k}=${typeof v === 'string' && /\s/.test(v) ? JSON.stringify(v) : String(v)}`).join('')}\n`);
@@ -138,10 +140,13 @@ export function registerPhone(program: Command, setStatus: SetStatus): void {
           ...(opts.tlsCa ? { tlsCa: readFileSync(opts.tlsCa, 'utf8') } : {}),
           ...(opts.registrar ? { registrar: opts.registrar } : {}),
           ...(opts.outboundProxy ? { outboundProxy: opts.outboundProxy } : {}),
-          ...(opts.user && opts.password ? { credentials: { username: opts.user, password: opts.password } } : {}),
+          ...(opts.user && (opts.password ?? process.env.SIP_PASSWORD) ? { credentials: { username: opts.user, password: (opts.password ?? process.env.SIP_PASSWORD)! } } : {}),
           autoAnswer: opts.autoAnswer === undefined ? false : opts.autoAnswer === true ? 0 : (opts.autoAnswer as number),
           referPolicy: opts.referPolicy,
-          ...(recorder ? { tap: recorder.tap('phone') } : {}),
+          ...(() => {
+            const tap = taps(recorder?.tap('phone'), wireLogEnabled(opts.verbose) ? wireLogger('phone') : undefined);
+            return tap ? { tap } : {};
+          })(),
         });
         await ua.start();
       } catch (e) {

@@ -7,6 +7,7 @@ import { DigestServer, loadUsersFile } from '../../auth/index.js';
 import { Proxy } from '../../proxy/proxy.js';
 import { TraceRecorder, writeTraceFiles } from '../../trace/index.js';
 import type { SetStatus } from '../main.js';
+import { taps, wireLogEnabled, wireLogger } from '../wire-log.js';
 
 /** `udp:127.0.0.1:5060`, `tls:[::1]:5061` → ListenOptions. */
 export function parseListen(v: string): ListenOptions {
@@ -36,7 +37,7 @@ export function registerProxy(program: Command, setStatus: SetStatus): void {
     .option('--tls-key <file>', 'TLS private key (PEM)')
     .option('--tls-ca <file>', 'trust this CA for outgoing TLS (development); verification stays on')
     .option('--trace <prefix>', 'write <prefix>.html/.pcap/.jsonl on exit')
-    .option('-v, --verbose', 'one line per transaction on stderr')
+    .option('-v, --verbose', 'one line per transaction on stderr (DEBUG=switchboard adds every message)')
     .action(async (opts: { listen: ListenOptions[]; domain: string[]; users?: string; realm?: string; recordRoute: boolean; digest?: ('MD5' | 'SHA-256')[]; hostname?: string[]; tlsCert?: string; tlsKey?: string; tlsCa?: string; trace?: string; verbose?: boolean }) => {
       let users;
       let tls;
@@ -54,7 +55,8 @@ export function registerProxy(program: Command, setStatus: SetStatus): void {
         return;
       }
       const recorder = opts.trace ? new TraceRecorder() : undefined;
-      const transport = new SipTransport({ ...(ca ? { tlsCa: ca } : {}), ...(recorder ? { tap: recorder.tap('proxy') } : {}) });
+      const tap = taps(recorder?.tap('proxy'), wireLogEnabled() ? wireLogger('proxy') : undefined);
+      const transport = new SipTransport({ ...(ca ? { tlsCa: ca } : {}), ...(tap ? { tap } : {}) });
       try {
         for (const l of opts.listen) {
           const a = await transport.listen({ ...l, ...(tls ? { tls } : {}) });
