@@ -387,8 +387,17 @@ export class TransportManager extends EventEmitter implements TransportLayer {
       return true;
     } catch (e) {
       if (!(e instanceof TransportError) || this.closed) throw e;
-      // the target does not take TCP: back to the original Via, over UDP
-      if (original !== undefined) replaceTopVia(req, original);
+      // the target does not take TCP: back to a UDP Via (the original one unless it was ours for TCP), over UDP
+      if (via && original !== undefined) {
+        if (/^SIP\/2\.0\/TCP /i.test(original)) {
+          const udp = this.viaFor('udp');
+          via.transport = 'UDP';
+          via.host = bracket(udp.host);
+          via.port = udp.port;
+          replaceTopVia(req, via.toString());
+        } else replaceTopVia(req, original);
+      }
+      if (this.noTcp.size >= 1024) this.noTcp.clear();
       this.noTcp.add(connKey(t));
       return false;
     }
