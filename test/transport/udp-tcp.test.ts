@@ -6,9 +6,20 @@ import type { Inbound } from '../../src/transport/index.js';
 import { manager, nextMessage, options, udpPeer } from './helpers.js';
 
 async function pair(clientOpts: Parameters<typeof manager>[0] = {}, serverTcp = true) {
-  const server = manager();
-  const su = await server.listen({ protocol: 'udp', host: '127.0.0.1', port: 0 });
-  if (serverTcp) await server.listen({ protocol: 'tcp', host: '127.0.0.1', port: su.port });
+  // UDP and TCP on one port (as a SIP server would be): retry when another socket holds that TCP port
+  let server = manager();
+  let su = await server.listen({ protocol: 'udp', host: '127.0.0.1', port: 0 });
+  for (let attempt = 0; serverTcp; attempt++) {
+    try {
+      await server.listen({ protocol: 'tcp', host: '127.0.0.1', port: su.port });
+      break;
+    } catch (e) {
+      if (attempt >= 20) throw e;
+      await server.close();
+      server = manager();
+      su = await server.listen({ protocol: 'udp', host: '127.0.0.1', port: 0 });
+    }
+  }
   const client = manager(clientOpts);
   const cu = await client.listen({ protocol: 'udp', host: '127.0.0.1', port: 0 });
   const ct = await client.listen({ protocol: 'tcp', host: '127.0.0.1', port: 0 });
