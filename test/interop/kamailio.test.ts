@@ -1,0 +1,88 @@
+/**
+ * Switchboard phones behind a reference proxy nobody here wrote: kamailio 5.6 as registrar and
+ * record-routing proxy. Register, call, hold/resume, blind transfer; in-dialog requests follow
+ * kamailio's Record-Route.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { requireTool } from '../helpers/tools.js';
+import { freePort } from './ports.js';
+import { UserAgent } from '../../src/ua/user-agent.js';
+import type { Call } from '../../src/call/call.js';
+import { parseMessage, parseUri, type SipRequest } from '../../src/message/index.js';
+import type { WireEvent } from '../../src/transport/index.js';
+
+const cfg = fileURLToPath(new URL('../../../test/interop/kamailio/kamailio.cfg', import.meta.url));
+const cleanup: (() => Promise<void> | void)[] = [];
+after(async () => {
+  for (const c of cleanup.reverse()) await c();
+});
+
+async function kamailio(): Promise<number> {
+  const bin = requireTool('kamailio', 'kamailio');
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'kamailio-'));
+  const pidfile = join(dir, 'kamailio.pid');
+  // -DD: no daemon, children still forked; bounded by timeout; ended by our own PID file
+  const child = spawn('timeout', ['120', bin, '-f', cfg, '-DD', '-E', '-P', pidfile, '-Y', dir, '--substdef', `/KPORT/${port}/`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  child.stderr.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-20000)));
+  cleanup.push(() => {
+    child.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  });
+  for (let i = 0; i < 50 && !existsSync(pidfile); i++) await new Promise((r) => setTimeout(r, 100));
+  if (!existsSync(pidfile)) throw new Error(`kamailio did not start:\n${log}`);
+  await new Promise((r) => setTimeout(r, 300));
+  return port;
+}
+
+async function phone(name: string, kport: number): Promise<{ ua: UserAgent; wire: WireEvent[] }> {
+  const wire: WireEvent[] = [];
+  const ua = new UserAgent({
+    aor: `sip:${name}@127.0.0.1`,
+    listen: [{ protocol: 'udp', host: '127.0.0.1', port: 0 }],
+    registrar: `sip:127.0.0.1:${kport}`,
+    outboundProxy: `sip:127.0.0.1:${kport};lr`,
+    autoAnswer: 0,
+    tap: (e) => wire.push(e),
+  });
+  await ua.start();
+  cleanup.push(() => ua.stop());
+  assert.equal(await ua.register(300), 200, `${name} registered with kamailio`);
+  return { ua, wire };
+}
+
+test('kamailio: register, call, hold/resume and blind transfer through a reference proxy', async () => {
+  const kport = await kamailio();
+  const alice = await phone('alice', kport);
+  const bob = await phone('bob', kport);
+  const carol = await phone('carol', kport);
+  const inc = new Promise<Call>((r) => bob.ua.once('incoming', r));
+  const ab = alice.ua.call(`sip:bob@127.0.0.1:${kport}`);
+  const ba = await inc;
+  await new Promise<void>((r) => (ab.state === 'established' ? r() : ab.once('established', () => r())));
+  await new Promise((r) => setTimeout(r, 100));
+  assert.ok(ab.dialog!.routeSet.length >= 1, 'kamailio record-routed the dialog');
+  assert.equal(await ba.hold(), true);
+  assert.equal(ab.remoteHold, true);
+  assert.equal(await ba.resume(), true);
+  const carolInc = new Promise<Call>((r) => carol.ua.once('incoming', r));
+  const done = new Promise<void>((r) => ab.once('transferred', () => r()));
+  await ab.transfer(parseUri(`sip:carol@127.0.0.1:${kport}`));
+  const cb = await carolInc;
+  await done;
+  await new Promise<void>((r) => (cb.state === 'established' ? r() : cb.once('established', () => r())));
+  assert.match(cb.referredBy ?? '', /alice/);
+  // every request from bob (re-INVITEs, NOTIFYs, the new INVITE) went to kamailio
+  const fromBob = bob.wire.filter((w) => w.direction === 'out').map((w) => ({ w, m: parseMessage(w.bytes) })).filter((x) => x.m.isRequest);
+  assert.ok(fromBob.length >= 5);
+  for (const x of fromBob) assert.equal(x.w.remote.port, kport, `${(x.m as SipRequest).method} went through kamailio`);
+  cb.hangup();
+  await new Promise((r) => setTimeout(r, 300));
+});
