@@ -1,6 +1,6 @@
 /** Switchboard: SIP call control for Node.js. The package root exports the public API by layer. */
 export * from './message/index.js';
-export { SipTransport, createDevCertificates, resolveTargets, withFailover, LossyTransport, dropFirstCopies, dropRandomly, TransportError, type TransportProtocol, type Target, type Inbound, type TransportLayer, type ListenOptions, type TransportOptions, type WireEvent, type Dns } from './transport/index.js';
+export { SipTransport, TransportManager, createDevCertificates, resolveTargets, withFailover, LossyTransport, dropFirstCopies, dropRandomly, TransportError, type TransportProtocol, type Target, type Inbound, type TransportLayer, type ListenOptions, type TransportOptions, type WireEvent, type Dns } from './transport/index.js';
 export { TransactionLayer, ClientTransaction, ServerTransaction, DEFAULT_TIMERS, type TimerConfig } from './transaction/index.js';
 export { Dialog, type DialogState, type DialogId } from './dialog/dialog.js';
 export { UserAgentCore, type DialogHandler, type UserAgentCoreOptions } from './dialog/user-agent-core.js';
