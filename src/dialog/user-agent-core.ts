@@ -1,6 +1,5 @@
 import { EventEmitter } from 'node:events';
 import {
-  NameAddr,
   SipRequest,
   SipResponse,
   checkRequest,
@@ -341,4 +340,3 @@ function synthesized(req: SipRequest, status: number): SipResponse {
   return res;
 }
 
-export { NameAddr };

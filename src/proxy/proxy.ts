@@ -1,6 +1,5 @@
 import { EventEmitter } from 'node:events';
 import {
-  NameAddr,
   SipRequest,
   SipResponse,
   SipUri,
@@ -438,4 +437,3 @@ export class Proxy extends EventEmitter {
   }
 }
 
-export { NameAddr };
