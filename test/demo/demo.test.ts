@@ -76,3 +76,15 @@ test('the HTML ladder in headless Chromium: clicking the REFER arrow shows its R
     await browser.close();
   }
 });
+
+test('switchboard demo --scenario hold|blind|attended each exit 0', async () => {
+  for (const scenario of ['hold', 'blind', 'attended']) {
+    const r = await run(['demo', '--transport', 'udp', '--scenario', scenario, '--no-ladder']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /^PASS 7 Every request crossed the proxy/m);
+    if (scenario === 'hold') assert.doesNotMatch(r.stdout, /REFER/);
+    if (scenario === 'attended') assert.match(r.stdout, /^PASS 5 Attended transfer with Replaces/m);
+  }
+  const bad = await run(['demo', '--scenario', 'juggling']);
+  assert.equal(bad.code, 2);
+});
