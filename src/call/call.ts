@@ -160,6 +160,11 @@ export class Call extends EventEmitter<CallEvents> {
           this.invite = req;
         },
         onResponse: (res) => {
+          // §9.1: a CANCEL asked for before any provisional response goes out with the first one
+          if (res.status < 200) {
+            this.provisionalSeen = true;
+            if (this.cancelRequested && !this.cancelSent) this.sendCancel();
+          }
           if (res.status > 100 && res.status < 200 && this.state === 'calling') {
             this.state = 'ringing';
             if (res.to?.tag && !this.dialog) this.dialog = Dialog.fromUac(this.invite, res);
@@ -610,11 +615,19 @@ export class Call extends EventEmitter<CallEvents> {
   /** §9.1: CANCEL with the INVITE's Request-URI, Call-ID, From, To, CSeq number and top Via. */
   private cancel(): void {
     this.cancelRequested = true;
+    // §9.1: no CANCEL before a provisional response; it is sent when the first one arrives
+    if (this.provisionalSeen) this.sendCancel();
+  }
+
+  private sendCancel(): void {
+    this.cancelSent = true;
     this.core.send(createCancel(this.invite)).catch(() => undefined);
   }
 
-  /** We sent CANCEL: a 2xx that crosses it must still be ACKed, then the call ended with BYE (§9.1). */
+  /** We asked to CANCEL: a 2xx that crosses it must still be ACKed, then the call ended with BYE (§9.1). */
   private cancelRequested = false;
+  private cancelSent = false;
+  private provisionalSeen = false;
 
   private releaseUsage(u: DialogUsage): void {
     const d = this.dialog;

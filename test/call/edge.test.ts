@@ -137,3 +137,15 @@ test('INVITE with Replaces: 481 for an unknown dialog, 603 when the application 
   assert.equal(ac.state, 'established');
   ac.hangup();
 });
+
+test('hang up before any provisional response: the CANCEL waits for the first 1xx (RFC 3261 §9.1)', async () => {
+  const alice = await make('alice');
+  const bob = await make('bob', { autoAnswer: false });
+  const call = alice.ua.call(parseUri(bob.uri));
+  call.hangup(); // nothing received yet: no CANCEL may go out now
+  assert.equal(sent(alice, 'CANCEL').length, 0);
+  const [info] = await once<[{ code?: number }]>(call, 'terminated');
+  assert.equal(info.code, 487);
+  const order = alice.wire.map((e) => parseMessage(e.bytes)).map((m) => (m.isRequest ? (m as SipRequest).method : `${(m as SipResponse).status}`));
+  assert.ok(order.indexOf('CANCEL') > order.findIndex((x) => /^1\d\d$/.test(x)), `CANCEL after the first provisional: ${order.join(' ')}`);
+});
