@@ -70,6 +70,8 @@ export class UserAgentCore extends EventEmitter {
   authenticator: Authenticator | undefined;
   private readonly resolver: (uri: Uri) => Promise<Target[]>;
   private readonly dialogs = new Map<string, { dialog: Dialog; handler: DialogHandler }>();
+  /** Out-of-dialog requests seen recently (Call-ID, From tag, CSeq) → top Via branch, for §8.2.2.2. */
+  private readonly recent = new Map<string, string>();
   /** 2xx retransmissions waiting for an ACK, by dialog key + CSeq. */
   private readonly pending2xx = new Map<string, { timer: TimerHandle | undefined; deadline: TimerHandle | undefined; resolve: () => void }>();
 
@@ -268,6 +270,21 @@ export class UserAgentCore extends EventEmitter {
     }
     if (req.method === 'CANCEL') return this.onCancel(tx);
     const toTag = req.to?.tag;
+    // §8.2.2.2 merged requests: the same out-of-dialog request reaching us twice by different
+    // paths (a forking proxy) is answered 482 on the second path
+    if (!toTag) {
+      const key = `${req.callId}\u0000${req.from?.tag ?? ''}\u0000${req.cseq!.seq}\u0000${req.method}`;
+      const branch = req.topVia?.branch ?? '';
+      const seen = this.recent.get(key);
+      if (seen !== undefined && seen !== branch) {
+        tx.respond(createResponse(req, 482, { reason: 'Loop Detected (merged request)' }));
+        return;
+      }
+      if (seen === undefined) {
+        this.recent.set(key, branch);
+        this.clock.setTimeout(() => this.recent.delete(key), 64 * this.transactions.timers.T1);
+      }
+    }
     if (toTag) {
       // §12.2.2: in-dialog
       const entry = this.dialogs.get(dialogKey(req.callId!, toTag, req.from?.tag ?? ''));

@@ -149,3 +149,16 @@ test('hang up before any provisional response: the CANCEL waits for the first 1x
   const order = alice.wire.map((e) => parseMessage(e.bytes)).map((m) => (m.isRequest ? (m as SipRequest).method : `${(m as SipResponse).status}`));
   assert.ok(order.indexOf('CANCEL') > order.findIndex((x) => /^1\d\d$/.test(x)), `CANCEL after the first provisional: ${order.join(' ')}`);
 });
+
+test('a merged request (same Call-ID, From tag and CSeq by another path) gets 482 (RFC 3261 §8.2.2.2)', async () => {
+  const alice = await make('alice');
+  const bob = await make('bob');
+  const { createRequest, createVia } = await import('../../src/message/index.js');
+  const first = createRequest({ method: 'OPTIONS', uri: bob.uri, from: 'sip:alice@127.0.0.1', to: bob.uri, callId: 'merged-1', via: createVia('UDP', '127.0.0.1', alice.ua.transport.address('udp')!.port) });
+  const r1 = await alice.ua.core.send(first);
+  assert.equal(r1.status, 200);
+  const second = parseMessage(first.toBuffer()) as SipRequest;
+  second.set('Via', createVia('UDP', '127.0.0.1', alice.ua.transport.address('udp')!.port).toString());
+  const r2 = await alice.ua.core.send(second);
+  assert.equal(r2.status, 482);
+});
