@@ -1,5 +1,5 @@
 /** RFC 3261 §7.3.3 and later RFCs: compact forms → canonical lower-case long names. */
-const COMPACT: Record<string, string> = {
+export const COMPACT_FORMS: Readonly<Record<string, string>> = {
   a: 'accept-contact',
   b: 'referred-by',
   c: 'content-type',
@@ -39,7 +39,7 @@ export function headerKey(name: string): string {
   let k = keyCache.get(name);
   if (k !== undefined) return k;
   const lower = name.toLowerCase();
-  k = lower.length === 1 ? COMPACT[lower] ?? lower : lower;
+  k = lower.length === 1 ? COMPACT_FORMS[lower] ?? lower : lower;
   if (keyCache.size < 4096) keyCache.set(name, k);
   return k;
 }

@@ -1,5 +1,6 @@
 import { SipParseError } from './errors.js';
 import { canonicalName, headerKey } from './header-names.js';
+import { ID_VIA, KNOWN_KEYS, headerId } from './header-ids.js';
 import { AuthHeader, parseAuth } from './headers/auth.js';
 import { NameAddr, parseContact, parseNameAddr, parseNameAddrList } from './headers/name-addr.js';
 import {
@@ -86,19 +87,40 @@ const PARSERS: Record<string, { list: boolean; parse: (v: string) => unknown }> 
 /** Header keys whose typed parse the message layer knows. */
 export const KNOWN_HEADERS: readonly string[] = Object.keys(PARSERS);
 
+/** Parsers by header id (see header-ids.ts). */
+const SPECS = KNOWN_KEYS.map((k) => {
+  const spec = PARSERS[k];
+  if (!spec) throw new Error(`no parser for known header ${k}`);
+  return spec;
+});
+if (KNOWN_HEADERS.length !== KNOWN_KEYS.length) throw new Error('PARSERS and KNOWN_KEYS differ');
+
 const NO_CACHE = Symbol('none');
+/** Record layout shared with parse.ts: [lineStart, nameEnd, valueStart, valueEnd, rawEnd, id | flags]. */
+const REC = 6;
+const FOLDED = 0x10000;
+const ID_MASK = 0xffff;
 
 export abstract class SipMessage {
-  headers: HeaderField[];
+  /** Header fields once materialised; parsed messages start with only the line index below. */
+  private _headers: HeaderField[] | undefined;
   private _body: Buffer;
   /** Bytes this message was parsed from (exactly the message: start line to end of body). */
   protected rawBytes: Buffer | undefined;
-  /** Byte offset of the header section's first line within rawBytes, for error offsets. */
   protected dirty: boolean;
-  private cache: Map<string, unknown> | undefined;
+  /** Header section as received (latin1, from the start line) and its line records. */
+  private src = '';
+  private lines: number[] | undefined;
+  /** Byte offset of `src` in the received bytes, for error offsets. */
+  private base = 0;
+  /** Whether every value has been checked for a bare CR (eager parse). */
+  private crChecked = true;
+  /** Typed values by header id: undefined = not parsed yet, NO_CACHE = absent. */
+  private tcache: unknown[] | undefined;
+  private topViaCache: Via | undefined;
 
   constructor(headers: HeaderField[], body: Buffer, raw?: Buffer) {
-    this.headers = headers;
+    this._headers = headers;
     this._body = body;
     this.rawBytes = raw;
     this.dirty = raw === undefined;
@@ -107,11 +129,77 @@ export abstract class SipMessage {
   abstract get isRequest(): boolean;
   abstract startLine(): string;
 
+  /** @internal Called by the parser: index of header lines over the decoded header section. */
+  attachParsed(src: string, lines: number[], base: number, eager: boolean): void {
+    this.src = src;
+    this.lines = lines;
+    this.base = base;
+    this._headers = undefined;
+    this.crChecked = false;
+    if (eager) {
+      for (let r = 0; r < lines.length; r += REC) {
+        const vs = lines[r + 2]!;
+        const ve = lines[r + 3]!;
+        if (lines[r + 5]! & FOLDED) this.valueAt(r);
+        else {
+          const cr = src.indexOf('\r', vs);
+          if (cr >= 0 && cr < ve) throw new SipParseError('bare CR or LF in header value', base + cr);
+        }
+      }
+      this.crChecked = true;
+    }
+  }
+
+  /** The value of line record `r`: folding replaced by SP; a bare CR is an error (RFC 3261 §7.3.1). */
+  private valueAt(r: number): string {
+    const L = this.lines!;
+    const vs = L[r + 2]!;
+    let v = this.src.slice(vs, L[r + 3]!);
+    if (L[r + 5]! & FOLDED) v = v.replace(/[ \t]*\r?\n[ \t]+/g, ' ');
+    if (!this.crChecked) {
+      const cr = v.indexOf('\r');
+      if (cr >= 0) throw new SipParseError('bare CR or LF in header value', this.base + vs + cr);
+    }
+    return v;
+  }
+
+  private materialize(): HeaderField[] {
+    const L = this.lines;
+    if (!L) return [];
+    const out: HeaderField[] = [];
+    const src = this.src;
+    for (let r = 0; r < L.length; r += REC) {
+      const ls = L[r]!;
+      const name = src.slice(ls, L[r + 1]!);
+      const id = L[r + 5]! & ID_MASK;
+      out.push({ name, key: id === ID_MASK ? headerKey(name) : KNOWN_KEYS[id]!, value: this.valueAt(r), raw: src.slice(ls, L[r + 4]!), offset: this.base + L[r + 2]! });
+    }
+    return out;
+  }
+
+  /** Header fields in order. Reading them is free to mutate through set/append/prepend/remove. */
+  get headers(): HeaderField[] {
+    return (this._headers ??= this.materialize());
+  }
+  set headers(h: HeaderField[]) {
+    this._headers = h;
+    this.lines = undefined;
+    this.tcache = undefined;
+    this.topViaCache = undefined;
+    this.dirty = true;
+  }
+
   // ---- untyped access -------------------------------------------------------------------
 
   /** First value of a header as text (UTF-8 decoded), or undefined. Compact names work too. */
   get(name: string): string | undefined {
     const key = headerKey(name);
+    const L = this.lines;
+    const id = L ? headerId(key) : -1;
+    if (id >= 0) {
+      for (let r = 0; r < L!.length; r += REC) if ((L![r + 5]! & ID_MASK) === id) return fromWire(this.valueAt(r));
+      return undefined;
+    }
     for (const h of this.headers) if (h.key === key) return fromWire(h.value);
     return undefined;
   }
@@ -123,14 +211,18 @@ export abstract class SipMessage {
     return out;
   }
   has(name: string): boolean {
-    const key = headerKey(name);
-    for (const h of this.headers) if (h.key === key) return true;
-    return false;
+    return this.count(name) > 0;
   }
   /** Number of header lines with this name. */
   count(name: string): number {
     const key = headerKey(name);
     let n = 0;
+    const L = this.lines;
+    const id = L ? headerId(key) : -1;
+    if (id >= 0) {
+      for (let r = 0; r < L!.length; r += REC) if ((L![r + 5]! & ID_MASK) === id) n++;
+      return n;
+    }
     for (const h of this.headers) if (h.key === key) n++;
     return n;
   }
@@ -191,8 +283,14 @@ export abstract class SipMessage {
   }
   protected touch(key?: string): this {
     this.dirty = true;
-    if (key !== undefined) this.cache?.delete(key);
-    if (key === 'via') this.cache?.delete('\u0000topvia');
+    if (key !== undefined) {
+      // the header fields are now the truth; the parsed line index is stale
+      this._headers ??= this.materialize();
+      this.lines = undefined;
+      const id = headerId(key);
+      if (id >= 0 && this.tcache) this.tcache[id] = undefined;
+      if (id === ID_VIA) this.topViaCache = undefined;
+    }
     return this;
   }
 
@@ -200,55 +298,68 @@ export abstract class SipMessage {
 
   /** Parse header `key` with its typed parser; undefined if absent. Throws SipParseError anchored to the message. */
   typed<T>(key: string): T | undefined {
-    const c = this.cache?.get(key);
+    const id = headerId(key);
+    if (id < 0) throw new Error(`no typed parser for header "${key}"`);
+    return this.typedId<T>(id);
+  }
+
+  private typedId<T>(id: number): T | undefined {
+    const tc = (this.tcache ??= new Array<unknown>(KNOWN_KEYS.length));
+    const c = tc[id];
     if (c !== undefined) return c === NO_CACHE ? undefined : (c as T);
-    const spec = PARSERS[key];
-    if (!spec) throw new Error(`no typed parser for header "${key}"`);
+    const spec = SPECS[id]!;
     let result: unknown = NO_CACHE;
     let lines = 0;
-    for (const h of this.headers) {
-      if (h.key !== key) continue;
-      let v: unknown;
-      try {
-        v = spec.parse(h.value);
-      } catch (e) {
-        throw SipParseError.within(e, Math.max(h.offset, 0), canonicalName(key));
+    const L = this.lines;
+    if (L) {
+      for (let r = 0; r < L.length; r += REC) {
+        if ((L[r + 5]! & ID_MASK) !== id) continue;
+        result = accumulate(spec, result, this.valueAt(r), this.base + L[r + 2]!, id, ++lines);
       }
-      if (spec.list) {
-        if (result === NO_CACHE) result = [];
-        if (v === '*' || result === '*') {
-          if (v !== '*' || (result as unknown[]).length) throw new SipParseError('"*" mixed with other values', Math.max(h.offset, 0), canonicalName(key));
-          result = '*';
-        } else (result as unknown[]).push(...(v as unknown[]));
-      } else {
-        if (++lines > 1) throw new SipParseError('header appears more than once', Math.max(h.offset, 0), canonicalName(key));
-        result = v;
+    } else {
+      const key = KNOWN_KEYS[id]!;
+      for (const h of this._headers!) {
+        if (h.key === key) result = accumulate(spec, result, h.value, Math.max(h.offset, 0), id, ++lines);
       }
     }
-    (this.cache ??= new Map()).set(key, result);
+    tc[id] = result;
     return result === NO_CACHE ? undefined : (result as T);
   }
 
   get via(): Via[] {
-    return this.typed<Via[]>('via') ?? [];
+    return this.typedId<Via[]>(ID_VIA) ?? [];
   }
   /** The first Via value only (a proxy or transaction needs no more): parsed on its own, cached. */
   get topVia(): Via | undefined {
-    const cached = this.cache?.get('via');
-    if (cached !== undefined) return cached === NO_CACHE ? undefined : (cached as Via[])[0];
-    const c2 = this.cache?.get('\u0000topvia');
-    if (c2 !== undefined) return c2 as Via;
-    const h = this.headers.find((f) => f.key === 'via');
-    if (!h) return undefined;
-    const comma = h.value.indexOf(',');
+    const all = this.tcache?.[ID_VIA];
+    if (all !== undefined) return all === NO_CACHE ? undefined : (all as Via[])[0];
+    if (this.topViaCache) return this.topViaCache;
+    let value: string | undefined;
+    let offset = 0;
+    const L = this.lines;
+    if (L) {
+      for (let r = 0; r < L.length; r += REC) {
+        if ((L[r + 5]! & ID_MASK) === ID_VIA) {
+          value = this.valueAt(r);
+          offset = this.base + L[r + 2]!;
+          break;
+        }
+      }
+    } else {
+      const h = this._headers!.find((f) => f.key === 'via');
+      if (h) {
+        value = h.value;
+        offset = Math.max(h.offset, 0);
+      }
+    }
+    if (value === undefined) return undefined;
     let v: Via;
     try {
-      v = parseVia(comma < 0 ? h.value : splitList(h.value)[0]!.text)[0]!;
+      v = parseVia(value.indexOf(',') < 0 ? value : splitList(value)[0]!.text)[0]!;
     } catch (e) {
-      throw SipParseError.within(e, Math.max(h.offset, 0), 'Via');
+      throw SipParseError.within(e, offset, 'Via');
     }
-    (this.cache ??= new Map()).set('\u0000topvia', v);
-    return v;
+    return (this.topViaCache = v);
   }
   get from(): NameAddr | undefined {
     return this.typed('from');
@@ -357,7 +468,13 @@ export abstract class SipMessage {
 
   /** Parse every header the stack knows, so that any syntax error surfaces now. */
   parseAll(): this {
-    for (const h of this.headers) if (PARSERS[h.key]) this.typed(h.key);
+    const L = this.lines;
+    if (L) {
+      for (let r = 0; r < L.length; r += REC) {
+        const id = L[r + 5]! & ID_MASK;
+        if (id !== ID_MASK) this.typedId(id);
+      }
+    } else for (const h of this.headers) if (PARSERS[h.key]) this.typed(h.key);
     return this;
   }
 
@@ -383,6 +500,27 @@ export abstract class SipMessage {
   toString(): string {
     return this.toBuffer().toString('utf8');
   }
+}
+
+/** Fold one line's typed value into the header's result: list headers combine (RFC 3261 §7.3.1). */
+function accumulate(spec: { list: boolean; parse: (v: string) => unknown }, result: unknown, value: string, offset: number, id: number, lines: number): unknown {
+  let v: unknown;
+  try {
+    v = spec.parse(value);
+  } catch (e) {
+    throw SipParseError.within(e, offset, canonicalName(KNOWN_KEYS[id]!));
+  }
+  if (!spec.list) {
+    if (lines > 1) throw new SipParseError('header appears more than once', offset, canonicalName(KNOWN_KEYS[id]!));
+    return v;
+  }
+  if (v === '*' || result === '*') {
+    if (v !== '*' || (result !== NO_CACHE && (result as unknown[]).length)) throw new SipParseError('"*" mixed with other values', offset, canonicalName(KNOWN_KEYS[id]!));
+    return '*';
+  }
+  if (result === NO_CACHE) return v;
+  (result as unknown[]).push(...(v as unknown[]));
+  return result;
 }
 
 function newField(name: string, key: string, value: string | { toString(): string }): HeaderField {

@@ -1,8 +1,8 @@
 import { CHAR, TOKEN } from './chars.js';
 import { SipParseError } from './errors.js';
-import { headerKey } from './header-names.js';
+import { ID_CONTENT_LENGTH, classifyName } from './header-ids.js';
 import { DEFAULT_LIMITS, type MessageLimits } from './limits.js';
-import { SipRequest, SipResponse, type HeaderField } from './message.js';
+import { SipRequest, SipResponse } from './message.js';
 
 export interface ParseOptions {
   /**
@@ -19,6 +19,9 @@ export interface ParseOptions {
   lazy?: boolean;
   limits?: Partial<MessageLimits>;
 }
+
+/** Node's Buffer has latin1Slice (the fast path behind toString('latin1')); the typings omit it. */
+type LatinSlicer = Buffer & { latin1Slice(start: number, end: number): string };
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 const LFLF = Buffer.from('\n\n');
@@ -47,123 +50,181 @@ export function parseMessage(input: Buffer | Uint8Array | string, opts: ParseOpt
   }
 }
 
+/** Header line records: [lineStart, nameEnd, valueStart, valueEnd, rawEnd, id | flags] per line. */
+export const REC = 6;
+/** Flag in a record's last slot: the line is folded (RFC 3261 §7.3.1). */
+export const FOLDED = 0x10000;
+const ID_MASK = 0xffff;
+
 function parseBuffer(buf: Buffer, opts: ParseOptions): SipRequest | SipResponse {
   const limits = opts.limits ? { ...DEFAULT_LIMITS, ...opts.limits } : DEFAULT_LIMITS;
-  const mode = opts.mode ?? 'datagram';
+  const len = buf.length;
   // RFC 3261 §7.5: ignore CRLFs before the start line
   let start = 0;
-  while (start < buf.length && (buf[start] === 13 || buf[start] === 10)) start++;
-  if (start >= buf.length) throw new SipParseError('empty message', start);
-  const he = findHeaderEnd(buf, start);
-  if (!he) {
-    if (buf.length - start > limits.maxHeaderBytes) throw new SipParseError(`header section exceeds ${limits.maxHeaderBytes} bytes`, start + limits.maxHeaderBytes);
-    throw new SipParseError('header section not terminated by an empty line', buf.length);
-  }
-  if (he.end - start > limits.maxHeaderBytes) throw new SipParseError(`header section exceeds ${limits.maxHeaderBytes} bytes`, start + limits.maxHeaderBytes);
-  const head = buf.toString('latin1', start, he.end + (he.bodyStart - he.end === 4 ? 2 : 1));
+  while (start < len && (buf[start] === 13 || buf[start] === 10)) start++;
+  if (start >= len) throw new SipParseError('empty message', start);
+  const maxEnd = start + limits.maxHeaderBytes;
 
-  // start line
-  let eol = head.indexOf('\n');
-  const firstLine = head.charCodeAt(eol - 1) === 13 ? head.slice(0, eol - 1) : head.slice(0, eol);
-  const headers: HeaderField[] = [];
+  // One pass over the bytes: line ends by indexOf, each header name scanned once (token check,
+  // hash, id). Nothing is decoded here; offsets are relative to `start`.
+  let eol = buf.indexOf(10, start);
+  if (eol < 0) return unterminated(buf, start, limits);
+  const firstEnd = eol > start && buf[eol - 1] === 13 ? eol - 1 : eol;
+  const lines: number[] = [];
+  let clLine = -1;
   let pos = eol + 1;
-  let contentLengths: { value: string; offset: number }[] | undefined;
-  while (pos < head.length) {
-    eol = head.indexOf('\n', pos);
-    if (eol < 0) eol = head.length;
-    let lineEnd = head.charCodeAt(eol - 1) === 13 ? eol - 1 : eol;
-    const c0 = head.charCodeAt(pos);
-    if (c0 === 32 || c0 === 9) throw new SipParseError('continuation line without a header', start + pos);
-    const colon = head.indexOf(':', pos);
-    if (colon < 0 || colon > lineEnd) throw new SipParseError('header line without ":"', start + pos);
-    let nameEnd = colon;
-    while (nameEnd > pos && (head.charCodeAt(nameEnd - 1) === 32 || head.charCodeAt(nameEnd - 1) === 9)) nameEnd--;
-    for (let i = pos; i < nameEnd; i++) {
-      const c = head.charCodeAt(i);
-      if (!(CHAR[c]! & TOKEN)) throw new SipParseError('invalid character in header name', start + i);
+  let count = 0;
+  let bodyStart = -1;
+  let headEnd = -1;
+  while (pos < len) {
+    if (pos > maxEnd) break;
+    const c0 = buf[pos]!;
+    if (c0 === 10) {
+      headEnd = pos;
+      bodyStart = pos + 1;
+      break;
     }
-    if (nameEnd === pos) throw new SipParseError('empty header name', start + pos);
-    const name = head.slice(pos, nameEnd);
+    if (c0 === 13 && buf[pos + 1] === 10) {
+      headEnd = pos;
+      bodyStart = pos + 2;
+      break;
+    }
+    if (c0 === 32 || c0 === 9) throw new SipParseError('continuation line without a header', pos);
+    eol = buf.indexOf(10, pos);
+    if (eol < 0) break;
     // folded continuation lines (RFC 3261 §7.3.1): LWS at the start of the next line
-    let rawEnd = lineEnd;
-    let next = eol + 1;
-    let folded = false;
-    while (next < head.length && (head.charCodeAt(next) === 32 || head.charCodeAt(next) === 9)) {
-      folded = true;
-      eol = head.indexOf('\n', next);
-      if (eol < 0) eol = head.length;
-      lineEnd = head.charCodeAt(eol - 1) === 13 ? eol - 1 : eol;
-      rawEnd = lineEnd;
-      next = eol + 1;
+    let flags = 0;
+    let next = buf[eol + 1];
+    while (next === 32 || next === 9) {
+      flags = FOLDED;
+      const e2 = buf.indexOf(10, eol + 1);
+      if (e2 < 0) {
+        eol = -1;
+        break;
+      }
+      eol = e2;
+      next = buf[eol + 1];
     }
-    let vs = colon + 1;
-    while (vs < rawEnd && (head.charCodeAt(vs) === 32 || head.charCodeAt(vs) === 9)) vs++;
+    if (eol < 0) break;
+    const rawEnd = buf[eol - 1] === 13 ? eol - 1 : eol;
+    // header name: token chars, hashed as we go
+    let p = pos;
+    let h = 0;
+    let c = c0;
+    while (p < rawEnd && CHAR[c]! & TOKEN) {
+      h = (Math.imul(h, 31) + (c | 0x20)) | 0;
+      c = buf[++p]!;
+    }
+    const nameEnd = p;
+    while (p < rawEnd && (c === 32 || c === 9)) c = buf[++p]!;
+    if (c !== 58 || p >= rawEnd) {
+      const colon = buf.indexOf(58, pos);
+      if (colon < 0 || colon >= rawEnd) throw new SipParseError('header line without ":"', pos);
+      if (nameEnd === pos) throw new SipParseError(p === pos ? 'invalid character in header name' : 'empty header name', pos);
+      throw new SipParseError('invalid character in header name', nameEnd);
+    }
+    if (nameEnd === pos) throw new SipParseError('empty header name', pos);
+    let vs = p + 1;
+    while (vs < rawEnd && (buf[vs] === 32 || buf[vs] === 9)) vs++;
     let ve = rawEnd;
-    while (ve > vs && (head.charCodeAt(ve - 1) === 32 || head.charCodeAt(ve - 1) === 9)) ve--;
-    let value = head.slice(vs, ve);
-    if (folded) value = value.replace(/[ \t]*\r?\n[ \t]+/g, ' ');
-    // NUL may appear escaped in a quoted-pair (RFC 4475 §3.1.1.2); a bare CR may not (LF ends lines)
-    const cr = value.indexOf('\r');
-    if (cr >= 0) throw new SipParseError('bare CR or LF in header value', start + vs + cr);
-    const key = headerKey(name);
-    headers.push({ name, key, value, raw: head.slice(pos, rawEnd), offset: start + vs });
-    if (headers.length > limits.maxHeaders) throw new SipParseError(`more than ${limits.maxHeaders} header lines`, start + pos);
-    if (key === 'content-length') (contentLengths ??= []).push({ value, offset: start + vs });
-    pos = next;
+    while (ve > vs && (buf[ve - 1] === 32 || buf[ve - 1] === 9)) ve--;
+    const id = classifyName(buf, pos, nameEnd, h);
+    if (id === ID_CONTENT_LENGTH) {
+      if (clLine < 0) clLine = lines.length;
+      else checkSameLength(buf, start, lines, clLine, vs, ve);
+    }
+    lines.push(pos - start, nameEnd - start, vs - start, ve - start, rawEnd - start, id < 0 ? ID_MASK | flags : id | flags);
+    if (++count > limits.maxHeaders) throw new SipParseError(`more than ${limits.maxHeaders} header lines`, pos);
+    pos = eol + 1;
   }
+  if (headEnd < 0) return unterminated(buf, start, limits);
+  if (headEnd - start > limits.maxHeaderBytes) throw new SipParseError(`header section exceeds ${limits.maxHeaderBytes} bytes`, maxEnd);
 
   // framing by Content-Length (RFC 3261 §18.3, §20.14)
   let bodyLen: number;
-  if (contentLengths) {
-    let n = -1;
-    for (const cl of contentLengths) {
-      if (!/^[0-9]+$/.test(cl.value)) throw new SipParseError('invalid Content-Length', cl.offset, 'Content-Length');
-      const v = Number(cl.value);
-      if (n >= 0 && v !== n) throw new SipParseError('conflicting Content-Length values', cl.offset, 'Content-Length');
-      n = v;
-    }
-    if (n > limits.maxBodyBytes) throw new SipParseError(`body of ${n} bytes exceeds the limit of ${limits.maxBodyBytes}`, contentLengths[0]!.offset, 'Content-Length');
-    if (he.bodyStart + n > buf.length) {
-      throw new SipParseError(`Content-Length ${n} exceeds the ${buf.length - he.bodyStart} bytes of body received`, contentLengths[0]!.offset, 'Content-Length');
-    }
+  if (clLine >= 0) {
+    const vs = start + lines[clLine + 2]!;
+    const ve = start + lines[clLine + 3]!;
+    const n = readLength(buf, vs, ve);
+    if (n > limits.maxBodyBytes) throw new SipParseError(`body of ${n} bytes exceeds the limit of ${limits.maxBodyBytes}`, vs, 'Content-Length');
+    if (bodyStart + n > len) throw new SipParseError(`Content-Length ${n} exceeds the ${len - bodyStart} bytes of body received`, vs, 'Content-Length');
     bodyLen = n;
   } else {
-    if (mode === 'stream') throw new SipParseError('Content-Length is mandatory on stream transports', start, 'Content-Length');
-    bodyLen = buf.length - he.bodyStart;
-    if (bodyLen > limits.maxBodyBytes) throw new SipParseError(`body exceeds the limit of ${limits.maxBodyBytes} bytes`, he.bodyStart);
+    if ((opts.mode ?? 'datagram') === 'stream') throw new SipParseError('Content-Length is mandatory on stream transports', start, 'Content-Length');
+    bodyLen = len - bodyStart;
+    if (bodyLen > limits.maxBodyBytes) throw new SipParseError(`body exceeds the limit of ${limits.maxBodyBytes} bytes`, bodyStart);
   }
-  const end = he.bodyStart + bodyLen;
-  const body = buf.subarray(he.bodyStart, end);
-  const raw = buf.subarray(start, end);
-
-  const msg = parseStartLine(firstLine, start, headers, body, raw);
+  const end = bodyStart + bodyLen;
+  // one decode of the header section; every value is a substring of it
+  const head = (buf as LatinSlicer).latin1Slice(start, headEnd);
+  const msg = parseStartLine(head.slice(0, firstEnd - start), start, buf.subarray(bodyStart, end), buf.subarray(start, end));
+  msg.attachParsed(head, lines, start, !opts.lazy);
   if (!opts.lazy) {
     msg.parseAll();
-    if (msg.isRequest) requestUri(msg, firstLine, start);
+    if (msg.isRequest) requestUri(msg, head, start);
   }
   return msg;
 }
 
-const VERSION = /^SIP\/[0-9]+\.[0-9]+$/i;
+function unterminated(buf: Buffer, start: number, limits: MessageLimits): never {
+  if (buf.length - start > limits.maxHeaderBytes) throw new SipParseError(`header section exceeds ${limits.maxHeaderBytes} bytes`, start + limits.maxHeaderBytes);
+  throw new SipParseError('header section not terminated by an empty line', buf.length);
+}
 
-function parseStartLine(line: string, base: number, headers: HeaderField[], body: Buffer, raw: Buffer): SipRequest | SipResponse {
+/** Several Content-Length lines must agree (RFC 3261 §20.14). */
+function checkSameLength(buf: Buffer, start: number, lines: number[], first: number, vs: number, ve: number): void {
+  const a = readLength(buf, start + lines[first + 2]!, start + lines[first + 3]!);
+  if (readLength(buf, vs, ve) !== a) throw new SipParseError('conflicting Content-Length values', vs, 'Content-Length');
+}
+
+/** 1*DIGIT from the bytes (leading zeros allowed). */
+function readLength(buf: Buffer, vs: number, ve: number): number {
+  if (ve === vs || ve - vs > 15) throw new SipParseError('invalid Content-Length', vs, 'Content-Length');
+  let n = 0;
+  for (let i = vs; i < ve; i++) {
+    const d = buf[i]! - 48;
+    if (d < 0 || d > 9) throw new SipParseError('invalid Content-Length', vs, 'Content-Length');
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/** Placeholder until attachParsed: parsed messages index their header lines instead. */
+const NO_HEADERS: never[] = [];
+
+/** SIP-Version = "SIP" "/" 1*DIGIT "." 1*DIGIT, case-insensitive (RFC 3261 §7.1, §25.1). */
+function isVersion(v: string): boolean {
+  if (v.length < 7 || (v.charCodeAt(0) | 0x20) !== 115 || (v.charCodeAt(1) | 0x20) !== 105 || (v.charCodeAt(2) | 0x20) !== 112 || v.charCodeAt(3) !== 47) return false;
+  let i = 4;
+  const a = i;
+  while (i < v.length && v.charCodeAt(i) >= 48 && v.charCodeAt(i) <= 57) i++;
+  if (i === a || v.charCodeAt(i) !== 46) return false;
+  const b = ++i;
+  while (i < v.length && v.charCodeAt(i) >= 48 && v.charCodeAt(i) <= 57) i++;
+  return i > b && i === v.length;
+}
+
+function parseStartLine(line: string, base: number, body: Buffer, raw: Buffer): SipRequest | SipResponse {
   if (line.length === 0) throw new SipParseError('empty start line', base);
   if (line.startsWith('SIP/') || line.startsWith('sip/')) {
     // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase (RFC 3261 §7.2)
     const sp1 = line.indexOf(' ');
     if (sp1 < 0) throw new SipParseError('malformed status line', base);
     const version = line.slice(0, sp1);
-    if (!VERSION.test(version)) throw new SipParseError('invalid SIP version', base);
+    if (!isVersion(version)) throw new SipParseError('invalid SIP version', base);
     const sp2 = line.indexOf(' ', sp1 + 1);
     const code = sp2 < 0 ? line.slice(sp1 + 1) : line.slice(sp1 + 1, sp2);
-    if (!/^[1-6][0-9][0-9]$/.test(code)) throw new SipParseError(`invalid status code "${code.slice(0, 16)}"`, base + sp1 + 1);
+    const c0 = code.charCodeAt(0);
+    const c1 = code.charCodeAt(1);
+    const c2 = code.charCodeAt(2);
+    if (code.length !== 3 || c0 < 49 || c0 > 54 || c1 < 48 || c1 > 57 || c2 < 48 || c2 > 57) throw new SipParseError(`invalid status code "${code.slice(0, 16)}"`, base + sp1 + 1);
     if (sp2 < 0) throw new SipParseError('missing SP after status code', base + sp1 + 4);
     const reason = line.slice(sp2 + 1);
     for (let i = 0; i < reason.length; i++) {
       const c = reason.charCodeAt(i);
       if ((c < 32 && c !== 9) || c === 127) throw new SipParseError('control character in reason phrase', base + sp2 + 1 + i);
     }
-    return new SipResponse(Number(code), reason, headers, body, raw, version);
+    return new SipResponse((c0 - 48) * 100 + (c1 - 48) * 10 + (c2 - 48), reason, NO_HEADERS, body, raw, version);
   }
   // Request-Line = Method SP Request-URI SP SIP-Version (RFC 3261 §7.1): exactly single SPs
   const sp1 = line.indexOf(' ');
@@ -178,18 +239,18 @@ function parseStartLine(line: string, base: number, headers: HeaderField[], body
   if (uriText.length === 0) throw new SipParseError('extra SP in request line', base + sp1 + 1);
   const version = line.slice(sp2 + 1);
   if (version.includes(' ')) throw new SipParseError('extra SP in request line', base + sp2 + 1 + version.indexOf(' '));
-  if (!VERSION.test(version)) throw new SipParseError(version.length ? 'invalid SIP version' : 'extra SP in request line', base + sp2 + 1);
+  if (!isVersion(version)) throw new SipParseError(version.length ? 'invalid SIP version' : 'extra SP in request line', base + sp2 + 1);
   if (uriText.startsWith('<')) throw new SipParseError('Request-URI must not be enclosed in <>', base + sp1 + 1);
   // the Request-URI itself is parsed on first use (or at once, unless lazy)
-  return new SipRequest(method, uriText, headers, body, raw, version);
+  return new SipRequest(method, uriText, NO_HEADERS, body, raw, version);
 }
 
 /** Parse the Request-URI now, re-anchoring errors to the start line. */
-function requestUri(msg: SipRequest, line: string, base: number): void {
+function requestUri(msg: SipRequest, head: string, base: number): void {
   try {
     void msg.uri;
   } catch (e) {
-    const at = line.indexOf(' ') + 1;
+    const at = head.indexOf(' ') + 1;
     throw new SipParseError(`Request-URI: ${(e as SipParseError).reason}`, base + at + ((e as SipParseError).offset ?? 0));
   }
 }

@@ -1,0 +1,73 @@
+import { COMPACT_FORMS } from './header-names.js';
+
+/**
+ * Small integer ids for the headers the message layer types. The parser classifies each
+ * header line by id straight from the bytes (no string, no Map lookup), so finding "the Via
+ * lines" later is an integer compare per line.
+ */
+export const KNOWN_KEYS = [
+  'via', 'from', 'to', 'call-id', 'cseq', 'max-forwards', 'contact', 'route', 'record-route', 'path',
+  'content-type', 'content-length', 'expires', 'min-expires', 'allow', 'supported', 'require', 'proxy-require',
+  'unsupported', 'allow-events', 'accept', 'event', 'subscription-state', 'refer-to', 'referred-by', 'replaces',
+  'refer-sub', 'authorization', 'proxy-authorization', 'www-authenticate', 'proxy-authenticate', 'reason',
+  'retry-after', 'warning', 'date',
+] as const;
+
+export type KnownKey = (typeof KNOWN_KEYS)[number];
+
+/** id by canonical lower-case key; -1 for headers the layer keeps untyped. */
+export function headerId(key: string): number {
+  return ID_BY_KEY.get(key) ?? -1;
+}
+const ID_BY_KEY = new Map<string, number>(KNOWN_KEYS.map((k, i) => [k, i]));
+
+export const ID_VIA = 0;
+export const ID_CONTENT_LENGTH = 11;
+
+/** The hash the parser computes while it scans a header name: lower-cased octets, ×31. */
+export function nameHash(s: string): number {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + (s.charCodeAt(i) | 0x20)) | 0;
+  return h;
+}
+
+const BITS = 9;
+const MASK = (1 << BITS) - 1;
+/** Open-addressed table: hash slot → id (or -1). */
+const SLOTS = new Int16Array(1 << BITS).fill(-1);
+const HASHES = new Int32Array(KNOWN_KEYS.length);
+for (let id = 0; id < KNOWN_KEYS.length; id++) {
+  const h = nameHash(KNOWN_KEYS[id]!);
+  HASHES[id] = h;
+  if (HASHES.indexOf(h) < id) throw new Error(`header name hash collision: ${KNOWN_KEYS[id]}`);
+  let slot = h & MASK;
+  while (SLOTS[slot] !== -1) slot = (slot + 1) & MASK;
+  SLOTS[slot] = id;
+}
+/** Compact form letter (lower-case char code) → id. */
+const COMPACT_ID = new Int16Array(128).fill(-1);
+for (const [letter, key] of Object.entries(COMPACT_FORMS)) COMPACT_ID[letter.charCodeAt(0)] = ID_BY_KEY.get(key) ?? -1;
+
+/**
+ * Id of the header name at buf[start, end), given its nameHash (case-insensitive; compact
+ * forms included). -1 when it is not one of KNOWN_KEYS.
+ */
+export function classifyName(buf: Uint8Array, start: number, end: number, hash: number): number {
+  const len = end - start;
+  if (len === 1) {
+    const c = buf[start]! | 0x20;
+    return c < 128 ? COMPACT_ID[c]! : -1;
+  }
+  let slot = hash & MASK;
+  for (;;) {
+    const id = SLOTS[slot]!;
+    if (id < 0) return -1;
+    if (HASHES[id] === hash) {
+      const k = KNOWN_KEYS[id]!;
+      if (k.length !== len) return -1;
+      for (let i = 0; i < len; i++) if ((buf[start + i]! | 0x20) !== k.charCodeAt(i)) return -1;
+      return id;
+    }
+    slot = (slot + 1) & MASK;
+  }
+}
