@@ -1,5 +1,6 @@
 import { SipParseError } from './errors.js';
-import { canonicalName, headerKey } from './header-names.js';
+import { CHAR, TOKEN } from './chars.js';
+import { COMPACT_FORMS, canonicalName, headerKey } from './header-names.js';
 import { ID_VIA, KNOWN_KEYS, headerId } from './header-ids.js';
 import { AuthHeader, parseAuth } from './headers/auth.js';
 import { NameAddr, parseContact, parseNameAddr, parseNameAddrList } from './headers/name-addr.js';
@@ -96,25 +97,37 @@ const SPECS = KNOWN_KEYS.map((k) => {
 if (KNOWN_HEADERS.length !== KNOWN_KEYS.length) throw new Error('PARSERS and KNOWN_KEYS differ');
 
 const NO_CACHE = Symbol('none');
-/** Record layout shared with parse.ts: [lineStart, nameEnd, valueStart, valueEnd, rawEnd, id | flags]. */
-const REC = 6;
-const FOLDED = 0x10000;
-const ID_MASK = 0xffff;
+
+/** What the parser hands a message: the decoded header section and where each line starts. */
+export interface ParsedHead {
+  /** Header section as latin1 (one char per octet), from the start line to the empty line. */
+  src: string;
+  /** Offset in `src` of each header line, then of the empty line (so line r ends at starts[r + 1] - 1). */
+  starts: number[];
+  /** Header id of each line (eager parse; names already checked), or undefined (lazy parse). */
+  ids: number[] | undefined;
+  /** Offset of `src` in `buf`; body bounds in `buf`. */
+  base: number;
+  buf: Buffer;
+  bodyStart: number;
+  end: number;
+}
+
+// value bounds found by locate() (single-threaded scratch, read right after the call)
+let LOC_VS = 0;
+let LOC_VE = 0;
 
 export abstract class SipMessage {
-  /** Header fields once materialised; parsed messages start with only the line index below. */
+  /** Header fields once materialised; parsed messages start with only the line index. */
   private _headers: HeaderField[] | undefined;
-  private _body: Buffer;
+  private _body: Buffer | undefined;
   /** Bytes this message was parsed from (exactly the message: start line to end of body). */
-  protected rawBytes: Buffer | undefined;
+  private rawBytes: Buffer | undefined;
   protected dirty: boolean;
-  /** Header section as received (latin1, from the start line) and its line records. */
-  private src = '';
-  private lines: number[] | undefined;
-  /** Byte offset of `src` in the received bytes, for error offsets. */
-  private base = 0;
-  /** Whether every value has been checked for a bare CR (eager parse). */
-  private crChecked = true;
+  /** The parsed header section while it is still the truth (dropped on the first header edit). */
+  private head: ParsedHead | undefined;
+  /** Whether bare CRs have been checked on every line (eager parse). */
+  private checked = true;
   /** Typed values by header id: undefined = not parsed yet, NO_CACHE = absent. */
   private tcache: unknown[] | undefined;
   private topViaCache: Via | undefined;
@@ -129,61 +142,123 @@ export abstract class SipMessage {
   abstract get isRequest(): boolean;
   abstract startLine(): string;
 
-  /** @internal Called by the parser: index of header lines over the decoded header section. */
-  attachParsed(src: string, lines: number[], base: number, eager: boolean): void {
-    this.src = src;
-    this.lines = lines;
-    this.base = base;
+  /** @internal Called by the parser. An eager parse checks every value for a bare CR now. */
+  attachParsed(head: ParsedHead): void {
+    this.head = head;
     this._headers = undefined;
-    this.crChecked = false;
-    if (eager) {
-      for (let r = 0; r < lines.length; r += REC) {
-        const vs = lines[r + 2]!;
-        const ve = lines[r + 3]!;
-        if (lines[r + 5]! & FOLDED) this.valueAt(r);
-        else {
-          const cr = src.indexOf('\r', vs);
-          if (cr >= 0 && cr < ve) throw new SipParseError('bare CR or LF in header value', base + cr);
-        }
+    this._body = undefined;
+    this.dirty = false;
+    this.checked = false;
+    if (head.ids) {
+      // every CR in the header section must start a CRLF (RFC 3261 §7.3.1)
+      const src = head.src;
+      for (let cr = src.indexOf('\r', head.starts[0]); cr >= 0; cr = src.indexOf('\r', cr + 2)) {
+        if (src.charCodeAt(cr + 1) !== 10) throw new SipParseError('bare CR or LF in header value', head.base + cr);
       }
-      this.crChecked = true;
+      this.checked = true;
     }
   }
 
-  /** The value of line record `r`: folding replaced by SP; a bare CR is an error (RFC 3261 §7.3.1). */
+  /**
+   * Bounds of line r's value (after the colon, LWS trimmed) into LOC_VS/LOC_VE. On a lazy parse
+   * the name is checked here, when the line is first read.
+   */
+  private locate(r: number): void {
+    const { src, starts } = this.head!;
+    const ls = starts[r]!;
+    let end = starts[r + 1]! - 1;
+    if (src.charCodeAt(end - 1) === 13) end--;
+    let p = ls;
+    let c = src.charCodeAt(p);
+    while (p < end && c < 256 && CHAR[c]! & TOKEN) c = src.charCodeAt(++p);
+    const nameEnd = p;
+    while (p < end && (c === 32 || c === 9)) c = src.charCodeAt(++p);
+    if (c !== 58 || p >= end || nameEnd === ls) {
+      const base = this.head!.base;
+      const colon = src.indexOf(':', ls);
+      if (colon < 0 || colon >= end) throw new SipParseError('header line without ":"', base + ls);
+      throw new SipParseError(nameEnd === ls ? 'empty header name' : 'invalid character in header name', base + (nameEnd === ls ? ls : nameEnd));
+    }
+    p++;
+    while (p < end && ((c = src.charCodeAt(p)) === 32 || c === 9)) p++;
+    let ve = end;
+    while (ve > p && ((c = src.charCodeAt(ve - 1)) === 32 || c === 9)) ve--;
+    LOC_VS = p;
+    LOC_VE = ve;
+  }
+
+  /** The value of line r: folding replaced by SP (RFC 3261 §7.3.1); a bare CR is an error. */
   private valueAt(r: number): string {
-    const L = this.lines!;
-    const vs = L[r + 2]!;
-    let v = this.src.slice(vs, L[r + 3]!);
-    if (L[r + 5]! & FOLDED) v = v.replace(/[ \t]*\r?\n[ \t]+/g, ' ');
-    if (!this.crChecked) {
+    this.locate(r);
+    const vs = LOC_VS;
+    let v = this.head!.src.slice(vs, LOC_VE);
+    if (v.indexOf('\n') >= 0) v = v.replace(/[ \t]*\r?\n[ \t]+/g, ' ');
+    if (!this.checked) {
       const cr = v.indexOf('\r');
-      if (cr >= 0) throw new SipParseError('bare CR or LF in header value', this.base + vs + cr);
+      if (cr >= 0) throw new SipParseError('bare CR or LF in header value', this.head!.base + vs + cr);
     }
     return v;
   }
 
+  /** Whether line r is header `id`: from the eager parse, or by comparing its name (lazy). */
+  private lineIs(r: number, id: number): boolean {
+    const head = this.head!;
+    if (head.ids) return head.ids[r] === id;
+    const src = head.src;
+    const ls = head.starts[r]!;
+    const c0 = src.charCodeAt(ls) | 0x20;
+    const k = KNOWN_KEYS[id]!;
+    if (c0 !== k.charCodeAt(0)) return compactIs(src, ls, c0, id);
+    const n = k.length;
+    for (let i = 1; i < n; i++) if ((src.charCodeAt(ls + i) | 0x20) !== k.charCodeAt(i)) return compactIs(src, ls, c0, id);
+    let p = ls + n;
+    let c = src.charCodeAt(p);
+    while (c === 32 || c === 9) c = src.charCodeAt(++p);
+    return c === 58;
+  }
+
+  /** Header name of line r as written. */
+  private nameAt(r: number): string {
+    const { src, starts } = this.head!;
+    const ls = starts[r]!;
+    let ne = ls;
+    while (CHAR[src.charCodeAt(ne)]! & TOKEN) ne++;
+    return src.slice(ls, ne);
+  }
+
   private materialize(): HeaderField[] {
-    const L = this.lines;
-    if (!L) return [];
+    const head = this.head;
+    if (!head) return [];
     const out: HeaderField[] = [];
-    const src = this.src;
-    for (let r = 0; r < L.length; r += REC) {
-      const ls = L[r]!;
-      const name = src.slice(ls, L[r + 1]!);
-      const id = L[r + 5]! & ID_MASK;
-      out.push({ name, key: id === ID_MASK ? headerKey(name) : KNOWN_KEYS[id]!, value: this.valueAt(r), raw: src.slice(ls, L[r + 4]!), offset: this.base + L[r + 2]! });
+    const { src, starts } = head;
+    for (let r = 0; r + 1 < starts.length; r++) {
+      const ls = starts[r]!;
+      const value = this.valueAt(r);
+      const vs = LOC_VS;
+      const name = this.nameAt(r);
+      let end = starts[r + 1]! - 1;
+      if (src.charCodeAt(end - 1) === 13) end--;
+      const id = head.ids ? head.ids[r]! : -1;
+      out.push({ name, key: id >= 0 ? KNOWN_KEYS[id]! : headerKey(name), value, raw: src.slice(ls, end), offset: head.base + vs });
     }
     return out;
   }
 
-  /** Header fields in order. Reading them is free to mutate through set/append/prepend/remove. */
+  /** The header fields become the truth: materialise what still lives in the parsed bytes. */
+  private dropHead(): void {
+    if (!this.head) return;
+    this._headers ??= this.materialize();
+    this._body ??= this.head.buf.subarray(this.head.bodyStart, this.head.end);
+    this.head = undefined;
+  }
+
+  /** Header fields in order. Edit them through set/append/prepend/remove, or assign a new array. */
   get headers(): HeaderField[] {
     return (this._headers ??= this.materialize());
   }
   set headers(h: HeaderField[]) {
     this._headers = h;
-    this.lines = undefined;
+    this.dropHead();
     this.tcache = undefined;
     this.topViaCache = undefined;
     this.dirty = true;
@@ -194,10 +269,10 @@ export abstract class SipMessage {
   /** First value of a header as text (UTF-8 decoded), or undefined. Compact names work too. */
   get(name: string): string | undefined {
     const key = headerKey(name);
-    const L = this.lines;
-    const id = L ? headerId(key) : -1;
+    const head = this.head;
+    const id = head ? headerId(key) : -1;
     if (id >= 0) {
-      for (let r = 0; r < L!.length; r += REC) if ((L![r + 5]! & ID_MASK) === id) return fromWire(this.valueAt(r));
+      for (let r = 0; r + 1 < head!.starts.length; r++) if (this.lineIs(r, id)) return fromWire(this.valueAt(r));
       return undefined;
     }
     for (const h of this.headers) if (h.key === key) return fromWire(h.value);
@@ -217,15 +292,16 @@ export abstract class SipMessage {
   count(name: string): number {
     const key = headerKey(name);
     let n = 0;
-    const L = this.lines;
-    const id = L ? headerId(key) : -1;
+    const head = this.head;
+    const id = head ? headerId(key) : -1;
     if (id >= 0) {
-      for (let r = 0; r < L!.length; r += REC) if ((L![r + 5]! & ID_MASK) === id) n++;
+      for (let r = 0; r + 1 < head!.starts.length; r++) if (this.lineIs(r, id)) n++;
       return n;
     }
     for (const h of this.headers) if (h.key === key) n++;
     return n;
   }
+
   /** Replace every line of `name` with one line holding `value` (at the first one's place). */
   set(name: string, value: string | { toString(): string }): this {
     const key = headerKey(name);
@@ -267,7 +343,7 @@ export abstract class SipMessage {
     return this.touch(key);
   }
   get body(): Buffer {
-    return this._body;
+    return (this._body ??= this.head ? this.head.buf.subarray(this.head.bodyStart, this.head.end) : Buffer.alloc(0));
   }
   /** Replacing the body marks the message modified; Content-Length follows on serialisation. */
   set body(b: Buffer) {
@@ -277,7 +353,7 @@ export abstract class SipMessage {
   setBody(body: Buffer | string, contentType?: string): this {
     this._body = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
     if (contentType !== undefined) this.set('Content-Type', contentType);
-    if (this.body.length === 0 && contentType === undefined) this.remove('Content-Type');
+    if (this._body!.length === 0 && contentType === undefined) this.remove('Content-Type');
     this.set('Content-Length', String(this.body.length));
     return this;
   }
@@ -285,8 +361,7 @@ export abstract class SipMessage {
     this.dirty = true;
     if (key !== undefined) {
       // the header fields are now the truth; the parsed line index is stale
-      this._headers ??= this.materialize();
-      this.lines = undefined;
+      this.dropHead();
       const id = headerId(key);
       if (id >= 0 && this.tcache) this.tcache[id] = undefined;
       if (id === ID_VIA) this.topViaCache = undefined;
@@ -309,17 +384,17 @@ export abstract class SipMessage {
     if (c !== undefined) return c === NO_CACHE ? undefined : (c as T);
     const spec = SPECS[id]!;
     let result: unknown = NO_CACHE;
-    let lines = 0;
-    const L = this.lines;
-    if (L) {
-      for (let r = 0; r < L.length; r += REC) {
-        if ((L[r + 5]! & ID_MASK) !== id) continue;
-        result = accumulate(spec, result, this.valueAt(r), this.base + L[r + 2]!, id, ++lines);
+    const head = this.head;
+    if (head) {
+      for (let r = 0; r + 1 < head.starts.length; r++) {
+        if (!this.lineIs(r, id)) continue;
+        const v = this.valueAt(r);
+        result = accumulate(spec, result, v, head.base + LOC_VS, id);
       }
     } else {
       const key = KNOWN_KEYS[id]!;
       for (const h of this._headers!) {
-        if (h.key === key) result = accumulate(spec, result, h.value, Math.max(h.offset, 0), id, ++lines);
+        if (h.key === key) result = accumulate(spec, result, h.value, Math.max(h.offset, 0), id);
       }
     }
     tc[id] = result;
@@ -336,12 +411,12 @@ export abstract class SipMessage {
     if (this.topViaCache) return this.topViaCache;
     let value: string | undefined;
     let offset = 0;
-    const L = this.lines;
-    if (L) {
-      for (let r = 0; r < L.length; r += REC) {
-        if ((L[r + 5]! & ID_MASK) === ID_VIA) {
+    const head = this.head;
+    if (head) {
+      for (let r = 0; r + 1 < head.starts.length; r++) {
+        if (this.lineIs(r, ID_VIA)) {
           value = this.valueAt(r);
-          offset = this.base + L[r + 2]!;
+          offset = head.base + LOC_VS;
           break;
         }
       }
@@ -362,117 +437,129 @@ export abstract class SipMessage {
     return (this.topViaCache = v);
   }
   get from(): NameAddr | undefined {
-    return this.typed('from');
+    return this.typedId(1 /* from */);
   }
   get to(): NameAddr | undefined {
-    return this.typed('to');
+    return this.typedId(2 /* to */);
   }
   get callId(): string | undefined {
-    return this.typed('call-id');
+    return this.typedId(3 /* call-id */);
   }
   get cseq(): CSeq | undefined {
-    return this.typed('cseq');
+    return this.typedId(4 /* cseq */);
   }
   get maxForwards(): number | undefined {
-    return this.typed('max-forwards');
+    return this.typedId(5 /* max-forwards */);
   }
   /** Contact values, or '*' (REGISTER wildcard). */
   get contact(): NameAddr[] | '*' {
-    return this.typed<NameAddr[] | '*'>('contact') ?? [];
+    return this.typedId<NameAddr[] | '*'>(6 /* contact */) ?? [];
   }
   get route(): NameAddr[] {
-    return this.typed<NameAddr[]>('route') ?? [];
+    return this.typedId<NameAddr[]>(7 /* route */) ?? [];
   }
   get recordRoute(): NameAddr[] {
-    return this.typed<NameAddr[]>('record-route') ?? [];
+    return this.typedId<NameAddr[]>(8 /* record-route */) ?? [];
   }
   get path(): NameAddr[] {
-    return this.typed<NameAddr[]>('path') ?? [];
+    return this.typedId<NameAddr[]>(9 /* path */) ?? [];
   }
   get contentType(): MediaType | undefined {
-    return this.typed('content-type');
+    return this.typedId(10 /* content-type */);
   }
   get contentLength(): number | undefined {
-    return this.typed('content-length');
+    return this.typedId(11 /* content-length */);
   }
   get expires(): number | undefined {
-    return this.typed('expires');
+    return this.typedId(12 /* expires */);
   }
   get minExpires(): number | undefined {
-    return this.typed('min-expires');
+    return this.typedId(13 /* min-expires */);
   }
   get allow(): string[] {
-    return this.typed<string[]>('allow') ?? [];
+    return this.typedId<string[]>(14 /* allow */) ?? [];
   }
   get supported(): string[] {
-    return this.typed<string[]>('supported') ?? [];
+    return this.typedId<string[]>(15 /* supported */) ?? [];
   }
   get require(): string[] {
-    return this.typed<string[]>('require') ?? [];
+    return this.typedId<string[]>(16 /* require */) ?? [];
   }
   get proxyRequire(): string[] {
-    return this.typed<string[]>('proxy-require') ?? [];
+    return this.typedId<string[]>(17 /* proxy-require */) ?? [];
   }
   get unsupported(): string[] {
-    return this.typed<string[]>('unsupported') ?? [];
+    return this.typedId<string[]>(18 /* unsupported */) ?? [];
   }
   get accept(): MediaType[] | undefined {
-    return this.typed('accept');
+    return this.typedId(20 /* accept */);
   }
   get event(): TokenWithParams | undefined {
-    return this.typed('event');
+    return this.typedId(21 /* event */);
   }
   get subscriptionState(): SubscriptionState | undefined {
-    return this.typed('subscription-state');
+    return this.typedId(22 /* subscription-state */);
   }
   get referTo(): NameAddr | undefined {
-    return this.typed('refer-to');
+    return this.typedId(23 /* refer-to */);
   }
   get referredBy(): NameAddr | undefined {
-    return this.typed('referred-by');
+    return this.typedId(24 /* referred-by */);
   }
   get replaces(): Replaces | undefined {
-    return this.typed('replaces');
+    return this.typedId(25 /* replaces */);
   }
   get referSub(): boolean | undefined {
-    const v = this.typed<TokenWithParams>('refer-sub');
+    const v = this.typedId<TokenWithParams>(26 /* refer-sub */);
     return v === undefined ? undefined : v.value.toLowerCase() !== 'false';
   }
   get authorization(): AuthHeader[] {
-    return this.typed<AuthHeader[]>('authorization') ?? [];
+    return this.typedId<AuthHeader[]>(27 /* authorization */) ?? [];
   }
   get proxyAuthorization(): AuthHeader[] {
-    return this.typed<AuthHeader[]>('proxy-authorization') ?? [];
+    return this.typedId<AuthHeader[]>(28 /* proxy-authorization */) ?? [];
   }
   get wwwAuthenticate(): AuthHeader[] {
-    return this.typed<AuthHeader[]>('www-authenticate') ?? [];
+    return this.typedId<AuthHeader[]>(29 /* www-authenticate */) ?? [];
   }
   get proxyAuthenticate(): AuthHeader[] {
-    return this.typed<AuthHeader[]>('proxy-authenticate') ?? [];
+    return this.typedId<AuthHeader[]>(30 /* proxy-authenticate */) ?? [];
   }
   /** The Reason header (RFC 3326); on responses `reason` is the Reason-Phrase. */
   get reasons(): Reason[] {
-    return this.typed<Reason[]>('reason') ?? [];
+    return this.typedId<Reason[]>(31 /* reason */) ?? [];
   }
   get retryAfter(): RetryAfter | undefined {
-    return this.typed('retry-after');
+    return this.typedId(32 /* retry-after */);
   }
   get warning(): Warning[] {
-    return this.typed<Warning[]>('warning') ?? [];
+    return this.typedId<Warning[]>(33 /* warning */) ?? [];
   }
 
   /** Date (RFC 3261 §20.17): an RFC 1123 date that must be in GMT. */
   get date(): Date | undefined {
-    return this.typed('date');
+    return this.typedId(34 /* date */);
   }
 
   /** Parse every header the stack knows, so that any syntax error surfaces now. */
   parseAll(): this {
-    const L = this.lines;
-    if (L) {
-      for (let r = 0; r < L.length; r += REC) {
-        const id = L[r + 5]! & ID_MASK;
-        if (id !== ID_MASK) this.typedId(id);
+    const head = this.head;
+    if (head?.ids && this.tcache === undefined) {
+      // one pass in line order; afterwards every typed getter is a cache hit
+      const tc = (this.tcache = new Array<unknown>(KNOWN_KEYS.length));
+      const ids = head.ids;
+      for (let r = 0; r < ids.length; r++) {
+        const id = ids[r]!;
+        if (id < 0) continue;
+        const prev = tc[id];
+        const v = this.valueAt(r);
+        tc[id] = accumulate(SPECS[id]!, prev === undefined ? NO_CACHE : prev, v, head.base + LOC_VS, id);
+      }
+      for (let id = 0; id < tc.length; id++) if (tc[id] === undefined) tc[id] = NO_CACHE;
+    } else if (head) {
+      for (let r = 0; r + 1 < head.starts.length; r++) {
+        const id = head.ids ? head.ids[r]! : headerId(headerKey(this.nameAt(r)));
+        if (id >= 0) this.typedId(id);
       }
     } else for (const h of this.headers) if (PARSERS[h.key]) this.typed(h.key);
     return this;
@@ -482,7 +569,10 @@ export abstract class SipMessage {
 
   /** Wire bytes. An unmodified parsed message is returned byte-identical. */
   toBuffer(): Buffer {
-    if (!this.dirty && this.rawBytes) return this.rawBytes;
+    if (!this.dirty) {
+      if (this.rawBytes) return this.rawBytes;
+      if (this.head) return (this.rawBytes = this.head.buf.subarray(this.head.base, this.head.end));
+    }
     // RFC 3261 §20.14: Content-Length always matches the body we send
     const cl = this.headers.find((h) => h.key === 'content-length');
     if (!cl || cl.value !== String(this.body.length)) {
@@ -492,7 +582,8 @@ export abstract class SipMessage {
     for (const h of this.headers) head += (h.raw ?? `${h.name}: ${h.value}`) + '\r\n';
     head += '\r\n';
     const headBuf = Buffer.from(head, 'latin1');
-    const out = this.body.length ? Buffer.concat([headBuf, this.body]) : headBuf;
+    const body = this.body;
+    const out = body.length ? Buffer.concat([headBuf, body]) : headBuf;
     this.rawBytes = out;
     this.dirty = false;
     return out;
@@ -503,7 +594,7 @@ export abstract class SipMessage {
 }
 
 /** Fold one line's typed value into the header's result: list headers combine (RFC 3261 §7.3.1). */
-function accumulate(spec: { list: boolean; parse: (v: string) => unknown }, result: unknown, value: string, offset: number, id: number, lines: number): unknown {
+function accumulate(spec: { list: boolean; parse: (v: string) => unknown }, result: unknown, value: string, offset: number, id: number): unknown {
   let v: unknown;
   try {
     v = spec.parse(value);
@@ -511,7 +602,7 @@ function accumulate(spec: { list: boolean; parse: (v: string) => unknown }, resu
     throw SipParseError.within(e, offset, canonicalName(KNOWN_KEYS[id]!));
   }
   if (!spec.list) {
-    if (lines > 1) throw new SipParseError('header appears more than once', offset, canonicalName(KNOWN_KEYS[id]!));
+    if (result !== NO_CACHE) throw new SipParseError('header appears more than once', offset, canonicalName(KNOWN_KEYS[id]!));
     return v;
   }
   if (v === '*' || result === '*') {
@@ -522,6 +613,19 @@ function accumulate(spec: { list: boolean; parse: (v: string) => unknown }, resu
   (result as unknown[]).push(...(v as unknown[]));
   return result;
 }
+
+/** Compact form of header `id` at line start `ls` (first char already lower-cased in c0). */
+function compactIs(src: string, ls: number, c0: number, id: number): boolean {
+  if (COMPACT_OF[id] !== c0) return false;
+  let p = ls + 1;
+  let c = src.charCodeAt(p);
+  while (c === 32 || c === 9) c = src.charCodeAt(++p);
+  return c === 58;
+}
+const COMPACT_OF: number[] = KNOWN_KEYS.map((k) => {
+  const letter = Object.keys(COMPACT_FORMS).find((l) => COMPACT_FORMS[l] === k);
+  return letter ? letter.charCodeAt(0) : -1;
+});
 
 function newField(name: string, key: string, value: string | { toString(): string }): HeaderField {
   return { name: name.length === 1 ? name : canonicalName(name), key, value: toWire(String(value)), offset: -1 };

@@ -50,14 +50,9 @@ export function parseMessage(input: Buffer | Uint8Array | string, opts: ParseOpt
   }
 }
 
-/** Header line records: [lineStart, nameEnd, valueStart, valueEnd, rawEnd, id | flags] per line. */
-export const REC = 6;
-/** Flag in a record's last slot: the line is folded (RFC 3261 §7.3.1). */
-export const FOLDED = 0x10000;
-const ID_MASK = 0xffff;
-
 function parseBuffer(buf: Buffer, opts: ParseOptions): SipRequest | SipResponse {
   const limits = opts.limits ? { ...DEFAULT_LIMITS, ...opts.limits } : DEFAULT_LIMITS;
+  const lazy = opts.lazy === true;
   const len = buf.length;
   // RFC 3261 §7.5: ignore CRLFs before the start line
   let start = 0;
@@ -65,15 +60,17 @@ function parseBuffer(buf: Buffer, opts: ParseOptions): SipRequest | SipResponse 
   if (start >= len) throw new SipParseError('empty message', start);
   const maxEnd = start + limits.maxHeaderBytes;
 
-  // One pass over the bytes: line ends by indexOf, each header name scanned once (token check,
-  // hash, id). Nothing is decoded here; offsets are relative to `start`.
+  // One pass over the bytes, line ends by indexOf; nothing is decoded here. A lazy parse keeps
+  // only where each header line starts (its name is read when someone asks for that header); an
+  // eager parse also checks each name (token chars, colon) and classifies it by id.
   let eol = buf.indexOf(10, start);
   if (eol < 0) return unterminated(buf, start, limits);
   const firstEnd = eol > start && buf[eol - 1] === 13 ? eol - 1 : eol;
-  const lines: number[] = [];
-  let clLine = -1;
+  const starts: number[] = [];
+  const ids: number[] | undefined = lazy ? undefined : [];
+  let clStart = -1;
+  let clEnd = -1;
   let pos = eol + 1;
-  let count = 0;
   let bodyStart = -1;
   let headEnd = -1;
   while (pos < len) {
@@ -93,88 +90,113 @@ function parseBuffer(buf: Buffer, opts: ParseOptions): SipRequest | SipResponse 
     eol = buf.indexOf(10, pos);
     if (eol < 0) break;
     // folded continuation lines (RFC 3261 §7.3.1): LWS at the start of the next line
-    let flags = 0;
     let next = buf[eol + 1];
     while (next === 32 || next === 9) {
-      flags = FOLDED;
-      const e2 = buf.indexOf(10, eol + 1);
-      if (e2 < 0) {
-        eol = -1;
-        break;
-      }
-      eol = e2;
+      eol = buf.indexOf(10, eol + 1);
+      if (eol < 0) break;
       next = buf[eol + 1];
     }
     if (eol < 0) break;
-    const rawEnd = buf[eol - 1] === 13 ? eol - 1 : eol;
-    // header name: token chars, hashed as we go
-    let p = pos;
-    let h = 0;
-    let c = c0;
-    while (p < rawEnd && CHAR[c]! & TOKEN) {
-      h = (Math.imul(h, 31) + (c | 0x20)) | 0;
-      c = buf[++p]!;
+    if (starts.length >= limits.maxHeaders) throw new SipParseError(`more than ${limits.maxHeaders} header lines`, pos);
+    starts.push(pos - start);
+    if (ids) {
+      const id = scanName(buf, pos, eol);
+      ids.push(id);
+      if (id === ID_CONTENT_LENGTH) {
+        const vs = valueStartB(buf, pos);
+        const ve = valueEndB(buf, vs, eol);
+        if (clStart < 0) {
+          clStart = vs;
+          clEnd = ve;
+        } else if (readLength(buf, vs, ve) !== readLength(buf, clStart, clEnd)) throw new SipParseError('conflicting Content-Length values', vs, 'Content-Length');
+      }
+    } else if ((c0 | 0x20) === 108 /* l */ || (c0 | 0x20) === 99 /* c */) {
+      if (isContentLength(buf, pos)) {
+        const vs = valueStartB(buf, pos);
+        const ve = valueEndB(buf, vs, eol);
+        if (clStart < 0) {
+          clStart = vs;
+          clEnd = ve;
+        } else if (readLength(buf, vs, ve) !== readLength(buf, clStart, clEnd)) throw new SipParseError('conflicting Content-Length values', vs, 'Content-Length');
+      }
     }
-    const nameEnd = p;
-    while (p < rawEnd && (c === 32 || c === 9)) c = buf[++p]!;
-    if (c !== 58 || p >= rawEnd) {
-      const colon = buf.indexOf(58, pos);
-      if (colon < 0 || colon >= rawEnd) throw new SipParseError('header line without ":"', pos);
-      if (nameEnd === pos) throw new SipParseError(p === pos ? 'invalid character in header name' : 'empty header name', pos);
-      throw new SipParseError('invalid character in header name', nameEnd);
-    }
-    if (nameEnd === pos) throw new SipParseError('empty header name', pos);
-    let vs = p + 1;
-    while (vs < rawEnd && (buf[vs] === 32 || buf[vs] === 9)) vs++;
-    let ve = rawEnd;
-    while (ve > vs && (buf[ve - 1] === 32 || buf[ve - 1] === 9)) ve--;
-    const id = classifyName(buf, pos, nameEnd, h);
-    if (id === ID_CONTENT_LENGTH) {
-      if (clLine < 0) clLine = lines.length;
-      else checkSameLength(buf, start, lines, clLine, vs, ve);
-    }
-    lines.push(pos - start, nameEnd - start, vs - start, ve - start, rawEnd - start, id < 0 ? ID_MASK | flags : id | flags);
-    if (++count > limits.maxHeaders) throw new SipParseError(`more than ${limits.maxHeaders} header lines`, pos);
     pos = eol + 1;
   }
   if (headEnd < 0) return unterminated(buf, start, limits);
   if (headEnd - start > limits.maxHeaderBytes) throw new SipParseError(`header section exceeds ${limits.maxHeaderBytes} bytes`, maxEnd);
+  starts.push(headEnd - start);
 
   // framing by Content-Length (RFC 3261 §18.3, §20.14)
   let bodyLen: number;
-  if (clLine >= 0) {
-    const vs = start + lines[clLine + 2]!;
-    const ve = start + lines[clLine + 3]!;
-    const n = readLength(buf, vs, ve);
-    if (n > limits.maxBodyBytes) throw new SipParseError(`body of ${n} bytes exceeds the limit of ${limits.maxBodyBytes}`, vs, 'Content-Length');
-    if (bodyStart + n > len) throw new SipParseError(`Content-Length ${n} exceeds the ${len - bodyStart} bytes of body received`, vs, 'Content-Length');
+  if (clStart >= 0) {
+    const n = readLength(buf, clStart, clEnd);
+    if (n > limits.maxBodyBytes) throw new SipParseError(`body of ${n} bytes exceeds the limit of ${limits.maxBodyBytes}`, clStart, 'Content-Length');
+    if (bodyStart + n > len) throw new SipParseError(`Content-Length ${n} exceeds the ${len - bodyStart} bytes of body received`, clStart, 'Content-Length');
     bodyLen = n;
   } else {
     if ((opts.mode ?? 'datagram') === 'stream') throw new SipParseError('Content-Length is mandatory on stream transports', start, 'Content-Length');
     bodyLen = len - bodyStart;
     if (bodyLen > limits.maxBodyBytes) throw new SipParseError(`body exceeds the limit of ${limits.maxBodyBytes} bytes`, bodyStart);
   }
-  const end = bodyStart + bodyLen;
   // one decode of the header section; every value is a substring of it
   const head = (buf as LatinSlicer).latin1Slice(start, headEnd);
-  const msg = parseStartLine(head.slice(0, firstEnd - start), start, buf.subarray(bodyStart, end), buf.subarray(start, end));
-  msg.attachParsed(head, lines, start, !opts.lazy);
-  if (!opts.lazy) {
+  const msg = parseStartLine(head.slice(0, firstEnd - start), start);
+  msg.attachParsed({ src: head, starts, ids, base: start, buf, bodyStart, end: bodyStart + bodyLen });
+  if (!lazy) {
     msg.parseAll();
     if (msg.isRequest) requestUri(msg, head, start);
   }
   return msg;
 }
 
+/** Eager name check of the line at `pos`: token chars, optional LWS, ':'. Returns the header id. */
+function scanName(buf: Buffer, pos: number, eol: number): number {
+  let p = pos;
+  let h = 0;
+  let c = buf[p]!;
+  while (p < eol && CHAR[c]! & TOKEN) {
+    h = (Math.imul(h, 31) + (c | 0x20)) | 0;
+    c = buf[++p]!;
+  }
+  const nameEnd = p;
+  while (p < eol && (c === 32 || c === 9)) c = buf[++p]!;
+  if (c !== 58 || p >= eol) {
+    const colon = buf.indexOf(58, pos);
+    if (colon < 0 || colon >= eol) throw new SipParseError('header line without ":"', pos);
+    throw new SipParseError(nameEnd === pos && p === pos ? 'invalid character in header name' : nameEnd === pos ? 'empty header name' : 'invalid character in header name', nameEnd === pos ? pos : nameEnd);
+  }
+  if (nameEnd === pos) throw new SipParseError('empty header name', pos);
+  return classifyName(buf, pos, nameEnd, h);
+}
+
+/** Lazy check for a Content-Length line (long or compact form). */
+function isContentLength(buf: Buffer, pos: number): boolean {
+  let p = pos + 1;
+  if ((buf[pos]! | 0x20) === 99) {
+    for (let i = 1; i < 14; i++) if ((buf[pos + i]! | 0x20) !== CONTENT_LENGTH.charCodeAt(i)) return false;
+    p = pos + 14;
+  }
+  while (buf[p] === 32 || buf[p] === 9) p++;
+  return buf[p] === 58;
+}
+const CONTENT_LENGTH = 'content-length';
+
+function valueStartB(buf: Buffer, pos: number): number {
+  let p = buf.indexOf(58, pos) + 1;
+  while (buf[p] === 32 || buf[p] === 9) p++;
+  return p;
+}
+
+function valueEndB(buf: Buffer, vs: number, eol: number): number {
+  let ve = eol;
+  if (buf[ve - 1] === 13) ve--;
+  while (ve > vs && (buf[ve - 1] === 32 || buf[ve - 1] === 9)) ve--;
+  return ve;
+}
+
 function unterminated(buf: Buffer, start: number, limits: MessageLimits): never {
   if (buf.length - start > limits.maxHeaderBytes) throw new SipParseError(`header section exceeds ${limits.maxHeaderBytes} bytes`, start + limits.maxHeaderBytes);
   throw new SipParseError('header section not terminated by an empty line', buf.length);
-}
-
-/** Several Content-Length lines must agree (RFC 3261 §20.14). */
-function checkSameLength(buf: Buffer, start: number, lines: number[], first: number, vs: number, ve: number): void {
-  const a = readLength(buf, start + lines[first + 2]!, start + lines[first + 3]!);
-  if (readLength(buf, vs, ve) !== a) throw new SipParseError('conflicting Content-Length values', vs, 'Content-Length');
 }
 
 /** 1*DIGIT from the bytes (leading zeros allowed). */
@@ -191,6 +213,7 @@ function readLength(buf: Buffer, vs: number, ve: number): number {
 
 /** Placeholder until attachParsed: parsed messages index their header lines instead. */
 const NO_HEADERS: never[] = [];
+const EMPTY = Buffer.alloc(0);
 
 /** SIP-Version = "SIP" "/" 1*DIGIT "." 1*DIGIT, case-insensitive (RFC 3261 §7.1, §25.1). */
 function isVersion(v: string): boolean {
@@ -204,7 +227,7 @@ function isVersion(v: string): boolean {
   return i > b && i === v.length;
 }
 
-function parseStartLine(line: string, base: number, body: Buffer, raw: Buffer): SipRequest | SipResponse {
+function parseStartLine(line: string, base: number): SipRequest | SipResponse {
   if (line.length === 0) throw new SipParseError('empty start line', base);
   if (line.startsWith('SIP/') || line.startsWith('sip/')) {
     // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase (RFC 3261 §7.2)
@@ -224,7 +247,7 @@ function parseStartLine(line: string, base: number, body: Buffer, raw: Buffer): 
       const c = reason.charCodeAt(i);
       if ((c < 32 && c !== 9) || c === 127) throw new SipParseError('control character in reason phrase', base + sp2 + 1 + i);
     }
-    return new SipResponse((c0 - 48) * 100 + (c1 - 48) * 10 + (c2 - 48), reason, NO_HEADERS, body, raw, version);
+    return new SipResponse((c0 - 48) * 100 + (c1 - 48) * 10 + (c2 - 48), reason, NO_HEADERS, EMPTY, undefined, version);
   }
   // Request-Line = Method SP Request-URI SP SIP-Version (RFC 3261 §7.1): exactly single SPs
   const sp1 = line.indexOf(' ');
@@ -242,7 +265,7 @@ function parseStartLine(line: string, base: number, body: Buffer, raw: Buffer): 
   if (!isVersion(version)) throw new SipParseError(version.length ? 'invalid SIP version' : 'extra SP in request line', base + sp2 + 1);
   if (uriText.startsWith('<')) throw new SipParseError('Request-URI must not be enclosed in <>', base + sp1 + 1);
   // the Request-URI itself is parsed on first use (or at once, unless lazy)
-  return new SipRequest(method, uriText, NO_HEADERS, body, raw, version);
+  return new SipRequest(method, uriText, NO_HEADERS, EMPTY, undefined, version);
 }
 
 /** Parse the Request-URI now, re-anchoring errors to the start line. */

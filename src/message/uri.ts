@@ -152,8 +152,11 @@ export function parseUri(s: string): Uri {
   let i = 0;
   while (i < s.length && isSchemeChar(s.charCodeAt(i), i === 0)) i++;
   if (i === 0 || s.charCodeAt(i) !== 58 /* : */) throw new SipParseError('invalid URI scheme', i);
+  if ((i === 3 || i === 4) && (s.charCodeAt(0) | 0x20) === 115 && (s.charCodeAt(1) | 0x20) === 105 && (s.charCodeAt(2) | 0x20) === 112) {
+    if (i === 3) return parseSipUri(s, 'sip', 4);
+    if ((s.charCodeAt(3) | 0x20) === 115) return parseSipUri(s, 'sips', 5);
+  }
   const scheme = s.slice(0, i).toLowerCase();
-  if (scheme === 'sip' || scheme === 'sips') return parseSipUri(s, scheme, i + 1);
   if (scheme === 'tel') return parseTelUri(s, i + 1);
   // RFC 3986 absolute-URI: no whitespace, quotes or angle brackets.
   for (let p = i + 1; p < s.length; p++) {
@@ -198,13 +201,9 @@ export function parseSipUri(s: string, scheme: 'sip' | 'sips', start: number): S
     p = close + 1;
   } else {
     const hs = p;
-    while (p < end) {
-      const c = s.charCodeAt(p);
-      if (c > 255 || !(CHAR[c]! & HOST)) break;
-      p++;
-    }
+    p = scanHostName(s, p, end);
+    if (p < 0) throw new SipParseError(s.charCodeAt(hs) === 46 || (CHAR[s.charCodeAt(hs)]! & HOST) !== 0 ? 'invalid host' : 'missing host', hs);
     host = s.slice(hs, p);
-    if (!isHostName(host)) throw new SipParseError(host ? 'invalid host' : 'missing host', hs);
   }
   let port: number | undefined;
   if (s.charCodeAt(p) === 58) {
@@ -280,6 +279,30 @@ function parseTelUri(s: string, start: number): TelUri {
 export function isIPv6Reference(addr: string): boolean {
   if (isIPv6(addr)) return true;
   return addr.includes(':::') && isIPv6(addr.replace(':::', '::'));
+}
+
+/**
+ * One pass over a hostname / IPv4address (RFC 3261 §25.1) starting at p: returns where it ends,
+ * or -1 when the labels are malformed (empty, leading or trailing '-', over 255 octets).
+ */
+export function scanHostName(s: string, p: number, end: number): number {
+  const start = p;
+  let labelStart = p;
+  let ok = true;
+  for (; p < end; p++) {
+    const c = s.charCodeAt(p);
+    if (c === 46) {
+      if (p === labelStart || s.charCodeAt(p - 1) === 45) ok = false;
+      labelStart = p + 1;
+    } else if (c === 45) {
+      if (p === labelStart) ok = false;
+    } else if (!((c >= 48 && c <= 57) || ((c | 0x20) >= 97 && (c | 0x20) <= 122))) break;
+  }
+  if (p === labelStart) {
+    // empty host, or a trailing dot: allowed after at least one label
+    if (p - start < 2) ok = false;
+  } else if (s.charCodeAt(p - 1) === 45) ok = false;
+  return ok && p - start <= 255 ? p : -1;
 }
 
 /** hostname / IPv4address (RFC 3261 §25.1): dot-separated labels of alnum and '-' (one pass, no allocation). */

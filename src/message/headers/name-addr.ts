@@ -77,13 +77,13 @@ export function parseNameAddrAt(sc: Scanner): NameAddr {
   let displayName: string | undefined;
   const s = sc.s;
   if (sc.peek() === 34 /* " */) {
-    displayName = fromWire(sc.quoted());
+    displayName = fromWire(quotedFast(sc));
     sc.ws();
     if (sc.peek() !== 60) sc.fail('expected "<" after display name');
   } else if (sc.peek() !== 60) {
     // Either `*(token LWS) <uri>` or a bare addr-spec. Look for '<' before any ';' or ','.
     const lt = s.indexOf('<', sc.pos);
-    const stop = firstOf(s, sc.pos, ';,');
+    const stop = firstOf(s, sc.pos);
     if (lt >= 0 && stop >= 0 && stop < lt && s[stop] === ',' && !s.slice(sc.pos, stop).includes(':')) {
       // RFC 4475 §3.1.2.16: an unquoted display name may not hold ','
       sc.fail('invalid character "," in unquoted display name', stop);
@@ -107,7 +107,8 @@ export function parseNameAddrAt(sc: Scanner): NameAddr {
     const close = s.indexOf('>', open);
     if (close < 0) sc.fail('missing ">"', open);
     const text = s.slice(open + 1, close);
-    if (/[ \t]/.test(text)) sc.fail('whitespace inside <URI>', open + 1 + text.search(/[ \t]/));
+    const sp = firstWs(text);
+    if (sp >= 0) sc.fail('whitespace inside <URI>', open + 1 + sp);
     try {
       uri = parseUri(text);
     } catch (e) {
@@ -118,7 +119,7 @@ export function parseNameAddrAt(sc: Scanner): NameAddr {
   } else {
     const start = sc.pos;
     let end = start;
-    while (end < s.length && !';, \t'.includes(s[end]!)) end++;
+    for (let c = s.charCodeAt(end); end < s.length && c !== 59 && c !== 44 && c !== 32 && c !== 9; c = s.charCodeAt(++end));
     const text = s.slice(start, end);
     if (text.length === 0) sc.fail('expected URI');
     // RFC 3261 §20: a URI carrying ',', ';' or '?' must be enclosed in <>
@@ -135,17 +136,43 @@ export function parseNameAddrAt(sc: Scanner): NameAddr {
   return new NameAddr(uri, { displayName, params, angle });
 }
 
-function firstOf(s: string, from: number, chars: string): number {
+/** First ';' or ',' outside a quoted string, or -1. */
+function firstOf(s: string, from: number): number {
   let inQ = false;
   for (let i = from; i < s.length; i++) {
-    const ch = s[i]!;
+    const c = s.charCodeAt(i);
     if (inQ) {
-      if (ch === '\\') i++;
-      else if (ch === '"') inQ = false;
-    } else if (ch === '"') inQ = true;
-    else if (chars.includes(ch)) return i;
+      if (c === 92) i++;
+      else if (c === 34) inQ = false;
+    } else if (c === 34) inQ = true;
+    else if (c === 59 || c === 44) return i;
   }
   return -1;
+}
+
+function firstWs(s: string): number {
+  const a = s.indexOf(' ');
+  const b = s.indexOf('\t');
+  return a < 0 ? b : b < 0 ? a : Math.min(a, b);
+}
+
+/** quoted-string content; a slice when it holds no quoted-pair (the common case). */
+function quotedFast(sc: Scanner): string {
+  const s = sc.s;
+  const start = sc.pos;
+  const close = s.indexOf('"', start + 1);
+  if (close > 0) {
+    const bs = s.indexOf('\\', start + 1);
+    if (bs < 0 || bs > close) {
+      for (let i = start + 1; i < close; i++) {
+        const c = s.charCodeAt(i);
+        if (c < 32 && c !== 9) sc.fail('control character in quoted string', i);
+      }
+      sc.pos = close + 1;
+      return s.slice(start + 1, close);
+    }
+  }
+  return sc.quoted();
 }
 
 function relocate(e: unknown, base: number): SipParseError {
@@ -164,6 +191,11 @@ export function parseNameAddr(value: string): NameAddr {
 
 /** A comma list of name-addrs (Contact, Route, Record-Route, Path). */
 export function parseNameAddrList(value: string): NameAddr[] {
+  // one value (the common case): no split needed
+  if (value.indexOf(',') < 0) {
+    if (value.length === 0) throw new SipParseError('empty list element', 0);
+    return [parseNameAddr(value)];
+  }
   const out: NameAddr[] = [];
   for (const part of splitList(value)) {
     if (part.text.length === 0) throw new SipParseError('empty list element', part.offset);
@@ -178,6 +210,6 @@ export function parseNameAddrList(value: string): NameAddr[] {
 
 /** Contact: `*` or a list (RFC 3261 §20.10). */
 export function parseContact(value: string): NameAddr[] | '*' {
-  if (value.trim() === '*') return '*';
+  if (value.length <= 3 && value.trim() === '*') return '*';
   return parseNameAddrList(value);
 }

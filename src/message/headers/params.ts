@@ -1,5 +1,5 @@
 import { CHAR, TOKEN } from '../chars.js';
-import { Params } from '../params.js';
+import { Params, type Param } from '../params.js';
 import type { Scanner } from '../scanner.js';
 
 /**
@@ -8,35 +8,54 @@ import type { Scanner } from '../scanner.js';
  * as written (quotes included) so the header serialises unchanged. Stops at ',' or the end.
  */
 export function parseGenericParams(sc: Scanner): Params {
-  const params = new Params();
+  const s = sc.s;
+  const end = s.length;
+  const list: Param[] = [];
+  let p = sc.pos;
   for (;;) {
-    const save = sc.pos;
-    if (!sc.eat(59 /* ; */)) {
-      sc.pos = save;
-      break;
+    let q = p;
+    let c = s.charCodeAt(q);
+    while (c === 32 || c === 9) c = s.charCodeAt(++q);
+    if (c !== 59 /* ; */ || q >= end) break;
+    q++;
+    c = s.charCodeAt(q);
+    while (c === 32 || c === 9) c = s.charCodeAt(++q);
+    const ns = q;
+    while (q < end && c < 256 && CHAR[c]! & TOKEN) c = s.charCodeAt(++q);
+    if (q === ns) {
+      sc.pos = q;
+      sc.fail('expected parameter name');
     }
-    const name = sc.token('parameter name');
+    const name = s.slice(ns, q);
     let value: string | null = null;
-    if (sc.eat(61 /* = */)) {
-      if (sc.peek() === 34) {
-        const start = sc.pos;
+    let r = q;
+    while (c === 32 || c === 9) c = s.charCodeAt(++r);
+    if (c === 61 /* = */ && r < end) {
+      r++;
+      c = s.charCodeAt(r);
+      while (c === 32 || c === 9) c = s.charCodeAt(++r);
+      const vs = r;
+      if (c === 34) {
+        sc.pos = r;
         sc.quoted();
-        value = sc.s.slice(start, sc.pos);
+        r = sc.pos;
       } else {
-        const start = sc.pos;
-        while (!sc.atEnd) {
-          const c = sc.peek();
-          if (c === 58 || c === 91 || c === 93 || (c < 256 && CHAR[c]! & TOKEN)) sc.pos++;
-          else break;
+        while (r < end && (c === 58 || c === 91 || c === 93 || (c < 256 && CHAR[c]! & TOKEN))) c = s.charCodeAt(++r);
+        if (r === vs) {
+          sc.pos = r;
+          sc.fail(`empty value for parameter "${name}"`);
         }
-        if (sc.pos === start) sc.fail(`empty value for parameter "${name}"`);
-        value = sc.s.slice(start, sc.pos);
       }
-    }
-    params.list.push({ name, value });
-    sc.ws();
+      value = s.slice(vs, r);
+      p = r;
+    } else p = q;
+    list.push({ name, value });
   }
-  return params;
+  // trailing LWS is consumed, as Scanner.ws() after each parameter did
+  let q = p;
+  while (q < end && (s.charCodeAt(q) === 32 || s.charCodeAt(q) === 9)) q++;
+  sc.pos = list.length ? q : p;
+  return new Params(list);
 }
 
 /** The value of a parameter with surrounding quotes and quoted-pairs removed. */

@@ -1,4 +1,4 @@
-import { isToken, isWord } from '../chars.js';
+import { CHAR, TOKEN, WORD, isToken } from '../chars.js';
 import { SipParseError } from '../errors.js';
 import { Params } from '../params.js';
 import { Scanner, splitList } from '../scanner.js';
@@ -14,11 +14,20 @@ function end(sc: Scanner, what: string): void {
 
 /** Non-negative integer with a range (RFC 3261 uses 1*DIGIT with leading zeros allowed). */
 export function parseInteger(value: string, max: number, what: string): number {
-  const sc = new Scanner(value);
-  sc.ws();
-  const d = sc.digits(what);
-  end(sc, what);
-  const n = Number(d);
+  const len = value.length;
+  let p = 0;
+  while (p < len && (value.charCodeAt(p) === 32 || value.charCodeAt(p) === 9)) p++;
+  const ds = p;
+  let n = 0;
+  while (p < len) {
+    const d = value.charCodeAt(p) - 48;
+    if (d < 0 || d > 9) break;
+    n = n * 10 + d;
+    p++;
+  }
+  if (p === ds) throw new SipParseError(`expected ${what}`, p);
+  while (p < len && (value.charCodeAt(p) === 32 || value.charCodeAt(p) === 9)) p++;
+  if (p < len) throw new SipParseError(`unexpected character in ${what}`, p);
   if (!(n <= max)) throw new SipParseError(`${what} out of range (max ${max})`, 0);
   return n;
 }
@@ -30,30 +39,60 @@ export interface CSeq {
 
 /** CSeq (RFC 3261 §20.16): 32-bit sequence number and the method. */
 export function parseCSeq(value: string): CSeq {
-  const sc = new Scanner(value);
-  sc.ws();
-  const d = sc.digits('sequence number');
-  const n = Number(d);
-  if (!(n <= MAX32)) sc.fail('sequence number exceeds 2^32-1', 0);
-  const b = sc.pos;
-  sc.ws();
-  if (sc.pos === b) sc.fail('expected LWS after sequence number');
-  const method = sc.token('method');
-  end(sc, 'CSeq');
+  const len = value.length;
+  let p = 0;
+  while (p < len && (value.charCodeAt(p) === 32 || value.charCodeAt(p) === 9)) p++;
+  const ds = p;
+  let n = 0;
+  while (p < len) {
+    const d = value.charCodeAt(p) - 48;
+    if (d < 0 || d > 9) break;
+    n = n * 10 + d;
+    p++;
+  }
+  if (p === ds) throw new SipParseError('expected sequence number', p);
+  if (!(n <= MAX32)) throw new SipParseError('sequence number exceeds 2^32-1', 0);
+  const b = p;
+  while (p < len && (value.charCodeAt(p) === 32 || value.charCodeAt(p) === 9)) p++;
+  if (p === b) throw new SipParseError('expected LWS after sequence number', p);
+  const ms = p;
+  while (p < len) {
+    const c = value.charCodeAt(p);
+    if (c > 255 || !(CHAR[c]! & TOKEN)) break;
+    p++;
+  }
+  if (p === ms) throw new SipParseError('expected method', p);
+  const method = value.slice(ms, p);
+  while (p < len && (value.charCodeAt(p) === 32 || value.charCodeAt(p) === 9)) p++;
+  if (p < len) throw new SipParseError('unexpected character in CSeq', p);
   return { seq: n, method };
 }
 
+const WORD_CLASS = "[A-Za-z0-9\\-.!%*_+`'~()<>:\\\\\"/\\[\\]?{}]";
+const CALL_ID = new RegExp(`^${WORD_CLASS}+(?:@${WORD_CLASS}+)?$`);
+const TOKEN_LIST = /^[A-Za-z0-9\-.!%*_+`'~]+(?:[ \t]*,[ \t]*[A-Za-z0-9\-.!%*_+`'~]+)*$/;
+
 /** Call-ID (RFC 3261 §20.8): word [ "@" word ]. */
 export function parseCallId(value: string): string {
+  if (CALL_ID.test(value)) return value;
   const v = value.trim();
-  const at = v.indexOf('@');
-  const ok = at < 0 ? isWord(v) : isWord(v.slice(0, at)) && isWord(v.slice(at + 1));
-  if (!ok) throw new SipParseError('invalid Call-ID', 0);
+  const n = v.length;
+  let at = -1;
+  for (let i = 0; i < n; i++) {
+    const c = v.charCodeAt(i);
+    if (c === 64) {
+      if (at >= 0 || i === 0 || i === n - 1) throw new SipParseError('invalid Call-ID', 0);
+      at = i;
+    } else if (c > 255 || !(CHAR[c]! & WORD)) throw new SipParseError('invalid Call-ID', 0);
+  }
+  if (n === 0) throw new SipParseError('invalid Call-ID', 0);
   return v;
 }
 
 /** Comma list of tokens (Allow, Supported, Require, Unsupported, Proxy-Require, Allow-Events). May be empty. */
 export function parseTokenList(value: string): string[] {
+  // the common case in one native pass: tokens and commas
+  if (TOKEN_LIST.test(value)) return value.indexOf(' ') < 0 && value.indexOf('\t') < 0 ? value.split(',') : value.split(/[ \t]*,[ \t]*/);
   if (value.trim().length === 0) return [];
   return splitList(value).map((p) => {
     if (!isToken(p.text)) throw new SipParseError('invalid token in list', p.offset);

@@ -1,8 +1,8 @@
 import { SipParseError } from '../errors.js';
-import { Params } from '../params.js';
-import { Scanner, splitList } from '../scanner.js';
-import { parseHostPort } from '../uri.js';
-import { parseGenericParams } from './params.js';
+import { CHAR, TOKEN, isDigits } from '../chars.js';
+import { Params, type Param } from '../params.js';
+import { splitList } from '../scanner.js';
+import { isIPv6Reference, scanHostName } from '../uri.js';
 
 /** RFC 3261 §17.1.1.3: branches of RFC 3261 elements start with this cookie. */
 export const MAGIC_COOKIE = 'z9hG4bK';
@@ -19,7 +19,8 @@ export class Via {
   constructor(init: { transport: string; host: string; port?: number | undefined; params?: Params; protocol?: string; version?: string }) {
     this.protocol = init.protocol ?? 'SIP';
     this.version = init.version ?? '2.0';
-    this.transport = init.transport.toUpperCase();
+    const t = init.transport;
+    this.transport = t === 'UDP' || t === 'TCP' || t === 'TLS' || t === 'WSS' || t === 'WS' ? t : t.toUpperCase();
     this.host = init.host;
     this.port = init.port;
     this.params = init.params ?? new Params();
@@ -81,44 +82,171 @@ export class Via {
   }
 }
 
-function parseOne(value: string): Via {
-  const sc = new Scanner(value);
-  sc.ws();
-  const protocol = sc.token('protocol name');
-  sc.expect(47, '"/"');
-  const version = sc.token('protocol version');
-  sc.expect(47, '"/"');
-  const transport = sc.token('transport');
-  const beforeWs = sc.pos;
-  sc.ws();
-  if (sc.pos === beforeWs) sc.fail('expected LWS before sent-by');
-  const hpStart = sc.pos;
-  // sent-by runs to ';' or LWS; an IPv6 reference is bracketed so it holds no ';'
-  while (!sc.atEnd && sc.peek() !== 59 && sc.peek() !== 32 && sc.peek() !== 9) sc.pos++;
-  let hp: { host: string; port: number | undefined };
-  try {
-    hp = parseHostPort(value.slice(hpStart, sc.pos).replace(/[ \t]*:[ \t]*/, ':'));
-  } catch (e) {
-    throw new SipParseError((e as SipParseError).reason ?? 'invalid sent-by', hpStart + ((e as SipParseError).offset ?? 0));
+const enum C {
+  HT = 9,
+  SP = 32,
+  COMMA = 44,
+  SLASH = 47,
+  COLON = 58,
+  SEMI = 59,
+  EQUAL = 61,
+  LBRACKET = 91,
+}
+
+/** Skip SP/HT from p; returns the new position. */
+function ws(s: string, p: number, end: number): number {
+  while (p < end) {
+    const c = s.charCodeAt(p);
+    if (c !== C.SP && c !== C.HT) break;
+    p++;
   }
-  const params = parseGenericParams(sc);
-  sc.ws();
-  if (!sc.atEnd) sc.fail('unexpected character in Via');
-  for (const p of params) {
-    const n = p.name.toLowerCase();
-    if (n === 'ttl' && (p.value === null || !/^\d{1,3}$/.test(p.value) || Number(p.value) > 255)) sc.fail('invalid ttl');
-    if (n === 'rport' && p.value !== null && (!/^\d{1,5}$/.test(p.value) || Number(p.value) > 65535)) sc.fail('invalid rport');
-    if (n === 'branch' && (p.value === null || p.value.length === 0)) sc.fail('empty branch');
+  return p;
+}
+
+function tokenEnd(s: string, p: number, end: number): number {
+  while (p < end) {
+    const c = s.charCodeAt(p);
+    if (c > 255 || !(CHAR[c]! & TOKEN)) break;
+    p++;
   }
-  return new Via({ protocol, version, transport, host: hp.host, port: hp.port, params });
+  return p;
+}
+
+/**
+ * One via-parm (RFC 3261 §20.42, §25.1) in s[from, end): a hand-written scanner, one pass,
+ * substrings only for the fields it returns.
+ */
+function parseOne(s: string, from: number, end: number): Via {
+  let p = ws(s, from, end);
+  let q = tokenEnd(s, p, end);
+  if (q === p) throw new SipParseError('expected protocol name', p);
+  const protocol = s.slice(p, q);
+  p = slash(s, q, end);
+  q = tokenEnd(s, p, end);
+  if (q === p) throw new SipParseError('expected protocol version', p);
+  const version = s.slice(p, q);
+  p = slash(s, q, end);
+  q = tokenEnd(s, p, end);
+  if (q === p) throw new SipParseError('expected transport', p);
+  const transport = s.slice(p, q);
+  p = ws(s, q, end);
+  if (p === q) throw new SipParseError('expected LWS before sent-by', p);
+  // sent-by = host [ COLON port ]; LWS is allowed around the colon
+  let host: string;
+  const hs = p;
+  if (s.charCodeAt(p) === C.LBRACKET) {
+    const close = s.indexOf(']', p);
+    if (close < 0 || close >= end || !isIPv6Reference(s.slice(p + 1, close))) throw new SipParseError('invalid IPv6 reference', hs);
+    host = s.slice(p, close + 1);
+    p = close + 1;
+  } else {
+    p = scanHostName(s, p, end);
+    if (p < 0) throw new SipParseError('invalid host', hs);
+    host = s.slice(hs, p);
+  }
+  let port: number | undefined;
+  q = ws(s, p, end);
+  if (s.charCodeAt(q) === C.COLON && q < end) {
+    p = ws(s, q + 1, end);
+    const ps = p;
+    let n = 0;
+    while (p < end) {
+      const d = s.charCodeAt(p) - 48;
+      if (d < 0 || d > 9) break;
+      n = n * 10 + d;
+      p++;
+    }
+    if (p === ps || p - ps > 5) throw new SipParseError('invalid port', ps);
+    if (n > 65535) throw new SipParseError('port out of range', ps);
+    port = n;
+  }
+  // *( SEMI via-params )
+  const list: Param[] = [];
+  for (;;) {
+    q = ws(s, p, end);
+    if (q >= end || s.charCodeAt(q) !== C.SEMI) break;
+    p = ws(s, q + 1, end);
+    q = tokenEnd(s, p, end);
+    if (q === p) throw new SipParseError('expected parameter name', p);
+    const name = s.slice(p, q);
+    let value: string | null = null;
+    p = ws(s, q, end);
+    if (p < end && s.charCodeAt(p) === C.EQUAL) {
+      p = ws(s, p + 1, end);
+      const vs = p;
+      if (s.charCodeAt(p) === 34) {
+        p = quotedEnd(s, p, end);
+      } else {
+        while (p < end) {
+          const c = s.charCodeAt(p);
+          if (c === C.COLON || c === C.LBRACKET || c === 93 || (c < 256 && CHAR[c]! & TOKEN)) p++;
+          else break;
+        }
+        if (p === vs) throw new SipParseError(`empty value for parameter "${name}"`, p);
+      }
+      value = s.slice(vs, p);
+    } else p = q;
+    checkViaParam(name, value, q);
+    list.push({ name, value });
+  }
+  p = ws(s, p, end);
+  if (p < end) throw new SipParseError('unexpected character in Via', p);
+  return new Via({ protocol, version, transport, host, port, params: new Params(list) });
+}
+
+function slash(s: string, p: number, end: number): number {
+  p = ws(s, p, end);
+  if (s.charCodeAt(p) !== C.SLASH || p >= end) throw new SipParseError('expected "/"', p);
+  return ws(s, p + 1, end);
+}
+
+/** End of the quoted-string starting at p (RFC 3261 §25.1 quoted-pair aware). */
+function quotedEnd(s: string, p: number, end: number): number {
+  const start = p;
+  p++;
+  while (p < end) {
+    const c = s.charCodeAt(p);
+    if (c === 34) return p + 1;
+    if (c === 92) {
+      const n = s.charCodeAt(p + 1);
+      if (p + 1 >= end || n > 0x7f || n === 0x0a || n === 0x0d) throw new SipParseError('invalid quoted-pair', p);
+      p += 2;
+      continue;
+    }
+    if (c < 32 && c !== 9) throw new SipParseError('control character in quoted string', p);
+    p++;
+  }
+  throw new SipParseError('unterminated quoted string', start);
+}
+
+/** ttl, rport and branch have fixed shapes (RFC 3261 §20.42, RFC 3581). */
+function checkViaParam(name: string, value: string | null, at: number): void {
+  const bad = viaParamFault(name, value);
+  if (bad) throw new SipParseError(bad, at);
+}
+
+function viaParamFault(name: string, value: string | null): string | undefined {
+  const n = name.length;
+  if (n === 6 && (name === 'branch' || name.toLowerCase() === 'branch')) {
+    if (value === null || value.length === 0) return 'empty branch';
+  } else if (n === 5 && (name === 'rport' || name.toLowerCase() === 'rport')) {
+    if (value !== null && !(isDigits(value) && value.length <= 5 && Number(value) <= 65535)) return 'invalid rport';
+  } else if (n === 3 && name.toLowerCase() === 'ttl') {
+    if (value === null || !(isDigits(value) && value.length <= 3 && Number(value) <= 255)) return 'invalid ttl';
+  }
+  return undefined;
 }
 
 export function parseVia(value: string): Via[] {
+  if (value.indexOf(',') < 0) {
+    if (ws(value, 0, value.length) === value.length) throw new SipParseError('empty Via value', 0);
+    return [parseOne(value, 0, value.length)];
+  }
   const out: Via[] = [];
   for (const part of splitList(value)) {
     if (part.text.length === 0) throw new SipParseError('empty Via value', part.offset);
     try {
-      out.push(parseOne(part.text));
+      out.push(parseOne(part.text, 0, part.text.length));
     } catch (e) {
       if (e instanceof SipParseError) throw new SipParseError(e.reason, e.offset + part.offset);
       throw e;
