@@ -104,7 +104,10 @@ export interface ParsedHead {
   src: string;
   /** Offset in `src` of each header line, then of the empty line (so line r ends at starts[r + 1] - 1). */
   starts: number[];
-  /** Header id of each line (eager parse; names already checked), or undefined (lazy parse). */
+  /**
+   * Per line, on an eager parse whose names are already checked: (offset of the value area after
+   * the colon) * 64 + (header id + 1). Undefined on a lazy parse.
+   */
   ids: number[] | undefined;
   /** Offset of `src` in `buf`; body bounds in `buf`. */
   base: number;
@@ -164,12 +167,24 @@ export abstract class SipMessage {
    * the name is checked here, when the line is first read.
    */
   private locate(r: number): void {
-    const { src, starts } = this.head!;
+    const { src, starts, ids } = this.head!;
     const ls = starts[r]!;
     let end = starts[r + 1]! - 1;
     if (src.charCodeAt(end - 1) === 13) end--;
+    let c: number;
+    const after = ids ? ids[r]! >> 6 : 0;
+    if (after > 0) {
+      // eager parse: the name was checked, the colon found
+      let p = ls + after;
+      while (p < end && ((c = src.charCodeAt(p)) === 32 || c === 9)) p++;
+      let ve = end;
+      while (ve > p && ((c = src.charCodeAt(ve - 1)) === 32 || c === 9)) ve--;
+      LOC_VS = p;
+      LOC_VE = ve;
+      return;
+    }
     let p = ls;
-    let c = src.charCodeAt(p);
+    c = src.charCodeAt(p);
     while (p < end && c < 256 && CHAR[c]! & TOKEN) c = src.charCodeAt(++p);
     const nameEnd = p;
     while (p < end && (c === 32 || c === 9)) c = src.charCodeAt(++p);
@@ -200,10 +215,30 @@ export abstract class SipMessage {
     return v;
   }
 
+  /** The first line at or after `from` that is header `id`, or -1. */
+  private findLine(id: number, from: number): number {
+    const head = this.head!;
+    const n = head.starts.length - 1;
+    const ids = head.ids;
+    if (ids) {
+      for (let r = from; r < n; r++) if ((ids[r]! & 63) - 1 === id) return r;
+      return -1;
+    }
+    // lazy: most lines are ruled out by their first octet
+    const { src, starts } = head;
+    const k0 = KNOWN_KEYS[id]!.charCodeAt(0);
+    const kc = COMPACT_OF[id]!;
+    for (let r = from; r < n; r++) {
+      const c0 = src.charCodeAt(starts[r]!) | 0x20;
+      if ((c0 === k0 || c0 === kc) && this.lineIs(r, id)) return r;
+    }
+    return -1;
+  }
+
   /** Whether line r is header `id`: from the eager parse, or by comparing its name (lazy). */
   private lineIs(r: number, id: number): boolean {
     const head = this.head!;
-    if (head.ids) return head.ids[r] === id;
+    if (head.ids) return (head.ids[r]! & 63) - 1 === id;
     const src = head.src;
     const ls = head.starts[r]!;
     const c0 = src.charCodeAt(ls) | 0x20;
@@ -238,7 +273,7 @@ export abstract class SipMessage {
       const name = this.nameAt(r);
       let end = starts[r + 1]! - 1;
       if (src.charCodeAt(end - 1) === 13) end--;
-      const id = head.ids ? head.ids[r]! : -1;
+      const id = head.ids ? (head.ids[r]! & 63) - 1 : -1;
       out.push({ name, key: id >= 0 ? KNOWN_KEYS[id]! : headerKey(name), value, raw: src.slice(ls, end), offset: head.base + vs });
     }
     return out;
@@ -272,8 +307,8 @@ export abstract class SipMessage {
     const head = this.head;
     const id = head ? headerId(key) : -1;
     if (id >= 0) {
-      for (let r = 0; r + 1 < head!.starts.length; r++) if (this.lineIs(r, id)) return fromWire(this.valueAt(r));
-      return undefined;
+      const r = this.findLine(id, 0);
+      return r < 0 ? undefined : fromWire(this.valueAt(r));
     }
     for (const h of this.headers) if (h.key === key) return fromWire(h.value);
     return undefined;
@@ -295,7 +330,7 @@ export abstract class SipMessage {
     const head = this.head;
     const id = head ? headerId(key) : -1;
     if (id >= 0) {
-      for (let r = 0; r + 1 < head!.starts.length; r++) if (this.lineIs(r, id)) n++;
+      for (let r = this.findLine(id, 0); r >= 0; r = this.findLine(id, r + 1)) n++;
       return n;
     }
     for (const h of this.headers) if (h.key === key) n++;
@@ -386,8 +421,7 @@ export abstract class SipMessage {
     let result: unknown = NO_CACHE;
     const head = this.head;
     if (head) {
-      for (let r = 0; r + 1 < head.starts.length; r++) {
-        if (!this.lineIs(r, id)) continue;
+      for (let r = this.findLine(id, 0); r >= 0; r = this.findLine(id, r + 1)) {
         const v = this.valueAt(r);
         result = accumulate(spec, result, v, head.base + LOC_VS, id);
       }
@@ -413,12 +447,10 @@ export abstract class SipMessage {
     let offset = 0;
     const head = this.head;
     if (head) {
-      for (let r = 0; r + 1 < head.starts.length; r++) {
-        if (this.lineIs(r, ID_VIA)) {
-          value = this.valueAt(r);
-          offset = head.base + LOC_VS;
-          break;
-        }
+      const r = this.findLine(ID_VIA, 0);
+      if (r >= 0) {
+        value = this.valueAt(r);
+        offset = head.base + LOC_VS;
       }
     } else {
       const h = this._headers!.find((f) => f.key === 'via');
@@ -549,7 +581,7 @@ export abstract class SipMessage {
       const tc = (this.tcache = new Array<unknown>(KNOWN_KEYS.length));
       const ids = head.ids;
       for (let r = 0; r < ids.length; r++) {
-        const id = ids[r]!;
+        const id = (ids[r]! & 63) - 1;
         if (id < 0) continue;
         const prev = tc[id];
         const v = this.valueAt(r);
@@ -558,7 +590,7 @@ export abstract class SipMessage {
       for (let id = 0; id < tc.length; id++) if (tc[id] === undefined) tc[id] = NO_CACHE;
     } else if (head) {
       for (let r = 0; r + 1 < head.starts.length; r++) {
-        const id = head.ids ? head.ids[r]! : headerId(headerKey(this.nameAt(r)));
+        const id = head.ids ? (head.ids[r]! & 63) - 1 : headerId(headerKey(this.nameAt(r)));
         if (id >= 0) this.typedId(id);
       }
     } else for (const h of this.headers) if (PARSERS[h.key]) this.typed(h.key);

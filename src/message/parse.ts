@@ -100,9 +100,9 @@ function parseBuffer(buf: Buffer, opts: ParseOptions): SipRequest | SipResponse 
     if (starts.length >= limits.maxHeaders) throw new SipParseError(`more than ${limits.maxHeaders} header lines`, pos);
     starts.push(pos - start);
     if (ids) {
-      const id = scanName(buf, pos, eol);
-      ids.push(id);
-      if (id === ID_CONTENT_LENGTH) {
+      const packed = scanName(buf, pos, eol);
+      ids.push(packed);
+      if ((packed & 63) - 1 === ID_CONTENT_LENGTH) {
         const vs = valueStartB(buf, pos);
         const ve = valueEndB(buf, vs, eol);
         if (clStart < 0) {
@@ -149,7 +149,10 @@ function parseBuffer(buf: Buffer, opts: ParseOptions): SipRequest | SipResponse 
   return msg;
 }
 
-/** Eager name check of the line at `pos`: token chars, optional LWS, ':'. Returns the header id. */
+/**
+ * Eager name check of the line at `pos`: token chars, optional LWS, ':'. Returns
+ * (offset after the colon) * 64 + (header id + 1), the form SipMessage keeps per line.
+ */
 function scanName(buf: Buffer, pos: number, eol: number): number {
   let p = pos;
   let h = 0;
@@ -166,7 +169,9 @@ function scanName(buf: Buffer, pos: number, eol: number): number {
     throw new SipParseError(nameEnd === pos && p === pos ? 'invalid character in header name' : nameEnd === pos ? 'empty header name' : 'invalid character in header name', nameEnd === pos ? pos : nameEnd);
   }
   if (nameEnd === pos) throw new SipParseError('empty header name', pos);
-  return classifyName(buf, pos, nameEnd, h);
+  // packed for the message: where the value may start (after the colon) and the header id
+  const after = p + 1 - pos;
+  return (after < 1 << 24 ? after : 0) * 64 + classifyName(buf, pos, nameEnd, h) + 1;
 }
 
 /** Lazy check for a Content-Length line (long or compact form). */

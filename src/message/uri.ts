@@ -277,8 +277,72 @@ function parseTelUri(s: string, start: number): TelUri {
 
 /** RFC 5118 §4.10: tolerate the RFC 2373 ABNF bug that allows ":::" before an embedded IPv4. */
 export function isIPv6Reference(addr: string): boolean {
-  if (isIPv6(addr)) return true;
-  return addr.includes(':::') && isIPv6(addr.replace(':::', '::'));
+  if (isIPv6Address(addr)) return true;
+  return addr.includes(':::') && isIPv6Address(addr.replace(':::', '::'));
+}
+
+/**
+ * IPv6address (RFC 4291 §2.2, RFC 3261 §25.1): 8 groups of 1-4 hex digits, one "::" standing for
+ * one or more zero groups, an optional dotted IPv4 tail counting as two groups. One pass; node's
+ * regexp-based net.isIPv6 is kept for zone ids only.
+ */
+export function isIPv6Address(s: string): boolean {
+  const n = s.length;
+  if (n < 2 || n > 45) return n > 45 && s.includes('%') ? isIPv6(s) : false;
+  let i = 0;
+  let groups = 0;
+  let gap = false;
+  if (s.charCodeAt(0) === 58) {
+    if (s.charCodeAt(1) !== 58) return false;
+    gap = true;
+    i = 2;
+    if (i === n) return true;
+  }
+  while (i < n) {
+    let j = i;
+    while (j < n && j - i < 5 && isHexCode(s.charCodeAt(j))) j++;
+    const c = s.charCodeAt(j);
+    if (c === 46 /* . */) {
+      // dotted IPv4 tail, two groups' worth
+      if (!isIPv4Tail(s, i)) return false;
+      groups += 2;
+      break;
+    }
+    if (j === i || j - i > 4) return c === 37 /* % */ ? isIPv6(s) : false;
+    groups++;
+    if (j === n) break;
+    if (c === 37) return isIPv6(s);
+    if (c !== 58) return false;
+    if (s.charCodeAt(j + 1) === 58) {
+      if (gap) return false;
+      gap = true;
+      i = j + 2;
+    } else {
+      i = j + 1;
+      if (i === n) return false;
+    }
+  }
+  return gap ? groups <= 7 : groups === 8;
+}
+
+function isHexCode(c: number): boolean {
+  return (c >= 48 && c <= 57) || ((c | 0x20) >= 97 && (c | 0x20) <= 102);
+}
+
+/** Four decimal octets 0-255 without leading zeros, to the end of s. */
+function isIPv4Tail(s: string, i: number): boolean {
+  for (let k = 0; k < 4; k++) {
+    const st = i;
+    let v = 0;
+    while (i < s.length && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57 && i - st < 4) v = v * 10 + s.charCodeAt(i++) - 48;
+    const len = i - st;
+    if (len === 0 || len > 3 || v > 255 || (len > 1 && s.charCodeAt(st) === 48)) return false;
+    if (k < 3) {
+      if (s.charCodeAt(i) !== 46) return false;
+      i++;
+    }
+  }
+  return i === s.length;
 }
 
 /**

@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SipParseError, SipUri, TelUri, AbsoluteUri, parseUri, uriEquals } from '../../src/index.js';
+import { isIPv6 } from 'node:net';
+import fc from 'fast-check';
+import { isIPv6Address } from '../../src/message/uri.js';
 
 test('sip URI: user, password, host, port, params, headers', () => {
   const u = parseUri('sips:alice:secret@atlanta.example.com:5061;transport=tls;lr?subject=project%20x&priority=urgent') as SipUri;
@@ -86,4 +89,13 @@ test('a modified URI serialises with its changes', () => {
   const c = u.clone();
   c.user = 'carol';
   assert.equal(u.user, 'bob');
+});
+
+test('isIPv6Address agrees with node:net isIPv6 on generated addresses (RFC 4291 §2.2)', () => {
+  const fixed = ['::', '::1', '1::', '1:2:3:4:5:6:7:8', '1:2:3:4:5:6:7::', '1:2:3:4:5:6:7:8:9', '::ffff:192.0.2.1', '1:2:3:4:5:6:7:192.0.2.1', '::192.0.2.01', '2001:db8:::192.0.2.1', '1::2::3', ':1::', '1:', '00000::1', '::256.1.1.1', '::1.2.3', 'fe80::1%eth0'];
+  for (const f of fixed) assert.equal(isIPv6Address(f), isIPv6(f), f);
+  const group = fc.oneof(fc.constant(''), fc.integer({ min: 0, max: 0x1ffff }).map((n) => n.toString(16)));
+  const ipv4 = fc.array(fc.integer({ min: 0, max: 300 }), { minLength: 3, maxLength: 5 }).map((a) => a.join('.'));
+  const addr = fc.tuple(fc.array(group, { maxLength: 10 }), fc.option(ipv4)).map(([g, v4]) => g.join(':') + (v4 === null ? '' : (g.length ? ':' : '') + v4));
+  fc.assert(fc.property(fc.oneof(addr, fc.stringMatching(/^[0-9a-fA-Fg:.]{0,24}$/)), (s) => isIPv6Address(s) === isIPv6(s)), { numRuns: 5000, seed: 4291 });
 });
