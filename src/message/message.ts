@@ -97,6 +97,8 @@ const SPECS = KNOWN_KEYS.map((k) => {
 if (KNOWN_HEADERS.length !== KNOWN_KEYS.length) throw new Error('PARSERS and KNOWN_KEYS differ');
 
 const NO_CACHE = Symbol('none');
+/** Copied per message: a packed array of undefined (no holes, no elements-kind transitions). */
+const EMPTY_CACHE: unknown[] = new Array<unknown>(KNOWN_KEYS.length).fill(undefined);
 
 /** What the parser hands a message: the decoded header section and where each line starts. */
 export interface ParsedHead {
@@ -414,7 +416,7 @@ export abstract class SipMessage {
   }
 
   private typedId<T>(id: number): T | undefined {
-    const tc = (this.tcache ??= new Array<unknown>(KNOWN_KEYS.length));
+    const tc = (this.tcache ??= EMPTY_CACHE.slice());
     const c = tc[id];
     if (c !== undefined) return c === NO_CACHE ? undefined : (c as T);
     const spec = SPECS[id]!;
@@ -578,7 +580,7 @@ export abstract class SipMessage {
     const head = this.head;
     if (head?.ids && this.tcache === undefined) {
       // one pass in line order; afterwards every typed getter is a cache hit
-      const tc = (this.tcache = new Array<unknown>(KNOWN_KEYS.length));
+      const tc = (this.tcache = EMPTY_CACHE.slice());
       const ids = head.ids;
       for (let r = 0; r < ids.length; r++) {
         const id = (ids[r]! & 63) - 1;

@@ -1,7 +1,7 @@
 import { isIPv6 } from 'node:net';
-import { CHAR, HNV, HOST, PARAM, PASSWORD, USER, badEscapedIndex, isDigits, unescape } from './chars.js';
+import { CHAR, HNV, HOST, PARAM, PASSWORD, USER, badEscapedIndex, isDigits, isHex, unescape } from './chars.js';
 import { SipParseError } from './errors.js';
-import { Params } from './params.js';
+import { Params, type Param } from './params.js';
 
 /** sip: / sips: URI (RFC 3261 §19.1). Textual parts are kept escaped, as written. */
 export class SipUri {
@@ -149,6 +149,12 @@ function isSchemeChar(c: number, first: boolean): boolean {
 
 /** Parse a URI. Offsets in errors are relative to `s`. */
 export function parseUri(s: string): Uri {
+  // sip: and sips: first (RFC 3261 §19.1.1; schemes are case-insensitive)
+  if ((s.charCodeAt(0) | 0x20) === 115 && (s.charCodeAt(1) | 0x20) === 105 && (s.charCodeAt(2) | 0x20) === 112) {
+    const c3 = s.charCodeAt(3);
+    if (c3 === 58) return parseSipUri(s, 'sip', 4);
+    if ((c3 | 0x20) === 115 && s.charCodeAt(4) === 58) return parseSipUri(s, 'sips', 5);
+  }
   let i = 0;
   while (i < s.length && isSchemeChar(s.charCodeAt(i), i === 0)) i++;
   if (i === 0 || s.charCodeAt(i) !== 58 /* : */) throw new SipParseError('invalid URI scheme', i);
@@ -213,27 +219,27 @@ export function parseSipUri(s: string, scheme: 'sip' | 'sips', start: number): S
     port = Number(s.slice(ps, p));
     if (port > 65535) throw new SipParseError('port out of range', ps);
   }
-  const params = new Params();
+  // uri-parameters (RFC 3261 §19.1.1): one pass, %HH escapes checked in place
+  const list: Param[] = [];
   while (p < end) {
     if (s.charCodeAt(p) !== 59 /* ; */) throw new SipParseError('unexpected character in URI', p);
-    p++;
-    let e = s.indexOf(';', p);
-    if (e < 0 || e > end) e = end;
-    const part = s.slice(p, e);
-    const eq = part.indexOf('=');
-    const name = eq < 0 ? part : part.slice(0, eq);
-    const value = eq < 0 ? null : part.slice(eq + 1);
-    if (name.length === 0) throw new SipParseError('empty URI parameter', p);
-    let bad = badEscapedIndex(name, PARAM);
-    if (bad >= 0) throw new SipParseError('invalid character in URI parameter', p + bad);
-    if (value !== null) {
-      if (value.length === 0) throw new SipParseError('empty URI parameter value', p + eq + 1);
-      bad = badEscapedIndex(value, PARAM);
-      if (bad >= 0) throw new SipParseError('invalid character in URI parameter', p + eq + 1 + bad);
+    const ns = ++p;
+    p = paramRun(s, p, end);
+    let c = s.charCodeAt(p);
+    if (p === ns) throw new SipParseError(p >= end || c === 59 || c === 61 ? 'empty URI parameter' : 'invalid character in URI parameter', p);
+    const name = s.slice(ns, p);
+    let value: string | null = null;
+    if (p < end && c === 61 /* = */) {
+      const vs = ++p;
+      p = paramRun(s, p, end);
+      c = s.charCodeAt(p);
+      if (p === vs && (p >= end || c === 59)) throw new SipParseError('empty URI parameter value', vs);
+      value = s.slice(vs, p);
     }
-    params.list.push({ name, value });
-    p = e;
+    if (p < end && c !== 59) throw new SipParseError('invalid character in URI parameter', p);
+    list.push({ name, value });
   }
+  const params = new Params(list);
   const headers = new Params();
   if (q >= 0) {
     p = q + 1;
@@ -273,6 +279,17 @@ function parseTelUri(s: string, start: number): TelUri {
     }
   }
   return new TelUri(number, params);
+}
+
+/** End of a run of paramchar (RFC 3261 §25.1): PARAM octets and valid %HH escapes. */
+function paramRun(s: string, p: number, end: number): number {
+  while (p < end) {
+    const c = s.charCodeAt(p);
+    if (c < 256 && CHAR[c]! & PARAM) p++;
+    else if (c === 37 && isHex(s.charCodeAt(p + 1)) && isHex(s.charCodeAt(p + 2)) && p + 2 < end) p += 3;
+    else break;
+  }
+  return p;
 }
 
 /** RFC 5118 §4.10: tolerate the RFC 2373 ABNF bug that allows ":::" before an embedded IPv4. */

@@ -118,14 +118,20 @@ function tokenEnd(s: string, p: number, end: number): number {
  */
 function parseOne(s: string, from: number, end: number): Via {
   let p = ws(s, from, end);
-  let q = tokenEnd(s, p, end);
-  if (q === p) throw new SipParseError('expected protocol name', p);
-  const protocol = s.slice(p, q);
-  p = slash(s, q, end);
-  q = tokenEnd(s, p, end);
-  if (q === p) throw new SipParseError('expected protocol version', p);
-  const version = s.slice(p, q);
-  p = slash(s, q, end);
+  let q: number;
+  let protocol = 'SIP';
+  let version = '2.0';
+  if (s.startsWith('SIP/2.0/', p) && end - p > 8) p = ws(s, p + 8, end);
+  else {
+    q = tokenEnd(s, p, end);
+    if (q === p) throw new SipParseError('expected protocol name', p);
+    protocol = s.slice(p, q);
+    p = slash(s, q, end);
+    q = tokenEnd(s, p, end);
+    if (q === p) throw new SipParseError('expected protocol version', p);
+    version = s.slice(p, q);
+    p = slash(s, q, end);
+  }
   q = tokenEnd(s, p, end);
   if (q === p) throw new SipParseError('expected transport', p);
   const transport = s.slice(p, q);
