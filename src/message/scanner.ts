@@ -12,8 +12,9 @@ export class Scanner {
   get atEnd(): boolean {
     return this.pos >= this.s.length;
   }
+  /** The char code at the cursor, or -1 at the end (never NaN, which would slow every caller). */
   peek(): number {
-    return this.s.charCodeAt(this.pos);
+    return this.pos < this.s.length ? this.s.charCodeAt(this.pos) : -1;
   }
   fail(reason: string, at = this.pos): never {
     throw new SipParseError(reason, at);

@@ -225,14 +225,14 @@ export function parseSipUri(s: string, scheme: 'sip' | 'sips', start: number): S
     if (s.charCodeAt(p) !== 59 /* ; */) throw new SipParseError('unexpected character in URI', p);
     const ns = ++p;
     p = paramRun(s, p, end);
-    let c = s.charCodeAt(p);
+    let c = p < end ? s.charCodeAt(p) : -1;
     if (p === ns) throw new SipParseError(p >= end || c === 59 || c === 61 ? 'empty URI parameter' : 'invalid character in URI parameter', p);
     const name = s.slice(ns, p);
     let value: string | null = null;
     if (p < end && c === 61 /* = */) {
       const vs = ++p;
       p = paramRun(s, p, end);
-      c = s.charCodeAt(p);
+      c = p < end ? s.charCodeAt(p) : -1;
       if (p === vs && (p >= end || c === 59)) throw new SipParseError('empty URI parameter value', vs);
       value = s.slice(vs, p);
     }

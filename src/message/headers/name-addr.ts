@@ -83,7 +83,8 @@ export function parseNameAddrAt(sc: Scanner): NameAddr {
   } else if (sc.peek() !== 60) {
     // Either `*(token LWS) <uri>` or a bare addr-spec. Look for '<' before any ';' or ','.
     const lt = s.indexOf('<', sc.pos);
-    const stop = firstOf(s, sc.pos);
+    // no '<' at all: a bare addr-spec, nothing to look for
+    const stop = lt < 0 ? -1 : firstOf(s, sc.pos);
     if (lt >= 0 && stop >= 0 && stop < lt && s[stop] === ',' && !s.slice(sc.pos, stop).includes(':')) {
       // RFC 4475 §3.1.2.16: an unquoted display name may not hold ','
       sc.fail('invalid character "," in unquoted display name', stop);
@@ -119,7 +120,11 @@ export function parseNameAddrAt(sc: Scanner): NameAddr {
   } else {
     const start = sc.pos;
     let end = start;
-    for (let c = s.charCodeAt(end); end < s.length && c !== 59 && c !== 44 && c !== 32 && c !== 9; c = s.charCodeAt(++end));
+    while (end < s.length) {
+      const c = s.charCodeAt(end);
+      if (c === 59 || c === 44 || c === 32 || c === 9) break;
+      end++;
+    }
     const text = s.slice(start, end);
     if (text.length === 0) sc.fail('expected URI');
     // RFC 3261 §20: a URI carrying ',', ';' or '?' must be enclosed in <>

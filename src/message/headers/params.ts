@@ -12,16 +12,16 @@ export function parseGenericParams(sc: Scanner): Params {
   const end = s.length;
   const list: Param[] = [];
   let p = sc.pos;
+  // reads past the end give -1, never NaN: keeps `c` a small integer for the optimiser
   for (;;) {
     let q = p;
-    let c = s.charCodeAt(q);
-    while (c === 32 || c === 9) c = s.charCodeAt(++q);
-    if (c !== 59 /* ; */ || q >= end) break;
-    q++;
-    c = s.charCodeAt(q);
-    while (c === 32 || c === 9) c = s.charCodeAt(++q);
+    let c = q < end ? s.charCodeAt(q) : -1;
+    while (c === 32 || c === 9) c = ++q < end ? s.charCodeAt(q) : -1;
+    if (c !== 59 /* ; */) break;
+    c = ++q < end ? s.charCodeAt(q) : -1;
+    while (c === 32 || c === 9) c = ++q < end ? s.charCodeAt(q) : -1;
     const ns = q;
-    while (q < end && c < 256 && CHAR[c]! & TOKEN) c = s.charCodeAt(++q);
+    while (c >= 0 && c < 256 && CHAR[c]! & TOKEN) c = ++q < end ? s.charCodeAt(q) : -1;
     if (q === ns) {
       sc.pos = q;
       sc.fail('expected parameter name');
@@ -29,18 +29,17 @@ export function parseGenericParams(sc: Scanner): Params {
     const name = s.slice(ns, q);
     let value: string | null = null;
     let r = q;
-    while (c === 32 || c === 9) c = s.charCodeAt(++r);
-    if (c === 61 /* = */ && r < end) {
-      r++;
-      c = s.charCodeAt(r);
-      while (c === 32 || c === 9) c = s.charCodeAt(++r);
+    while (c === 32 || c === 9) c = ++r < end ? s.charCodeAt(r) : -1;
+    if (c === 61 /* = */) {
+      c = ++r < end ? s.charCodeAt(r) : -1;
+      while (c === 32 || c === 9) c = ++r < end ? s.charCodeAt(r) : -1;
       const vs = r;
       if (c === 34) {
         sc.pos = r;
         sc.quoted();
         r = sc.pos;
       } else {
-        while (r < end && (c === 58 || c === 91 || c === 93 || (c < 256 && CHAR[c]! & TOKEN))) c = s.charCodeAt(++r);
+        while (c === 58 || c === 91 || c === 93 || (c >= 0 && c < 256 && CHAR[c]! & TOKEN)) c = ++r < end ? s.charCodeAt(r) : -1;
         if (r === vs) {
           sc.pos = r;
           sc.fail(`empty value for parameter "${name}"`);

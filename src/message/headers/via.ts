@@ -152,7 +152,7 @@ function parseOne(s: string, from: number, end: number): Via {
   }
   let port: number | undefined;
   q = ws(s, p, end);
-  if (s.charCodeAt(q) === C.COLON && q < end) {
+  if (q < end && s.charCodeAt(q) === C.COLON) {
     p = ws(s, q + 1, end);
     const ps = p;
     let n = 0;
