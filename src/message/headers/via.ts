@@ -93,6 +93,10 @@ const enum C {
   LBRACKET = 91,
 }
 
+/** gen-value chars of a via-param without quotes: token, plus ':' '[' ']' for IPv6 received (RFC 5118 §4.5). */
+const PARAM_VALUE = new Uint8Array(128);
+for (let c = 0; c < 128; c++) if (CHAR[c]! & TOKEN || c === C.COLON || c === C.LBRACKET || c === 93) PARAM_VALUE[c] = 1;
+
 /** Skip SP/HT from p; returns the new position. */
 function ws(s: string, p: number, end: number): number {
   while (p < end) {
@@ -185,7 +189,7 @@ function parseOne(s: string, from: number, end: number): Via {
       } else {
         while (p < end) {
           const c = s.charCodeAt(p);
-          if (c === C.COLON || c === C.LBRACKET || c === 93 || (c < 256 && CHAR[c]! & TOKEN)) p++;
+          if (c < 128 && PARAM_VALUE[c] === 1) p++;
           else break;
         }
         if (p === vs) throw new SipParseError(`empty value for parameter "${name}"`, p);
