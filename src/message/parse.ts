@@ -12,9 +12,11 @@ export interface ParseOptions {
    */
   mode?: 'datagram' | 'stream';
   /**
-   * `false` (default): every header the stack knows is parsed now, so errors surface here.
-   * `true`: only framing and the start line; typed headers are parsed when first read (a proxy
-   * pays for what it reads) and may throw SipParseError then.
+   * `false` (default): every header line is checked and every header the stack knows is parsed
+   * now, so errors surface here.
+   * `true`: only framing (Content-Length) and the start line. A header line is looked at when
+   * something asks for it: its name and value are checked and its typed form parsed then (a proxy
+   * pays for what it reads), so SipParseError may come from a getter or from `headers`.
    */
   lazy?: boolean;
   limits?: Partial<MessageLimits>;
