@@ -84,6 +84,34 @@ export class Scanner {
     this.pos = p;
     return s.slice(start, p);
   }
+  /**
+   * Step over a quoted-string (RFC 3261 §25.1), checking it, without building its content: for
+   * callers that keep the value as written (parameters, auth-params).
+   */
+  skipQuoted(): void {
+    const s = this.s;
+    const start = this.pos;
+    if (s.charCodeAt(start) !== 34) this.fail('expected quoted string');
+    let p = start + 1;
+    while (p < s.length) {
+      const c = s.charCodeAt(p);
+      if (c === 34) {
+        this.pos = p + 1;
+        return;
+      }
+      if (c === 92) {
+        if (p + 1 >= s.length) break;
+        const n = s.charCodeAt(p + 1);
+        if (n > 0x7f || n === 0x0a || n === 0x0d) this.fail('invalid quoted-pair', p);
+        p += 2;
+        continue;
+      }
+      if (c < 32 && c !== 9) this.fail('control character in quoted string', p);
+      p++;
+    }
+    this.fail('unterminated quoted string', start);
+  }
+
   /** quoted-string (RFC 3261 §25.1): returns the content with quoted-pairs resolved. */
   quoted(): string {
     const s = this.s;
@@ -118,15 +146,18 @@ export class Scanner {
     let p = start;
     let inQ = false;
     let inA = false;
+    const s0 = stops.charCodeAt(0);
+    const s1 = stops.length > 1 ? stops.charCodeAt(1) : s0;
+    const more = stops.length > 2;
     while (p < s.length) {
-      const ch = s[p]!;
+      const c = s.charCodeAt(p);
       if (inQ) {
-        if (ch === '\\') p++;
-        else if (ch === '"') inQ = false;
-      } else if (ch === '"') inQ = true;
-      else if (ch === '<') inA = true;
-      else if (ch === '>') inA = false;
-      else if (!inA && stops.includes(ch)) break;
+        if (c === 92) p++;
+        else if (c === 34) inQ = false;
+      } else if (c === 34) inQ = true;
+      else if (c === 60) inA = true;
+      else if (c === 62) inA = false;
+      else if (!inA && (c === s0 || c === s1 || (more && stops.includes(s[p]!)))) break;
       p++;
     }
     this.pos = Math.min(p, s.length);

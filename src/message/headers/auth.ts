@@ -59,7 +59,7 @@ export function parseAuth(value: string): AuthHeader {
     if (sc.eat(61)) {
       if (sc.peek() === 34) {
         const st = sc.pos;
-        sc.quoted();
+        sc.skipQuoted();
         v = sc.s.slice(st, sc.pos);
       } else {
         const st = sc.pos;

@@ -36,7 +36,7 @@ export function parseGenericParams(sc: Scanner): Params {
       const vs = r;
       if (c === 34) {
         sc.pos = r;
-        sc.quoted();
+        sc.skipQuoted();
         r = sc.pos;
       } else {
         while (c === 58 || c === 91 || c === 93 || (c >= 0 && c < 256 && CHAR[c]! & TOKEN)) c = ++r < end ? s.charCodeAt(r) : -1;

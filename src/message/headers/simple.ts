@@ -92,7 +92,11 @@ export function parseCallId(value: string): string {
 /** Comma list of tokens (Allow, Supported, Require, Unsupported, Proxy-Require, Allow-Events). May be empty. */
 export function parseTokenList(value: string): string[] {
   // the common case in one native pass: tokens and commas
-  if (TOKEN_LIST.test(value)) return value.indexOf(' ') < 0 && value.indexOf('\t') < 0 ? value.split(',') : value.split(/[ \t]*,[ \t]*/);
+  if (TOKEN_LIST.test(value)) {
+    const parts = value.split(',');
+    if (parts.length > 1) for (let i = 0; i < parts.length; i++) parts[i] = parts[i]!.trim();
+    return parts;
+  }
   if (value.trim().length === 0) return [];
   return splitList(value).map((p) => {
     if (!isToken(p.text)) throw new SipParseError('invalid token in list', p.offset);
