@@ -108,7 +108,7 @@ export interface ParsedHead {
   starts: number[];
   /**
    * Per line, on an eager parse whose names are already checked: (offset of the value area after
-   * the colon) * 64 + (header id + 1). Undefined on a lazy parse.
+   * the colon) * 128 + 64 if folded + (header id + 1). Undefined on a lazy parse.
    */
   ids: number[] | undefined;
   /** Offset of `src` in `buf`; body bounds in `buf`. */
@@ -174,7 +174,7 @@ export abstract class SipMessage {
     let end = starts[r + 1]! - 1;
     if (src.charCodeAt(end - 1) === 13) end--;
     let c: number;
-    const after = ids ? ids[r]! >> 6 : 0;
+    const after = ids ? ids[r]! >> 7 : 0;
     if (after > 0) {
       // eager parse: the name was checked, the colon found
       let p = ls + after;
@@ -208,8 +208,10 @@ export abstract class SipMessage {
   private valueAt(r: number): string {
     this.locate(r);
     const vs = LOC_VS;
-    let v = this.head!.src.slice(vs, LOC_VE);
-    if (v.indexOf('\n') >= 0) v = v.replace(/[ \t]*\r?\n[ \t]+/g, ' ');
+    const head = this.head!;
+    let v = head.src.slice(vs, LOC_VE);
+    // an eager parse knows which lines are folded; a lazy one looks
+    if (head.ids ? (head.ids[r]! & 64) !== 0 : v.indexOf('\n') >= 0) v = v.replace(/[ \t]*\r?\n[ \t]+/g, ' ');
     if (!this.checked) {
       const cr = v.indexOf('\r');
       if (cr >= 0) throw new SipParseError('bare CR or LF in header value', this.head!.base + vs + cr);

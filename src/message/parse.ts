@@ -93,7 +93,9 @@ function parseBuffer(buf: Buffer, opts: ParseOptions): SipRequest | SipResponse 
     if (eol < 0) break;
     // folded continuation lines (RFC 3261 §7.3.1): LWS at the start of the next line
     let next = buf[eol + 1];
+    let folded = 0;
     while (next === 32 || next === 9) {
+      folded = FOLDED;
       eol = buf.indexOf(10, eol + 1);
       if (eol < 0) break;
       next = buf[eol + 1];
@@ -102,7 +104,7 @@ function parseBuffer(buf: Buffer, opts: ParseOptions): SipRequest | SipResponse 
     if (starts.length >= limits.maxHeaders) throw new SipParseError(`more than ${limits.maxHeaders} header lines`, pos);
     starts.push(pos - start);
     if (ids) {
-      const packed = scanName(buf, pos, eol);
+      const packed = scanName(buf, pos, eol) + folded;
       ids.push(packed);
       if ((packed & 63) - 1 === ID_CONTENT_LENGTH) {
         const vs = valueStartB(buf, pos);
@@ -153,7 +155,8 @@ function parseBuffer(buf: Buffer, opts: ParseOptions): SipRequest | SipResponse 
 
 /**
  * Eager name check of the line at `pos`: token chars, optional LWS, ':'. Returns
- * (offset after the colon) * 64 + (header id + 1), the form SipMessage keeps per line.
+ * (offset after the colon) * 128 + (header id + 1), the form SipMessage keeps per line (the
+ * parser adds FOLDED for a folded line).
  */
 function scanName(buf: Buffer, pos: number, eol: number): number {
   let p = pos;
@@ -173,8 +176,11 @@ function scanName(buf: Buffer, pos: number, eol: number): number {
   if (nameEnd === pos) throw new SipParseError('empty header name', pos);
   // packed for the message: where the value may start (after the colon) and the header id
   const after = p + 1 - pos;
-  return (after < 1 << 24 ? after : 0) * 64 + classifyName(buf, pos, nameEnd, h) + 1;
+  return (after < 1 << 23 ? after : 0) * 128 + classifyName(buf, pos, nameEnd, h) + 1;
 }
+
+/** Flag in a packed line entry: the line continues on folded lines (RFC 3261 §7.3.1). */
+const FOLDED = 64;
 
 /** Lazy check for a Content-Length line (long or compact form). */
 function isContentLength(buf: Buffer, pos: number): boolean {

@@ -183,16 +183,21 @@ export function parseSipUri(s: string, scheme: 'sip' | 'sips', start: number): S
   let password: string | undefined;
   let p = start;
   if (at >= start) {
-    const userinfo = s.slice(start, at);
-    const colon = userinfo.indexOf(':');
-    user = colon < 0 ? userinfo : userinfo.slice(0, colon);
-    if (user.length === 0) throw new SipParseError('empty user part', start);
-    let bad = badEscapedIndex(user, USER);
-    if (bad >= 0) throw new SipParseError('invalid character in URI user part', start + bad);
-    if (colon >= 0) {
-      password = userinfo.slice(colon + 1);
-      bad = badEscapedIndex(password, PASSWORD);
-      if (bad >= 0) throw new SipParseError('invalid character in URI password', start + colon + 1 + bad);
+    // user: USER octets and %HH escapes up to ':' (password follows) or '@', in one pass
+    let u = start;
+    while (u < at) {
+      const c = s.charCodeAt(u);
+      if (c < 256 && CHAR[c]! & USER) u++;
+      else if (c === 37 && isHex(s.charCodeAt(u + 1)) && isHex(s.charCodeAt(u + 2)) && u + 2 < at) u += 3;
+      else break;
+    }
+    if (u === start && (u === at || s.charCodeAt(u) === 58)) throw new SipParseError('empty user part', start);
+    if (u < at && s.charCodeAt(u) !== 58) throw new SipParseError('invalid character in URI user part', u);
+    user = s.slice(start, u);
+    if (u < at) {
+      password = s.slice(u + 1, at);
+      const bad = badEscapedIndex(password, PASSWORD);
+      if (bad >= 0) throw new SipParseError('invalid character in URI password', u + 1 + bad);
     }
     p = at + 1;
   }

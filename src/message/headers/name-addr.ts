@@ -108,11 +108,12 @@ export function parseNameAddrAt(sc: Scanner): NameAddr {
     const close = s.indexOf('>', open);
     if (close < 0) sc.fail('missing ">"', open);
     const text = s.slice(open + 1, close);
-    const sp = firstWs(text);
-    if (sp >= 0) sc.fail('whitespace inside <URI>', open + 1 + sp);
     try {
       uri = parseUri(text);
     } catch (e) {
+      // no URI scheme admits whitespace, so it is looked for only to name the fault well
+      const sp = firstWs(text);
+      if (sp >= 0) sc.fail('whitespace inside <URI>', open + 1 + sp);
       throw relocate(e, open + 1);
     }
     angle = true;
