@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { SipParseError, SipRequest, createRequest, createResponse, createVia, parseMessage, StreamFramer } from '../../src/index.js';
 import { loadManifest, loadVector } from '../helpers/vectors.js';
+import { fastVia, parseVia } from '../../src/message/headers/via.js';
 
 const token = fc.stringMatching(/^[A-Za-z0-9.!%*_+`'~-]{1,12}$/);
 const host = fc.oneof(
@@ -98,4 +99,30 @@ test('property: mutated vectors never throw anything but SipParseError, and neve
     }),
     { numRuns: 2000 },
   );
+});
+
+test('Via: the regex fast path and the full scanner give the same result (fast-check)', () => {
+  const label = fc.stringMatching(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,6}[A-Za-z0-9])?$/);
+  const token = fc.stringMatching(/^[A-Za-z0-9\-.!%*_+`'~]{1,10}$/);
+  const param = fc.tuple(fc.oneof(token, fc.constantFrom('branch', 'rport', 'ttl', 'received', 'maddr')), fc.option(fc.stringMatching(/^[A-Za-z0-9\-.!%*_+`'~:[\]]{0,12}$/)));
+  const via = fc
+    .tuple(fc.constantFrom('UDP', 'TCP', 'TLS', 'WS', 'WSS', 'SCTP'), fc.array(label, { minLength: 1, maxLength: 4 }), fc.option(fc.integer({ min: 0, max: 99999 })), fc.array(param, { maxLength: 4 }))
+    .map(([t, labels, port, params]) => `SIP/2.0/${t} ${labels.join('.')}${port === null ? '' : `:${port}`}${params.map(([n, v]) => (v === null ? `;${n}` : `;${n}=${v}`)).join('')}`);
+  const outcome = (v: string) => {
+    try {
+      return { ok: JSON.stringify(parseVia(v).map((x) => x.toJSON())) };
+    } catch (e) {
+      return { error: e instanceof SipParseError };
+    }
+  };
+  let fast = 0;
+  fc.assert(
+    fc.property(via, (v) => {
+      if (fastVia(v)) fast++;
+      // two spaces before sent-by keep the value valid but send it through the full scanner
+      assert.deepEqual(outcome(v), outcome(v.replace(' ', '  ')));
+    }),
+    { numRuns: 3000, seed: 3261 },
+  );
+  assert.ok(fast > 1000, `the fast path took only ${fast} of 3000 values`);
 });

@@ -247,8 +247,50 @@ function viaParamFault(name: string, value: string | null): string | undefined {
   return undefined;
 }
 
+/**
+ * The common Via shape, `SIP/2.0/TRANSPORT host[:port]` with token parameters and no LWS inside,
+ * checked by one native regex test; the fields are then cut out with indexOf. Anything else goes to
+ * parseOne, which accepts a superset of this shape and names the fault. (A capturing exec is
+ * slower here than test + indexOf; the hand scanner is slower than both on this shape.)
+ */
+const LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?';
+const VTOKEN = "[A-Za-z0-9\\-.!%*_+`'~]";
+const FAST_VIA = new RegExp(`^SIP/2\\.0/[A-Z]+ ${LABEL}(?:\\.${LABEL})*\\.?(?::[0-9]{1,5})?(?:;${VTOKEN}+(?:=[A-Za-z0-9\\-.!%*_+\`'~:\\[\\]]+)?)*$`);
+
+/** @internal exported for the equivalence test */
+export function fastVia(v: string): Via | undefined {
+  if (v.length > 1024 || !FAST_VIA.test(v)) return undefined;
+  const sp = v.indexOf(' ', 8);
+  const transport = v.slice(8, sp);
+  let semi = v.indexOf(';', sp);
+  const hpEnd = semi < 0 ? v.length : semi;
+  const colon = v.indexOf(':', sp);
+  let host: string;
+  let port: number | undefined;
+  if (colon >= 0 && colon < hpEnd) {
+    host = v.slice(sp + 1, colon);
+    port = +v.slice(colon + 1, hpEnd);
+    if (port > 65535) return undefined;
+  } else host = v.slice(sp + 1, hpEnd);
+  if (host.length > 255) return undefined;
+  const list: Param[] = [];
+  while (semi >= 0) {
+    const next = v.indexOf(';', semi + 1);
+    const e = next < 0 ? v.length : next;
+    const eq = v.indexOf('=', semi + 1);
+    const name = eq >= 0 && eq < e ? v.slice(semi + 1, eq) : v.slice(semi + 1, e);
+    const value = eq >= 0 && eq < e ? v.slice(eq + 1, e) : null;
+    if (viaParamFault(name, value)) return undefined;
+    list.push({ name, value });
+    semi = next;
+  }
+  return new Via({ protocol: 'SIP', version: '2.0', transport, host, port, params: new Params(list) });
+}
+
 export function parseVia(value: string): Via[] {
   if (value.indexOf(',') < 0) {
+    const fast = fastVia(value);
+    if (fast) return [fast];
     if (ws(value, 0, value.length) === value.length) throw new SipParseError('empty Via value', 0);
     return [parseOne(value, 0, value.length)];
   }
