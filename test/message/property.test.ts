@@ -76,6 +76,14 @@ test('property: mutated vectors never throw anything but SipParseError, and neve
       for (const lazy of [false, true]) {
         try {
           const m = parseMessage(b, { lazy });
+          // a proxy's reads on the parsed index, before the fields are materialised
+          for (const read of [() => m.topVia, () => m.route, () => m.cseq, () => m.callId, () => m.maxForwards, () => m.get('v'), () => m.count('Route'), () => m.body.length]) {
+            try {
+              read();
+            } catch (e) {
+              if (!(e instanceof SipParseError)) throw e;
+            }
+          }
           // touching every typed header must also raise only SipParseError
           for (const h of m.headers) {
             try {
