@@ -211,7 +211,10 @@ export abstract class SipMessage {
     const head = this.head!;
     let v = head.src.slice(vs, LOC_VE);
     // an eager parse knows which lines are folded; a lazy one looks
-    if (head.ids ? (head.ids[r]! & 64) !== 0 : v.indexOf('\n') >= 0) v = v.replace(/[ \t]*\r?\n[ \t]+/g, ' ');
+    if (head.ids ? (head.ids[r]! & 64) !== 0 : v.indexOf('\n') >= 0) {
+      // folding is one SP; a fold right after the colon or at the end is outer LWS (RFC 3261 §7.3.1)
+      v = v.replace(/[ \t]*\r?\n[ \t]+/g, ' ').replace(/^[ \t]+|[ \t]+$/g, '');
+    }
     if (!this.checked) {
       const cr = v.indexOf('\r');
       if (cr >= 0) throw new SipParseError('bare CR or LF in header value', this.head!.base + vs + cr);

@@ -36,6 +36,7 @@ const CHECKS: Record<string, (m: SipRequest | SipResponse) => void> = {
     const r = m as SipRequest;
     assert.equal(r.method, 'INVITE');
     assert.equal(r.to!.tag, '1918181833n'); // LWS around '=' and folded To
+    assert.equal(r.get('To'), 'sip:vivekg@chair-dnrc.example.com ;   tag    = 1918181833n'); // a fold right after the colon is outer LWS
     assert.equal(r.from!.displayName, 'J Rosenberg \\"'); // escaped quote and backslash
     assert.equal(r.from!.tag, '98asjd8'); // folded onto following lines
     assert.equal(r.maxForwards, 68); // leading zeros
