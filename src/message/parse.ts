@@ -103,26 +103,19 @@ function parseBuffer(buf: Buffer, opts: ParseOptions): SipRequest | SipResponse 
     if (eol < 0) break;
     if (starts.length >= limits.maxHeaders) throw new SipParseError(`more than ${limits.maxHeaders} header lines`, pos);
     starts.push(pos - start);
+    let isLength: boolean;
     if (ids) {
       const packed = scanName(buf, pos, eol) + folded;
       ids.push(packed);
-      if ((packed & 63) - 1 === ID_CONTENT_LENGTH) {
-        const vs = valueStartB(buf, pos);
-        const ve = valueEndB(buf, vs, eol);
-        if (clStart < 0) {
-          clStart = vs;
-          clEnd = ve;
-        } else if (readLength(buf, vs, ve) !== readLength(buf, clStart, clEnd)) throw new SipParseError('conflicting Content-Length values', vs, 'Content-Length');
-      }
-    } else if ((c0 | 0x20) === 108 /* l */ || (c0 | 0x20) === 99 /* c */) {
-      if (isContentLength(buf, pos)) {
-        const vs = valueStartB(buf, pos);
-        const ve = valueEndB(buf, vs, eol);
-        if (clStart < 0) {
-          clStart = vs;
-          clEnd = ve;
-        } else if (readLength(buf, vs, ve) !== readLength(buf, clStart, clEnd)) throw new SipParseError('conflicting Content-Length values', vs, 'Content-Length');
-      }
+      isLength = (packed & 63) - 1 === ID_CONTENT_LENGTH;
+    } else isLength = ((c0 | 0x20) === 108 /* l */ || (c0 | 0x20) === 99) /* c */ && isContentLength(buf, pos);
+    if (isLength) {
+      const vs = valueStartB(buf, pos);
+      const ve = valueEndB(buf, vs, eol);
+      if (clStart < 0) {
+        clStart = vs;
+        clEnd = ve;
+      } else if (readLength(buf, vs, ve) !== readLength(buf, clStart, clEnd)) throw new SipParseError('conflicting Content-Length values', vs, 'Content-Length');
     }
     pos = eol + 1;
   }
