@@ -167,3 +167,20 @@ test('limits: too many headers, oversized header section, oversized body', () =>
   assert.throws(() => parseMessage(crlf(['OPTIONS sip:a@b SIP/2.0', 'X: ' + 'a'.repeat(40000)])), /header section exceeds/);
   assert.throws(() => parseMessage(crlf(['OPTIONS sip:a@b SIP/2.0', 'Content-Length: 10'], '0123456789'), { limits: { maxBodyBytes: 5 } }), /exceeds the limit/);
 });
+
+test('a bad header line gets the same fault and offset from an eager parse and from a lazy one when read', () => {
+  const cases: [string, RegExp][] = [
+    ['@x: 1', /^invalid character in header name at byte 61$/],
+    [': 1', /^empty header name at byte 61$/],
+    ['Fo o: 1', /^invalid character in header name at byte 63$/],
+    ['Foo', /^header line without ":" at byte 61$/],
+    ['X-Bare: a\rb', /^bare CR or LF in header value at byte 70$/],
+  ];
+  for (const [line, want] of cases) {
+    const b = Buffer.from(`OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n${line}\r\nContent-Length: 0\r\n\r\n`);
+    assert.throws(() => parseMessage(b), (e: unknown) => e instanceof SipParseError && want.test(e.message), `eager: ${line}`);
+    const lazy = parseMessage(b, { lazy: true });
+    assert.equal(lazy.topVia?.branch, 'z9hG4bK1'); // the good lines stay readable
+    assert.throws(() => lazy.headers, (e: unknown) => e instanceof SipParseError && want.test(e.message), `lazy: ${line}`);
+  }
+});
