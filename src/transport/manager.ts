@@ -149,6 +149,8 @@ export class TransportManager extends EventEmitter implements TransportLayer {
   private readonly limits: MessageLimits;
   private readonly listeners_: Listener[] = [];
   private readonly udp = new Map<4 | 6, { sock: dgram.Socket; host: string; port: number }>();
+  /** Local address of each UDP socket, read once. */
+  private readonly udpLocal = new WeakMap<dgram.Socket, { host: string; port: number }>();
   private readonly conns = new Map<string, Connection>();
   private readonly byKey = new Map<string, Connection>();
   private readonly pending = new Map<string, Promise<Connection>>();
@@ -695,8 +697,13 @@ export class TransportManager extends EventEmitter implements TransportLayer {
       this.stats.keepAlives++;
       return;
     }
-    const a = sock.address();
-    const local = { host: normalizeAddress(a.address), port: a.port };
+    // a bound socket's address does not change: one getsockname per socket, not per datagram
+    let local = this.udpLocal.get(sock);
+    if (!local) {
+      const a = sock.address();
+      local = { host: normalizeAddress(a.address), port: a.port };
+      this.udpLocal.set(sock, local);
+    }
     const remote = { host: normalizeAddress(rinfo.address), port: rinfo.port };
     this.deliver(buf, 'udp', { local, remote }, (res) =>
       new Promise<void>((resolve, reject) => sock.send(res, rinfo.port, rinfo.address, (err) => (err ? reject(err) : resolve()))),

@@ -84,7 +84,8 @@ test('switchboard proxy + phones: registration with a users file, a call through
   const port = await freePort();
   const proxy = new Proc(['proxy', '--listen', `udp:127.0.0.1:${port}`, '--domain', 'example.com', '--users', join(dir, 'users'), '--record-route', '--verbose']);
   procs.push(proxy);
-  await new Promise((r) => setTimeout(r, 500));
+  // wait for the proxy to say it listens (a loaded machine can take more than a moment to start node)
+  for (let waited = 0; !/listening on udp:127\.0\.0\.1/.test(proxy.stderr) && waited < 15000; waited += 100) await new Promise((r) => setTimeout(r, 100));
   assert.match(proxy.stderr, /listening on udp:127\.0\.0\.1/);
   const common = ['--listen', 'udp:127.0.0.1:0', '--registrar', `sip:example.com`, '--outbound-proxy', `sip:127.0.0.1:${port};lr`, '--json'];
   const bob = new Proc(['phone', '--aor', 'sip:bob@example.com', '--user', 'bob', '--password', 'b-secret', '--auto-answer', '0', ...common]);
