@@ -58,6 +58,12 @@ export interface Authenticator {
  * CANCEL), dispatches in-dialog requests to the dialog's usage, and keeps 2xx responses to
  * INVITE retransmitted until their ACK arrives.
  */
+interface Pending2xx {
+  timer: TimerHandle | undefined;
+  deadline: TimerHandle | undefined;
+  resolve: () => void;
+}
+
 export class UserAgentCore extends EventEmitter {
   readonly transport: TransportLayer;
   readonly transactions: TransactionLayer;
@@ -73,7 +79,8 @@ export class UserAgentCore extends EventEmitter {
   /** Out-of-dialog requests seen recently (Call-ID, From tag, CSeq) → top Via branch, for §8.2.2.2. */
   private readonly recent = new Map<string, string>();
   /** 2xx retransmissions waiting for an ACK, by dialog key + CSeq. */
-  private readonly pending2xx = new Map<string, { timer: TimerHandle | undefined; deadline: TimerHandle | undefined; resolve: () => void }>();
+  /** 2xx responses awaiting their ACK, by dialog key then CSeq number (§13.3.1.4). */
+  private readonly pending2xx = new Map<string, Map<number, Pending2xx>>();
 
   constructor(opts: UserAgentCoreOptions) {
     super();
@@ -198,12 +205,13 @@ export class UserAgentCore extends EventEmitter {
   }
   removeDialog(dialog: Dialog): void {
     this.dialogs.delete(dialog.key);
-    for (const [k, p] of this.pending2xx) {
-      if (k.startsWith(dialog.key + '\u0001')) {
+    const pending = this.pending2xx.get(dialog.key);
+    if (pending) {
+      for (const p of pending.values()) {
         this.clock.clearTimeout(p.timer);
         this.clock.clearTimeout(p.deadline);
-        this.pending2xx.delete(k);
       }
+      this.pending2xx.delete(dialog.key);
     }
   }
   findDialog(callId: string, localTag: string, remoteTag: string): Dialog | undefined {
@@ -219,12 +227,12 @@ export class UserAgentCore extends EventEmitter {
    */
   respond2xx(tx: ServerTransaction, res: SipResponse, dialog: Dialog): Promise<boolean> {
     tx.respond(res);
-    const key = `${dialog.key}\u0001${tx.request.cseq!.seq}`;
+    const seq = tx.request.cseq!.seq;
     const timers = this.transactions.timers;
     const reliable = this.transport.isReliable(tx.inbound.protocol);
     return new Promise((resolve) => {
       let interval = timers.T1;
-      const entry = { timer: undefined as TimerHandle | undefined, deadline: undefined as TimerHandle | undefined, resolve: () => resolve(true) };
+      const entry: Pending2xx = { timer: undefined, deadline: undefined, resolve: () => resolve(true) };
       const again = () => {
         tx.respond(res); // passes through in the Accepted state (RFC 6026)
         if (tx.state === 'terminated') this.transport.send(res, tx.responseTarget, tx.connectionId ? { connectionId: tx.connectionId } : {}).catch(() => undefined);
@@ -234,12 +242,21 @@ export class UserAgentCore extends EventEmitter {
       if (!reliable) entry.timer = this.clock.setTimeout(again, interval);
       entry.deadline = this.clock.setTimeout(() => {
         this.clock.clearTimeout(entry.timer);
-        this.pending2xx.delete(key);
+        this.forgetPending(dialog.key, seq);
         this.dialogs.get(dialog.key)?.handler.onAckTimeout?.(dialog);
         resolve(false);
       }, 64 * timers.T1);
-      this.pending2xx.set(key, entry);
+      let forDialog = this.pending2xx.get(dialog.key);
+      if (!forDialog) this.pending2xx.set(dialog.key, (forDialog = new Map()));
+      forDialog.set(seq, entry);
     });
+  }
+
+  private forgetPending(dialogKey: string, seq: number): void {
+    const forDialog = this.pending2xx.get(dialogKey);
+    if (!forDialog) return;
+    forDialog.delete(seq);
+    if (forDialog.size === 0) this.pending2xx.delete(dialogKey);
   }
 
   // ---- incoming --------------------------------------------------------------------------
@@ -250,12 +267,12 @@ export class UserAgentCore extends EventEmitter {
     if (!toTag || !ack.callId) return;
     const entry = this.dialogs.get(dialogKey(ack.callId, toTag, fromTag));
     if (!entry) return; // an ACK for nothing we know: dropped (§17.2.3)
-    const key = `${entry.dialog.key}\u0001${ack.cseq?.seq}`;
-    const p = this.pending2xx.get(key);
+    const seq = ack.cseq?.seq ?? -1;
+    const p = this.pending2xx.get(entry.dialog.key)?.get(seq);
     if (p) {
       this.clock.clearTimeout(p.timer);
       this.clock.clearTimeout(p.deadline);
-      this.pending2xx.delete(key);
+      this.forgetPending(entry.dialog.key, seq);
       p.resolve();
       entry.handler.onAck?.(ack, entry.dialog);
     }
@@ -340,9 +357,11 @@ export class UserAgentCore extends EventEmitter {
   }
 
   close(): void {
-    for (const p of this.pending2xx.values()) {
-      this.clock.clearTimeout(p.timer);
-      this.clock.clearTimeout(p.deadline);
+    for (const forDialog of this.pending2xx.values()) {
+      for (const p of forDialog.values()) {
+        this.clock.clearTimeout(p.timer);
+        this.clock.clearTimeout(p.deadline);
+      }
     }
     this.pending2xx.clear();
     this.dialogs.clear();
