@@ -47,5 +47,11 @@ export function headerKey(name: string): string {
 /** The conventional spelling of a header (`call-id` → `Call-ID`, `v` → `Via`). */
 export function canonicalName(name: string): string {
   const k = headerKey(name);
-  return CANONICAL[k] ?? k.replace(/(^|-)([a-z])/g, (_m, d: string, c: string) => d + c.toUpperCase());
+  let c = canonicalCache.get(k);
+  if (c === undefined) {
+    c = CANONICAL[k] ?? k.replace(/(^|-)([a-z])/g, (_m, d: string, ch: string) => d + ch.toUpperCase());
+    if (canonicalCache.size < 4096) canonicalCache.set(k, c);
+  }
+  return c;
 }
+const canonicalCache = new Map<string, string>();
