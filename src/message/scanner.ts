@@ -170,6 +170,45 @@ export class Scanner {
   }
 }
 
+// ---- position helpers for hand scanners: each returns where its run ends in s[p, end) ----
+
+/** End of a run of SP/HT. */
+export function lwsEnd(s: string, p: number, end: number): number {
+  while (p < end) {
+    const c = s.charCodeAt(p);
+    if (c !== 32 && c !== 9) break;
+    p++;
+  }
+  return p;
+}
+
+/** End of a run of token chars (RFC 3261 §25.1). */
+export function tokenEnd(s: string, p: number, end: number): number {
+  while (p < end) {
+    const c = s.charCodeAt(p);
+    if (c > 255 || !(CHAR[c]! & TOKEN)) break;
+    p++;
+  }
+  return p;
+}
+
+/** End of a run of decimal digits. */
+export function digitsEnd(s: string, p: number, end: number): number {
+  while (p < end) {
+    const c = s.charCodeAt(p);
+    if (c < 48 || c > 57) break;
+    p++;
+  }
+  return p;
+}
+
+/** Value of the digits s[a, b) (checked by digitsEnd); past 2^53 it is only approximate, callers bound it. */
+export function decimalValue(s: string, a: number, b: number): number {
+  let n = 0;
+  for (let i = a; i < b; i++) n = n * 10 + (s.charCodeAt(i) - 48);
+  return n;
+}
+
 /** Split a header value on commas outside quoted strings and <...> (RFC 3261 §7.3.1). */
 export function splitList(value: string): { text: string; offset: number }[] {
   const out: { text: string; offset: number }[] = [];

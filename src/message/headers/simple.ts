@@ -1,7 +1,7 @@
-import { CHAR, TOKEN, WORD, isToken } from '../chars.js';
+import { CHAR, WORD, isToken } from '../chars.js';
 import { SipParseError } from '../errors.js';
 import { Params } from '../params.js';
-import { Scanner, splitList } from '../scanner.js';
+import { Scanner, decimalValue, digitsEnd, lwsEnd, splitList, tokenEnd } from '../scanner.js';
 import { fromWire } from '../wire.js';
 import { parseGenericParams, unquote } from './params.js';
 
@@ -15,19 +15,12 @@ function end(sc: Scanner, what: string): void {
 /** Non-negative integer with a range (RFC 3261 uses 1*DIGIT with leading zeros allowed). */
 export function parseInteger(value: string, max: number, what: string): number {
   const len = value.length;
-  let p = 0;
-  while (p < len && (value.charCodeAt(p) === 32 || value.charCodeAt(p) === 9)) p++;
-  const ds = p;
-  let n = 0;
-  while (p < len) {
-    const d = value.charCodeAt(p) - 48;
-    if (d < 0 || d > 9) break;
-    n = n * 10 + d;
-    p++;
-  }
-  if (p === ds) throw new SipParseError(`expected ${what}`, p);
-  while (p < len && (value.charCodeAt(p) === 32 || value.charCodeAt(p) === 9)) p++;
+  const ds = lwsEnd(value, 0, len);
+  const de = digitsEnd(value, ds, len);
+  if (de === ds) throw new SipParseError(`expected ${what}`, de);
+  const p = lwsEnd(value, de, len);
   if (p < len) throw new SipParseError(`unexpected character in ${what}`, p);
+  const n = decimalValue(value, ds, de);
   if (!(n <= max)) throw new SipParseError(`${what} out of range (max ${max})`, 0);
   return n;
 }
@@ -40,32 +33,18 @@ export interface CSeq {
 /** CSeq (RFC 3261 §20.16): 32-bit sequence number and the method. */
 export function parseCSeq(value: string): CSeq {
   const len = value.length;
-  let p = 0;
-  while (p < len && (value.charCodeAt(p) === 32 || value.charCodeAt(p) === 9)) p++;
-  const ds = p;
-  let n = 0;
-  while (p < len) {
-    const d = value.charCodeAt(p) - 48;
-    if (d < 0 || d > 9) break;
-    n = n * 10 + d;
-    p++;
-  }
-  if (p === ds) throw new SipParseError('expected sequence number', p);
+  const ds = lwsEnd(value, 0, len);
+  const de = digitsEnd(value, ds, len);
+  if (de === ds) throw new SipParseError('expected sequence number', de);
+  const n = decimalValue(value, ds, de);
   if (!(n <= MAX32)) throw new SipParseError('sequence number exceeds 2^32-1', 0);
-  const b = p;
-  while (p < len && (value.charCodeAt(p) === 32 || value.charCodeAt(p) === 9)) p++;
-  if (p === b) throw new SipParseError('expected LWS after sequence number', p);
-  const ms = p;
-  while (p < len) {
-    const c = value.charCodeAt(p);
-    if (c > 255 || !(CHAR[c]! & TOKEN)) break;
-    p++;
-  }
-  if (p === ms) throw new SipParseError('expected method', p);
-  const method = value.slice(ms, p);
-  while (p < len && (value.charCodeAt(p) === 32 || value.charCodeAt(p) === 9)) p++;
+  const ms = lwsEnd(value, de, len);
+  if (ms === de) throw new SipParseError('expected LWS after sequence number', ms);
+  const me = tokenEnd(value, ms, len);
+  if (me === ms) throw new SipParseError('expected method', ms);
+  const p = lwsEnd(value, me, len);
   if (p < len) throw new SipParseError('unexpected character in CSeq', p);
-  return { seq: n, method };
+  return { seq: n, method: value.slice(ms, me) };
 }
 
 const WORD_CLASS = "[A-Za-z0-9\\-.!%*_+`'~()<>:\\\\\"/\\[\\]?{}]";

@@ -1,7 +1,7 @@
 import { SipParseError } from '../errors.js';
 import { CHAR, TOKEN, isDigits } from '../chars.js';
 import { Params, type Param } from '../params.js';
-import { splitList } from '../scanner.js';
+import { decimalValue, digitsEnd, lwsEnd as ws, splitList, tokenEnd } from '../scanner.js';
 import { isIPv6Reference, scanHostName } from '../uri.js';
 
 /** RFC 3261 §17.1.1.3: branches of RFC 3261 elements start with this cookie. */
@@ -97,25 +97,6 @@ const enum C {
 const PARAM_VALUE = new Uint8Array(128);
 for (let c = 0; c < 128; c++) if (CHAR[c]! & TOKEN || c === C.COLON || c === C.LBRACKET || c === 93) PARAM_VALUE[c] = 1;
 
-/** Skip SP/HT from p; returns the new position. */
-function ws(s: string, p: number, end: number): number {
-  while (p < end) {
-    const c = s.charCodeAt(p);
-    if (c !== C.SP && c !== C.HT) break;
-    p++;
-  }
-  return p;
-}
-
-function tokenEnd(s: string, p: number, end: number): number {
-  while (p < end) {
-    const c = s.charCodeAt(p);
-    if (c > 255 || !(CHAR[c]! & TOKEN)) break;
-    p++;
-  }
-  return p;
-}
-
 /**
  * One via-parm (RFC 3261 §20.42, §25.1) in s[from, end): a hand-written scanner, one pass,
  * substrings only for the fields it returns.
@@ -157,16 +138,10 @@ function parseOne(s: string, from: number, end: number): Via {
   let port: number | undefined;
   q = ws(s, p, end);
   if (q < end && s.charCodeAt(q) === C.COLON) {
-    p = ws(s, q + 1, end);
-    const ps = p;
-    let n = 0;
-    while (p < end) {
-      const d = s.charCodeAt(p) - 48;
-      if (d < 0 || d > 9) break;
-      n = n * 10 + d;
-      p++;
-    }
+    const ps = ws(s, q + 1, end);
+    p = digitsEnd(s, ps, end);
     if (p === ps || p - ps > 5) throw new SipParseError('invalid port', ps);
+    const n = decimalValue(s, ps, p);
     if (n > 65535) throw new SipParseError('port out of range', ps);
     port = n;
   }
