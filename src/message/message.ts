@@ -589,11 +589,19 @@ export abstract class SipMessage {
       const tc = (this.tcache = EMPTY_CACHE.slice());
       const ids = head.ids;
       for (let r = 0; r < ids.length; r++) {
-        const id = (ids[r]! & 63) - 1;
+        const packed = ids[r]!;
+        const id = (packed & 63) - 1;
         if (id < 0) continue;
-        const prev = tc[id];
         const v = this.valueAt(r);
-        tc[id] = accumulate(SPECS[id]!, prev === undefined ? NO_CACHE : prev, v, head.base + LOC_VS, id);
+        const at = head.base + LOC_VS;
+        let parsed: unknown;
+        try {
+          parsed = parseById(id, v);
+        } catch (e) {
+          throw SipParseError.within(e, at, canonicalName(KNOWN_KEYS[id]!));
+        }
+        const prev = tc[id];
+        tc[id] = prev === undefined ? parsed : combine(SPECS[id]!.list, prev, parsed, at, id);
       }
       for (let id = 0; id < tc.length; id++) if (tc[id] === undefined) tc[id] = NO_CACHE;
     } else if (head) {
@@ -641,17 +649,51 @@ function accumulate(spec: { list: boolean; parse: (v: string) => unknown }, resu
   } catch (e) {
     throw SipParseError.within(e, offset, canonicalName(KNOWN_KEYS[id]!));
   }
-  if (!spec.list) {
-    if (result !== NO_CACHE) throw new SipParseError('header appears more than once', offset, canonicalName(KNOWN_KEYS[id]!));
-    return v;
-  }
+  return result === NO_CACHE ? v : combine(spec.list, result, v, offset, id);
+}
+
+/** A later line's value joins the earlier ones (list headers) or is an error (single-value headers). */
+function combine(list: boolean, result: unknown, v: unknown, offset: number, id: number): unknown {
+  if (!list) throw new SipParseError('header appears more than once', offset, canonicalName(KNOWN_KEYS[id]!));
   if (v === '*' || result === '*') {
-    if (v !== '*' || (result !== NO_CACHE && (result as unknown[]).length)) throw new SipParseError('"*" mixed with other values', offset, canonicalName(KNOWN_KEYS[id]!));
+    if (v !== '*' || (result as unknown[]).length) throw new SipParseError('"*" mixed with other values', offset, canonicalName(KNOWN_KEYS[id]!));
     return '*';
   }
-  if (result === NO_CACHE) return v;
-  (result as unknown[]).push(...(v as unknown[]));
+  const more = v as unknown[];
+  if (more.length === 1) (result as unknown[]).push(more[0]);
+  else for (let i = 0; i < more.length; i++) (result as unknown[]).push(more[i]);
   return result;
+}
+
+/**
+ * The typed parse of header `id`, with direct calls (one call site per parser, so each can be
+ * inlined; a table of functions makes the call megamorphic). Same parsers as PARSERS.
+ */
+function parseById(id: number, v: string): unknown {
+  switch (id) {
+    case 0:
+      return parseVia(v);
+    case 1:
+    case 2:
+      return parseNameAddr(v);
+    case 3:
+      return parseCallId(v);
+    case 4:
+      return parseCSeq(v);
+    case 5:
+      return parseInteger(v, 255, 'Max-Forwards');
+    case 6:
+      return parseContact(v);
+    case 7:
+    case 8:
+      return parseNameAddrList(v);
+    case 11:
+      return parseInteger(v, 0xffffffff, 'Content-Length');
+    case 10:
+      return parseContentType(v);
+    default:
+      return SPECS[id]!.parse(v);
+  }
 }
 
 /** Compact form of header `id` at line start `ls` (first char already lower-cased in c0). */
@@ -700,11 +742,9 @@ export class SipRequest extends SipMessage {
   }
   /** Request-URI (parsed on first use). */
   get uri(): Uri {
-    if (!this._uri) {
-      this._uri = parseUri(this.uriText);
-      this.uriSnapshot = this._uri.toString();
-    }
-    return this._uri;
+    // the serialised form to detect in-place edits is taken when the message is serialised (toBuffer),
+    // not here: most parsed requests are read and never written again
+    return (this._uri ??= parseUri(this.uriText));
   }
   set uri(u: Uri) {
     this._uri = u;
@@ -713,7 +753,8 @@ export class SipRequest extends SipMessage {
     this.touch();
   }
   override toBuffer(): Buffer {
-    if (this._uri && this.uriSnapshot !== undefined && this._uri.toString() !== this.uriSnapshot) {
+    if (this._uri && this.uriSnapshot === undefined) this.uriSnapshot = parseUri(this.uriText).toString();
+    if (this._uri && this._uri.toString() !== this.uriSnapshot) {
       // the URI object was edited in place
       this.uriText = this.uriSnapshot = this._uri.toString();
       this.touch();

@@ -74,3 +74,21 @@ test('Content-Length is always right after body changes', () => {
   req.body = Buffer.from('hi');
   assert.equal(parseMessage(req.toBuffer(), { mode: 'stream' }).contentLength, 2);
 });
+
+test('a Request-URI read but not edited keeps the bytes; one edited in place is serialised', () => {
+  // the URI is written as given: upper-case scheme and an escaped user, which toString() would not reproduce byte for byte
+  const wire = 'INVITE SIP:%61lice@atlanta.example.com;transport=TCP SIP/2.0\r\nVia: SIP/2.0/TCP h;branch=z9hG4bK1\r\nFrom: <sip:a@a>;tag=1\r\nTo: <sip:b@b>\r\nCall-ID: c\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n';
+  const read = parseMessage(Buffer.from(wire)) as SipRequest;
+  assert.equal(read.uri.kind, 'sip');
+  assert.equal(read.toBuffer().toString('latin1'), wire);
+  read.set('Max-Forwards', '69');
+  assert.ok(read.toBuffer().toString('latin1').startsWith('INVITE SIP:%61lice@atlanta.example.com;transport=TCP SIP/2.0\r\n'), 'an unedited URI keeps its spelling when other headers change');
+
+  const edited = parseMessage(Buffer.from(wire)) as SipRequest;
+  const uri = edited.uri;
+  assert.equal(uri.kind, 'sip');
+  if (uri.kind === 'sip') uri.host = 'biloxi.example.com';
+  const out = edited.toBuffer().toString('latin1');
+  assert.ok(out.startsWith('INVITE sip:%61lice@biloxi.example.com;transport=TCP SIP/2.0\r\n'), out.split('\r\n')[0]);
+  assert.equal((parseMessage(Buffer.from(out, 'latin1')) as SipRequest).uri.toString(), uri.toString());
+});
