@@ -24,6 +24,20 @@ mark(PARAM, ALNUM + MARK + '[]/:&+$');
 mark(HNV, ALNUM + MARK + '[]/?:+$');
 mark(HOST, ALNUM + '-.');
 
+/**
+ * The octets of a wire string (latin1: one char per octet). Scanners read these rather than
+ * charCodeAt, which V8 makes check the string's representation on every call; a Uint8Array load
+ * is two to three times cheaper per char.
+ */
+export function latin1Bytes(s: string): Uint8Array {
+  const b = Buffer.from(s, 'latin1');
+  // a char above 0xFF (text not yet in wire form) must not alias a valid octet: 0xFF is in no
+  // character class, as such a char was in none before
+  if (WIDE.test(s)) for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0xff) b[i] = 0xff;
+  return b;
+}
+const WIDE = /[^\x00-\xff]/;
+
 export function isToken(s: string): boolean {
   if (s.length === 0) return false;
   for (let i = 0; i < s.length; i++) {

@@ -47,7 +47,7 @@ export interface HeaderField {
 }
 
 /** How each header the stack understands is parsed; `list` headers combine across lines (RFC 3261 §7.3.1). */
-const PARSERS: Record<string, { list: boolean; parse: (v: string) => unknown }> = {
+const PARSERS: Record<string, { list: boolean; parse: (v: string, b?: Uint8Array, o?: number) => unknown }> = {
   via: { list: true, parse: parseVia },
   from: { list: false, parse: parseNameAddr },
   to: { list: false, parse: parseNameAddr },
@@ -69,16 +69,16 @@ const PARSERS: Record<string, { list: boolean; parse: (v: string) => unknown }> 
   unsupported: { list: true, parse: parseTokenList },
   'allow-events': { list: true, parse: parseTokenList },
   accept: { list: true, parse: parseAccept },
-  event: { list: false, parse: (v) => parseTokenParams(v, 'event type') },
+  event: { list: false, parse: (v, b, o) => parseTokenParams(v, 'event type', b, o) },
   'subscription-state': { list: false, parse: parseSubscriptionState },
   'refer-to': { list: false, parse: parseNameAddr },
   'referred-by': { list: false, parse: parseNameAddr },
   replaces: { list: false, parse: parseReplaces },
-  'refer-sub': { list: false, parse: (v) => parseTokenParams(v, 'Refer-Sub value') },
-  authorization: { list: true, parse: (v) => [parseAuth(v)] },
-  'proxy-authorization': { list: true, parse: (v) => [parseAuth(v)] },
-  'www-authenticate': { list: true, parse: (v) => [parseAuth(v)] },
-  'proxy-authenticate': { list: true, parse: (v) => [parseAuth(v)] },
+  'refer-sub': { list: false, parse: (v, b, o) => parseTokenParams(v, 'Refer-Sub value', b, o) },
+  authorization: { list: true, parse: (v, b, o) => [parseAuth(v, b, o)] },
+  'proxy-authorization': { list: true, parse: (v, b, o) => [parseAuth(v, b, o)] },
+  'www-authenticate': { list: true, parse: (v, b, o) => [parseAuth(v, b, o)] },
+  'proxy-authenticate': { list: true, parse: (v, b, o) => [parseAuth(v, b, o)] },
   reason: { list: true, parse: parseReason },
   'retry-after': { list: false, parse: parseRetryAfter },
   warning: { list: true, parse: parseWarning },
@@ -120,6 +120,12 @@ export interface ParsedHead {
 
 // value bounds found by locate() (single-threaded scratch, read right after the call)
 let LOC_VS = 0;
+/**
+ * Set by valueAt(): the message's bytes when the value it returned is exactly src[LOC_VS, ...)
+ * (so value[i] is the octet at base + LOC_VS + i, and parsers can read it in place), undefined
+ * when unfolding made a new string.
+ */
+let LOC_BYTES: Uint8Array | undefined;
 let LOC_VE = 0;
 
 export abstract class SipMessage {
@@ -211,10 +217,12 @@ export abstract class SipMessage {
     const vs = LOC_VS;
     const head = this.head!;
     let v = head.src.slice(vs, LOC_VE);
+    LOC_BYTES = head.buf;
     // an eager parse knows which lines are folded; a lazy one looks
     if (head.ids ? (head.ids[r]! & 64) !== 0 : v.indexOf('\n') >= 0) {
       // folding is one SP; a fold right after the colon or at the end is outer LWS (RFC 3261 §7.3.1)
       v = v.replace(/[ \t]*\r?\n[ \t]+/g, ' ').replace(/^[ \t]+|[ \t]+$/g, '');
+      LOC_BYTES = undefined;
     }
     if (!this.checked) {
       const cr = v.indexOf('\r');
@@ -425,18 +433,17 @@ export abstract class SipMessage {
     const tc = (this.tcache ??= EMPTY_CACHE.slice());
     const c = tc[id];
     if (c !== undefined) return c === NO_CACHE ? undefined : (c as T);
-    const spec = SPECS[id]!;
     let result: unknown = NO_CACHE;
     const head = this.head;
     if (head) {
       for (let r = this.findLine(id, 0); r >= 0; r = this.findLine(id, r + 1)) {
         const v = this.valueAt(r);
-        result = accumulate(spec, result, v, head.base + LOC_VS, id);
+        result = accumulate(result, v, LOC_BYTES, head.base + LOC_VS, id);
       }
     } else {
       const key = KNOWN_KEYS[id]!;
       for (const h of this._headers!) {
-        if (h.key === key) result = accumulate(spec, result, h.value, Math.max(h.offset, 0), id);
+        if (h.key === key) result = accumulate(result, h.value, undefined, Math.max(h.offset, 0), id);
       }
     }
     tc[id] = result;
@@ -453,12 +460,14 @@ export abstract class SipMessage {
     if (this.topViaCache) return this.topViaCache;
     let value: string | undefined;
     let offset = 0;
+    let bytes: Uint8Array | undefined;
     const head = this.head;
     if (head) {
       const r = this.findLine(ID_VIA, 0);
       if (r >= 0) {
         value = this.valueAt(r);
         offset = head.base + LOC_VS;
+        bytes = LOC_BYTES;
       }
     } else {
       const h = this._headers!.find((f) => f.key === 'via');
@@ -470,7 +479,11 @@ export abstract class SipMessage {
     if (value === undefined) return undefined;
     let v: Via;
     try {
-      v = parseVia(value.indexOf(',') < 0 ? value : splitList(value)[0]!.text)[0]!;
+      if (value.indexOf(',') < 0) v = parseVia(value, bytes, offset)[0]!;
+      else {
+        const first = splitList(value)[0]!;
+        v = parseVia(first.text, bytes, offset + first.offset)[0]!;
+      }
     } catch (e) {
       throw SipParseError.within(e, offset, 'Via');
     }
@@ -596,7 +609,7 @@ export abstract class SipMessage {
         const at = head.base + LOC_VS;
         let parsed: unknown;
         try {
-          parsed = parseById(id, v);
+          parsed = parseById(id, v, LOC_BYTES, at);
         } catch (e) {
           throw SipParseError.within(e, at, canonicalName(KNOWN_KEYS[id]!));
         }
@@ -641,15 +654,19 @@ export abstract class SipMessage {
   }
 }
 
-/** Fold one line's typed value into the header's result: list headers combine (RFC 3261 §7.3.1). */
-function accumulate(spec: { list: boolean; parse: (v: string) => unknown }, result: unknown, value: string, offset: number, id: number): unknown {
+/**
+ * Parse one line's value of header `id` and fold it into the header's result so far: list
+ * headers combine (RFC 3261 §7.3.1). `at` anchors errors in the message; with `bytes`, the value's
+ * octets are bytes[at, at + value.length).
+ */
+function accumulate(result: unknown, value: string, bytes: Uint8Array | undefined, at: number, id: number): unknown {
   let v: unknown;
   try {
-    v = spec.parse(value);
+    v = parseById(id, value, bytes, at);
   } catch (e) {
-    throw SipParseError.within(e, offset, canonicalName(KNOWN_KEYS[id]!));
+    throw SipParseError.within(e, at, canonicalName(KNOWN_KEYS[id]!));
   }
-  return result === NO_CACHE ? v : combine(spec.list, result, v, offset, id);
+  return result === NO_CACHE ? v : combine(SPECS[id]!.list, result, v, at, id);
 }
 
 /** A later line's value joins the earlier ones (list headers) or is an error (single-value headers). */
@@ -669,13 +686,15 @@ function combine(list: boolean, result: unknown, v: unknown, offset: number, id:
  * The typed parse of header `id`, with direct calls (one call site per parser, so each can be
  * inlined; a table of functions makes the call megamorphic). Same parsers as PARSERS.
  */
-function parseById(id: number, v: string): unknown {
+function parseById(id: number, v: string, b: Uint8Array | undefined, o: number): unknown {
   switch (id) {
     case 0:
-      return parseVia(v);
+      return parseVia(v, b, o);
     case 1:
     case 2:
-      return parseNameAddr(v);
+    case 23:
+    case 24:
+      return parseNameAddr(v, b, o);
     case 3:
       return parseCallId(v);
     case 4:
@@ -683,16 +702,17 @@ function parseById(id: number, v: string): unknown {
     case 5:
       return parseInteger(v, 255, 'Max-Forwards');
     case 6:
-      return parseContact(v);
+      return parseContact(v, b, o);
     case 7:
     case 8:
-      return parseNameAddrList(v);
+    case 9:
+      return parseNameAddrList(v, b, o);
     case 11:
       return parseInteger(v, 0xffffffff, 'Content-Length');
     case 10:
-      return parseContentType(v);
+      return parseContentType(v, b, o);
     default:
-      return SPECS[id]!.parse(v);
+      return SPECS[id]!.parse(v, b, o);
   }
 }
 
@@ -719,6 +739,9 @@ export class SipRequest extends SipMessage {
   private uriText: string;
   /** uri.toString() when the URI object was last handed out, to notice in-place edits. */
   private uriSnapshot: string | undefined;
+  /** Where uriText's octets are (set by the parser; cleared when the URI is replaced). */
+  private uriBytes: Uint8Array | undefined;
+  private uriOffset = 0;
   version: string;
   constructor(method: string, uri: Uri | string, headers: HeaderField[] = [], body: Buffer = Buffer.alloc(0), raw?: Buffer, version = 'SIP/2.0') {
     super(headers, body, raw);
@@ -740,23 +763,30 @@ export class SipRequest extends SipMessage {
     this._method = m;
     this.touch();
   }
+  /** @internal The parser tells where uriText's octets are, so the URI is scanned in place. */
+  uriAt(bytes: Uint8Array, offset: number): void {
+    this.uriBytes = bytes;
+    this.uriOffset = offset;
+  }
   /** Request-URI (parsed on first use). */
   get uri(): Uri {
     // the serialised form to detect in-place edits is taken when the message is serialised (toBuffer),
     // not here: most parsed requests are read and never written again
-    return (this._uri ??= parseUri(this.uriText));
+    return (this._uri ??= parseUri(this.uriText, this.uriBytes, this.uriOffset));
   }
   set uri(u: Uri) {
     this._uri = u;
     this.uriText = u.toString();
     this.uriSnapshot = this.uriText;
+    this.uriBytes = undefined;
     this.touch();
   }
   override toBuffer(): Buffer {
-    if (this._uri && this.uriSnapshot === undefined) this.uriSnapshot = parseUri(this.uriText).toString();
+    if (this._uri && this.uriSnapshot === undefined) this.uriSnapshot = parseUri(this.uriText, this.uriBytes, this.uriOffset).toString();
     if (this._uri && this._uri.toString() !== this.uriSnapshot) {
       // the URI object was edited in place
       this.uriText = this.uriSnapshot = this._uri.toString();
+      this.uriBytes = undefined;
       this.touch();
     }
     return super.toBuffer();

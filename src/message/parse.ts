@@ -137,7 +137,7 @@ function parseBuffer(buf: Buffer, opts: ParseOptions): SipRequest | SipResponse 
   }
   // one decode of the header section; every value is a substring of it
   const head = (buf as LatinSlicer).latin1Slice(start, headEnd);
-  const msg = parseStartLine(head.slice(0, firstEnd - start), start);
+  const msg = parseStartLine(head.slice(0, firstEnd - start), start, buf);
   msg.attachParsed({ src: head, starts, ids, base: start, buf, bodyStart, end: bodyStart + bodyLen });
   if (!lazy) {
     msg.parseAll();
@@ -233,7 +233,7 @@ function isVersion(v: string): boolean {
   return i > b && i === v.length;
 }
 
-function parseStartLine(line: string, base: number): SipRequest | SipResponse {
+function parseStartLine(line: string, base: number, buf: Buffer): SipRequest | SipResponse {
   if (line.length === 0) throw new SipParseError('empty start line', base);
   if (line.startsWith('SIP/') || line.startsWith('sip/')) {
     // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase (RFC 3261 §7.2)
@@ -270,8 +270,10 @@ function parseStartLine(line: string, base: number): SipRequest | SipResponse {
   if (version.includes(' ')) throw new SipParseError('extra SP in request line', base + sp2 + 1 + version.indexOf(' '));
   if (!isVersion(version)) throw new SipParseError(version.length ? 'invalid SIP version' : 'extra SP in request line', base + sp2 + 1);
   if (uriText.startsWith('<')) throw new SipParseError('Request-URI must not be enclosed in <>', base + sp1 + 1);
-  // the Request-URI itself is parsed on first use (or at once, unless lazy)
-  return new SipRequest(method, uriText, NO_HEADERS, EMPTY, undefined, version);
+  // the Request-URI itself is parsed on first use (or at once, unless lazy), in place
+  const req = new SipRequest(method, uriText, NO_HEADERS, EMPTY, undefined, version);
+  req.uriAt(buf, base + sp1 + 1);
+  return req;
 }
 
 /** Parse the Request-URI now, re-anchoring errors to the start line. */

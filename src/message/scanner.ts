@@ -1,40 +1,46 @@
-import { CHAR, TOKEN } from './chars.js';
+import { CHAR, TOKEN, latin1Bytes } from './chars.js';
 import { SipParseError } from './errors.js';
 
 /**
  * A cursor over one header value (folding already replaced by SP). Offsets in errors are
  * relative to the value; the message parser re-anchors them to the message.
+ *
+ * The loops read the value's octets from `b`, where s.charCodeAt(i) === b[o + i] for every i in
+ * [0, s.length): a parsed message passes its own bytes (no copy); otherwise they are made here.
+ * Every read is bounded by s.length, since `b` may go on past the value.
  */
 export class Scanner {
   pos = 0;
-  constructor(readonly s: string) {}
+  readonly b: Uint8Array;
+  readonly o: number;
+  constructor(
+    readonly s: string,
+    b?: Uint8Array,
+    o = 0,
+  ) {
+    this.b = b ?? latin1Bytes(s);
+    this.o = b ? o : 0;
+  }
 
   get atEnd(): boolean {
     return this.pos >= this.s.length;
   }
   /** The char code at the cursor, or -1 at the end (never NaN, which would slow every caller). */
   peek(): number {
-    return this.pos < this.s.length ? this.s.charCodeAt(this.pos) : -1;
+    return this.pos < this.s.length ? this.b[this.o + this.pos]! : -1;
   }
   fail(reason: string, at = this.pos): never {
     throw new SipParseError(reason, at);
   }
   /** Skip SP/HT (LWS after folding has been normalised). */
   ws(): void {
-    const s = this.s;
-    let p = this.pos;
-    while (p < s.length) {
-      const c = s.charCodeAt(p);
-      if (c !== 32 && c !== 9) break;
-      p++;
-    }
-    this.pos = p;
+    this.pos = lwsEndB(this.b, this.o + this.pos, this.o + this.s.length) - this.o;
   }
   /** Consume `ch` (with optional LWS around it, RFC 3261 §25.1 SEMI/COMMA/EQUAL...). */
   eat(ch: number): boolean {
     const save = this.pos;
     this.ws();
-    if (this.s.charCodeAt(this.pos) === ch) {
+    if (this.peek() === ch) {
       this.pos++;
       this.ws();
       return true;
@@ -46,67 +52,53 @@ export class Scanner {
     if (!this.eat(ch)) this.fail(`expected ${what}`);
   }
   token(what = 'token'): string {
-    const s = this.s;
     const start = this.pos;
-    let p = start;
-    while (p < s.length) {
-      const c = s.charCodeAt(p);
-      if (c > 255 || !(CHAR[c]! & TOKEN)) break;
-      p++;
-    }
+    const p = tokenEndB(this.b, this.o + start, this.o + this.s.length) - this.o;
     if (p === start) this.fail(`expected ${what}`);
     this.pos = p;
-    return s.slice(start, p);
+    return this.s.slice(start, p);
   }
   /** Run of chars matching flag (no escapes), possibly empty. */
   run(flag: number): string {
-    const s = this.s;
+    const { b, o } = this;
     const start = this.pos;
-    let p = start;
-    while (p < s.length) {
-      const c = s.charCodeAt(p);
-      if (c > 255 || !(CHAR[c]! & flag)) break;
-      p++;
-    }
-    this.pos = p;
-    return s.slice(start, p);
+    const end = o + this.s.length;
+    let p = o + start;
+    while (p < end && CHAR[b[p]!]! & flag) p++;
+    this.pos = p - o;
+    return this.s.slice(start, this.pos);
   }
   digits(what: string): string {
-    const s = this.s;
     const start = this.pos;
-    let p = start;
-    while (p < s.length) {
-      const c = s.charCodeAt(p);
-      if (c < 48 || c > 57) break;
-      p++;
-    }
+    const p = digitsEndB(this.b, this.o + start, this.o + this.s.length) - this.o;
     if (p === start) this.fail(`expected ${what}`);
     this.pos = p;
-    return s.slice(start, p);
+    return this.s.slice(start, p);
   }
   /**
    * Step over a quoted-string (RFC 3261 §25.1), checking it, without building its content: for
    * callers that keep the value as written (parameters, auth-params).
    */
   skipQuoted(): void {
-    const s = this.s;
+    const { b, o } = this;
     const start = this.pos;
-    if (s.charCodeAt(start) !== 34) this.fail('expected quoted string');
-    let p = start + 1;
-    while (p < s.length) {
-      const c = s.charCodeAt(p);
+    if (this.peek() !== 34) this.fail('expected quoted string');
+    const end = o + this.s.length;
+    let p = o + start + 1;
+    while (p < end) {
+      const c = b[p]!;
       if (c === 34) {
-        this.pos = p + 1;
+        this.pos = p + 1 - o;
         return;
       }
       if (c === 92) {
-        if (p + 1 >= s.length) break;
-        const n = s.charCodeAt(p + 1);
-        if (n > 0x7f || n === 0x0a || n === 0x0d) this.fail('invalid quoted-pair', p);
+        if (p + 1 >= end) break;
+        const n = b[p + 1]!;
+        if (n > 0x7f || n === 0x0a || n === 0x0d) this.fail('invalid quoted-pair', p - o);
         p += 2;
         continue;
       }
-      if (c < 32 && c !== 9) this.fail('control character in quoted string', p);
+      if (c < 32 && c !== 9) this.fail('control character in quoted string', p - o);
       p++;
     }
     this.fail('unterminated quoted string', start);
@@ -206,6 +198,37 @@ export function digitsEnd(s: string, p: number, end: number): number {
 export function decimalValue(s: string, a: number, b: number): number {
   let n = 0;
   for (let i = a; i < b; i++) n = n * 10 + (s.charCodeAt(i) - 48);
+  return n;
+}
+
+// the same over octets (b[p, end) with absolute positions; see Scanner for the contract)
+
+export function lwsEndB(b: Uint8Array, p: number, end: number): number {
+  while (p < end) {
+    const c = b[p]!;
+    if (c !== 32 && c !== 9) break;
+    p++;
+  }
+  return p;
+}
+
+export function tokenEndB(b: Uint8Array, p: number, end: number): number {
+  while (p < end && CHAR[b[p]!]! & TOKEN) p++;
+  return p;
+}
+
+export function digitsEndB(b: Uint8Array, p: number, end: number): number {
+  while (p < end) {
+    const c = b[p]!;
+    if (c < 48 || c > 57) break;
+    p++;
+  }
+  return p;
+}
+
+export function decimalValueB(b: Uint8Array, a: number, e: number): number {
+  let n = 0;
+  for (let i = a; i < e; i++) n = n * 10 + (b[i]! - 48);
   return n;
 }
 

@@ -1,5 +1,5 @@
 import { isIPv6 } from 'node:net';
-import { CHAR, HNV, HOST, PARAM, PASSWORD, USER, badEscapedIndex, isDigits, isHex, unescape } from './chars.js';
+import { CHAR, HNV, HOST, PARAM, PASSWORD, USER, badEscapedIndex, isDigits, isHex, latin1Bytes, unescape } from './chars.js';
 import { SipParseError } from './errors.js';
 import { Params, type Param } from './params.js';
 
@@ -147,20 +147,23 @@ function isSchemeChar(c: number, first: boolean): boolean {
   return alpha || (c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46;
 }
 
-/** Parse a URI. Offsets in errors are relative to `s`. */
-export function parseUri(s: string): Uri {
+/**
+ * Parse a URI. Offsets in errors are relative to `s`. A parser that holds the octets already
+ * passes them: s.charCodeAt(i) === b[o + i] (see Scanner).
+ */
+export function parseUri(s: string, b?: Uint8Array, o = 0): Uri {
   // sip: and sips: first (RFC 3261 §19.1.1; schemes are case-insensitive)
   if ((s.charCodeAt(0) | 0x20) === 115 && (s.charCodeAt(1) | 0x20) === 105 && (s.charCodeAt(2) | 0x20) === 112) {
     const c3 = s.charCodeAt(3);
-    if (c3 === 58) return parseSipUri(s, 'sip', 4);
-    if ((c3 | 0x20) === 115 && s.charCodeAt(4) === 58) return parseSipUri(s, 'sips', 5);
+    if (c3 === 58) return parseSipUri(s, 'sip', 4, b, o);
+    if ((c3 | 0x20) === 115 && s.charCodeAt(4) === 58) return parseSipUri(s, 'sips', 5, b, o);
   }
   let i = 0;
   while (i < s.length && isSchemeChar(s.charCodeAt(i), i === 0)) i++;
   if (i === 0 || s.charCodeAt(i) !== 58 /* : */) throw new SipParseError('invalid URI scheme', i);
   if ((i === 3 || i === 4) && (s.charCodeAt(0) | 0x20) === 115 && (s.charCodeAt(1) | 0x20) === 105 && (s.charCodeAt(2) | 0x20) === 112) {
-    if (i === 3) return parseSipUri(s, 'sip', 4);
-    if ((s.charCodeAt(3) | 0x20) === 115) return parseSipUri(s, 'sips', 5);
+    if (i === 3) return parseSipUri(s, 'sip', 4, b, o);
+    if ((s.charCodeAt(3) | 0x20) === 115) return parseSipUri(s, 'sips', 5, b, o);
   }
   const scheme = s.slice(0, i).toLowerCase();
   if (scheme === 'tel') return parseTelUri(s, i + 1);
@@ -173,7 +176,9 @@ export function parseUri(s: string): Uri {
   return new AbsoluteUri(scheme, s.slice(i + 1));
 }
 
-export function parseSipUri(s: string, scheme: 'sip' | 'sips', start: number): SipUri {
+export function parseSipUri(s: string, scheme: 'sip' | 'sips', start: number, bytes?: Uint8Array, off = 0): SipUri {
+  const b = bytes ?? latin1Bytes(s);
+  const o = bytes ? off : 0;
   // '@' may not appear unescaped after the userinfo, while the user part may hold '?' and ';'
   // (RFC 4475 §3.1.1.2, §3.1.1.9): so find the '@' first, then the headers' '?'.
   const at = s.indexOf('@', start);
@@ -184,13 +189,15 @@ export function parseSipUri(s: string, scheme: 'sip' | 'sips', start: number): S
   let p = start;
   if (at >= start) {
     // user: USER octets and %HH escapes up to ':' (password follows) or '@', in one pass
-    let u = start;
-    while (u < at) {
-      const c = s.charCodeAt(u);
-      if (c < 256 && CHAR[c]! & USER) u++;
-      else if (c === 37 && isHex(s.charCodeAt(u + 1)) && isHex(s.charCodeAt(u + 2)) && u + 2 < at) u += 3;
+    const ue = o + at;
+    let u = o + start;
+    while (u < ue) {
+      const c = b[u]!;
+      if (CHAR[c]! & USER) u++;
+      else if (c === 37 && u + 2 < ue && isHex(b[u + 1]!) && isHex(b[u + 2]!)) u += 3;
       else break;
     }
+    u -= o;
     if (u === start && (u === at || s.charCodeAt(u) === 58)) throw new SipParseError('empty user part', start);
     if (u < at && s.charCodeAt(u) !== 58) throw new SipParseError('invalid character in URI user part', u);
     user = s.slice(start, u);
@@ -212,32 +219,41 @@ export function parseSipUri(s: string, scheme: 'sip' | 'sips', start: number): S
     p = close + 1;
   } else {
     const hs = p;
-    p = scanHostName(s, p, end);
-    if (p < 0) throw new SipParseError(s.charCodeAt(hs) === 46 || (CHAR[s.charCodeAt(hs)]! & HOST) !== 0 ? 'invalid host' : 'missing host', hs);
+    const he = hostNameEnd(b, o + p, o + end);
+    if (he < 0) throw new SipParseError(s.charCodeAt(hs) === 46 || (CHAR[s.charCodeAt(hs)]! & HOST) !== 0 ? 'invalid host' : 'missing host', hs);
+    p = he - o;
     host = s.slice(hs, p);
   }
   let port: number | undefined;
-  if (s.charCodeAt(p) === 58) {
+  if (p < end && b[o + p] === 58) {
     const ps = ++p;
-    while (p < end && s.charCodeAt(p) >= 48 && s.charCodeAt(p) <= 57) p++;
+    // leading zeros are allowed (port = 1*DIGIT)
+    let n = 0;
+    while (p < end) {
+      const d = b[o + p]! - 48;
+      if (d < 0 || d > 9) break;
+      if (n <= 65535) n = n * 10 + d;
+      p++;
+    }
     if (p === ps) throw new SipParseError('invalid port', ps);
-    port = Number(s.slice(ps, p));
-    if (port > 65535) throw new SipParseError('port out of range', ps);
+    if (n > 65535) throw new SipParseError('port out of range', ps);
+    port = n;
   }
   // uri-parameters (RFC 3261 §19.1.1): one pass, %HH escapes checked in place
   const list: Param[] = [];
+  const oe = o + end;
   while (p < end) {
-    if (s.charCodeAt(p) !== 59 /* ; */) throw new SipParseError('unexpected character in URI', p);
+    if (b[o + p] !== 59 /* ; */) throw new SipParseError('unexpected character in URI', p);
     const ns = ++p;
-    p = paramRun(s, p, end);
-    let c = p < end ? s.charCodeAt(p) : -1;
+    p = paramEnd(b, o + p, oe) - o;
+    let c = p < end ? b[o + p]! : -1;
     if (p === ns) throw new SipParseError(p >= end || c === 59 || c === 61 ? 'empty URI parameter' : 'invalid character in URI parameter', p);
     const name = s.slice(ns, p);
     let value: string | null = null;
-    if (p < end && c === 61 /* = */) {
+    if (c === 61 /* = */) {
       const vs = ++p;
-      p = paramRun(s, p, end);
-      c = p < end ? s.charCodeAt(p) : -1;
+      p = paramEnd(b, o + p, oe) - o;
+      c = p < end ? b[o + p]! : -1;
       if (p === vs && (p >= end || c === 59)) throw new SipParseError('empty URI parameter value', vs);
       value = s.slice(vs, p);
     }
@@ -286,12 +302,12 @@ function parseTelUri(s: string, start: number): TelUri {
   return new TelUri(number, params);
 }
 
-/** End of a run of paramchar (RFC 3261 §25.1): PARAM octets and valid %HH escapes. */
-function paramRun(s: string, p: number, end: number): number {
+/** End of a run of paramchar (RFC 3261 §25.1) in b[p, end): PARAM octets and valid %HH escapes. */
+function paramEnd(b: Uint8Array, p: number, end: number): number {
   while (p < end) {
-    const c = s.charCodeAt(p);
-    if (c < 256 && CHAR[c]! & PARAM) p++;
-    else if (c === 37 && isHex(s.charCodeAt(p + 1)) && isHex(s.charCodeAt(p + 2)) && p + 2 < end) p += 3;
+    const c = b[p]!;
+    if (CHAR[c]! & PARAM) p++;
+    else if (c === 37 && p + 2 < end && isHex(b[p + 1]!) && isHex(b[p + 2]!)) p += 3;
     else break;
   }
   return p;
@@ -368,17 +384,18 @@ function isIPv4Tail(s: string, i: number): boolean {
 }
 
 /**
- * One pass over a hostname / IPv4address (RFC 3261 §25.1) starting at p: returns where it ends,
- * or -1 when the labels are malformed (empty, leading or trailing '-', over 255 octets).
+ * End of the hostname / IPv4address (RFC 3261 §25.1) starting at b[p], within `end`: labels of
+ * alnum and '-' (not at a label's edges), a trailing dot allowed after a label. -1 if there is
+ * no valid host there. One pass, no allocation.
  */
-export function scanHostName(s: string, p: number, end: number): number {
+export function hostNameEnd(b: Uint8Array, p: number, end: number): number {
   const start = p;
   let labelStart = p;
   let ok = true;
   for (; p < end; p++) {
-    const c = s.charCodeAt(p);
+    const c = b[p]!;
     if (c === 46) {
-      if (p === labelStart || s.charCodeAt(p - 1) === 45) ok = false;
+      if (p === labelStart || b[p - 1] === 45) ok = false;
       labelStart = p + 1;
     } else if (c === 45) {
       if (p === labelStart) ok = false;
@@ -387,7 +404,7 @@ export function scanHostName(s: string, p: number, end: number): number {
   if (p === labelStart) {
     // empty host, or a trailing dot: allowed after at least one label
     if (p - start < 2) ok = false;
-  } else if (s.charCodeAt(p - 1) === 45) ok = false;
+  } else if (b[p - 1] === 45) ok = false;
   return ok && p - start <= 255 ? p : -1;
 }
 

@@ -47,8 +47,8 @@ export function buildAuthHeader(scheme: string, values: Record<string, string | 
   return new AuthHeader(scheme, params);
 }
 
-export function parseAuth(value: string): AuthHeader {
-  const sc = new Scanner(value);
+export function parseAuth(value: string, b?: Uint8Array, o = 0): AuthHeader {
+  const sc = new Scanner(value, b, o);
   sc.ws();
   const scheme = sc.token('auth scheme');
   const params = new Params();

@@ -1,4 +1,4 @@
-import { CHAR, TOKEN } from '../chars.js';
+import { CHAR, TOKEN, latin1Bytes } from '../chars.js';
 import { SipParseError } from '../errors.js';
 import { Params } from '../params.js';
 import { Scanner, splitList } from '../scanner.js';
@@ -92,9 +92,10 @@ export function parseNameAddrAt(sc: Scanner): NameAddr {
     if (lt >= 0 && (stop < 0 || lt < stop)) {
       const start = sc.pos;
       const raw = s.slice(start, lt).trimEnd();
-      for (let i = 0; i < raw.length; i++) {
-        const c = raw.charCodeAt(i);
-        if (!isDisplayToken(c) && c !== 32 && c !== 9) sc.fail('invalid character in unquoted display name', start + i);
+      const { b, o } = sc;
+      for (let i = o + start, e = i + raw.length; i < e; i++) {
+        const c = b[i]!;
+        if (!isDisplayToken(c) && c !== 32 && c !== 9) sc.fail('invalid character in unquoted display name', i - o);
       }
       // RFC 4475 §3.1.1.6: no LWS before '<' is tolerated
       displayName = raw.length ? fromWire(raw.replace(/[ \t]+/g, ' ')) : undefined;
@@ -109,7 +110,7 @@ export function parseNameAddrAt(sc: Scanner): NameAddr {
     if (close < 0) sc.fail('missing ">"', open);
     const text = s.slice(open + 1, close);
     try {
-      uri = parseUri(text);
+      uri = parseUri(text, sc.b, sc.o + open + 1);
     } catch (e) {
       // no URI scheme admits whitespace, so it is looked for only to name the fault well
       const sp = firstWs(text);
@@ -120,18 +121,21 @@ export function parseNameAddrAt(sc: Scanner): NameAddr {
     sc.pos = close + 1;
   } else {
     const start = sc.pos;
-    let end = start;
-    while (end < s.length) {
-      const c = s.charCodeAt(end);
+    const { b, o } = sc;
+    let end = o + start;
+    const limit = o + s.length;
+    while (end < limit) {
+      const c = b[end]!;
       if (c === 59 || c === 44 || c === 32 || c === 9) break;
       end++;
     }
+    end -= o;
     const text = s.slice(start, end);
     if (text.length === 0) sc.fail('expected URI');
     // RFC 3261 §20: a URI carrying ',', ';' or '?' must be enclosed in <>
     if (text.includes('?')) sc.fail('URI with headers must be enclosed in <>', start + text.indexOf('?'));
     try {
-      uri = parseUri(text);
+      uri = parseUri(text, sc.b, sc.o + start);
     } catch (e) {
       throw relocate(e, start);
     }
@@ -170,9 +174,10 @@ function quotedFast(sc: Scanner): string {
   if (close > 0) {
     const bs = s.indexOf('\\', start + 1);
     if (bs < 0 || bs > close) {
-      for (let i = start + 1; i < close; i++) {
-        const c = s.charCodeAt(i);
-        if (c < 32 && c !== 9) sc.fail('control character in quoted string', i);
+      const { b, o } = sc;
+      for (let i = o + start + 1, e = o + close; i < e; i++) {
+        const c = b[i]!;
+        if (c < 32 && c !== 9) sc.fail('control character in quoted string', i - o);
       }
       sc.pos = close + 1;
       return s.slice(start + 1, close);
@@ -187,8 +192,8 @@ function relocate(e: unknown, base: number): SipParseError {
 }
 
 /** A single name-addr (From, To, Refer-To, Referred-By). */
-export function parseNameAddr(value: string): NameAddr {
-  const sc = new Scanner(value);
+export function parseNameAddr(value: string, b?: Uint8Array, o = 0): NameAddr {
+  const sc = new Scanner(value, b, o);
   const na = parseNameAddrAt(sc);
   sc.ws();
   if (!sc.atEnd) sc.fail(sc.peek() === 44 ? 'more than one value in a single-value header' : 'unexpected character');
@@ -196,17 +201,19 @@ export function parseNameAddr(value: string): NameAddr {
 }
 
 /** A comma list of name-addrs (Contact, Route, Record-Route, Path). */
-export function parseNameAddrList(value: string): NameAddr[] {
+export function parseNameAddrList(value: string, b?: Uint8Array, o = 0): NameAddr[] {
   // one value (the common case): no split needed
   if (value.indexOf(',') < 0) {
     if (value.length === 0) throw new SipParseError('empty list element', 0);
-    return [parseNameAddr(value)];
+    return [parseNameAddr(value, b, o)];
   }
+  const bytes = b ?? latin1Bytes(value);
+  const base = b ? o : 0;
   const out: NameAddr[] = [];
   for (const part of splitList(value)) {
     if (part.text.length === 0) throw new SipParseError('empty list element', part.offset);
     try {
-      out.push(parseNameAddr(part.text));
+      out.push(parseNameAddr(part.text, bytes, base + part.offset));
     } catch (e) {
       throw relocate(e, part.offset);
     }
@@ -215,7 +222,7 @@ export function parseNameAddrList(value: string): NameAddr[] {
 }
 
 /** Contact: `*` or a list (RFC 3261 §20.10). */
-export function parseContact(value: string): NameAddr[] | '*' {
+export function parseContact(value: string, b?: Uint8Array, o = 0): NameAddr[] | '*' {
   if (value.length <= 3 && value.trim() === '*') return '*';
-  return parseNameAddrList(value);
+  return parseNameAddrList(value, b, o);
 }

@@ -1,6 +1,6 @@
 import { CHAR, TOKEN } from '../chars.js';
 import { Params, type Param } from '../params.js';
-import type { Scanner } from '../scanner.js';
+import { lwsEndB, tokenEndB, type Scanner } from '../scanner.js';
 
 /**
  * `*( SEMI generic-param )` (RFC 3261 §25.1): name is a token; the value is a token, a host
@@ -9,53 +9,51 @@ import type { Scanner } from '../scanner.js';
  */
 export function parseGenericParams(sc: Scanner): Params {
   const s = sc.s;
-  const end = s.length;
+  const { b, o } = sc;
+  // positions are in b (reads bounded by `end`); fields are cut from s at (position - o)
+  const end = o + s.length;
   const list: Param[] = [];
-  let p = sc.pos;
-  // reads past the end give -1, never NaN: keeps `c` a small integer for the optimiser
+  let p = o + sc.pos;
   for (;;) {
-    let q = p;
-    let c = q < end ? s.charCodeAt(q) : -1;
-    while (c === 32 || c === 9) c = ++q < end ? s.charCodeAt(q) : -1;
-    if (c !== 59 /* ; */) break;
-    c = ++q < end ? s.charCodeAt(q) : -1;
-    while (c === 32 || c === 9) c = ++q < end ? s.charCodeAt(q) : -1;
+    let q = lwsEndB(b, p, end);
+    if (q >= end || b[q] !== 59 /* ; */) break;
+    q = lwsEndB(b, q + 1, end);
     const ns = q;
-    while (c >= 0 && c < 256 && CHAR[c]! & TOKEN) c = ++q < end ? s.charCodeAt(q) : -1;
+    q = tokenEndB(b, q, end);
     if (q === ns) {
-      sc.pos = q;
+      sc.pos = q - o;
       sc.fail('expected parameter name');
     }
-    const name = s.slice(ns, q);
+    const name = s.slice(ns - o, q - o);
     let value: string | null = null;
-    let r = q;
-    while (c === 32 || c === 9) c = ++r < end ? s.charCodeAt(r) : -1;
-    if (c === 61 /* = */) {
-      c = ++r < end ? s.charCodeAt(r) : -1;
-      while (c === 32 || c === 9) c = ++r < end ? s.charCodeAt(r) : -1;
+    let r = lwsEndB(b, q, end);
+    if (r < end && b[r] === 61 /* = */) {
+      r = lwsEndB(b, r + 1, end);
       const vs = r;
-      if (c === 34) {
-        sc.pos = r;
+      if (r < end && b[r] === 34) {
+        sc.pos = r - o;
         sc.skipQuoted();
-        r = sc.pos;
+        r = sc.pos + o;
       } else {
-        while (c === 58 || c === 91 || c === 93 || (c >= 0 && c < 256 && CHAR[c]! & TOKEN)) c = ++r < end ? s.charCodeAt(r) : -1;
+        while (r < end && GEN_VALUE[b[r]!] === 1) r++;
         if (r === vs) {
-          sc.pos = r;
+          sc.pos = r - o;
           sc.fail(`empty value for parameter "${name}"`);
         }
       }
-      value = s.slice(vs, r);
+      value = s.slice(vs - o, r - o);
       p = r;
     } else p = q;
     list.push({ name, value });
   }
   // trailing LWS is consumed, as Scanner.ws() after each parameter did
-  let q = p;
-  while (q < end && (s.charCodeAt(q) === 32 || s.charCodeAt(q) === 9)) q++;
-  sc.pos = list.length ? q : p;
+  sc.pos = (list.length ? lwsEndB(b, p, end) : p) - o;
   return new Params(list);
 }
+
+/** gen-value octets outside quotes: token, plus ':' '[' ']' for IPv6 hosts (RFC 5118 §4.5). */
+const GEN_VALUE = new Uint8Array(256);
+for (let c = 0; c < 256; c++) if (CHAR[c]! & TOKEN || c === 58 || c === 91 || c === 93) GEN_VALUE[c] = 1;
 
 /** The value of a parameter with surrounding quotes and quoted-pairs removed. */
 export function unquote(v: string | null | undefined): string | undefined {

@@ -103,18 +103,18 @@ export function mediaTypeToString(m: MediaType): string {
 }
 
 /** Content-Type (RFC 3261 §20.15). */
-export function parseContentType(value: string): MediaType {
-  const sc = new Scanner(value);
+export function parseContentType(value: string, b?: Uint8Array, o = 0): MediaType {
+  const sc = new Scanner(value, b, o);
   const m = parseMedia(sc);
   end(sc, 'Content-Type');
   return m;
 }
 
 /** Accept (RFC 3261 §20.1): media ranges; an empty value is allowed. */
-export function parseAccept(value: string): MediaType[] {
+export function parseAccept(value: string, b?: Uint8Array, o = 0): MediaType[] {
   if (value.trim().length === 0) return [];
   return splitList(value).map((p) => {
-    const sc = new Scanner(p.text);
+    const sc = new Scanner(p.text, b, o + p.offset);
     try {
       const m = parseMedia(sc);
       end(sc, 'Accept');
@@ -131,8 +131,8 @@ export interface TokenWithParams {
 }
 
 /** `token *(;param)`: Event (RFC 6665 §8.2.1, event-type may hold dots), Subscription-State. */
-export function parseTokenParams(value: string, what: string): TokenWithParams {
-  const sc = new Scanner(value);
+export function parseTokenParams(value: string, what: string, b?: Uint8Array, o = 0): TokenWithParams {
+  const sc = new Scanner(value, b, o);
   sc.ws();
   const v = sc.token(what);
   const params = parseGenericParams(sc);
@@ -149,8 +149,8 @@ export interface SubscriptionState {
 }
 
 /** Subscription-State (RFC 6665 §8.2.3). Tolerates `reason=reason=x` seen from some peers. */
-export function parseSubscriptionState(value: string): SubscriptionState {
-  const sc = new Scanner(value);
+export function parseSubscriptionState(value: string, b?: Uint8Array, o = 0): SubscriptionState {
+  const sc = new Scanner(value, b, o);
   sc.ws();
   const state = sc.token('substate').toLowerCase();
   // lenient param parse: values may contain '=' (linphone's `reason=reason=noresource`)
@@ -182,8 +182,8 @@ export interface Replaces {
 }
 
 /** Replaces (RFC 3891 §6.1): callid *(;to-tag|from-tag|early-only|generic). */
-export function parseReplaces(value: string): Replaces {
-  const sc = new Scanner(value);
+export function parseReplaces(value: string, b?: Uint8Array, o = 0): Replaces {
+  const sc = new Scanner(value, b, o);
   sc.ws();
   const callId = parseCallId(sc.until(';').trim());
   const params = parseGenericParams(sc);
@@ -202,8 +202,8 @@ export interface RetryAfter {
 }
 
 /** Retry-After (RFC 3261 §20.33): delta-seconds [comment] *(;param). */
-export function parseRetryAfter(value: string): RetryAfter {
-  const sc = new Scanner(value);
+export function parseRetryAfter(value: string, b?: Uint8Array, o = 0): RetryAfter {
+  const sc = new Scanner(value, b, o);
   sc.ws();
   const d = sc.digits('delta-seconds');
   const seconds = Number(d);
@@ -238,9 +238,9 @@ export interface Reason {
 }
 
 /** Reason (RFC 3326): protocol *(;cause=..;text=".."). */
-export function parseReason(value: string): Reason[] {
+export function parseReason(value: string, b?: Uint8Array, o = 0): Reason[] {
   return splitList(value).map((p) => {
-    const sc = new Scanner(p.text);
+    const sc = new Scanner(p.text, b, o + p.offset);
     try {
       sc.ws();
       const protocol = sc.token('protocol');
@@ -262,9 +262,9 @@ export interface Warning {
 }
 
 /** Warning (RFC 3261 §20.43): 3DIGIT SP warn-agent SP quoted-string, comma list. */
-export function parseWarning(value: string): Warning[] {
+export function parseWarning(value: string, b?: Uint8Array, o = 0): Warning[] {
   return splitList(value).map((p) => {
-    const sc = new Scanner(p.text);
+    const sc = new Scanner(p.text, b, o + p.offset);
     try {
       const code = sc.digits('warn-code');
       if (code.length !== 3) sc.fail('warn-code must be 3 digits', 0);

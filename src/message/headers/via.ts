@@ -1,8 +1,8 @@
 import { SipParseError } from '../errors.js';
-import { CHAR, TOKEN, isDigits } from '../chars.js';
+import { CHAR, TOKEN, isDigits, latin1Bytes } from '../chars.js';
 import { Params, type Param } from '../params.js';
-import { decimalValue, digitsEnd, lwsEnd as ws, splitList, tokenEnd } from '../scanner.js';
-import { isIPv6Reference, scanHostName } from '../uri.js';
+import { decimalValueB, digitsEndB, lwsEnd, lwsEndB, splitList, tokenEndB } from '../scanner.js';
+import { hostNameEnd, isIPv6Reference } from '../uri.js';
 
 /** RFC 3261 §17.1.1.3: branches of RFC 3261 elements start with this cookie. */
 export const MAGIC_COOKIE = 'z9hG4bK';
@@ -94,114 +94,114 @@ const enum C {
 }
 
 /** gen-value chars of a via-param without quotes: token, plus ':' '[' ']' for IPv6 received (RFC 5118 §4.5). */
-const PARAM_VALUE = new Uint8Array(128);
+const PARAM_VALUE = new Uint8Array(256);
 for (let c = 0; c < 128; c++) if (CHAR[c]! & TOKEN || c === C.COLON || c === C.LBRACKET || c === 93) PARAM_VALUE[c] = 1;
 
 /**
- * One via-parm (RFC 3261 §20.42, §25.1) in s[from, end): a hand-written scanner, one pass,
- * substrings only for the fields it returns.
+ * One via-parm (RFC 3261 §20.42, §25.1) in s[from, end): a hand-written scanner, one pass over
+ * the octets (s.charCodeAt(i) === b[o + i]), substrings only for the fields it returns.
  */
-function parseOne(s: string, from: number, end: number): Via {
-  let p = ws(s, from, end);
+function parseOne(s: string, from: number, end: number, b: Uint8Array, o: number): Via {
+  const E = o + end;
+  // positions below are in b; fields are cut from s at (position - o)
+  const ws = (p: number) => lwsEndB(b, p, E);
+  let p = ws(o + from);
   let q: number;
   let protocol = 'SIP';
   let version = '2.0';
-  if (s.startsWith('SIP/2.0/', p) && end - p > 8) p = ws(s, p + 8, end);
+  if (s.startsWith('SIP/2.0/', p - o) && E - p > 8) p = ws(p + 8);
   else {
-    q = tokenEnd(s, p, end);
-    if (q === p) throw new SipParseError('expected protocol name', p);
-    protocol = s.slice(p, q);
-    p = slash(s, q, end);
-    q = tokenEnd(s, p, end);
-    if (q === p) throw new SipParseError('expected protocol version', p);
-    version = s.slice(p, q);
-    p = slash(s, q, end);
+    q = tokenEndB(b, p, E);
+    if (q === p) throw new SipParseError('expected protocol name', p - o);
+    protocol = s.slice(p - o, q - o);
+    p = slash(b, q, E, o);
+    q = tokenEndB(b, p, E);
+    if (q === p) throw new SipParseError('expected protocol version', p - o);
+    version = s.slice(p - o, q - o);
+    p = slash(b, q, E, o);
   }
-  q = tokenEnd(s, p, end);
-  if (q === p) throw new SipParseError('expected transport', p);
-  const transport = s.slice(p, q);
-  p = ws(s, q, end);
-  if (p === q) throw new SipParseError('expected LWS before sent-by', p);
+  q = tokenEndB(b, p, E);
+  if (q === p) throw new SipParseError('expected transport', p - o);
+  const transport = s.slice(p - o, q - o);
+  p = ws(q);
+  if (p === q) throw new SipParseError('expected LWS before sent-by', p - o);
   // sent-by = host [ COLON port ]; LWS is allowed around the colon
   let host: string;
   const hs = p;
-  if (s.charCodeAt(p) === C.LBRACKET) {
-    const close = s.indexOf(']', p);
-    if (close < 0 || close >= end || !isIPv6Reference(s.slice(p + 1, close))) throw new SipParseError('invalid IPv6 reference', hs);
-    host = s.slice(p, close + 1);
+  if (p < E && b[p] === C.LBRACKET) {
+    const close = s.indexOf(']', p - o) + o;
+    if (close < o || close >= E || !isIPv6Reference(s.slice(p - o + 1, close - o))) throw new SipParseError('invalid IPv6 reference', hs - o);
+    host = s.slice(p - o, close + 1 - o);
     p = close + 1;
   } else {
-    p = scanHostName(s, p, end);
-    if (p < 0) throw new SipParseError('invalid host', hs);
-    host = s.slice(hs, p);
+    p = hostNameEnd(b, p, E);
+    if (p < 0) throw new SipParseError('invalid host', hs - o);
+    host = s.slice(hs - o, p - o);
   }
   let port: number | undefined;
-  q = ws(s, p, end);
-  if (q < end && s.charCodeAt(q) === C.COLON) {
-    const ps = ws(s, q + 1, end);
-    p = digitsEnd(s, ps, end);
-    if (p === ps || p - ps > 5) throw new SipParseError('invalid port', ps);
-    const n = decimalValue(s, ps, p);
-    if (n > 65535) throw new SipParseError('port out of range', ps);
+  q = ws(p);
+  if (q < E && b[q] === C.COLON) {
+    const ps = ws(q + 1);
+    p = digitsEndB(b, ps, E);
+    if (p === ps || p - ps > 5) throw new SipParseError('invalid port', ps - o);
+    const n = decimalValueB(b, ps, p);
+    if (n > 65535) throw new SipParseError('port out of range', ps - o);
     port = n;
   }
   // *( SEMI via-params )
   const list: Param[] = [];
   for (;;) {
-    q = ws(s, p, end);
-    if (q >= end || s.charCodeAt(q) !== C.SEMI) break;
-    p = ws(s, q + 1, end);
-    q = tokenEnd(s, p, end);
-    if (q === p) throw new SipParseError('expected parameter name', p);
-    const name = s.slice(p, q);
+    q = ws(p);
+    if (q >= E || b[q] !== C.SEMI) break;
+    p = ws(q + 1);
+    q = tokenEndB(b, p, E);
+    if (q === p) throw new SipParseError('expected parameter name', p - o);
+    const name = s.slice(p - o, q - o);
     let value: string | null = null;
-    p = ws(s, q, end);
-    if (p < end && s.charCodeAt(p) === C.EQUAL) {
-      p = ws(s, p + 1, end);
+    p = ws(q);
+    if (p < E && b[p] === C.EQUAL) {
+      p = ws(p + 1);
       const vs = p;
-      if (s.charCodeAt(p) === 34) {
-        p = quotedEnd(s, p, end);
+      if (p < E && b[p] === 34) {
+        p = quotedEnd(b, p, E, o);
       } else {
-        while (p < end) {
-          const c = s.charCodeAt(p);
-          if (c < 128 && PARAM_VALUE[c] === 1) p++;
-          else break;
-        }
-        if (p === vs) throw new SipParseError(`empty value for parameter "${name}"`, p);
+        while (p < E && PARAM_VALUE[b[p]!] === 1) p++;
+        if (p === vs) throw new SipParseError(`empty value for parameter "${name}"`, p - o);
       }
-      value = s.slice(vs, p);
+      value = s.slice(vs - o, p - o);
     } else p = q;
-    checkViaParam(name, value, q);
+    checkViaParam(name, value, q - o);
     list.push({ name, value });
   }
-  p = ws(s, p, end);
-  if (p < end) throw new SipParseError('unexpected character in Via', p);
+  p = ws(p);
+  if (p < E) throw new SipParseError('unexpected character in Via', p - o);
   return new Via({ protocol, version, transport, host, port, params: new Params(list) });
 }
 
-function slash(s: string, p: number, end: number): number {
-  p = ws(s, p, end);
-  if (s.charCodeAt(p) !== C.SLASH || p >= end) throw new SipParseError('expected "/"', p);
-  return ws(s, p + 1, end);
+function slash(b: Uint8Array, p: number, end: number, o: number): number {
+  p = lwsEndB(b, p, end);
+  if (p >= end || b[p] !== C.SLASH) throw new SipParseError('expected "/"', p - o);
+  return lwsEndB(b, p + 1, end);
 }
 
-/** End of the quoted-string starting at p (RFC 3261 §25.1 quoted-pair aware). */
-function quotedEnd(s: string, p: number, end: number): number {
+/** End of the quoted-string starting at b[p] (RFC 3261 §25.1 quoted-pair aware). */
+function quotedEnd(b: Uint8Array, p: number, end: number, o: number): number {
   const start = p;
   p++;
   while (p < end) {
-    const c = s.charCodeAt(p);
+    const c = b[p]!;
     if (c === 34) return p + 1;
     if (c === 92) {
-      const n = s.charCodeAt(p + 1);
-      if (p + 1 >= end || n > 0x7f || n === 0x0a || n === 0x0d) throw new SipParseError('invalid quoted-pair', p);
+      if (p + 1 >= end) throw new SipParseError('invalid quoted-pair', p - o);
+      const n = b[p + 1]!;
+      if (n > 0x7f || n === 0x0a || n === 0x0d) throw new SipParseError('invalid quoted-pair', p - o);
       p += 2;
       continue;
     }
-    if (c < 32 && c !== 9) throw new SipParseError('control character in quoted string', p);
+    if (c < 32 && c !== 9) throw new SipParseError('control character in quoted string', p - o);
     p++;
   }
-  throw new SipParseError('unterminated quoted string', start);
+  throw new SipParseError('unterminated quoted string', start - o);
 }
 
 /** ttl, rport and branch have fixed shapes (RFC 3261 §20.42, RFC 3581). */
@@ -262,22 +262,20 @@ export function fastVia(v: string): Via | undefined {
   return new Via({ protocol: 'SIP', version: '2.0', transport, host, port, params: new Params(list) });
 }
 
-export function parseVia(value: string): Via[] {
+export function parseVia(value: string, bytes?: Uint8Array, off = 0): Via[] {
   if (value.indexOf(',') < 0) {
     const fast = fastVia(value);
     if (fast) return [fast];
-    if (ws(value, 0, value.length) === value.length) throw new SipParseError('empty Via value', 0);
-    return [parseOne(value, 0, value.length)];
+    if (lwsEnd(value, 0, value.length) === value.length) throw new SipParseError('empty Via value', 0);
+    return [parseOne(value, 0, value.length, bytes ?? latin1Bytes(value), bytes ? off : 0)];
   }
+  const b = bytes ?? latin1Bytes(value);
+  const o = bytes ? off : 0;
   const out: Via[] = [];
   for (const part of splitList(value)) {
     if (part.text.length === 0) throw new SipParseError('empty Via value', part.offset);
-    try {
-      out.push(parseOne(part.text, 0, part.text.length));
-    } catch (e) {
-      if (e instanceof SipParseError) throw new SipParseError(e.reason, e.offset + part.offset);
-      throw e;
-    }
+    // part.text is value[part.offset, ...): scan it in place
+    out.push(parseOne(value, part.offset, part.offset + part.text.length, b, o));
   }
   return out;
 }
