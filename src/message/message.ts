@@ -175,38 +175,34 @@ export abstract class SipMessage {
    * the name is checked here, when the line is first read.
    */
   private locate(r: number): void {
-    const { src, starts, ids } = this.head!;
+    // octets are read from the message buffer: src index i is buf[base + i]
+    const { buf, base, starts, ids } = this.head!;
     const ls = starts[r]!;
     let end = starts[r + 1]! - 1;
-    if (src.charCodeAt(end - 1) === 13) end--;
+    if (buf[base + end - 1] === 13) end--;
     let c: number;
     const after = ids ? ids[r]! >> 7 : 0;
+    let p: number;
     if (after > 0) {
       // eager parse: the name was checked, the colon found
-      let p = ls + after;
-      while (p < end && ((c = src.charCodeAt(p)) === 32 || c === 9)) p++;
-      let ve = end;
-      while (ve > p && ((c = src.charCodeAt(ve - 1)) === 32 || c === 9)) ve--;
-      LOC_VS = p;
-      LOC_VE = ve;
-      return;
+      p = ls + after;
+    } else {
+      p = ls;
+      c = buf[base + p]!;
+      while (p < end && CHAR[c]! & TOKEN) c = buf[base + ++p]!;
+      const nameEnd = p;
+      while (p < end && (c === 32 || c === 9)) c = buf[base + ++p]!;
+      if (c !== 58 || p >= end || nameEnd === ls) {
+        const colon = buf.indexOf(58, base + ls) - base;
+        if (colon < 0 || colon >= end) throw new SipParseError('header line without ":"', base + ls);
+        // the same faults, at the same offsets, as the eager scan reports (parse.ts scanName)
+        throw new SipParseError(nameEnd === ls && c === 58 ? 'empty header name' : 'invalid character in header name', base + nameEnd);
+      }
+      p++;
     }
-    let p = ls;
-    c = src.charCodeAt(p);
-    while (p < end && c < 256 && CHAR[c]! & TOKEN) c = src.charCodeAt(++p);
-    const nameEnd = p;
-    while (p < end && (c === 32 || c === 9)) c = src.charCodeAt(++p);
-    if (c !== 58 || p >= end || nameEnd === ls) {
-      const base = this.head!.base;
-      const colon = src.indexOf(':', ls);
-      if (colon < 0 || colon >= end) throw new SipParseError('header line without ":"', base + ls);
-      // the same faults, at the same offsets, as the eager scan reports (parse.ts scanName)
-      throw new SipParseError(nameEnd === ls && c === 58 ? 'empty header name' : 'invalid character in header name', base + nameEnd);
-    }
-    p++;
-    while (p < end && ((c = src.charCodeAt(p)) === 32 || c === 9)) p++;
+    while (p < end && ((c = buf[base + p]!) === 32 || c === 9)) p++;
     let ve = end;
-    while (ve > p && ((c = src.charCodeAt(ve - 1)) === 32 || c === 9)) ve--;
+    while (ve > p && ((c = buf[base + ve - 1]!) === 32 || c === 9)) ve--;
     LOC_VS = p;
     LOC_VE = ve;
   }
@@ -241,11 +237,11 @@ export abstract class SipMessage {
       return -1;
     }
     // lazy: most lines are ruled out by their first octet
-    const { src, starts } = head;
+    const { buf, base, starts } = head;
     const k0 = KNOWN_KEYS[id]!.charCodeAt(0);
     const kc = COMPACT_OF[id]!;
     for (let r = from; r < n; r++) {
-      const c0 = src.charCodeAt(starts[r]!) | 0x20;
+      const c0 = buf[base + starts[r]!]! | 0x20;
       if ((c0 === k0 || c0 === kc) && this.lineIs(r, id)) return r;
     }
     return -1;
@@ -255,17 +251,20 @@ export abstract class SipMessage {
   private lineIs(r: number, id: number): boolean {
     const head = this.head!;
     if (head.ids) return (head.ids[r]! & 63) - 1 === id;
-    const src = head.src;
-    const ls = head.starts[r]!;
-    const c0 = src.charCodeAt(ls) | 0x20;
+    const { buf, starts } = head;
+    const ls = head.base + starts[r]!;
+    const le = head.base + starts[r + 1]!;
+    const c0 = buf[ls]! | 0x20;
     const k = KNOWN_KEYS[id]!;
-    if (c0 !== k.charCodeAt(0)) return compactIs(src, ls, c0, id);
     const n = k.length;
-    for (let i = 1; i < n; i++) if ((src.charCodeAt(ls + i) | 0x20) !== k.charCodeAt(i)) return compactIs(src, ls, c0, id);
-    let p = ls + n;
-    let c = src.charCodeAt(p);
-    while (c === 32 || c === 9) c = src.charCodeAt(++p);
-    return c === 58;
+    let same = c0 === k.charCodeAt(0) && ls + n < le;
+    for (let i = 1; same && i < n; i++) same = (buf[ls + i]! | 0x20) === k.charCodeAt(i);
+    // the name, then LWS and the colon (a compact form is one letter)
+    let p = same ? ls + n : COMPACT_OF[id] === c0 ? ls + 1 : -1;
+    if (p < 0) return false;
+    let c = buf[p]!;
+    while (p < le && (c === 32 || c === 9)) c = buf[++p]!;
+    return p < le && c === 58;
   }
 
   /** Header name of line r as written. */
@@ -716,14 +715,6 @@ function parseById(id: number, v: string, b: Uint8Array | undefined, o: number):
   }
 }
 
-/** Compact form of header `id` at line start `ls` (first char already lower-cased in c0). */
-function compactIs(src: string, ls: number, c0: number, id: number): boolean {
-  if (COMPACT_OF[id] !== c0) return false;
-  let p = ls + 1;
-  let c = src.charCodeAt(p);
-  while (c === 32 || c === 9) c = src.charCodeAt(++p);
-  return c === 58;
-}
 const COMPACT_OF: number[] = KNOWN_KEYS.map((k) => {
   const letter = Object.keys(COMPACT_FORMS).find((l) => COMPACT_FORMS[l] === k);
   return letter ? letter.charCodeAt(0) : -1;
