@@ -44,6 +44,8 @@ for (let id = 0; id < KNOWN_KEYS.length; id++) {
   while (SLOTS[slot] !== -1) slot = (slot + 1) & MASK;
   SLOTS[slot] = id;
 }
+/** Each key's octets (a byte compare is cheaper than charCodeAt per char). */
+const KEY_OCTETS = KNOWN_KEYS.map((k) => Uint8Array.from(k, (ch) => ch.charCodeAt(0)));
 /** Compact form letter (lower-case char code) → id. */
 const COMPACT_ID = new Int16Array(128).fill(-1);
 for (const [letter, key] of Object.entries(COMPACT_FORMS)) COMPACT_ID[letter.charCodeAt(0)] = ID_BY_KEY.get(key) ?? -1;
@@ -63,9 +65,9 @@ export function classifyName(buf: Uint8Array, start: number, end: number, hash: 
     const id = SLOTS[slot]!;
     if (id < 0) return -1;
     if (HASHES[id] === hash) {
-      const k = KNOWN_KEYS[id]!;
+      const k = KEY_OCTETS[id]!;
       if (k.length !== len) return -1;
-      for (let i = 0; i < len; i++) if ((buf[start + i]! | 0x20) !== k.charCodeAt(i)) return -1;
+      for (let i = 0; i < len; i++) if ((buf[start + i]! | 0x20) !== k[i]) return -1;
       return id;
     }
     slot = (slot + 1) & MASK;
