@@ -224,47 +224,63 @@ function viaParamFault(name: string, value: string | null): string | undefined {
 
 /**
  * The common Via shape, `SIP/2.0/TRANSPORT host[:port]` with token parameters and no LWS inside,
- * checked by one native regex test; the fields are then cut out with indexOf. Anything else goes to
- * parseOne, which accepts a superset of this shape and names the fault. (A capturing exec is
- * slower here than test + indexOf; the hand scanner is slower than both on this shape.)
+ * in one pass over the octets (s.charCodeAt(i) === b[o + i]), cutting the fields as it goes.
+ * Anything else gives undefined and goes to parseOne, which accepts a superset of this shape and
+ * names the fault. (Over octets this beats a regex test followed by indexOf.)
+ *
+ * @internal exported for the equivalence test
  */
-const LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?';
-const VTOKEN = "[A-Za-z0-9\\-.!%*_+`'~]";
-const FAST_VIA = new RegExp(`^SIP/2\\.0/[A-Z]+ ${LABEL}(?:\\.${LABEL})*\\.?(?::[0-9]{1,5})?(?:;${VTOKEN}+(?:=[A-Za-z0-9\\-.!%*_+\`'~:\\[\\]]+)?)*$`);
-
-/** @internal exported for the equivalence test */
-export function fastVia(v: string): Via | undefined {
-  if (v.length > 1024 || !FAST_VIA.test(v)) return undefined;
-  const sp = v.indexOf(' ', 8);
-  const transport = v.slice(8, sp);
-  let semi = v.indexOf(';', sp);
-  const hpEnd = semi < 0 ? v.length : semi;
-  const colon = v.indexOf(':', sp);
-  let host: string;
+export function fastVia(v: string, bytes?: Uint8Array, off = 0): Via | undefined {
+  const n = v.length;
+  if (n > 1024 || !v.startsWith('SIP/2.0/')) return undefined;
+  const b = bytes ?? latin1Bytes(v);
+  const o = bytes ? off : 0;
+  const E = o + n;
+  let p = o + 8;
+  // transport: upper-case letters, then exactly one SP
+  while (p < E && b[p]! >= 65 && b[p]! <= 90) p++;
+  if (p === o + 8 || p >= E || b[p] !== C.SP) return undefined;
+  const transport = v.slice(8, p - o);
+  const hs = ++p;
+  p = hostNameEnd(b, p, E);
+  if (p < 0) return undefined;
+  const host = v.slice(hs - o, p - o);
   let port: number | undefined;
-  if (colon >= 0 && colon < hpEnd) {
-    host = v.slice(sp + 1, colon);
-    port = +v.slice(colon + 1, hpEnd);
-    if (port > 65535) return undefined;
-  } else host = v.slice(sp + 1, hpEnd);
-  if (host.length > 255) return undefined;
+  if (p < E && b[p] === C.COLON) {
+    const ps = ++p;
+    let num = 0;
+    while (p < E && p - ps < 6) {
+      const d = b[p]! - 48;
+      if (d < 0 || d > 9) break;
+      num = num * 10 + d;
+      p++;
+    }
+    if (p === ps || p - ps > 5 || num > 65535) return undefined;
+    port = num;
+  }
   const list: Param[] = [];
-  while (semi >= 0) {
-    const next = v.indexOf(';', semi + 1);
-    const e = next < 0 ? v.length : next;
-    const eq = v.indexOf('=', semi + 1);
-    const name = eq >= 0 && eq < e ? v.slice(semi + 1, eq) : v.slice(semi + 1, e);
-    const value = eq >= 0 && eq < e ? v.slice(eq + 1, e) : null;
+  while (p < E) {
+    if (b[p] !== C.SEMI) return undefined;
+    const ns = ++p;
+    while (p < E && CHAR[b[p]!]! & TOKEN) p++;
+    if (p === ns) return undefined;
+    const name = v.slice(ns - o, p - o);
+    let value: string | null = null;
+    if (p < E && b[p] === C.EQUAL) {
+      const vs = ++p;
+      while (p < E && PARAM_VALUE[b[p]!] === 1) p++;
+      if (p === vs) return undefined;
+      value = v.slice(vs - o, p - o);
+    }
     if (viaParamFault(name, value)) return undefined;
     list.push({ name, value });
-    semi = next;
   }
   return new Via({ protocol: 'SIP', version: '2.0', transport, host, port, params: new Params(list) });
 }
 
 export function parseVia(value: string, bytes?: Uint8Array, off = 0): Via[] {
   if (value.indexOf(',') < 0) {
-    const fast = fastVia(value);
+    const fast = fastVia(value, bytes, off);
     if (fast) return [fast];
     if (lwsEnd(value, 0, value.length) === value.length) throw new SipParseError('empty Via value', 0);
     return [parseOne(value, 0, value.length, bytes ?? latin1Bytes(value), bytes ? off : 0)];
