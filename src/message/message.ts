@@ -247,24 +247,32 @@ export abstract class SipMessage {
     return -1;
   }
 
+  /**
+   * The first line at or after `from` whose header is `key` (a canonical key; `id` its header id,
+   * -1 for headers the layer keeps untyped), or -1. Untyped names are compared in place.
+   */
+  private findKey(key: string, id: number, from: number): number {
+    if (id >= 0) return this.findLine(id, from);
+    const { buf, base, starts, ids } = this.head!;
+    const n = starts.length - 1;
+    const k0 = key.charCodeAt(0);
+    const kc = COMPACT_LETTER.get(key) ?? -1;
+    for (let r = from; r < n; r++) {
+      // an eager parse has classified the line: a typed header is not `key`
+      if (ids && (ids[r]! & 63) !== 0) continue;
+      const ls = base + starts[r]!;
+      const c0 = lower(buf[ls]!);
+      if ((c0 === k0 || c0 === kc) && nameIs(buf, ls, base + starts[r + 1]!, key, kc)) return r;
+    }
+    return -1;
+  }
+
   /** Whether line r is header `id`: from the eager parse, or by comparing its name (lazy). */
   private lineIs(r: number, id: number): boolean {
     const head = this.head!;
     if (head.ids) return (head.ids[r]! & 63) - 1 === id;
-    const { buf, starts } = head;
-    const ls = head.base + starts[r]!;
-    const le = head.base + starts[r + 1]!;
-    const c0 = buf[ls]! | 0x20;
-    const k = KNOWN_KEYS[id]!;
-    const n = k.length;
-    let same = c0 === k.charCodeAt(0) && ls + n < le;
-    for (let i = 1; same && i < n; i++) same = (buf[ls + i]! | 0x20) === k.charCodeAt(i);
-    // the name, then LWS and the colon (a compact form is one letter)
-    let p = same ? ls + n : COMPACT_OF[id] === c0 ? ls + 1 : -1;
-    if (p < 0) return false;
-    let c = buf[p]!;
-    while (p < le && (c === 32 || c === 9)) c = buf[++p]!;
-    return p < le && c === 58;
+    const ls = head.base + head.starts[r]!;
+    return nameIs(head.buf, ls, head.base + head.starts[r + 1]!, KNOWN_KEYS[id]!, COMPACT_OF[id]!);
   }
 
   /** Header name of line r as written. */
@@ -319,10 +327,9 @@ export abstract class SipMessage {
   /** First value of a header as text (UTF-8 decoded), or undefined. Compact names work too. */
   get(name: string): string | undefined {
     const key = headerKey(name);
-    const head = this.head;
-    const id = head ? headerId(key) : -1;
-    if (id >= 0) {
-      const r = this.findLine(id, 0);
+    if (this.head) {
+      // read in place: a parsed message's fields are not built for a lookup
+      const r = this.findKey(key, headerId(key), 0);
       return r < 0 ? undefined : fromWire(this.valueAt(r));
     }
     for (const h of this.headers) if (h.key === key) return fromWire(h.value);
@@ -332,20 +339,27 @@ export abstract class SipMessage {
   getAll(name: string): string[] {
     const key = headerKey(name);
     const out: string[] = [];
+    if (this.head) {
+      const id = headerId(key);
+      for (let r = this.findKey(key, id, 0); r >= 0; r = this.findKey(key, id, r + 1)) out.push(fromWire(this.valueAt(r)));
+      return out;
+    }
     for (const h of this.headers) if (h.key === key) out.push(fromWire(h.value));
     return out;
   }
   has(name: string): boolean {
-    return this.count(name) > 0;
+    const key = headerKey(name);
+    if (this.head) return this.findKey(key, headerId(key), 0) >= 0;
+    for (const h of this.headers) if (h.key === key) return true;
+    return false;
   }
   /** Number of header lines with this name. */
   count(name: string): number {
     const key = headerKey(name);
     let n = 0;
-    const head = this.head;
-    const id = head ? headerId(key) : -1;
-    if (id >= 0) {
-      for (let r = this.findLine(id, 0); r >= 0; r = this.findLine(id, r + 1)) n++;
+    if (this.head) {
+      const id = headerId(key);
+      for (let r = this.findKey(key, id, 0); r >= 0; r = this.findKey(key, id, r + 1)) n++;
       return n;
     }
     for (const h of this.headers) if (h.key === key) n++;
@@ -715,6 +729,28 @@ function parseById(id: number, v: string, b: Uint8Array | undefined, o: number):
   }
 }
 
+/**
+ * Whether the header line at buf[ls, le) is named `key` (lower-case long form) or its compact
+ * letter `kc` (char code, -1 if none), followed by LWS and the colon. Case-insensitive.
+ */
+function nameIs(buf: Uint8Array, ls: number, le: number, key: string, kc: number): boolean {
+  const c0 = lower(buf[ls]!);
+  const n = key.length;
+  let same = c0 === key.charCodeAt(0) && ls + n < le;
+  for (let i = 1; same && i < n; i++) same = lower(buf[ls + i]!) === key.charCodeAt(i);
+  // the name, then LWS and the colon (a compact form is one letter)
+  let p = same ? ls + n : kc === c0 ? ls + 1 : -1;
+  if (p < 0) return false;
+  let c = buf[p]!;
+  while (p < le && (c === 32 || c === 9)) c = buf[++p]!;
+  return p < le && c === 58;
+}
+/** ASCII lower case of an octet (`| 0x20` would also turn '_' into DEL and '@' into '`'). */
+function lower(c: number): number {
+  return c >= 65 && c <= 90 ? c + 32 : c;
+}
+/** Compact form letter (char code) by canonical key, for every compact form (typed or not). */
+const COMPACT_LETTER = new Map<string, number>(Object.entries(COMPACT_FORMS).map(([letter, key]) => [key, letter.charCodeAt(0)]));
 const COMPACT_OF: number[] = KNOWN_KEYS.map((k) => {
   const letter = Object.keys(COMPACT_FORMS).find((l) => COMPACT_FORMS[l] === k);
   return letter ? letter.charCodeAt(0) : -1;

@@ -184,3 +184,43 @@ test('a bad header line gets the same fault and offset from an eager parse and f
     assert.throws(() => lazy.headers, (e: unknown) => e instanceof SipParseError && want.test(e.message), `lazy: ${line}`);
   }
 });
+
+test('get/getAll/count/has read a parsed message in place, for typed and untyped headers, as the built fields do', () => {
+  const lines = [
+    'OPTIONS sip:a@b SIP/2.0',
+    'Via: SIP/2.0/UDP h;branch=z9hG4bK1',
+    'v: SIP/2.0/UDP g;branch=z9hG4bK2',
+    'From: <sip:a@b>;tag=1',
+    'To: <sip:a@b>',
+    'Call-ID: x',
+    'CSeq: 1 OPTIONS',
+    's: first subject',
+    'SUBJECT : second subject',
+    'X_Under-score: u',
+    'x-under-score: not the same name',
+    'User-Agent: \tphone 1.0 ',
+    'P-Asserted-Identity: <sip:a@b>',
+    'Content-Length: 0',
+  ];
+  const names = ['Subject', 's', 'X_Under-score', 'x-under-score', 'User-Agent', 'user-agent', 'P-Asserted-Identity', 'Via', 'v', 'CSeq', 'X-Absent', 'Route'];
+  for (const lazy of [true, false]) {
+    const inPlace = parseMessage(crlf(lines), { lazy });
+    const built = parseMessage(crlf(lines), { lazy });
+    built.append('X-Edit', '1'); // an edit builds the fields: the lookups below read those
+    for (const n of names) {
+      assert.equal(inPlace.get(n), built.headers.find((h) => h.key === headerKeyOf(n))?.value.trim(), `get ${n} (lazy ${lazy})`);
+      assert.deepEqual(inPlace.getAll(n), built.getAll(n), `getAll ${n}`);
+      assert.equal(inPlace.count(n), built.count(n), `count ${n}`);
+      assert.equal(inPlace.has(n), built.has(n), `has ${n}`);
+    }
+    assert.deepEqual(inPlace.getAll('Subject'), ['first subject', 'second subject']);
+    assert.equal(inPlace.get('X_Under-score'), 'u');
+    assert.equal(inPlace.count('Via'), 2);
+    assert.equal(inPlace.get('user-agent'), 'phone 1.0');
+  }
+});
+
+function headerKeyOf(n: string): string {
+  const k = n.toLowerCase();
+  return k === 's' ? 'subject' : k === 'v' ? 'via' : k;
+}
