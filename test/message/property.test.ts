@@ -111,7 +111,7 @@ test('property: mutated vectors never throw anything but SipParseError, and neve
   );
 });
 
-test('Via: the regex fast path and the full scanner give the same result (fast-check)', () => {
+test('Via: the one-pass fast path and the full scanner give the same result (fast-check)', () => {
   const label = fc.stringMatching(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,6}[A-Za-z0-9])?$/);
   const token = fc.stringMatching(/^[A-Za-z0-9\-.!%*_+`'~]{1,10}$/);
   const param = fc.tuple(fc.oneof(token, fc.constantFrom('branch', 'rport', 'ttl', 'received', 'maddr')), fc.option(fc.stringMatching(/^[A-Za-z0-9\-.!%*_+`'~:[\]]{0,12}$/)));

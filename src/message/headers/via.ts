@@ -226,7 +226,8 @@ function viaParamFault(name: string, value: string | null): string | undefined {
  * The common Via shape, `SIP/2.0/TRANSPORT host[:port]` with token parameters and no LWS inside,
  * in one pass over the octets (s.charCodeAt(i) === b[o + i]), cutting the fields as it goes.
  * Anything else gives undefined and goes to parseOne, which accepts a superset of this shape and
- * names the fault. (Over octets this beats a regex test followed by indexOf.)
+ * names the fault. (Over octets this is as fast as a regex test plus indexOf was, measured A/B, and
+ * scans the way every other header scanner here does.)
  *
  * @internal exported for the equivalence test
  */
