@@ -79,7 +79,7 @@ test('property: mutated vectors never throw anything but SipParseError, and neve
         try {
           const m = parseMessage(b, { lazy });
           // a proxy's reads on the parsed index, before the fields are materialised
-          for (const read of [() => m.topVia, () => m.route, () => m.cseq, () => m.callId, () => m.maxForwards, () => m.get('v'), () => m.count('Route'), () => m.body.length]) {
+          for (const read of [() => m.topVia, () => m.route, () => m.cseq, () => m.callId, () => m.maxForwards, () => m.get('v'), () => m.count('Route'), () => m.getAll('Subject'), () => m.has('X-Custom'), () => (m.isRequest ? (m as SipRequest).uri : 0), () => m.body.length]) {
             try {
               read();
             } catch (e) {
