@@ -53,15 +53,15 @@ const PARSERS: Record<string, { list: boolean; parse: (v: string, b?: Uint8Array
   to: { list: false, parse: parseNameAddr },
   'call-id': { list: false, parse: parseCallId },
   cseq: { list: false, parse: parseCSeq },
-  'max-forwards': { list: false, parse: (v) => parseInteger(v, 255, 'Max-Forwards') },
+  'max-forwards': { list: false, parse: (v, b, o) => parseInteger(v, 255, 'Max-Forwards', b, o) },
   contact: { list: true, parse: parseContact },
   route: { list: true, parse: parseNameAddrList },
   'record-route': { list: true, parse: parseNameAddrList },
   path: { list: true, parse: parseNameAddrList },
   'content-type': { list: false, parse: parseContentType },
-  'content-length': { list: false, parse: (v) => parseInteger(v, 0xffffffff, 'Content-Length') },
-  expires: { list: false, parse: (v) => parseInteger(v, 0xffffffff, 'Expires') },
-  'min-expires': { list: false, parse: (v) => parseInteger(v, 0xffffffff, 'Min-Expires') },
+  'content-length': { list: false, parse: (v, b, o) => parseInteger(v, 0xffffffff, 'Content-Length', b, o) },
+  expires: { list: false, parse: (v, b, o) => parseInteger(v, 0xffffffff, 'Expires', b, o) },
+  'min-expires': { list: false, parse: (v, b, o) => parseInteger(v, 0xffffffff, 'Min-Expires', b, o) },
   allow: { list: true, parse: parseTokenList },
   supported: { list: true, parse: parseTokenList },
   require: { list: true, parse: parseTokenList },
@@ -619,15 +619,8 @@ export abstract class SipMessage {
         const id = (packed & 63) - 1;
         if (id < 0) continue;
         const v = this.valueAt(r);
-        const at = head.base + LOC_VS;
-        let parsed: unknown;
-        try {
-          parsed = parseById(id, v, LOC_BYTES, at);
-        } catch (e) {
-          throw SipParseError.within(e, at, canonicalName(KNOWN_KEYS[id]!));
-        }
         const prev = tc[id];
-        tc[id] = prev === undefined ? parsed : combine(SPECS[id]!.list, prev, parsed, at, id);
+        tc[id] = accumulate(prev === undefined ? NO_CACHE : prev, v, LOC_BYTES, head.base + LOC_VS, id);
       }
       for (let id = 0; id < tc.length; id++) if (tc[id] === undefined) tc[id] = NO_CACHE;
     } else if (head) {
@@ -711,9 +704,9 @@ function parseById(id: number, v: string, b: Uint8Array | undefined, o: number):
     case 3:
       return parseCallId(v);
     case 4:
-      return parseCSeq(v);
+      return parseCSeq(v, b, o);
     case 5:
-      return parseInteger(v, 255, 'Max-Forwards');
+      return parseInteger(v, 255, 'Max-Forwards', b, o);
     case 6:
       return parseContact(v, b, o);
     case 7:
@@ -721,7 +714,7 @@ function parseById(id: number, v: string, b: Uint8Array | undefined, o: number):
     case 9:
       return parseNameAddrList(v, b, o);
     case 11:
-      return parseInteger(v, 0xffffffff, 'Content-Length');
+      return parseInteger(v, 0xffffffff, 'Content-Length', b, o);
     case 10:
       return parseContentType(v, b, o);
     default:

@@ -162,47 +162,10 @@ export class Scanner {
   }
 }
 
-// ---- position helpers for hand scanners: each returns where its run ends in s[p, end) ----
+// ---- position helpers for hand scanners, over octets: each returns where its run ends in
+// b[p, end) (absolute positions; see Scanner for how a value maps onto its octets)
 
 /** End of a run of SP/HT. */
-export function lwsEnd(s: string, p: number, end: number): number {
-  while (p < end) {
-    const c = s.charCodeAt(p);
-    if (c !== 32 && c !== 9) break;
-    p++;
-  }
-  return p;
-}
-
-/** End of a run of token chars (RFC 3261 §25.1). */
-export function tokenEnd(s: string, p: number, end: number): number {
-  while (p < end) {
-    const c = s.charCodeAt(p);
-    if (c > 255 || !(CHAR[c]! & TOKEN)) break;
-    p++;
-  }
-  return p;
-}
-
-/** End of a run of decimal digits. */
-export function digitsEnd(s: string, p: number, end: number): number {
-  while (p < end) {
-    const c = s.charCodeAt(p);
-    if (c < 48 || c > 57) break;
-    p++;
-  }
-  return p;
-}
-
-/** Value of the digits s[a, b) (checked by digitsEnd); past 2^53 it is only approximate, callers bound it. */
-export function decimalValue(s: string, a: number, b: number): number {
-  let n = 0;
-  for (let i = a; i < b; i++) n = n * 10 + (s.charCodeAt(i) - 48);
-  return n;
-}
-
-// the same over octets (b[p, end) with absolute positions; see Scanner for the contract)
-
 export function lwsEndB(b: Uint8Array, p: number, end: number): number {
   while (p < end) {
     const c = b[p]!;
@@ -212,11 +175,13 @@ export function lwsEndB(b: Uint8Array, p: number, end: number): number {
   return p;
 }
 
+/** End of a run of token chars (RFC 3261 §25.1). */
 export function tokenEndB(b: Uint8Array, p: number, end: number): number {
   while (p < end && CHAR[b[p]!]! & TOKEN) p++;
   return p;
 }
 
+/** End of a run of decimal digits. */
 export function digitsEndB(b: Uint8Array, p: number, end: number): number {
   while (p < end) {
     const c = b[p]!;
@@ -226,6 +191,7 @@ export function digitsEndB(b: Uint8Array, p: number, end: number): number {
   return p;
 }
 
+/** Value of the digits b[a, e) (checked by digitsEndB); past 2^53 only approximate, callers bound it. */
 export function decimalValueB(b: Uint8Array, a: number, e: number): number {
   let n = 0;
   for (let i = a; i < e; i++) n = n * 10 + (b[i]! - 48);

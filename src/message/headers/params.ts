@@ -52,7 +52,7 @@ export function parseGenericParams(sc: Scanner): Params {
 }
 
 /** gen-value octets outside quotes: token, plus ':' '[' ']' for IPv6 hosts (RFC 5118 §4.5). */
-const GEN_VALUE = new Uint8Array(256);
+export const GEN_VALUE = new Uint8Array(256);
 for (let c = 0; c < 256; c++) if (CHAR[c]! & TOKEN || c === 58 || c === 91 || c === 93) GEN_VALUE[c] = 1;
 
 /** The value of a parameter with surrounding quotes and quoted-pairs removed. */

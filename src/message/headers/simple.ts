@@ -1,7 +1,7 @@
-import { CHAR, WORD, isToken } from '../chars.js';
+import { CHAR, WORD, isToken, latin1Bytes } from '../chars.js';
 import { SipParseError } from '../errors.js';
 import { Params } from '../params.js';
-import { Scanner, decimalValue, digitsEnd, lwsEnd, splitList, tokenEnd } from '../scanner.js';
+import { Scanner, decimalValueB, digitsEndB, lwsEndB, splitList, tokenEndB } from '../scanner.js';
 import { fromWire } from '../wire.js';
 import { parseGenericParams, unquote } from './params.js';
 
@@ -13,14 +13,17 @@ function end(sc: Scanner, what: string): void {
 }
 
 /** Non-negative integer with a range (RFC 3261 uses 1*DIGIT with leading zeros allowed). */
-export function parseInteger(value: string, max: number, what: string): number {
-  const len = value.length;
-  const ds = lwsEnd(value, 0, len);
-  const de = digitsEnd(value, ds, len);
-  if (de === ds) throw new SipParseError(`expected ${what}`, de);
-  const p = lwsEnd(value, de, len);
-  if (p < len) throw new SipParseError(`unexpected character in ${what}`, p);
-  const n = decimalValue(value, ds, de);
+export function parseInteger(value: string, max: number, what: string, bytes?: Uint8Array, off = 0): number {
+  // positions in b; value[i] === b[o + i] (see Scanner)
+  const b = bytes ?? latin1Bytes(value);
+  const o = bytes ? off : 0;
+  const end = o + value.length;
+  const ds = lwsEndB(b, o, end);
+  const de = digitsEndB(b, ds, end);
+  if (de === ds) throw new SipParseError(`expected ${what}`, de - o);
+  const p = lwsEndB(b, de, end);
+  if (p < end) throw new SipParseError(`unexpected character in ${what}`, p - o);
+  const n = decimalValueB(b, ds, de);
   if (!(n <= max)) throw new SipParseError(`${what} out of range (max ${max})`, 0);
   return n;
 }
@@ -31,20 +34,22 @@ export interface CSeq {
 }
 
 /** CSeq (RFC 3261 §20.16): 32-bit sequence number and the method. */
-export function parseCSeq(value: string): CSeq {
-  const len = value.length;
-  const ds = lwsEnd(value, 0, len);
-  const de = digitsEnd(value, ds, len);
-  if (de === ds) throw new SipParseError('expected sequence number', de);
-  const n = decimalValue(value, ds, de);
+export function parseCSeq(value: string, bytes?: Uint8Array, off = 0): CSeq {
+  const b = bytes ?? latin1Bytes(value);
+  const o = bytes ? off : 0;
+  const end = o + value.length;
+  const ds = lwsEndB(b, o, end);
+  const de = digitsEndB(b, ds, end);
+  if (de === ds) throw new SipParseError('expected sequence number', de - o);
+  const n = decimalValueB(b, ds, de);
   if (!(n <= MAX32)) throw new SipParseError('sequence number exceeds 2^32-1', 0);
-  const ms = lwsEnd(value, de, len);
-  if (ms === de) throw new SipParseError('expected LWS after sequence number', ms);
-  const me = tokenEnd(value, ms, len);
-  if (me === ms) throw new SipParseError('expected method', ms);
-  const p = lwsEnd(value, me, len);
-  if (p < len) throw new SipParseError('unexpected character in CSeq', p);
-  return { seq: n, method: value.slice(ms, me) };
+  const ms = lwsEndB(b, de, end);
+  if (ms === de) throw new SipParseError('expected LWS after sequence number', ms - o);
+  const me = tokenEndB(b, ms, end);
+  if (me === ms) throw new SipParseError('expected method', ms - o);
+  const p = lwsEndB(b, me, end);
+  if (p < end) throw new SipParseError('unexpected character in CSeq', p - o);
+  return { seq: n, method: value.slice(ms - o, me - o) };
 }
 
 const WORD_CLASS = "[A-Za-z0-9\\-.!%*_+`'~()<>:\\\\\"/\\[\\]?{}]";

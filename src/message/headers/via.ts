@@ -1,7 +1,8 @@
 import { SipParseError } from '../errors.js';
 import { CHAR, TOKEN, isDigits, latin1Bytes } from '../chars.js';
 import { Params, type Param } from '../params.js';
-import { decimalValueB, digitsEndB, lwsEnd, lwsEndB, splitList, tokenEndB } from '../scanner.js';
+import { decimalValueB, digitsEndB, lwsEndB, splitList, tokenEndB } from '../scanner.js';
+import { GEN_VALUE } from './params.js';
 import { hostNameEnd, isIPv6Reference } from '../uri.js';
 
 /** RFC 3261 §17.1.1.3: branches of RFC 3261 elements start with this cookie. */
@@ -93,10 +94,6 @@ const enum C {
   LBRACKET = 91,
 }
 
-/** gen-value chars of a via-param without quotes: token, plus ':' '[' ']' for IPv6 received (RFC 5118 §4.5). */
-const PARAM_VALUE = new Uint8Array(256);
-for (let c = 0; c < 128; c++) if (CHAR[c]! & TOKEN || c === C.COLON || c === C.LBRACKET || c === 93) PARAM_VALUE[c] = 1;
-
 /**
  * One via-parm (RFC 3261 §20.42, §25.1) in s[from, end): a hand-written scanner, one pass over
  * the octets (s.charCodeAt(i) === b[o + i]), substrings only for the fields it returns.
@@ -165,7 +162,7 @@ function parseOne(s: string, from: number, end: number, b: Uint8Array, o: number
       if (p < E && b[p] === 34) {
         p = quotedEnd(b, p, E, o);
       } else {
-        while (p < E && PARAM_VALUE[b[p]!] === 1) p++;
+        while (p < E && GEN_VALUE[b[p]!] === 1) p++;
         if (p === vs) throw new SipParseError(`empty value for parameter "${name}"`, p - o);
       }
       value = s.slice(vs - o, p - o);
@@ -269,7 +266,7 @@ export function fastVia(v: string, bytes?: Uint8Array, off = 0): Via | undefined
     let value: string | null = null;
     if (p < E && b[p] === C.EQUAL) {
       const vs = ++p;
-      while (p < E && PARAM_VALUE[b[p]!] === 1) p++;
+      while (p < E && GEN_VALUE[b[p]!] === 1) p++;
       if (p === vs) return undefined;
       value = v.slice(vs - o, p - o);
     }
@@ -283,7 +280,7 @@ export function parseVia(value: string, bytes?: Uint8Array, off = 0): Via[] {
   if (value.indexOf(',') < 0) {
     const fast = fastVia(value, bytes, off);
     if (fast) return [fast];
-    if (lwsEnd(value, 0, value.length) === value.length) throw new SipParseError('empty Via value', 0);
+    if (/^[ \t]*$/.test(value)) throw new SipParseError('empty Via value', 0);
     return [parseOne(value, 0, value.length, bytes ?? latin1Bytes(value), bytes ? off : 0)];
   }
   const b = bytes ?? latin1Bytes(value);
