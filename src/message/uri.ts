@@ -176,14 +176,20 @@ export function parseUri(s: string, b?: Uint8Array, o = 0): Uri {
   return new AbsoluteUri(scheme, s.slice(i + 1));
 }
 
-export function parseSipUri(s: string, scheme: 'sip' | 'sips', start: number, bytes?: Uint8Array, off = 0): SipUri {
+/**
+ * The sip/sips URI in s[start - scheme, limit): `start` is just after the scheme's colon. Error
+ * offsets are in s. (A name-addr parser passes its whole value and the URI's bounds in it.)
+ */
+export function parseSipUri(s: string, scheme: 'sip' | 'sips', start: number, bytes?: Uint8Array, off = 0, limit = s.length): SipUri {
   const b = bytes ?? latin1Bytes(s);
   const o = bytes ? off : 0;
   // '@' may not appear unescaped after the userinfo, while the user part may hold '?' and ';'
   // (RFC 4475 §3.1.1.2, §3.1.1.9): so find the '@' first, then the headers' '?'.
-  const at = s.indexOf('@', start);
-  const q = s.indexOf('?', at < 0 ? start : at);
-  const end = q < 0 ? s.length : q;
+  let at = s.indexOf('@', start);
+  if (at >= limit) at = -1;
+  let q = s.indexOf('?', at < 0 ? start : at);
+  if (q >= limit) q = -1;
+  const end = q < 0 ? limit : q;
   let user: string | undefined;
   let password: string | undefined;
   let p = start;
@@ -212,7 +218,7 @@ export function parseSipUri(s: string, scheme: 'sip' | 'sips', start: number, by
   let host: string;
   if (s.charCodeAt(p) === 91 /* [ */) {
     const close = s.indexOf(']', p);
-    if (close < 0) throw new SipParseError('unterminated IPv6 reference', p);
+    if (close < 0 || close >= limit) throw new SipParseError('unterminated IPv6 reference', p);
     const addr = s.slice(p + 1, close);
     if (!isIPv6Reference(addr)) throw new SipParseError('invalid IPv6 address', p + 1);
     host = s.slice(p, close + 1);
@@ -264,8 +270,8 @@ export function parseSipUri(s: string, scheme: 'sip' | 'sips', start: number, by
   const headers = new Params();
   if (q >= 0) {
     p = q + 1;
-    if (p >= s.length) throw new SipParseError('empty URI headers', p);
-    for (const part of s.slice(p).split('&')) {
+    if (p >= limit) throw new SipParseError('empty URI headers', p);
+    for (const part of s.slice(p, limit).split('&')) {
       const eq = part.indexOf('=');
       if (eq <= 0) throw new SipParseError('URI header without name=value', p);
       const name = part.slice(0, eq);

@@ -5,7 +5,9 @@ import fc from 'fast-check';
 import { SipParseError, SipRequest, createRequest, createResponse, createVia, parseMessage, StreamFramer } from '../../src/index.js';
 import { loadManifest, loadVector } from '../helpers/vectors.js';
 import { fastVia, parseVia } from '../../src/message/headers/via.js';
-import { parseContact, parseNameAddr, parseNameAddrList } from '../../src/message/headers/name-addr.js';
+import { fastNameAddr, parseContact, parseNameAddr, parseNameAddrAt, parseNameAddrList } from '../../src/message/headers/name-addr.js';
+import { Scanner } from '../../src/message/scanner.js';
+import { latin1Bytes } from '../../src/message/chars.js';
 import { parseContentType } from '../../src/message/headers/simple.js';
 
 const token = fc.stringMatching(/^[A-Za-z0-9.!%*_+`'~-]{1,12}$/);
@@ -135,6 +137,51 @@ test('Via: the one-pass fast path and the full scanner give the same result (fas
     { numRuns: 3000, seed: 3261 },
   );
   assert.ok(fast > 1000, `the fast path took only ${fast} of 3000 values`);
+});
+
+test('name-addr: the one-pass fast path and the general scanner give the same result (fast-check)', () => {
+  // the general path alone, as parseNameAddr ran it before the fast path existed
+  const general = (v: string) => {
+    const sc = new Scanner(v);
+    const na = parseNameAddrAt(sc);
+    sc.ws();
+    if (!sc.atEnd) sc.fail('unexpected character');
+    return na;
+  };
+  const outcome = (f: () => { toJSON(): unknown; toString(): string; angle: boolean }) => {
+    try {
+      const na = f();
+      return { ok: JSON.stringify(na.toJSON()), text: na.toString(), angle: na.angle };
+    } catch (e) {
+      return { error: e instanceof SipParseError };
+    }
+  };
+  const text = fc.stringMatching(/^[ -~\x80-\xff]{0,12}$/);
+  const displayPart = fc.oneof(
+    fc.constant(''),
+    text.map((t) => `"${t}" `),
+    text.map((t) => `"${t}"`),
+    fc.array(token, { minLength: 1, maxLength: 3 }).map((ts) => `${ts.join(' ')} `),
+    token,
+  );
+  // mostly valid values, so that both paths get past the first octets; a minority of odd ones
+  const word = fc.oneof({ arbitrary: fc.stringMatching(/^[A-Za-z0-9._~-]{1,8}$/), weight: 4 }, { arbitrary: token, weight: 1 });
+  const uriUser = fc.oneof({ arbitrary: fc.stringMatching(/^[A-Za-z0-9_.!~*'()&=+$-]{1,10}$/), weight: 4 }, { arbitrary: user, weight: 1 });
+  const uriParam = fc.tuple(word, fc.option(fc.oneof({ arbitrary: word, weight: 4 }, { arbitrary: fc.stringMatching(/^[A-Za-z0-9%:&+$[\]/-]{0,8}$/), weight: 1 }))).map(([n, v]) => (v === null ? `;${n}` : `;${n}=${v}`));
+  const sipUri = fc
+    .tuple(fc.constantFrom('sip', 'sip', 'sip', 'sips', 'sips', 'SIP', 'Sips', 'tel', 'sipx'), fc.option(uriUser), host, port, fc.array(uriParam, { maxLength: 3 }), fc.option(fc.stringMatching(/^[A-Za-z]{1,6}=[A-Za-z0-9%]{0,8}$/)))
+    .map(([sc, u, h, pt, ps, hd]) => `${sc}:${u === null ? '' : `${u}@`}${h}${pt ? `:${pt}` : ''}${ps.join('')}${hd === null ? '' : `?${hd}`}`);
+  const headerParam = fc.tuple(fc.constantFrom('', '', '', ' '), word, fc.option(fc.oneof({ arbitrary: word, weight: 6 }, { arbitrary: fc.constantFrom('"q v"', '[::1]'), weight: 1 }))).map(([sp, n, v]) => `${sp};${n}${v === null ? '' : `=${v}`}`);
+  const value = fc.tuple(displayPart, fc.boolean(), sipUri, fc.array(headerParam, { maxLength: 3 }), fc.constantFrom('', '', '', '', '', ' ', '<', ',x')).map(([d, angle, u, ps, tail]) => `${d}${angle ? `<${u}>` : u}${ps.join('')}${tail}`);
+  let fast = 0;
+  fc.assert(
+    fc.property(value, (v) => {
+      if (fastNameAddr(v, latin1Bytes(v), 0, 0, v.length)) fast++;
+      assert.deepEqual(outcome(() => parseNameAddr(v)), outcome(() => general(v)), v);
+    }),
+    { numRuns: 5000, seed: 3261 },
+  );
+  assert.ok(fast > 250, `the fast path took only ${fast} of 5000 values`);
 });
 
 test('header values scanned in place in a message parse as they do on their own, faults at the same octet (fast-check)', () => {
