@@ -717,6 +717,13 @@ function parseById(id: number, v: string, b: Uint8Array | undefined, o: number):
       return parseInteger(v, 0xffffffff, 'Content-Length', b, o);
     case 10:
       return parseContentType(v, b, o);
+    case 14:
+    case 15:
+    case 16:
+    case 17:
+    case 18:
+    case 19:
+      return parseTokenList(v, b, o);
     default:
       return SPECS[id]!.parse(v, b, o);
   }

@@ -399,13 +399,13 @@ export function hostNameEnd(b: Uint8Array, p: number, end: number): number {
   let labelStart = p;
   let ok = true;
   for (; p < end; p++) {
-    const c = b[p]!;
-    if (c === 46) {
+    const k = HOST_CLASS[b[p]!]!;
+    if (k === 1) continue;
+    if (k === 0) break;
+    if (k === 2) {
       if (p === labelStart || b[p - 1] === 45) ok = false;
       labelStart = p + 1;
-    } else if (c === 45) {
-      if (p === labelStart) ok = false;
-    } else if (!((c >= 48 && c <= 57) || ((c | 0x20) >= 97 && (c | 0x20) <= 122))) break;
+    } else if (p === labelStart) ok = false;
   }
   if (p === labelStart) {
     // empty host, or a trailing dot: allowed after at least one label
@@ -413,6 +413,12 @@ export function hostNameEnd(b: Uint8Array, p: number, end: number): number {
   } else if (b[p - 1] === 45) ok = false;
   return ok && p - start <= 255 ? p : -1;
 }
+
+/** 1: alphanum, 2: '.', 3: '-', 0: anything else (ends a hostname). */
+const HOST_CLASS = new Uint8Array(256);
+for (let c = 0; c < 256; c++) if ((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122)) HOST_CLASS[c] = 1;
+HOST_CLASS[46] = 2;
+HOST_CLASS[45] = 3;
 
 /** hostname / IPv4address (RFC 3261 §25.1): dot-separated labels of alnum and '-' (one pass, no allocation). */
 export function isHostName(h: string): boolean {
