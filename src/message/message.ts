@@ -702,7 +702,7 @@ function parseById(id: number, v: string, b: Uint8Array | undefined, o: number):
     case 24:
       return parseNameAddr(v, b, o);
     case 3:
-      return parseCallId(v);
+      return parseCallId(v, b, o);
     case 4:
       return parseCSeq(v, b, o);
     case 5:

@@ -2,6 +2,7 @@ import { CHAR, TOKEN } from './chars.js';
 import { SipParseError } from './errors.js';
 import { ID_CONTENT_LENGTH, classifyName } from './header-ids.js';
 import { DEFAULT_LIMITS, type MessageLimits } from './limits.js';
+import { digitsEndB } from './scanner.js';
 import { SipRequest, SipResponse } from './message.js';
 
 export interface ParseOptions {
@@ -137,7 +138,7 @@ function parseBuffer(buf: Buffer, opts: ParseOptions): SipRequest | SipResponse 
   }
   // one decode of the header section; every value is a substring of it
   const head = (buf as LatinSlicer).latin1Slice(start, headEnd);
-  const msg = parseStartLine(head.slice(0, firstEnd - start), start, buf);
+  const msg = parseStartLine(head, firstEnd - start, start, buf);
   msg.attachParsed({ src: head, starts, ids, base: start, buf, bodyStart, end: bodyStart + bodyLen });
   if (!lazy) {
     msg.parseAll();
@@ -221,58 +222,66 @@ function readLength(buf: Buffer, vs: number, ve: number): number {
 const NO_HEADERS: never[] = [];
 const EMPTY = Buffer.alloc(0);
 
-/** SIP-Version = "SIP" "/" 1*DIGIT "." 1*DIGIT, case-insensitive (RFC 3261 §7.1, §25.1). */
-function isVersion(v: string): boolean {
-  if (v.length < 7 || (v.charCodeAt(0) | 0x20) !== 115 || (v.charCodeAt(1) | 0x20) !== 105 || (v.charCodeAt(2) | 0x20) !== 112 || v.charCodeAt(3) !== 47) return false;
-  let i = 4;
-  const a = i;
-  while (i < v.length && v.charCodeAt(i) >= 48 && v.charCodeAt(i) <= 57) i++;
-  if (i === a || v.charCodeAt(i) !== 46) return false;
-  const b = ++i;
-  while (i < v.length && v.charCodeAt(i) >= 48 && v.charCodeAt(i) <= 57) i++;
-  return i > b && i === v.length;
+/**
+ * SIP-Version = "SIP" "/" 1*DIGIT "." 1*DIGIT, case-insensitive (RFC 3261 §7.1, §25.1), in
+ * buf[a, e).
+ */
+function isVersionB(buf: Buffer, a: number, e: number): boolean {
+  if (e - a < 7 || (buf[a]! | 0x20) !== 115 || (buf[a + 1]! | 0x20) !== 105 || (buf[a + 2]! | 0x20) !== 112 || buf[a + 3] !== 47) return false;
+  const m = digitsEndB(buf, a + 4, e);
+  if (m === a + 4 || m >= e || buf[m] !== 46) return false;
+  const n = digitsEndB(buf, m + 1, e);
+  return n > m + 1 && n === e;
 }
 
-function parseStartLine(line: string, base: number, buf: Buffer): SipRequest | SipResponse {
-  if (line.length === 0) throw new SipParseError('empty start line', base);
-  if (line.startsWith('SIP/') || line.startsWith('sip/')) {
+/** First SP in buf[p, e), or -1. */
+function spaceAt(buf: Buffer, p: number, e: number): number {
+  for (; p < e; p++) if (buf[p] === 32) return p;
+  return -1;
+}
+
+/**
+ * The start line, head[0, n) === buf[base, base + n): scanned over the octets (startsWith and
+ * indexOf on the decoded string cost more), fields cut from `head`.
+ */
+function parseStartLine(head: string, n: number, base: number, buf: Buffer): SipRequest | SipResponse {
+  if (n === 0) throw new SipParseError('empty start line', base);
+  const E = base + n;
+  const c0 = buf[base];
+  if (n >= 4 && ((c0 === 83 && buf[base + 1] === 73 && buf[base + 2] === 80) || (c0 === 115 && buf[base + 1] === 105 && buf[base + 2] === 112)) && buf[base + 3] === 47) {
     // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase (RFC 3261 §7.2)
-    const sp1 = line.indexOf(' ');
+    const sp1 = spaceAt(buf, base, E);
     if (sp1 < 0) throw new SipParseError('malformed status line', base);
-    const version = line.slice(0, sp1);
-    if (!isVersion(version)) throw new SipParseError('invalid SIP version', base);
-    const sp2 = line.indexOf(' ', sp1 + 1);
-    const code = sp2 < 0 ? line.slice(sp1 + 1) : line.slice(sp1 + 1, sp2);
-    const c0 = code.charCodeAt(0);
-    const c1 = code.charCodeAt(1);
-    const c2 = code.charCodeAt(2);
-    if (code.length !== 3 || c0 < 49 || c0 > 54 || c1 < 48 || c1 > 57 || c2 < 48 || c2 > 57) throw new SipParseError(`invalid status code "${code.slice(0, 16)}"`, base + sp1 + 1);
-    if (sp2 < 0) throw new SipParseError('missing SP after status code', base + sp1 + 4);
-    const reason = line.slice(sp2 + 1);
-    for (let i = 0; i < reason.length; i++) {
-      const c = reason.charCodeAt(i);
-      if ((c < 32 && c !== 9) || c === 127) throw new SipParseError('control character in reason phrase', base + sp2 + 1 + i);
+    if (!isVersionB(buf, base, sp1)) throw new SipParseError('invalid SIP version', base);
+    const sp2 = spaceAt(buf, sp1 + 1, E);
+    const ce = sp2 < 0 ? E : sp2;
+    const d0 = buf[sp1 + 1]!;
+    const d1 = buf[sp1 + 2]!;
+    const d2 = buf[sp1 + 3]!;
+    if (ce - sp1 - 1 !== 3 || d0 < 49 || d0 > 54 || d1 < 48 || d1 > 57 || d2 < 48 || d2 > 57) throw new SipParseError(`invalid status code "${head.slice(sp1 + 1 - base, Math.min(ce, sp1 + 17) - base)}"`, sp1 + 1);
+    if (sp2 < 0) throw new SipParseError('missing SP after status code', sp1 + 4);
+    for (let i = sp2 + 1; i < E; i++) {
+      const c = buf[i]!;
+      if ((c < 32 && c !== 9) || c === 127) throw new SipParseError('control character in reason phrase', i);
     }
-    return new SipResponse((c0 - 48) * 100 + (c1 - 48) * 10 + (c2 - 48), reason, NO_HEADERS, EMPTY, undefined, version);
+    return new SipResponse((d0 - 48) * 100 + (d1 - 48) * 10 + (d2 - 48), head.slice(sp2 + 1 - base, n), NO_HEADERS, EMPTY, undefined, head.slice(0, sp1 - base));
   }
   // Request-Line = Method SP Request-URI SP SIP-Version (RFC 3261 §7.1): exactly single SPs
-  const sp1 = line.indexOf(' ');
-  if (sp1 <= 0) throw new SipParseError('malformed request line', base);
-  const method = line.slice(0, sp1);
-  for (let i = 0; i < method.length; i++) {
-    if (!(CHAR[method.charCodeAt(i)]! & TOKEN)) throw new SipParseError('invalid character in method', base + i);
+  const sp1 = spaceAt(buf, base, E);
+  if (sp1 <= base) throw new SipParseError('malformed request line', base);
+  for (let i = base; i < sp1; i++) {
+    if (!(CHAR[buf[i]!]! & TOKEN)) throw new SipParseError('invalid character in method', i);
   }
-  const sp2 = line.indexOf(' ', sp1 + 1);
-  if (sp2 < 0) throw new SipParseError('missing SIP version in request line', base + line.length);
-  const uriText = line.slice(sp1 + 1, sp2);
-  if (uriText.length === 0) throw new SipParseError('extra SP in request line', base + sp1 + 1);
-  const version = line.slice(sp2 + 1);
-  if (version.includes(' ')) throw new SipParseError('extra SP in request line', base + sp2 + 1 + version.indexOf(' '));
-  if (!isVersion(version)) throw new SipParseError(version.length ? 'invalid SIP version' : 'extra SP in request line', base + sp2 + 1);
-  if (uriText.startsWith('<')) throw new SipParseError('Request-URI must not be enclosed in <>', base + sp1 + 1);
+  const sp2 = spaceAt(buf, sp1 + 1, E);
+  if (sp2 < 0) throw new SipParseError('missing SIP version in request line', E);
+  if (sp2 === sp1 + 1) throw new SipParseError('extra SP in request line', sp1 + 1);
+  const sp3 = spaceAt(buf, sp2 + 1, E);
+  if (sp3 >= 0) throw new SipParseError('extra SP in request line', sp3);
+  if (!isVersionB(buf, sp2 + 1, E)) throw new SipParseError(E > sp2 + 1 ? 'invalid SIP version' : 'extra SP in request line', sp2 + 1);
+  if (buf[sp1 + 1] === 60) throw new SipParseError('Request-URI must not be enclosed in <>', sp1 + 1);
   // the Request-URI itself is parsed on first use (or at once, unless lazy), in place
-  const req = new SipRequest(method, uriText, NO_HEADERS, EMPTY, undefined, version);
-  req.uriAt(buf, base + sp1 + 1);
+  const req = new SipRequest(head.slice(0, sp1 - base), head.slice(sp1 + 1 - base, sp2 - base), NO_HEADERS, EMPTY, undefined, head.slice(sp2 + 1 - base, n));
+  req.uriAt(buf, sp1 + 1);
   return req;
 }
 

@@ -295,13 +295,16 @@ export function parseNameAddr(value: string, b?: Uint8Array, o = 0): NameAddr {
 
 /** A comma list of name-addrs (Contact, Route, Record-Route, Path). */
 export function parseNameAddrList(value: string, b?: Uint8Array, o = 0): NameAddr[] {
-  // one value (the common case): no split needed
-  if (value.indexOf(',') < 0) {
-    if (value.length === 0) throw new SipParseError('empty list element', 0);
-    return [parseNameAddr(value, b, o)];
-  }
   const bytes = b ?? latin1Bytes(value);
   const base = b ? o : 0;
+  // one value (the common case): no split needed. A value the fast path takes whole is one
+  // element: it holds a comma only inside quotes or <>, where splitList does not split either.
+  const fast = fastNameAddr(value, bytes, base, 0, value.length);
+  if (fast) return [fast];
+  if (value.indexOf(',') < 0) {
+    if (value.length === 0) throw new SipParseError('empty list element', 0);
+    return [parseNameAddr(value, bytes, base)];
+  }
   const out: NameAddr[] = [];
   for (const part of splitList(value)) {
     if (part.text.length === 0) throw new SipParseError('empty list element', part.offset);

@@ -56,8 +56,20 @@ const WORD_CLASS = "[A-Za-z0-9\\-.!%*_+`'~()<>:\\\\\"/\\[\\]?{}]";
 const CALL_ID = new RegExp(`^${WORD_CLASS}+(?:@${WORD_CLASS}+)?$`);
 
 /** Call-ID (RFC 3261 §20.8): word [ "@" word ]. */
-export function parseCallId(value: string): string {
-  if (CALL_ID.test(value)) return value;
+export function parseCallId(value: string, bytes?: Uint8Array, off = 0): string {
+  if (bytes) {
+    // the common case over the octets: word chars and at most one inner '@'
+    const E = off + value.length;
+    let at = -1;
+    let p = off;
+    for (; p < E; p++) {
+      const c = bytes[p]!;
+      if (CHAR[c]! & WORD) continue;
+      if (c !== 64 || at >= 0 || p === off || p === E - 1) break;
+      at = p;
+    }
+    if (p === E && p > off) return value;
+  } else if (CALL_ID.test(value)) return value;
   const v = value.trim();
   const n = v.length;
   let at = -1;

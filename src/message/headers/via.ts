@@ -281,9 +281,10 @@ export function fastVia(v: string, bytes?: Uint8Array, off = 0): Via | undefined
 const SIP20 = Uint8Array.from('SIP/2.0/', (ch) => ch.charCodeAt(0));
 
 export function parseVia(value: string, bytes?: Uint8Array, off = 0): Via[] {
+  // (a value the fast path takes holds no comma)
+  const fast = fastVia(value, bytes, off);
+  if (fast) return [fast];
   if (value.indexOf(',') < 0) {
-    const fast = fastVia(value, bytes, off);
-    if (fast) return [fast];
     if (/^[ \t]*$/.test(value)) throw new SipParseError('empty Via value', 0);
     return [parseOne(value, 0, value.length, bytes ?? latin1Bytes(value), bytes ? off : 0)];
   }
