@@ -183,6 +183,93 @@ export function parseUri(s: string, b?: Uint8Array, o = 0): Uri {
 export function parseSipUri(s: string, scheme: 'sip' | 'sips', start: number, bytes?: Uint8Array, off = 0, limit = s.length): SipUri {
   const b = bytes ?? latin1Bytes(s);
   const o = bytes ? off : 0;
+  return sipUriOnePass(s, scheme, start, b, o, limit) ?? sipUriGeneral(s, scheme, start, b, o, limit);
+}
+
+/**
+ * The common shapes in one pass: `user@host[:port]` or `host[:port]` with parameters, where
+ * the octets before the host are a run of user chars ended by '@' (or the whole URI is that run,
+ * so there is no userinfo). Anything else (a password, a port with no userinfo, an IPv6
+ * reference) and any fault gives undefined: sipUriGeneral looks for the '@' and the '?' first,
+ * decides, and names the fault.
+ */
+/** @internal exported for the equivalence test */
+export function sipUriOnePass(s: string, scheme: 'sip' | 'sips', start: number, b: Uint8Array, o: number, limit: number): SipUri | undefined {
+  const L = o + limit;
+  let u = o + start;
+  while (u < L) {
+    const c = b[u]!;
+    if (CHAR[c]! & USER) u++;
+    else if (c === 37 && u + 2 < L && isHex(b[u + 1]!) && isHex(b[u + 2]!)) u += 3;
+    else break;
+  }
+  let user: string | undefined;
+  let p: number;
+  if (u < L && b[u] === 64 /* @ */) {
+    if (u === o + start) return undefined;
+    user = s.slice(start, u - o);
+    p = u + 1;
+  } else if (u === L) p = o + start;
+  else return undefined;
+  const hs = p;
+  p = hostNameEnd(b, p, L);
+  if (p < 0) return undefined;
+  const host = s.slice(hs - o, p - o);
+  let port: number | undefined;
+  if (p < L && b[p] === 58) {
+    const ps = ++p;
+    let n = 0;
+    while (p < L && p - ps < 6) {
+      const d = b[p]! - 48;
+      if (d < 0 || d > 9) break;
+      n = n * 10 + d;
+      p++;
+    }
+    if (p === ps || n > 65535) return undefined;
+    port = n;
+  }
+  // uri-parameters up to the headers' '?' (no paramchar is '?')
+  const list: Param[] = [];
+  while (p < L && b[p] !== 63 /* ? */) {
+    if (b[p] !== 59 /* ; */) return undefined;
+    const ns = ++p;
+    p = paramEnd(b, p, L);
+    if (p === ns) return undefined;
+    const name = s.slice(ns - o, p - o);
+    let value: string | null = null;
+    if (p < L && b[p] === 61 /* = */) {
+      const vs = ++p;
+      p = paramEnd(b, p, L);
+      if (p === vs) return undefined;
+      value = s.slice(vs - o, p - o);
+    }
+    list.push({ name, value });
+  }
+  const headers = p < L ? uriHeaders(s, p - o, limit) : new Params();
+  return new SipUri({ scheme, user, password: undefined, host, port, params: new Params(list), headers });
+}
+
+/** `?hname=hvalue&...` from s[q] (the '?') to `limit` (RFC 3261 §19.1.1, §25.1). */
+function uriHeaders(s: string, q: number, limit: number): Params {
+  const headers = new Params();
+  let p = q + 1;
+  if (p >= limit) throw new SipParseError('empty URI headers', p);
+  for (const part of s.slice(p, limit).split('&')) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) throw new SipParseError('URI header without name=value', p);
+    const name = part.slice(0, eq);
+    const value = part.slice(eq + 1);
+    let bad = badEscapedIndex(name, HNV);
+    if (bad < 0) bad = badEscapedIndex(value, HNV);
+    if (bad >= 0) throw new SipParseError('invalid character in URI header', p);
+    headers.list.push({ name, value });
+    p += part.length + 1;
+  }
+  return headers;
+}
+
+/** @internal exported for the equivalence test */
+export function sipUriGeneral(s: string, scheme: 'sip' | 'sips', start: number, b: Uint8Array, o: number, limit: number): SipUri {
   // '@' may not appear unescaped after the userinfo, while the user part may hold '?' and ';'
   // (RFC 4475 §3.1.1.2, §3.1.1.9): so find the '@' first, then the headers' '?'.
   let at = s.indexOf('@', start);
@@ -267,22 +354,7 @@ export function parseSipUri(s: string, scheme: 'sip' | 'sips', start: number, by
     list.push({ name, value });
   }
   const params = new Params(list);
-  const headers = new Params();
-  if (q >= 0) {
-    p = q + 1;
-    if (p >= limit) throw new SipParseError('empty URI headers', p);
-    for (const part of s.slice(p, limit).split('&')) {
-      const eq = part.indexOf('=');
-      if (eq <= 0) throw new SipParseError('URI header without name=value', p);
-      const name = part.slice(0, eq);
-      const value = part.slice(eq + 1);
-      let bad = badEscapedIndex(name, HNV);
-      if (bad < 0) bad = badEscapedIndex(value, HNV);
-      if (bad >= 0) throw new SipParseError('invalid character in URI header', p);
-      headers.list.push({ name, value });
-      p += part.length + 1;
-    }
-  }
+  const headers = q >= 0 ? uriHeaders(s, q, limit) : new Params();
   return new SipUri({ scheme, user, password, host, port, params, headers });
 }
 

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { SipParseError, SipUri, TelUri, AbsoluteUri, parseUri, uriEquals } from '../../src/index.js';
 import { isIPv6 } from 'node:net';
 import fc from 'fast-check';
-import { isIPv6Address } from '../../src/message/uri.js';
+import { isIPv6Address, sipUriGeneral, sipUriOnePass } from '../../src/message/uri.js';
+import { latin1Bytes } from '../../src/message/chars.js';
 
 test('sip URI: user, password, host, port, params, headers', () => {
   const u = parseUri('sips:alice:secret@atlanta.example.com:5061;transport=tls;lr?subject=project%20x&priority=urgent') as SipUri;
@@ -98,4 +99,43 @@ test('isIPv6Address agrees with node:net isIPv6 on generated addresses (RFC 4291
   const ipv4 = fc.array(fc.integer({ min: 0, max: 300 }), { minLength: 3, maxLength: 5 }).map((a) => a.join('.'));
   const addr = fc.tuple(fc.array(group, { maxLength: 10 }), fc.option(ipv4)).map(([g, v4]) => g.join(':') + (v4 === null ? '' : (g.length ? ':' : '') + v4));
   fc.assert(fc.property(fc.oneof(addr, fc.stringMatching(/^[0-9a-fA-Fg:.]{0,24}$/)), (s) => isIPv6Address(s) === isIPv6(s)), { numRuns: 5000, seed: 4291 });
+});
+
+test('sip URI: the one-pass path and the general scanner give the same result or the same fault (fast-check)', () => {
+  // URIs of every shape, mostly valid, then with one octet replaced; both paths must agree
+  const part = (re: RegExp) => fc.stringMatching(re);
+  const user = fc.oneof({ arbitrary: part(/^[A-Za-z0-9_.!~*'()&=+$,;?/-]{1,10}$/), weight: 4 }, { arbitrary: part(/^[A-Za-z0-9%]{1,6}$/), weight: 1 });
+  const host = fc.oneof(part(/^[a-z0-9]([a-z0-9-]{0,6}[a-z0-9])?(\.[a-z0-9]{1,6}){0,3}\.?$/), fc.ipV4(), fc.ipV6().map((a) => `[${a}]`));
+  const rarely = <T>(a: fc.Arbitrary<T>) => fc.oneof({ arbitrary: fc.constant(null), weight: 4 }, { arbitrary: a, weight: 1 });
+  const pchars = fc.oneof({ arbitrary: part(/^[A-Za-z0-9-]{1,6}$/), weight: 4 }, { arbitrary: part(/^[A-Za-z0-9%:&+$[\]/-]{0,6}$/), weight: 1 });
+  const param = fc.tuple(pchars, fc.option(pchars)).map(([n, v]) => (v === null ? `;${n}` : `;${n}=${v}`));
+  const port = fc.oneof({ arbitrary: fc.integer({ min: 0, max: 65535 }).map(String), weight: 4 }, { arbitrary: part(/^[0-9]{0,7}$/), weight: 1 });
+  const uri = fc
+    .tuple(fc.option(user), rarely(part(/^[A-Za-z0-9%;]{0,5}$/)), host, fc.option(port), fc.array(param, { maxLength: 3 }), rarely(part(/^[A-Za-z=&%?]{0,10}$/)))
+    .map(([u, pw, h, pt, ps, hd]) => `${u === null ? '' : `${u}${pw === null ? '' : `:${pw}`}@`}${h}${pt === null ? '' : `:${pt}`}${ps.join('')}${hd === null ? '' : `?${hd}`}`);
+  const mutated = fc.tuple(uri, fc.nat(), fc.integer({ min: 0, max: 255 }), fc.boolean()).map(([u, at, c, keep]) => (keep || u.length === 0 ? u : u.slice(0, at % u.length) + String.fromCharCode(c) + u.slice((at % u.length) + 1)));
+  const outcome = (f: () => SipUri) => {
+    try {
+      return { ok: JSON.stringify({ ...f(), kind: undefined }) };
+    } catch (e) {
+      if (!(e instanceof SipParseError)) throw e;
+      return { reason: e.reason, offset: e.offset };
+    }
+  };
+  let onePass = 0;
+  fc.assert(
+    fc.property(mutated, (u) => {
+      const s = `<sip:${u}>`;
+      const b = latin1Bytes(s);
+      const limit = s.length - 1;
+      const fast = outcome(() => {
+        const r = sipUriOnePass(s, 'sip', 5, b, 0, limit);
+        if (r) onePass++;
+        return r ?? sipUriGeneral(s, 'sip', 5, b, 0, limit);
+      });
+      assert.deepEqual(fast, outcome(() => sipUriGeneral(s, 'sip', 5, b, 0, limit)), s);
+    }),
+    { numRuns: 5000, seed: 3261 },
+  );
+  assert.ok(onePass > 500, `the one-pass path took only ${onePass} of 5000 URIs`);
 });
