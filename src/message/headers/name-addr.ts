@@ -192,9 +192,11 @@ function relocate(e: unknown, base: number): SipParseError {
 }
 
 /**
- * The common name-addr shapes, `"Display" <sip:...>;name=value` and `<sip:...>;name=value`, in one
- * pass over the octets of s[from, end) (s.charCodeAt(i) === b[o + i]): a quoted display name
- * without quoted-pairs, a sip or sips URI, token parameters without LWS. Anything else, and any
+ * The common name-addr shapes in one pass over the octets of s[from, end) (s.charCodeAt(i) ===
+ * b[o + i]): `"Display" <sip:...>`, `Display <sip:...>`, `<sip:...>` or a bare `sip:...`
+ * addr-spec, then `;name=value` parameters. The display name is quoted without quoted-pairs or is
+ * tokens separated by one SP; the URI is sip or sips; parameters are tokens or hosts, without
+ * LWS. Anything else, and any
  * fault, gives undefined and goes to parseNameAddrAt, which accepts a superset of these shapes and
  * names the fault. (The general path costs a Scanner, several indexOf calls, a regexp test of the
  * display name and a slice of the URI text; name-addrs were a third of a full parse.)
