@@ -216,8 +216,7 @@ export abstract class SipMessage {
     LOC_BYTES = head.buf;
     // an eager parse knows which lines are folded; a lazy one looks
     if (head.ids ? (head.ids[r]! & 64) !== 0 : v.indexOf('\n') >= 0) {
-      // folding is one SP; a fold right after the colon or at the end is outer LWS (RFC 3261 §7.3.1)
-      v = v.replace(/[ \t]*\r?\n[ \t]+/g, ' ').replace(/^[ \t]+|[ \t]+$/g, '');
+      v = unfold(v);
       LOC_BYTES = undefined;
     }
     if (!this.checked) {
@@ -658,6 +657,36 @@ export abstract class SipMessage {
   toString(): string {
     return this.toBuffer().toString('utf8');
   }
+}
+
+/**
+ * Folding is one SP (RFC 3261 §7.3.1): `[LWS] [CR] LF 1*WSP` becomes SP, and a fold right after
+ * the colon or at the end is outer LWS, so the result is trimmed. (Every LF in a joined value is
+ * followed by WSP: that is what joined the lines.)
+ */
+export function unfold(v: string): string {
+  let out = '';
+  let from = 0;
+  for (let i = v.indexOf('\n'); i >= 0; i = v.indexOf('\n', i + 1)) {
+    let e = i + 1;
+    while (e < v.length && isWsp(v.charCodeAt(e))) e++;
+    // not followed by WSP: not a fold (kept; the bare-LF check reports it)
+    if (e === i + 1) continue;
+    let a = i > from && v.charCodeAt(i - 1) === 13 ? i - 1 : i;
+    while (a > from && isWsp(v.charCodeAt(a - 1))) a--;
+    out += v.slice(from, a) + ' ';
+    from = e;
+    i = e - 1;
+  }
+  out += v.slice(from);
+  let a = 0;
+  let e = out.length;
+  while (a < e && isWsp(out.charCodeAt(a))) a++;
+  while (e > a && isWsp(out.charCodeAt(e - 1))) e--;
+  return out.slice(a, e);
+}
+function isWsp(c: number): boolean {
+  return c === 32 || c === 9;
 }
 
 /**

@@ -7,8 +7,9 @@ import { loadManifest, loadVector } from '../helpers/vectors.js';
 import { fastVia, parseVia } from '../../src/message/headers/via.js';
 import { fastNameAddr, parseContact, parseNameAddr, parseNameAddrAt, parseNameAddrList } from '../../src/message/headers/name-addr.js';
 import { Scanner } from '../../src/message/scanner.js';
+import { unfold } from '../../src/message/message.js';
 import { latin1Bytes } from '../../src/message/chars.js';
-import { parseContentType } from '../../src/message/headers/simple.js';
+import { parseAccept, parseContentType } from '../../src/message/headers/simple.js';
 
 const token = fc.stringMatching(/^[A-Za-z0-9.!%*_+`'~-]{1,12}$/);
 const host = fc.oneof(
@@ -231,5 +232,39 @@ test('header values scanned in place in a message parse as they do on their own,
       assert.deepEqual(inPlace, outcome(() => alone(v), 0), JSON.stringify(v));
     }),
     { numRuns: 3000, seed: 4475 },
+  );
+});
+
+test('unfold equals the two regexps it replaced: each [LWS] CRLF 1*WSP is one SP, then outer LWS trimmed (fast-check)', () => {
+  const regexps = (v: string) => v.replace(/[ \t]*\r?\n[ \t]+/g, ' ').replace(/^[ \t]+|[ \t]+$/g, '');
+  const text = fc.array(fc.constantFrom(' ', '\t', '\r', '\n', '\r\n ', 'a', 'b;c'), { maxLength: 24 }).map((xs) => xs.join(''));
+  fc.assert(
+    fc.property(text, (v) => {
+      assert.equal(unfold(v), regexps(v), JSON.stringify(v));
+    }),
+    { numRuns: 5000, seed: 3261 },
+  );
+});
+
+test('Content-Type and Accept: the one-pass path and the general scanner give the same result (fast-check)', () => {
+  // LWS after "/" keeps a media type valid but sends it through the general scanner
+  const tok = fc.oneof({ arbitrary: fc.stringMatching(/^[a-z0-9.+-]{1,8}$/), weight: 4 }, { arbitrary: token, weight: 1 });
+  const param = fc.tuple(tok, fc.option(fc.oneof({ arbitrary: tok, weight: 4 }, { arbitrary: fc.constantFrom('"q v"', '[::1]', ''), weight: 1 }))).map(([n, v]) => (v === null ? `;${n}` : `;${n}=${v}`));
+  const media = fc.tuple(tok, fc.constantFrom('/', '/', '/', '', ' /'), tok, fc.array(param, { maxLength: 3 })).map(([t, sl, st, ps]) => `${t}${sl}${st}${ps.join('')}`);
+  const list = fc.tuple(fc.array(media, { minLength: 1, maxLength: 3 }), fc.constantFrom(',', ', ', ' , ', ',,')).map(([ms, sep]) => ms.join(sep));
+  const outcome = (f: () => unknown) => {
+    try {
+      return { ok: JSON.stringify(f(), (_k, v: unknown) => (v && typeof v === 'object' && 'list' in v ? (v as { list: unknown }).list : v)) };
+    } catch (e) {
+      return { error: e instanceof SipParseError };
+    }
+  };
+  const general = (v: string) => v.replace(/\//g, '/ ');
+  fc.assert(
+    fc.property(media, list, (m, l) => {
+      assert.deepEqual(outcome(() => parseContentType(m)), outcome(() => parseContentType(general(m))), m);
+      assert.deepEqual(outcome(() => parseAccept(l)), outcome(() => parseAccept(general(l))), l);
+    }),
+    { numRuns: 3000, seed: 3261 },
   );
 });

@@ -4,7 +4,7 @@ import { Params, type Param } from '../params.js';
 import { Scanner, lwsEndB, splitList } from '../scanner.js';
 import { parseSipUri, parseUri, type Uri } from '../uri.js';
 import { fromWire, toWire } from '../wire.js';
-import { GEN_VALUE, parseGenericParams, quote, unquote } from './params.js';
+import { parseGenericParams, quote, simpleParamsEnd, unquote } from './params.js';
 
 /**
  * name-addr / addr-spec with header parameters: From, To, Contact, Route, Record-Route, Path,
@@ -254,24 +254,8 @@ export function fastNameAddr(s: string, b: Uint8Array, o: number, from: number, 
   } catch {
     return undefined;
   }
-  // *( SEMI generic-param ), the token/host forms only
   const list: Param[] = [];
-  p = o + close + (angle ? 1 : 0);
-  while (p < E) {
-    if (b[p] !== 59 /* ; */) return undefined;
-    const ns = ++p;
-    while (p < E && CHAR[b[p]!]! & TOKEN) p++;
-    if (p === ns) return undefined;
-    const name = s.slice(ns - o, p - o);
-    let value: string | null = null;
-    if (p < E && b[p] === 61 /* = */) {
-      const vs = ++p;
-      while (p < E && GEN_VALUE[b[p]!] === 1) p++;
-      if (p === vs) return undefined;
-      value = s.slice(vs - o, p - o);
-    }
-    list.push({ name, value });
-  }
+  if (simpleParamsEnd(s, b, o, o + close + (angle ? 1 : 0), E, list) !== E) return undefined;
   return new NameAddr(uri, { displayName, params: new Params(list), angle });
 }
 

@@ -51,6 +51,30 @@ export function parseGenericParams(sc: Scanner): Params {
   return new Params(list);
 }
 
+/**
+ * The common form of `*( SEMI generic-param )` in one pass: no LWS, token names, token/host
+ * values (no quoted strings). Parameters go to `list`; returns where the run stops (the first octet
+ * that does not start another parameter), or -1 where the general scanner must decide (an empty
+ * name or value). Positions are in b; fields are cut from s at (position - o).
+ */
+export function simpleParamsEnd(s: string, b: Uint8Array, o: number, p: number, end: number, list: Param[]): number {
+  while (p < end && b[p] === 59 /* ; */) {
+    const ns = ++p;
+    while (p < end && CHAR[b[p]!]! & TOKEN) p++;
+    if (p === ns) return -1;
+    const name = s.slice(ns - o, p - o);
+    let value: string | null = null;
+    if (p < end && b[p] === 61 /* = */) {
+      const vs = ++p;
+      while (p < end && GEN_VALUE[b[p]!] === 1) p++;
+      if (p === vs) return -1;
+      value = s.slice(vs - o, p - o);
+    }
+    list.push({ name, value });
+  }
+  return p;
+}
+
 /** gen-value octets outside quotes: token, plus ':' '[' ']' for IPv6 hosts (RFC 5118 §4.5). */
 export const GEN_VALUE = new Uint8Array(256);
 for (let c = 0; c < 256; c++) if (CHAR[c]! & TOKEN || c === 58 || c === 91 || c === 93) GEN_VALUE[c] = 1;

@@ -1,9 +1,9 @@
 import { CHAR, WORD, isToken, latin1Bytes } from '../chars.js';
 import { SipParseError } from '../errors.js';
-import { Params } from '../params.js';
+import { Params, type Param } from '../params.js';
 import { Scanner, decimalValueB, digitsEndB, lwsEndB, splitList, tokenEndB } from '../scanner.js';
 import { fromWire } from '../wire.js';
-import { parseGenericParams, unquote } from './params.js';
+import { parseGenericParams, simpleParamsEnd, unquote } from './params.js';
 
 const MAX32 = 0xffffffff;
 
@@ -130,16 +130,56 @@ export function mediaTypeToString(m: MediaType): string {
   return `${m.type}/${m.subtype}${m.params.toString()}`;
 }
 
+/** Where simpleMedia stopped (single-threaded scratch, read right after the call). */
+let MEDIA_END = 0;
+
+/**
+ * `type "/" subtype *(";" param)` from b[p] in one pass: tokens, no LWS, token/host parameter
+ * values. Undefined where parseMedia must decide (it accepts a superset and names faults).
+ */
+function simpleMedia(s: string, b: Uint8Array, o: number, p: number, E: number): MediaType | undefined {
+  const ts = p;
+  p = tokenEndB(b, p, E);
+  if (p === ts || p >= E || b[p] !== 47 /* / */) return undefined;
+  const ss = ++p;
+  p = tokenEndB(b, p, E);
+  if (p === ss) return undefined;
+  const list: Param[] = [];
+  const pe = simpleParamsEnd(s, b, o, p, E, list);
+  if (pe < 0) return undefined;
+  MEDIA_END = pe;
+  return { type: s.slice(ts - o, ss - 1 - o).toLowerCase(), subtype: s.slice(ss - o, p - o).toLowerCase(), params: new Params(list) };
+}
+
 /** Content-Type (RFC 3261 §20.15). */
 export function parseContentType(value: string, b?: Uint8Array, o = 0): MediaType {
-  const sc = new Scanner(value, b, o);
-  const m = parseMedia(sc);
+  const bytes = b ?? latin1Bytes(value);
+  const base = b ? o : 0;
+  const E = base + value.length;
+  const m = simpleMedia(value, bytes, base, base, E);
+  if (m && MEDIA_END === E) return m;
+  const sc = new Scanner(value, bytes, base);
+  const g = parseMedia(sc);
   end(sc, 'Content-Type');
-  return m;
+  return g;
 }
 
 /** Accept (RFC 3261 §20.1): media ranges; an empty value is allowed. */
 export function parseAccept(value: string, b?: Uint8Array, o = 0): MediaType[] {
+  const bytes = b ?? latin1Bytes(value);
+  const base = b ? o : 0;
+  const E = base + value.length;
+  // the common list in one pass: media types separated by LWS "," LWS
+  const out: MediaType[] = [];
+  for (let p = base; ; ) {
+    const m = simpleMedia(value, bytes, base, p, E);
+    if (!m) break;
+    out.push(m);
+    p = lwsEndB(bytes, MEDIA_END, E);
+    if (p === E) return out;
+    if (bytes[p] !== 44 /* , */) break;
+    p = lwsEndB(bytes, p + 1, E);
+  }
   if (value.trim().length === 0) return [];
   return splitList(value).map((p) => {
     const sc = new Scanner(p.text, b, o + p.offset);
