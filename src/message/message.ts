@@ -97,6 +97,11 @@ const SPECS = KNOWN_KEYS.map((k) => {
 if (KNOWN_HEADERS.length !== KNOWN_KEYS.length) throw new Error('PARSERS and KNOWN_KEYS differ');
 
 const NO_CACHE = Symbol('none');
+/**
+ * What a list getter returns for an absent header: one shared, frozen empty list (a getter's list
+ * is a read-only view of the message; edits go through set/append/remove).
+ */
+const NONE: readonly never[] = Object.freeze([]);
 /** Copied per message: a packed array of undefined (no holes, no elements-kind transitions). */
 const EMPTY_CACHE: unknown[] = new Array<unknown>(KNOWN_KEYS.length).fill(undefined);
 
@@ -462,8 +467,8 @@ export abstract class SipMessage {
     return result === NO_CACHE ? undefined : (result as T);
   }
 
-  get via(): Via[] {
-    return this.typedId<Via[]>(ID_VIA) ?? [];
+  get via(): readonly Via[] {
+    return this.typedId<Via[]>(ID_VIA) ?? NONE;
   }
   /** The first Via value only (a proxy or transaction needs no more): parsed on its own, cached. */
   get topVia(): Via | undefined {
@@ -517,17 +522,17 @@ export abstract class SipMessage {
     return this.typedId(5 /* max-forwards */);
   }
   /** Contact values, or '*' (REGISTER wildcard). */
-  get contact(): NameAddr[] | '*' {
-    return this.typedId<NameAddr[] | '*'>(6 /* contact */) ?? [];
+  get contact(): readonly NameAddr[] | '*' {
+    return this.typedId<NameAddr[] | '*'>(6 /* contact */) ?? NONE;
   }
-  get route(): NameAddr[] {
-    return this.typedId<NameAddr[]>(7 /* route */) ?? [];
+  get route(): readonly NameAddr[] {
+    return this.typedId<NameAddr[]>(7 /* route */) ?? NONE;
   }
-  get recordRoute(): NameAddr[] {
-    return this.typedId<NameAddr[]>(8 /* record-route */) ?? [];
+  get recordRoute(): readonly NameAddr[] {
+    return this.typedId<NameAddr[]>(8 /* record-route */) ?? NONE;
   }
-  get path(): NameAddr[] {
-    return this.typedId<NameAddr[]>(9 /* path */) ?? [];
+  get path(): readonly NameAddr[] {
+    return this.typedId<NameAddr[]>(9 /* path */) ?? NONE;
   }
   get contentType(): MediaType | undefined {
     return this.typedId(10 /* content-type */);
@@ -541,20 +546,20 @@ export abstract class SipMessage {
   get minExpires(): number | undefined {
     return this.typedId(13 /* min-expires */);
   }
-  get allow(): string[] {
-    return this.typedId<string[]>(14 /* allow */) ?? [];
+  get allow(): readonly string[] {
+    return this.typedId<string[]>(14 /* allow */) ?? NONE;
   }
-  get supported(): string[] {
-    return this.typedId<string[]>(15 /* supported */) ?? [];
+  get supported(): readonly string[] {
+    return this.typedId<string[]>(15 /* supported */) ?? NONE;
   }
-  get require(): string[] {
-    return this.typedId<string[]>(16 /* require */) ?? [];
+  get require(): readonly string[] {
+    return this.typedId<string[]>(16 /* require */) ?? NONE;
   }
-  get proxyRequire(): string[] {
-    return this.typedId<string[]>(17 /* proxy-require */) ?? [];
+  get proxyRequire(): readonly string[] {
+    return this.typedId<string[]>(17 /* proxy-require */) ?? NONE;
   }
-  get unsupported(): string[] {
-    return this.typedId<string[]>(18 /* unsupported */) ?? [];
+  get unsupported(): readonly string[] {
+    return this.typedId<string[]>(18 /* unsupported */) ?? NONE;
   }
   get accept(): MediaType[] | undefined {
     return this.typedId(20 /* accept */);
@@ -578,27 +583,27 @@ export abstract class SipMessage {
     const v = this.typedId<TokenWithParams>(26 /* refer-sub */);
     return v === undefined ? undefined : v.value.toLowerCase() !== 'false';
   }
-  get authorization(): AuthHeader[] {
-    return this.typedId<AuthHeader[]>(27 /* authorization */) ?? [];
+  get authorization(): readonly AuthHeader[] {
+    return this.typedId<AuthHeader[]>(27 /* authorization */) ?? NONE;
   }
-  get proxyAuthorization(): AuthHeader[] {
-    return this.typedId<AuthHeader[]>(28 /* proxy-authorization */) ?? [];
+  get proxyAuthorization(): readonly AuthHeader[] {
+    return this.typedId<AuthHeader[]>(28 /* proxy-authorization */) ?? NONE;
   }
-  get wwwAuthenticate(): AuthHeader[] {
-    return this.typedId<AuthHeader[]>(29 /* www-authenticate */) ?? [];
+  get wwwAuthenticate(): readonly AuthHeader[] {
+    return this.typedId<AuthHeader[]>(29 /* www-authenticate */) ?? NONE;
   }
-  get proxyAuthenticate(): AuthHeader[] {
-    return this.typedId<AuthHeader[]>(30 /* proxy-authenticate */) ?? [];
+  get proxyAuthenticate(): readonly AuthHeader[] {
+    return this.typedId<AuthHeader[]>(30 /* proxy-authenticate */) ?? NONE;
   }
   /** The Reason header (RFC 3326); on responses `reason` is the Reason-Phrase. */
-  get reasons(): Reason[] {
-    return this.typedId<Reason[]>(31 /* reason */) ?? [];
+  get reasons(): readonly Reason[] {
+    return this.typedId<Reason[]>(31 /* reason */) ?? NONE;
   }
   get retryAfter(): RetryAfter | undefined {
     return this.typedId(32 /* retry-after */);
   }
-  get warning(): Warning[] {
-    return this.typedId<Warning[]>(33 /* warning */) ?? [];
+  get warning(): readonly Warning[] {
+    return this.typedId<Warning[]>(33 /* warning */) ?? NONE;
   }
 
   /** Date (RFC 3261 §20.17): an RFC 1123 date that must be in GMT. */

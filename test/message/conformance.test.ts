@@ -144,7 +144,7 @@ const CHECKS: Record<string, (m: SipRequest | SipResponse) => void> = {
   'unksm2.dat': (m) => {
     assert.equal(m.to!.uri.scheme, 'isbn');
     assert.equal(m.from!.uri.scheme, 'http');
-    assert.equal((m.contact as { uri: { scheme: string } }[])[0]!.uri.scheme, 'name');
+    assert.equal((m.contact as readonly { uri: { scheme: string } }[])[0]!.uri.scheme, 'name');
   },
   'bext01.dat': (m) => {
     assert.deepEqual(m.require, ['nothingSupportsThis', 'nothingSupportsThisEither']);
@@ -154,17 +154,17 @@ const CHECKS: Record<string, (m: SipRequest | SipResponse) => void> = {
   'bcast.dat': (m) => assert.equal(m.via[1]!.host, '255.255.255.255'),
   'zeromf.dat': (m) => assert.equal(m.maxForwards, 0),
   'cparam01.dat': (m) => {
-    const c = (m.contact as { uri: SipUri; params: { has(n: string): boolean } }[])[0]!;
+    const c = (m.contact as readonly { uri: SipUri; params: { has(n: string): boolean } }[])[0]!;
     assert.equal(c.uri.params.has('unknownparam'), false); // a contact-param, not a url-param
     assert.ok(c.params.has('unknownparam'));
   },
   'cparam02.dat': (m) => {
-    const c = (m.contact as { uri: SipUri; params: { has(n: string): boolean } }[])[0]!;
+    const c = (m.contact as readonly { uri: SipUri; params: { has(n: string): boolean } }[])[0]!;
     assert.ok(c.uri.params.has('unknownparam'));
     assert.equal(c.params.has('unknownparam'), false);
   },
   'regescrt.dat': (m) => {
-    const c = (m.contact as { uri: SipUri }[])[0]!;
+    const c = (m.contact as readonly { uri: SipUri }[])[0]!;
     assert.equal(c.uri.header('Route'), '<sip:sip.example.com>');
     assert.ok(c.uri.toString().includes('?Route=%3Csip:sip.example.com%3E'));
   },
@@ -180,7 +180,7 @@ const CHECKS: Record<string, (m: SipRequest | SipResponse) => void> = {
     assert.equal(u.host, '[2001:db8::10]');
     assert.equal(u.port, undefined);
     assert.equal(m.topVia!.sentBy, '[2001:db8::9:1]');
-    assert.equal((m.contact as { uri: SipUri }[])[0]!.uri.host, '[2001:db8::1]');
+    assert.equal((m.contact as readonly { uri: SipUri }[])[0]!.uri.host, '[2001:db8::1]');
   },
   'port-ambiguous.dat': (m) => {
     const u = (m as SipRequest).uri as SipUri;
@@ -212,7 +212,7 @@ const CHECKS: Record<string, (m: SipRequest | SipResponse) => void> = {
   'ipv4-mapped-ipv6.dat': (m) => {
     assert.equal(m.via[0]!.sentBy, '[::ffff:192.0.2.10]:19823');
     assert.equal(m.via[1]!.sentBy, '[::ffff:192.0.2.2]');
-    assert.equal((m.contact as { uri: SipUri }[])[0]!.uri.host, '[::ffff:192.0.2.2]');
+    assert.equal((m.contact as readonly { uri: SipUri }[])[0]!.uri.host, '[::ffff:192.0.2.2]');
   },
   'ipv6-bug-abnf-3-colons.dat': (m) => assert.equal(((m as SipRequest).uri as SipUri).host, '[2001:db8:::192.0.2.1]'),
   'ipv6-correct-abnf-2-colons.dat': (m) => assert.equal(((m as SipRequest).uri as SipUri).host, '[2001:db8::192.0.2.1]'),

@@ -224,3 +224,13 @@ function headerKeyOf(n: string): string {
   const k = n.toLowerCase();
   return k === 's' ? 'subject' : k === 'v' ? 'via' : k;
 }
+
+test('list getters of an absent header return one shared, frozen empty list', () => {
+  const m = parseMessage(Buffer.from('OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:a@b>\r\nContent-Length: 0\r\n\r\n'));
+  assert.deepEqual(m.route, []);
+  assert.equal(m.route, m.recordRoute);
+  assert.ok(Object.isFrozen(m.allow));
+  assert.throws(() => (m.route as unknown as unknown[]).push(1), TypeError);
+  assert.equal(m.via.length, 1);
+  assert.equal(m.route.length, 0, 'the shared empty list is still empty');
+});

@@ -30,7 +30,7 @@ test('bindings with expires and q, several per AoR, all returned in the 200; exp
   assert.equal(res.status, 200);
   res = await reg.handleRegister(register(['<sip:alice@192.0.2.2>;expires=600']));
   assert.equal(res.status, 200);
-  const contacts = res.contact as { uri: { toString(): string }; expires?: number }[];
+  const contacts = res.contact as readonly { uri: { toString(): string }; expires?: number }[];
   assert.equal(contacts.length, 2);
   assert.ok(res.has('Date'));
   const found = await store.lookup('sip:alice@example.com');
@@ -47,7 +47,7 @@ test('423 with Min-Expires; expires capped; refresh; removal with expires=0 and 
   assert.equal(brief.status, 423);
   assert.equal(brief.get('Min-Expires'), '60');
   const capped = await reg.handleRegister(register(['<sip:alice@192.0.2.1>'], { expires: 999999 }));
-  assert.equal((capped.contact as { expires?: number }[])[0]!.expires, 7200);
+  assert.equal((capped.contact as readonly { expires?: number }[])[0]!.expires, 7200);
   await reg.handleRegister(register(['<sip:alice@192.0.2.2>'], { expires: 300 }));
   const removed = await reg.handleRegister(register(['<sip:alice@192.0.2.1>'], { expires: 0 }));
   assert.equal((removed.contact as unknown[]).length, 1);
@@ -102,7 +102,7 @@ test('RFC 4475 registrar vectors: cparam01, cparam02, regescrt, escnull', async 
     assert.ok(aor, `${file}: binding stored`);
     check(aor.uri);
     // and a later retrieval (the 200) shows the same
-    check((res.contact as { uri: { toString(): string } }[])[0]!.uri.toString());
+    check((res.contact as readonly { uri: { toString(): string } }[])[0]!.uri.toString());
   }
   const { store, reg } = setup();
   const res = await reg.handleRegister(load('escnull.dat'));
