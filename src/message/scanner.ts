@@ -198,6 +198,12 @@ export function decimalValueB(b: Uint8Array, a: number, e: number): number {
   return n;
 }
 
+/** End of a port at b[p]: 1 to 5 digits, at most 65535 (its value is decimalValueB); -1 if none. */
+export function portEndB(b: Uint8Array, p: number, end: number): number {
+  const e = digitsEndB(b, p, end);
+  return e === p || e - p > 5 || decimalValueB(b, p, e) > 65535 ? -1 : e;
+}
+
 /** Split a header value on commas outside quoted strings and <...> (RFC 3261 §7.3.1). */
 export function splitList(value: string): { text: string; offset: number }[] {
   const out: { text: string; offset: number }[] = [];

@@ -2,6 +2,7 @@ import { isIPv6 } from 'node:net';
 import { CHAR, HNV, HOST, PARAM, PASSWORD, USER, badEscapedIndex, isDigits, isHex, latin1Bytes, unescape } from './chars.js';
 import { SipParseError } from './errors.js';
 import { Params, type Param } from './params.js';
+import { decimalValueB, portEndB } from './scanner.js';
 
 /** sip: / sips: URI (RFC 3261 §19.1). Textual parts are kept escaped, as written. */
 export class SipUri {
@@ -196,13 +197,7 @@ export function parseSipUri(s: string, scheme: 'sip' | 'sips', start: number, by
 /** @internal exported for the equivalence test */
 export function sipUriOnePass(s: string, scheme: 'sip' | 'sips', start: number, b: Uint8Array, o: number, limit: number): SipUri | undefined {
   const L = o + limit;
-  let u = o + start;
-  while (u < L) {
-    const c = b[u]!;
-    if (CHAR[c]! & USER) u++;
-    else if (c === 37 && u + 2 < L && isHex(b[u + 1]!) && isHex(b[u + 2]!)) u += 3;
-    else break;
-  }
+  const u = userEnd(b, o + start, L);
   let user: string | undefined;
   let p: number;
   if (u < L && b[u] === 64 /* @ */) {
@@ -217,16 +212,10 @@ export function sipUriOnePass(s: string, scheme: 'sip' | 'sips', start: number, 
   const host = s.slice(hs - o, p - o);
   let port: number | undefined;
   if (p < L && b[p] === 58) {
-    const ps = ++p;
-    let n = 0;
-    while (p < L && p - ps < 6) {
-      const d = b[p]! - 48;
-      if (d < 0 || d > 9) break;
-      n = n * 10 + d;
-      p++;
-    }
-    if (p === ps || n > 65535) return undefined;
-    port = n;
+    const ps = p + 1;
+    p = portEndB(b, ps, L);
+    if (p < 0) return undefined;
+    port = decimalValueB(b, ps, p);
   }
   // uri-parameters up to the headers' '?' (no paramchar is '?')
   const list: Param[] = [];
@@ -282,15 +271,7 @@ export function sipUriGeneral(s: string, scheme: 'sip' | 'sips', start: number, 
   let p = start;
   if (at >= start) {
     // user: USER octets and %HH escapes up to ':' (password follows) or '@', in one pass
-    const ue = o + at;
-    let u = o + start;
-    while (u < ue) {
-      const c = b[u]!;
-      if (CHAR[c]! & USER) u++;
-      else if (c === 37 && u + 2 < ue && isHex(b[u + 1]!) && isHex(b[u + 2]!)) u += 3;
-      else break;
-    }
-    u -= o;
+    const u = userEnd(b, o + start, o + at) - o;
     if (u === start && (u === at || s.charCodeAt(u) === 58)) throw new SipParseError('empty user part', start);
     if (u < at && s.charCodeAt(u) !== 58) throw new SipParseError('invalid character in URI user part', u);
     user = s.slice(start, u);
@@ -380,15 +361,21 @@ function parseTelUri(s: string, start: number): TelUri {
   return new TelUri(number, params);
 }
 
-/** End of a run of paramchar (RFC 3261 §25.1) in b[p, end): PARAM octets and valid %HH escapes. */
-function paramEnd(b: Uint8Array, p: number, end: number): number {
+/** End of a run of `flag` octets and valid %HH escapes in b[p, end) (RFC 3261 §25.1 user, paramchar). */
+function escapedEnd(b: Uint8Array, p: number, end: number, flag: number): number {
   while (p < end) {
     const c = b[p]!;
-    if (CHAR[c]! & PARAM) p++;
+    if (CHAR[c]! & flag) p++;
     else if (c === 37 && p + 2 < end && isHex(b[p + 1]!) && isHex(b[p + 2]!)) p += 3;
     else break;
   }
   return p;
+}
+function userEnd(b: Uint8Array, p: number, end: number): number {
+  return escapedEnd(b, p, end, USER);
+}
+function paramEnd(b: Uint8Array, p: number, end: number): number {
+  return escapedEnd(b, p, end, PARAM);
 }
 
 /** RFC 5118 §4.10: tolerate the RFC 2373 ABNF bug that allows ":::" before an embedded IPv4. */

@@ -1,7 +1,7 @@
 import { SipParseError } from '../errors.js';
 import { CHAR, TOKEN, isDigits, latin1Bytes } from '../chars.js';
 import { Params, type Param } from '../params.js';
-import { decimalValueB, digitsEndB, lwsEndB, splitList, tokenEndB } from '../scanner.js';
+import { decimalValueB, digitsEndB, lwsEndB, portEndB, splitList, tokenEndB } from '../scanner.js';
 import { GEN_VALUE } from './params.js';
 import { hostNameEnd, isIPv6Reference } from '../uri.js';
 
@@ -247,16 +247,10 @@ export function fastVia(v: string, bytes?: Uint8Array, off = 0): Via | undefined
   const host = v.slice(hs - o, p - o);
   let port: number | undefined;
   if (p < E && b[p] === C.COLON) {
-    const ps = ++p;
-    let num = 0;
-    while (p < E && p - ps < 6) {
-      const d = b[p]! - 48;
-      if (d < 0 || d > 9) break;
-      num = num * 10 + d;
-      p++;
-    }
-    if (p === ps || p - ps > 5 || num > 65535) return undefined;
-    port = num;
+    const ps = p + 1;
+    p = portEndB(b, ps, E);
+    if (p < 0) return undefined;
+    port = decimalValueB(b, ps, p);
   }
   const list: Param[] = [];
   while (p < E) {
