@@ -205,9 +205,10 @@ export function sipUriOnePass(s: string, scheme: 'sip' | 'sips', start: number, 
     user = s.slice(start, u - o);
     p = u + 1;
   } else if (u === L) p = o + start;
+  else if (u === o + start && b[u] === 91 && noAt(s, start, limit)) p = u;
   else return undefined;
   const hs = p;
-  p = hostNameEnd(b, p, L);
+  p = b[p] === 91 /* [ */ ? ipv6ReferenceEnd(s, b, o, p, L) : hostNameEnd(b, p, L);
   if (p < 0) return undefined;
   const host = s.slice(hs - o, p - o);
   let port: number | undefined;
@@ -361,6 +362,12 @@ function parseTelUri(s: string, start: number): TelUri {
   return new TelUri(number, params);
 }
 
+/** Whether s[from, limit) holds no '@' (then there is no userinfo). */
+function noAt(s: string, from: number, limit: number): boolean {
+  const at = s.indexOf('@', from);
+  return at < 0 || at >= limit;
+}
+
 /** End of a run of `flag` octets and valid %HH escapes in b[p, end) (RFC 3261 §25.1 user, paramchar). */
 function escapedEnd(b: Uint8Array, p: number, end: number, flag: number): number {
   while (p < end) {
@@ -376,6 +383,16 @@ function userEnd(b: Uint8Array, p: number, end: number): number {
 }
 function paramEnd(b: Uint8Array, p: number, end: number): number {
   return escapedEnd(b, p, end, PARAM);
+}
+
+/**
+ * End of the IPv6 reference `[...]` at b[p] (RFC 3261 §25.1, RFC 5118), within `end`: after
+ * its ']', or -1 if there is none or the address is not valid.
+ */
+export function ipv6ReferenceEnd(s: string, b: Uint8Array, o: number, p: number, end: number): number {
+  let q = p + 1;
+  while (q < end && b[q] !== 93 /* ] */) q++;
+  return q < end && isIPv6Reference(s.slice(p + 1 - o, q - o)) ? q + 1 : -1;
 }
 
 /** RFC 5118 §4.10: tolerate the RFC 2373 ABNF bug that allows ":::" before an embedded IPv4. */

@@ -119,8 +119,8 @@ test('Via: the one-pass fast path and the full scanner give the same result (fas
   const token = fc.stringMatching(/^[A-Za-z0-9\-.!%*_+`'~]{1,10}$/);
   const param = fc.tuple(fc.oneof(token, fc.constantFrom('branch', 'rport', 'ttl', 'received', 'maddr')), fc.option(fc.stringMatching(/^[A-Za-z0-9\-.!%*_+`'~:[\]]{0,12}$/)));
   const via = fc
-    .tuple(fc.constantFrom('UDP', 'TCP', 'TLS', 'WS', 'WSS', 'SCTP'), fc.array(label, { minLength: 1, maxLength: 4 }), fc.option(fc.integer({ min: 0, max: 99999 })), fc.array(param, { maxLength: 4 }))
-    .map(([t, labels, port, params]) => `SIP/2.0/${t} ${labels.join('.')}${port === null ? '' : `:${port}`}${params.map(([n, v]) => (v === null ? `;${n}` : `;${n}=${v}`)).join('')}`);
+    .tuple(fc.constantFrom('UDP', 'TCP', 'TLS', 'WS', 'WSS', 'SCTP'), fc.oneof({ arbitrary: fc.array(label, { minLength: 1, maxLength: 4 }).map((ls) => ls.join('.')), weight: 4 }, { arbitrary: fc.ipV6().map((a) => `[${a}]`), weight: 1 }, { arbitrary: fc.constantFrom('[::1', '[1:2]', '[::ffff:1.2.3.4]'), weight: 1 }), fc.option(fc.integer({ min: 0, max: 99999 })), fc.array(param, { maxLength: 4 }))
+    .map(([t, host, port, params]) => `SIP/2.0/${t} ${host}${port === null ? '' : `:${port}`}${params.map(([n, v]) => (v === null ? `;${n}` : `;${n}=${v}`)).join('')}`);
   const outcome = (v: string) => {
     try {
       return { ok: JSON.stringify(parseVia(v).map((x) => x.toJSON())) };

@@ -111,7 +111,7 @@ test('sip URI: the one-pass path and the general scanner give the same result or
   const param = fc.tuple(pchars, fc.option(pchars)).map(([n, v]) => (v === null ? `;${n}` : `;${n}=${v}`));
   const port = fc.oneof({ arbitrary: fc.integer({ min: 0, max: 65535 }).map(String), weight: 4 }, { arbitrary: part(/^[0-9]{0,7}$/), weight: 1 });
   const uri = fc
-    .tuple(fc.option(user), rarely(part(/^[A-Za-z0-9%;]{0,5}$/)), host, fc.option(port), fc.array(param, { maxLength: 3 }), rarely(part(/^[A-Za-z=&%?]{0,10}$/)))
+    .tuple(fc.option(user), rarely(part(/^[A-Za-z0-9%;]{0,5}$/)), host, fc.option(port), fc.array(param, { maxLength: 3 }), rarely(part(/^[A-Za-z=&%?@]{0,10}$/)))
     .map(([u, pw, h, pt, ps, hd]) => `${u === null ? '' : `${u}${pw === null ? '' : `:${pw}`}@`}${h}${pt === null ? '' : `:${pt}`}${ps.join('')}${hd === null ? '' : `?${hd}`}`);
   const mutated = fc.tuple(uri, fc.nat(), fc.integer({ min: 0, max: 255 }), fc.boolean()).map(([u, at, c, keep]) => (keep || u.length === 0 ? u : u.slice(0, at % u.length) + String.fromCharCode(c) + u.slice((at % u.length) + 1)));
   const outcome = (f: () => SipUri) => {

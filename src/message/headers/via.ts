@@ -3,7 +3,7 @@ import { CHAR, TOKEN, isDigits, latin1Bytes } from '../chars.js';
 import { Params, type Param } from '../params.js';
 import { decimalValueB, digitsEndB, lwsEndB, portEndB, splitList, tokenEndB } from '../scanner.js';
 import { GEN_VALUE } from './params.js';
-import { hostNameEnd, isIPv6Reference } from '../uri.js';
+import { hostNameEnd, ipv6ReferenceEnd, isIPv6Reference } from '../uri.js';
 
 /** RFC 3261 §17.1.1.3: branches of RFC 3261 elements start with this cookie. */
 export const MAGIC_COOKIE = 'z9hG4bK';
@@ -242,7 +242,7 @@ export function fastVia(v: string, bytes?: Uint8Array, off = 0): Via | undefined
   if (p === o + 8 || p >= E || b[p] !== C.SP) return undefined;
   const transport = v.slice(8, p - o);
   const hs = ++p;
-  p = hostNameEnd(b, p, E);
+  p = b[p] === C.LBRACKET ? ipv6ReferenceEnd(v, b, o, p, E) : hostNameEnd(b, p, E);
   if (p < 0) return undefined;
   const host = v.slice(hs - o, p - o);
   let port: number | undefined;
