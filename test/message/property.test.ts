@@ -9,7 +9,8 @@ import { fastNameAddr, parseContact, parseNameAddr, parseNameAddrAt, parseNameAd
 import { Scanner } from '../../src/message/scanner.js';
 import { unfold } from '../../src/message/message.js';
 import { latin1Bytes } from '../../src/message/chars.js';
-import { parseAccept, parseContentType } from '../../src/message/headers/simple.js';
+import { Params } from '../../src/message/params.js';
+import { parseAccept, parseCallId, parseContentType, parseTokenList } from '../../src/message/headers/simple.js';
 
 const token = fc.stringMatching(/^[A-Za-z0-9.!%*_+`'~-]{1,12}$/);
 const host = fc.oneof(
@@ -196,6 +197,9 @@ test('header values scanned in place in a message parse as they do on their own,
     ['Via', (m) => m.via, (v) => parseVia(v)],
     ['Content-Type', (m) => m.contentType, (v) => parseContentType(v)],
     ['Refer-To', (m) => m.referTo, (v) => parseNameAddr(v)],
+    ['Call-ID', (m) => m.callId, (v) => parseCallId(v)],
+    ['Allow', (m) => m.allow, (v) => parseTokenList(v)],
+    ['Accept', (m) => m.accept, (v) => parseAccept(v)],
   ];
   const seeds = [
     '"A b" <sip:alice:pw@atlanta.example.com:5060;transport=tcp;lr?Replaces=a%40b>;tag=x;q=0.5',
@@ -204,6 +208,9 @@ test('header values scanned in place in a message parse as they do on their own,
     'SIP/2.0/UDP h.example.com:5060;branch=z9hG4bK1;received=192.0.2.1;rport',
     'SIP / 2.0 / TCP [2001:db8::9:1] : 6050 ; branch = z9hG4bK2, SIP/2.0/TLS a.b;ttl=16',
     'application/sdp;charset="utf-8";x=y',
+    'a84b4c76e66710@pc33.atlanta.example.com',
+    'INVITE, ACK ,BYE,OPTIONS',
+    'application/sdp, multipart/mixed;boundary=x , text/plain',
   ];
   // what follows a value in a message: trailing LWS (trimmed off the value), then CRLF
   const tails = fc.constantFrom('', ' ', '\t', ' \t ');
@@ -217,7 +224,8 @@ test('header values scanned in place in a message parse as they do on their own,
   const outcome = (f: () => unknown, base: number) => {
     try {
       const r = f();
-      return { ok: JSON.stringify(r === '*' ? r : Array.isArray(r) ? r.map((x) => (x as { toJSON(): unknown }).toJSON()) : typeof r === 'object' && r !== null && 'toJSON' in r ? (r as { toJSON(): unknown }).toJSON() : r) };
+      const json = (x: unknown) => (typeof x === 'object' && x !== null && 'toJSON' in x ? (x as { toJSON(): unknown }).toJSON() : x);
+      return { ok: JSON.stringify(Array.isArray(r) ? r.map(json) : json(r), (_k, x: unknown) => (x instanceof Params ? x.toJSON() : x)) };
     } catch (e) {
       if (!(e instanceof SipParseError)) throw e;
       // the message names the header in front of the reason
