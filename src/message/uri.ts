@@ -154,7 +154,10 @@ function isSchemeChar(c: number, first: boolean): boolean {
  */
 export function parseUri(s: string, b?: Uint8Array, o = 0): Uri {
   // sip: and sips: first (RFC 3261 §19.1.1; schemes are case-insensitive)
-  if ((s.charCodeAt(0) | 0x20) === 115 && (s.charCodeAt(1) | 0x20) === 105 && (s.charCodeAt(2) | 0x20) === 112) {
+  if (b) {
+    const sl = sipScheme(b, o, o + s.length);
+    if (sl > 0) return parseSipUri(s, sl === 4 ? 'sip' : 'sips', sl, b, o);
+  } else if ((s.charCodeAt(0) | 0x20) === 115 && (s.charCodeAt(1) | 0x20) === 105 && (s.charCodeAt(2) | 0x20) === 112) {
     const c3 = s.charCodeAt(3);
     if (c3 === 58) return parseSipUri(s, 'sip', 4, b, o);
     if ((c3 | 0x20) === 115 && s.charCodeAt(4) === 58) return parseSipUri(s, 'sips', 5, b, o);
@@ -181,6 +184,13 @@ export function parseUri(s: string, b?: Uint8Array, o = 0): Uri {
  * The sip/sips URI in s[start - scheme, limit): `start` is just after the scheme's colon. Error
  * offsets are in s. (A name-addr parser passes its whole value and the URI's bounds in it.)
  */
+/** Length of a `sip:` (4) or `sips:` (5) scheme at b[p], case-insensitive; 0 if neither. */
+export function sipScheme(b: Uint8Array, p: number, end: number): number {
+  if (end - p < 5 || (b[p]! | 0x20) !== 115 || (b[p + 1]! | 0x20) !== 105 || (b[p + 2]! | 0x20) !== 112) return 0;
+  if (b[p + 3] === 58) return 4;
+  return (b[p + 3]! | 0x20) === 115 && b[p + 4] === 58 ? 5 : 0;
+}
+
 export function parseSipUri(s: string, scheme: 'sip' | 'sips', start: number, bytes?: Uint8Array, off = 0, limit = s.length): SipUri {
   const b = bytes ?? latin1Bytes(s);
   const o = bytes ? off : 0;

@@ -2,7 +2,7 @@ import { CHAR, TOKEN, latin1Bytes } from '../chars.js';
 import { SipParseError } from '../errors.js';
 import { Params, type Param } from '../params.js';
 import { Scanner, lwsEndB, splitList } from '../scanner.js';
-import { parseSipUri, parseUri, type Uri } from '../uri.js';
+import { parseSipUri, parseUri, sipScheme, type Uri } from '../uri.js';
 import { fromWire, toWire } from '../wire.js';
 import { parseGenericParams, quote, simpleParamsEnd, unquote } from './params.js';
 
@@ -259,12 +259,6 @@ export function fastNameAddr(s: string, b: Uint8Array, o: number, from: number, 
   return new NameAddr(uri, { displayName, params: new Params(list), angle });
 }
 
-/** Length of a `sip:` (4) or `sips:` (5) scheme at b[p], case-insensitive; 0 if neither. */
-function sipScheme(b: Uint8Array, p: number, end: number): number {
-  if (end - p < 5 || (b[p]! | 0x20) !== 115 || (b[p + 1]! | 0x20) !== 105 || (b[p + 2]! | 0x20) !== 112) return 0;
-  if (b[p + 3] === 58) return 4;
-  return (b[p + 3]! | 0x20) === 115 && b[p + 4] === 58 ? 5 : 0;
-}
 
 /** A single name-addr (From, To, Refer-To, Referred-By). */
 export function parseNameAddr(value: string, b?: Uint8Array, o = 0): NameAddr {
