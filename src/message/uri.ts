@@ -245,27 +245,27 @@ export function sipUriOnePass(s: string, scheme: 'sip' | 'sips', start: number, 
     }
     list.push({ name, value });
   }
-  const headers = p < L ? uriHeaders(s, p - o, limit) : new Params();
+  const headers = p < L ? uriHeaders(s, p - o, limit, b, o) : new Params();
   return new SipUri({ scheme, user, password: undefined, host, port, params: new Params(list), headers });
 }
 
-/** `?hname=hvalue&...` from s[q] (the '?') to `limit` (RFC 3261 §19.1.1, §25.1). */
-function uriHeaders(s: string, q: number, limit: number): Params {
+/** `?hname=hvalue&...` from s[q] (the '?') to `limit` (RFC 3261 §19.1.1, §25.1), over the octets. */
+function uriHeaders(s: string, q: number, limit: number, b: Uint8Array, o: number): Params {
   const headers = new Params();
-  let p = q + 1;
-  if (p >= limit) throw new SipParseError('empty URI headers', p);
-  for (const part of s.slice(p, limit).split('&')) {
-    const eq = part.indexOf('=');
-    if (eq <= 0) throw new SipParseError('URI header without name=value', p);
-    const name = part.slice(0, eq);
-    const value = part.slice(eq + 1);
-    let bad = badEscapedIndex(name, HNV);
-    if (bad < 0) bad = badEscapedIndex(value, HNV);
-    if (bad >= 0) throw new SipParseError('invalid character in URI header', p);
-    headers.list.push({ name, value });
-    p += part.length + 1;
+  const L = o + limit;
+  let p = o + q + 1;
+  if (p >= L) throw new SipParseError('empty URI headers', p - o);
+  for (;;) {
+    let pe = p;
+    while (pe < L && b[pe] !== 38 /* & */) pe++;
+    let eq = p;
+    while (eq < pe && b[eq] !== 61 /* = */) eq++;
+    if (eq === pe || eq === p) throw new SipParseError('URI header without name=value', p - o);
+    if (escapedEnd(b, p, eq, HNV) !== eq || escapedEnd(b, eq + 1, pe, HNV) !== pe) throw new SipParseError('invalid character in URI header', p - o);
+    headers.list.push({ name: s.slice(p - o, eq - o), value: s.slice(eq + 1 - o, pe - o) });
+    if (pe >= L) return headers;
+    p = pe + 1;
   }
-  return headers;
 }
 
 /** @internal exported for the equivalence test */
@@ -346,7 +346,7 @@ export function sipUriGeneral(s: string, scheme: 'sip' | 'sips', start: number, 
     list.push({ name, value });
   }
   const params = new Params(list);
-  const headers = q >= 0 ? uriHeaders(s, q, limit) : new Params();
+  const headers = q >= 0 ? uriHeaders(s, q, limit, b, o) : new Params();
   return new SipUri({ scheme, user, password, host, port, params, headers });
 }
 

@@ -10,7 +10,7 @@ import { Scanner } from '../../src/message/scanner.js';
 import { unfold } from '../../src/message/message.js';
 import { latin1Bytes } from '../../src/message/chars.js';
 import { Params } from '../../src/message/params.js';
-import { parseAccept, parseCallId, parseContentType, parseTokenList } from '../../src/message/headers/simple.js';
+import { parseAccept, parseCallId, parseContentType, parseSubscriptionState, parseTokenList, parseTokenParams } from '../../src/message/headers/simple.js';
 
 const token = fc.stringMatching(/^[A-Za-z0-9.!%*_+`'~-]{1,12}$/);
 const host = fc.oneof(
@@ -272,6 +272,30 @@ test('Content-Type and Accept: the one-pass path and the general scanner give th
     fc.property(media, list, (m, l) => {
       assert.deepEqual(outcome(() => parseContentType(m)), outcome(() => parseContentType(general(m))), m);
       assert.deepEqual(outcome(() => parseAccept(l)), outcome(() => parseAccept(general(l))), l);
+    }),
+    { numRuns: 3000, seed: 3261 },
+  );
+});
+
+test('Event and Subscription-State: the one-pass path and the general scanners give the same result (fast-check)', () => {
+  // LWS after each ";" keeps a value valid but sends it through the general scanners
+  const tok = fc.oneof({ arbitrary: fc.stringMatching(/^[a-z0-9.-]{1,8}$/), weight: 4 }, { arbitrary: token, weight: 1 });
+  const pv = fc.oneof({ arbitrary: tok, weight: 4 }, { arbitrary: fc.constantFrom('', '"q"', '[::1]', 'a=b', '3600'), weight: 1 });
+  const param = fc.tuple(fc.oneof(tok, fc.constantFrom('reason', 'expires', 'retry-after', 'id')), fc.option(pv)).map(([n, v]) => (v === null ? `;${n}` : `;${n}=${v}`));
+  const value = fc.tuple(fc.oneof(tok, fc.constantFrom('active', 'Terminated', 'refer', '')), fc.array(param, { maxLength: 3 })).map(([t, ps]) => `${t}${ps.join('')}`);
+  const outcome = (f: () => unknown) => {
+    try {
+      return { ok: JSON.stringify(f(), (_k, x: unknown) => (x instanceof Params ? x.toJSON() : x)) };
+    } catch (e) {
+      if (!(e instanceof SipParseError)) throw e;
+      return { error: true };
+    }
+  };
+  const general = (v: string) => v.replace(/;/g, '; ');
+  fc.assert(
+    fc.property(value, (v) => {
+      assert.deepEqual(outcome(() => parseSubscriptionState(v)), outcome(() => parseSubscriptionState(general(v))), v);
+      assert.deepEqual(outcome(() => parseTokenParams(v, 'event type')), outcome(() => parseTokenParams(general(v), 'event type')), v);
     }),
     { numRuns: 3000, seed: 3261 },
   );

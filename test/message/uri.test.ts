@@ -139,3 +139,37 @@ test('sip URI: the one-pass path and the general scanner give the same result or
   );
   assert.ok(onePass > 500, `the one-pass path took only ${onePass} of 5000 URIs`);
 });
+
+test('sip URI headers: the octet scanner agrees with a split("&") reference (fast-check)', () => {
+  // the reference is the string code the scanner replaced: split on '&', name=value, HNV or %HH
+  const HNV = /^(?:[A-Za-z0-9\-_.!~*'()[\]/?:+$]|%[0-9A-Fa-f]{2})*$/;
+  const reference = (text: string, base: number) => {
+    if (text.length === 0) return { reason: 'empty URI headers', offset: base };
+    const out: [string, string][] = [];
+    let p = base;
+    for (const part of text.split('&')) {
+      const eq = part.indexOf('=');
+      if (eq <= 0) return { reason: 'URI header without name=value', offset: p };
+      if (!HNV.test(part.slice(0, eq)) || !HNV.test(part.slice(eq + 1))) return { reason: 'invalid character in URI header', offset: p };
+      out.push([part.slice(0, eq), part.slice(eq + 1)]);
+      p += part.length + 1;
+    }
+    return out;
+  };
+  const text = fc.array(fc.constantFrom('a', 'Z', '=', '&', '%', '%41', '%4', '?', ':', '@', ';', '"', ' ', 'é'), { maxLength: 12 }).map((xs) => xs.join(''));
+  fc.assert(
+    fc.property(text, (t) => {
+      const prefix = 'sip:u@h.example.com?';
+      let got: unknown;
+      try {
+        got = (parseUri(prefix + t) as SipUri).headers.list.map((h) => [h.name, h.value]);
+      } catch (e) {
+        if (!(e instanceof SipParseError)) throw e;
+        got = { reason: e.reason, offset: e.offset };
+      }
+      const want = reference(t, prefix.length);
+      assert.deepEqual(got, want, t);
+    }),
+    { numRuns: 5000, seed: 3261 },
+  );
+});

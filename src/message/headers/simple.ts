@@ -200,12 +200,30 @@ export interface TokenWithParams {
 
 /** `token *(;param)`: Event (RFC 6665 §8.2.1, event-type may hold dots), Subscription-State. */
 export function parseTokenParams(value: string, what: string, b?: Uint8Array, o = 0): TokenWithParams {
-  const sc = new Scanner(value, b, o);
+  const bytes = b ?? latin1Bytes(value);
+  const base = b ? o : 0;
+  const fast = simpleTokenParams(value, bytes, base);
+  if (fast) return { value: fast.value, params: new Params(fast.list) };
+  const sc = new Scanner(value, bytes, base);
   sc.ws();
   const v = sc.token(what);
   const params = parseGenericParams(sc);
   end(sc, what);
   return { value: v, params };
+}
+
+/**
+ * `token *(";" token ["=" token])` spanning the whole value, in one pass (no LWS, no quoted
+ * values): Event and Subscription-State as peers send them. Undefined otherwise (the callers'
+ * scanners decide).
+ */
+function simpleTokenParams(value: string, b: Uint8Array, o: number): { value: string; list: Param[] } | undefined {
+  const E = o + value.length;
+  const te = tokenEndB(b, o, E);
+  if (te === o) return undefined;
+  const list: Param[] = [];
+  if (simpleParamsEnd(value, b, o, te, E, list) !== E) return undefined;
+  return { value: value.slice(0, te - o), list };
 }
 
 export interface SubscriptionState {
@@ -218,20 +236,30 @@ export interface SubscriptionState {
 
 /** Subscription-State (RFC 6665 §8.2.3). Tolerates `reason=reason=x` seen from some peers. */
 export function parseSubscriptionState(value: string, b?: Uint8Array, o = 0): SubscriptionState {
-  const sc = new Scanner(value, b, o);
-  sc.ws();
-  const state = sc.token('substate').toLowerCase();
-  // lenient param parse: values may contain '=' (linphone's `reason=reason=noresource`)
-  const params = new Params();
-  for (;;) {
+  const bytes = b ?? latin1Bytes(value);
+  const base = b ? o : 0;
+  const fast = simpleTokenParams(value, bytes, base);
+  let state: string;
+  let params: Params;
+  if (fast) {
+    state = fast.value.toLowerCase();
+    params = new Params(fast.list);
+  } else {
+    const sc = new Scanner(value, bytes, base);
     sc.ws();
-    if (!sc.eat(59)) break;
-    const name = sc.token('parameter name');
-    let v: string | null = null;
-    if (sc.eat(61)) v = sc.until(';').trim();
-    params.list.push({ name, value: v });
+    state = sc.token('substate').toLowerCase();
+    // lenient param parse: values may contain '=' (linphone's `reason=reason=noresource`)
+    params = new Params();
+    for (;;) {
+      sc.ws();
+      if (!sc.eat(59)) break;
+      const name = sc.token('parameter name');
+      let v: string | null = null;
+      if (sc.eat(61)) v = sc.until(';').trim();
+      params.list.push({ name, value: v });
+    }
+    end(sc, 'Subscription-State');
   }
-  end(sc, 'Subscription-State');
   let reason = params.get('reason') ?? undefined;
   if (reason && reason.includes('=')) reason = reason.slice(reason.lastIndexOf('=') + 1);
   const num = (n: string) => {
