@@ -13,8 +13,13 @@ export class Params implements Iterable<Param> {
     this.list = list;
   }
   private index(name: string): number {
-    const n = name.toLowerCase();
-    for (let i = 0; i < this.list.length; i++) if (this.list[i]!.name.toLowerCase() === n) return i;
+    const list = this.list;
+    let n: string | undefined;
+    for (let i = 0; i < list.length; i++) {
+      const k = list[i]!.name;
+      // the same spelling (the usual case) needs no lower-casing
+      if (k === name || k.toLowerCase() === (n ??= name.toLowerCase())) return i;
+    }
     return -1;
   }
   has(name: string): boolean {
