@@ -104,6 +104,8 @@ const NO_CACHE = Symbol('none');
 const NONE: readonly never[] = Object.freeze([]);
 /** Copied per message: a packed array of undefined (no holes, no elements-kind transitions). */
 const EMPTY_CACHE: unknown[] = new Array<unknown>(KNOWN_KEYS.length).fill(undefined);
+/** The same for an eager parse, which finds every header at once: all absent until a line says otherwise. */
+const ABSENT_CACHE: unknown[] = new Array<unknown>(KNOWN_KEYS.length).fill(NO_CACHE);
 
 /** What the parser hands a message: the decoded header section and where each line starts. */
 export interface ParsedHead {
@@ -616,17 +618,15 @@ export abstract class SipMessage {
     const head = this.head;
     if (head?.ids && this.tcache === undefined) {
       // one pass in line order; afterwards every typed getter is a cache hit
-      const tc = (this.tcache = EMPTY_CACHE.slice());
+      // every header starts absent (NO_CACHE), which is also what accumulate starts from
+      const tc = (this.tcache = ABSENT_CACHE.slice());
       const ids = head.ids;
       for (let r = 0; r < ids.length; r++) {
-        const packed = ids[r]!;
-        const id = (packed & 63) - 1;
+        const id = (ids[r]! & 63) - 1;
         if (id < 0) continue;
         const v = this.valueAt(r);
-        const prev = tc[id];
-        tc[id] = accumulate(prev === undefined ? NO_CACHE : prev, v, LOC_BYTES, head.base + LOC_VS, id);
+        tc[id] = accumulate(tc[id], v, LOC_BYTES, head.base + LOC_VS, id);
       }
-      for (let id = 0; id < tc.length; id++) if (tc[id] === undefined) tc[id] = NO_CACHE;
     } else if (head) {
       for (let r = 0; r + 1 < head.starts.length; r++) {
         const id = head.ids ? (head.ids[r]! & 63) - 1 : headerId(headerKey(this.nameAt(r)));
