@@ -236,7 +236,7 @@ export function fastNameAddr(s: string, b: Uint8Array, o: number, from: number, 
     // addr-spec: the URI ends at ';' ',' or LWS, and has neither parameters nor headers
     angle = false;
     ue = p;
-    while (ue < E && b[ue] !== 59 && b[ue] !== 44 && b[ue] !== 32 && b[ue] !== 9 && b[ue] !== 63) ue++;
+    while (ue < E && ADDR_SPEC_END[b[ue]!] === 0) ue++;
   }
   // sip: or sips:, case-insensitive (RFC 3261 §19.1.1)
   const sl = sipScheme(b, p, E);
@@ -259,6 +259,10 @@ export function fastNameAddr(s: string, b: Uint8Array, o: number, from: number, 
   return new NameAddr(uri, { displayName, params: new Params(list), angle });
 }
 
+
+/** Octets that end a bare addr-spec's URI: ';' ',' SP HT, and '?' (headers need <>). */
+const ADDR_SPEC_END = new Uint8Array(256);
+for (const c of [59, 44, 32, 9, 63]) ADDR_SPEC_END[c] = 1;
 
 /** A single name-addr (From, To, Refer-To, Referred-By). */
 export function parseNameAddr(value: string, b?: Uint8Array, o = 0): NameAddr {
