@@ -135,6 +135,22 @@ let LOC_VS = 0;
 let LOC_BYTES: Uint8Array | undefined;
 let LOC_VE = 0;
 
+/** End of line r of the header section (before its CR LF), in src positions. */
+function lineEnd(buf: Buffer, base: number, starts: number[], r: number): number {
+  const end = starts[r + 1]! - 1;
+  return buf[base + end - 1] === 13 ? end - 1 : end;
+}
+
+/** A value's bounds into LOC_VS/LOC_VE: from p (after the colon) and LWS, to `end` less LWS. */
+function valueBounds(buf: Buffer, base: number, p: number, end: number): void {
+  let c: number;
+  while (p < end && ((c = buf[base + p]!) === 32 || c === 9)) p++;
+  let ve = end;
+  while (ve > p && ((c = buf[base + ve - 1]!) === 32 || c === 9)) ve--;
+  LOC_VS = p;
+  LOC_VE = ve;
+}
+
 export abstract class SipMessage {
   /** Header fields once materialised; parsed messages start with only the line index. */
   private _headers: HeaderField[] | undefined;
@@ -185,8 +201,7 @@ export abstract class SipMessage {
     // octets are read from the message buffer: src index i is buf[base + i]
     const { buf, base, starts, ids } = this.head!;
     const ls = starts[r]!;
-    let end = starts[r + 1]! - 1;
-    if (buf[base + end - 1] === 13) end--;
+    const end = lineEnd(buf, base, starts, r);
     let c: number;
     const after = ids ? ids[r]! >> 7 : 0;
     let p: number;
@@ -207,11 +222,7 @@ export abstract class SipMessage {
       }
       p++;
     }
-    while (p < end && ((c = buf[base + p]!) === 32 || c === 9)) p++;
-    let ve = end;
-    while (ve > p && ((c = buf[base + ve - 1]!) === 32 || c === 9)) ve--;
-    LOC_VS = p;
-    LOC_VE = ve;
+    valueBounds(buf, base, p, end);
   }
 
   /** The value of line r: folding replaced by SP (RFC 3261 §7.3.1); a bare CR is an error. */
@@ -620,12 +631,20 @@ export abstract class SipMessage {
       // one pass in line order; afterwards every typed getter is a cache hit
       // every header starts absent (NO_CACHE), which is also what accumulate starts from
       const tc = (this.tcache = ABSENT_CACHE.slice());
-      const ids = head.ids;
+      const { ids, starts, buf, base, src } = head;
       for (let r = 0; r < ids.length; r++) {
-        const id = (ids[r]! & 63) - 1;
+        const packed = ids[r]!;
+        const id = (packed & 63) - 1;
         if (id < 0) continue;
-        const v = this.valueAt(r);
-        tc[id] = accumulate(tc[id], v, LOC_BYTES, head.base + LOC_VS, id);
+        if ((packed & 64) !== 0 || packed < 128) {
+          // folded (or a name scan that kept no colon offset): the general path
+          const v = this.valueAt(r);
+          tc[id] = accumulate(tc[id], v, LOC_BYTES, base + LOC_VS, id);
+          continue;
+        }
+        // the value after the colon, as locate() finds it (without its method call and destructuring)
+        valueBounds(buf, base, starts[r]! + (packed >> 7), lineEnd(buf, base, starts, r));
+        tc[id] = accumulate(tc[id], src.slice(LOC_VS, LOC_VE), buf, base + LOC_VS, id);
       }
     } else if (head) {
       for (let r = 0; r + 1 < head.starts.length; r++) {
