@@ -135,6 +135,24 @@ let LOC_VS = 0;
 let LOC_BYTES: Uint8Array | undefined;
 let LOC_VE = 0;
 
+/** Throws at the first CR in src[from, end) that does not start a CRLF (end: where the line's LF is). */
+function bareCr(src: string, base: number, from: number, end: number): void {
+  // the line's own CR is at end - 1: one search per unfolded line
+  for (let cr = src.indexOf('\r', from); cr >= 0 && cr < end - 1; cr = src.indexOf('\r', cr + 2)) {
+    if (src.charCodeAt(cr + 1) !== 10) throw new SipParseError('bare CR or LF in header value', base + cr);
+  }
+}
+
+/**
+ * Header ids whose typed parser rejects a value holding a CR (no CR in any of the character
+ * classes, quoted strings or LWS they accept): the eager parse need not search those lines.
+ * Checked by a property test; Subscription-State, Replaces, the auth headers, Reason,
+ * Retry-After, Warning and Date keep the search (their scanners take text up to a delimiter).
+ */
+const CR_SAFE: boolean[] = KNOWN_KEYS.map((k) =>
+  ['via', 'from', 'to', 'call-id', 'cseq', 'max-forwards', 'contact', 'route', 'record-route', 'path', 'content-type', 'content-length', 'expires', 'min-expires', 'allow', 'supported', 'require', 'proxy-require', 'unsupported', 'allow-events', 'accept', 'event', 'refer-to', 'referred-by', 'refer-sub'].includes(k),
+);
+
 /** End of line r of the header section (before its CR LF), in src positions. */
 function lineEnd(buf: Buffer, base: number, starts: number[], r: number): number {
   const end = starts[r + 1]! - 1;
@@ -176,21 +194,16 @@ export abstract class SipMessage {
   abstract get isRequest(): boolean;
   abstract startLine(): string;
 
-  /** @internal Called by the parser. An eager parse checks every value for a bare CR now. */
+  /**
+   * @internal Called by the parser. An eager parse (head.ids) calls parseAll at once, which finds
+   * every bare CR before the message is handed out.
+   */
   attachParsed(head: ParsedHead): void {
     this.head = head;
     this._headers = undefined;
     this._body = undefined;
     this.dirty = false;
-    this.checked = false;
-    if (head.ids) {
-      // every CR in the header section must start a CRLF (RFC 3261 §7.3.1)
-      const src = head.src;
-      for (let cr = src.indexOf('\r', head.starts[0]); cr >= 0; cr = src.indexOf('\r', cr + 2)) {
-        if (src.charCodeAt(cr + 1) !== 10) throw new SipParseError('bare CR or LF in header value', head.base + cr);
-      }
-      this.checked = true;
-    }
+    this.checked = head.ids !== undefined;
   }
 
   /**
@@ -635,6 +648,9 @@ export abstract class SipMessage {
       for (let r = 0; r < ids.length; r++) {
         const packed = ids[r]!;
         const id = (packed & 63) - 1;
+        // RFC 3261 §7.3.1: a CR only before LF. The typed parsers in CR_SAFE reject any CR
+        // (accumulate names it); every other line is searched.
+        if (id < 0 || (packed & 64) !== 0 || !CR_SAFE[id]) bareCr(src, base, starts[r]!, starts[r + 1]! - 1);
         if (id < 0) continue;
         if ((packed & 64) !== 0 || packed < 128) {
           // folded (or a name scan that kept no colon offset): the general path
@@ -723,6 +739,9 @@ function accumulate(result: unknown, value: string, bytes: Uint8Array | undefine
   try {
     v = parseById(id, value, bytes, at);
   } catch (e) {
+    // a bare CR is named as such, whatever the parser tripped on (see CR_SAFE)
+    const cr = value.indexOf('\r');
+    if (cr >= 0) throw new SipParseError('bare CR or LF in header value', at + cr);
     throw SipParseError.within(e, at, canonicalName(KNOWN_KEYS[id]!));
   }
   return result === NO_CACHE ? v : combine(SPECS[id]!.list, result, v, at, id);

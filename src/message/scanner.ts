@@ -198,6 +198,18 @@ export function decimalValueB(b: Uint8Array, a: number, e: number): number {
   return n;
 }
 
+/**
+ * `s` without leading and trailing SP/HT: LWS after folding (RFC 3261 §25.1). String.trim would
+ * also drop CR, LF, NBSP and others that a header value may not hold and a parser must see.
+ */
+export function trimLws(s: string): string {
+  let a = 0;
+  let e = s.length;
+  while (a < e && (s.charCodeAt(a) === 32 || s.charCodeAt(a) === 9)) a++;
+  while (e > a && (s.charCodeAt(e - 1) === 32 || s.charCodeAt(e - 1) === 9)) e--;
+  return a === 0 && e === s.length ? s : s.slice(a, e);
+}
+
 /** End of a port at b[p]: 1 to 5 digits, at most 65535 (its value is decimalValueB); -1 if none. */
 export function portEndB(b: Uint8Array, p: number, end: number): number {
   const e = digitsEndB(b, p, end);

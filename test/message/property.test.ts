@@ -300,3 +300,70 @@ test('Event and Subscription-State: the one-pass path and the general scanners g
     { numRuns: 3000, seed: 3261 },
   );
 });
+
+test('a bare CR in any typed header value is named as such, at its octet, eager or lazy (fast-check)', () => {
+  // The eager parse searches only the lines whose parser could take a CR; the rest rely on their
+  // parser failing (message.ts CR_SAFE). Either way the fault must read the same.
+  const values: [string, string][] = [
+    ['Via', 'SIP/2.0/UDP h.example.com:5060;branch=z9hG4bK1;rport'],
+    ['From', '"A b" <sip:a@h.example.com>;tag=1'],
+    ['To', 'sip:b@h.example.com'],
+    ['Call-ID', 'abc@h'],
+    ['CSeq', '1 INVITE'],
+    ['Max-Forwards', '70'],
+    ['Contact', '<sip:a@h.example.com>;expires=60, B <sip:b@h>'],
+    ['Route', '<sip:h.example.com;lr>'],
+    ['Record-Route', '<sip:h.example.com;lr>'],
+    ['Path', '<sip:h.example.com;lr>'],
+    ['Content-Type', 'application/sdp;x=y'],
+    ['Expires', '60'],
+    ['Min-Expires', '60'],
+    ['Allow', 'INVITE, ACK'],
+    ['Supported', 'replaces'],
+    ['Require', 'timer'],
+    ['Proxy-Require', 'foo'],
+    ['Unsupported', 'bar'],
+    ['Allow-Events', 'refer'],
+    ['Accept', 'application/sdp, text/plain'],
+    ['Event', 'refer;id=1'],
+    ['Subscription-State', 'active;expires=60'],
+    ['Refer-To', '<sip:c@h.example.com?Replaces=a%40b%3Bto-tag%3D1>'],
+    ['Referred-By', '<sip:a@h.example.com>'],
+    ['Replaces', 'abc@h;to-tag=1;from-tag=2'],
+    ['Refer-Sub', 'false'],
+    ['Authorization', 'Digest username="a", realm="r", nonce="n", uri="sip:h", response="0"'],
+    ['WWW-Authenticate', 'Digest realm="r", nonce="n"'],
+    ['Reason', 'SIP;cause=200;text="x"'],
+    ['Retry-After', '60 (busy);duration=10'],
+    ['Warning', '399 h "x"'],
+    ['Date', 'Sat, 13 Nov 2010 23:29:00 GMT'],
+    // shapes that take the general scanners
+    ['From', 'Bob Smith <sips:b@[2001:db8::1]:5061;transport=tls> ; tag = "x"'],
+    ['To', 'sip:b@h.example.com ; tag=2'],
+    ['Contact', '"Q \\" x" <sip:a@h>;+sip.instance="<urn:uuid:1>";q=0.5 , *'],
+    ['Via', 'SIP / 2.0 / UDP [2001:db8::9:1] : 6050 ; branch = z9hG4bK2 ; received="x", SIP/2.0/TCP a.b'],
+    ['Content-Type', 'multipart/mixed ; boundary="a b"'],
+    ['Call-ID', ' abc @h '],
+    ['Allow', ' INVITE ,, ACK '],
+  ];
+  const read = (m: SipRequest) => {
+    m.parseAll();
+    return m.headers;
+  };
+  fc.assert(
+    fc.property(fc.constantFrom(...values), fc.nat(), ([name, v], at) => {
+      const i = at % (v.length + 1);
+      const head = `OPTIONS sip:o@h SIP/2.0\r\n${name}: `;
+      const text = `${head}${v.slice(0, i)}\r${v.slice(i)}\r\nContent-Length: 0\r\n\r\n`;
+      const where = head.length + i;
+      for (const lazy of [false, true]) {
+        assert.throws(
+          () => read(parseMessage(Buffer.from(text, 'latin1'), { lazy }) as SipRequest),
+          (e: unknown) => e instanceof SipParseError && e.reason === 'bare CR or LF in header value' && e.offset === where,
+          `${lazy ? 'lazy' : 'eager'}: ${JSON.stringify(text)}`,
+        );
+      }
+    }),
+    { numRuns: 2000, seed: 3261 },
+  );
+});

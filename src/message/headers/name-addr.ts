@@ -1,7 +1,7 @@
 import { CHAR, TOKEN, latin1Bytes } from '../chars.js';
 import { SipParseError } from '../errors.js';
 import { Params, type Param } from '../params.js';
-import { Scanner, lwsEndB, splitList } from '../scanner.js';
+import { Scanner, lwsEndB, splitList, trimLws } from '../scanner.js';
 import { parseSipUri, parseUri, sipScheme, type Uri } from '../uri.js';
 import { fromWire, toWire } from '../wire.js';
 import { parseGenericParams, quote, simpleParamsEnd, unquote } from './params.js';
@@ -91,7 +91,7 @@ export function parseNameAddrAt(sc: Scanner): NameAddr {
     }
     if (lt >= 0 && (stop < 0 || lt < stop)) {
       const start = sc.pos;
-      const raw = s.slice(start, lt).trimEnd();
+      const raw = trimLws(s.slice(start, lt));
       const { b, o } = sc;
       for (let i = o + start, e = i + raw.length; i < e; i++) {
         const c = b[i]!;
@@ -303,6 +303,6 @@ export function parseNameAddrList(value: string, b?: Uint8Array, o = 0): NameAdd
 
 /** Contact: `*` or a list (RFC 3261 §20.10). */
 export function parseContact(value: string, b?: Uint8Array, o = 0): NameAddr[] | '*' {
-  if (value.length <= 3 && value.trim() === '*') return '*';
+  if (value.length <= 3 && trimLws(value) === '*') return '*';
   return parseNameAddrList(value, b, o);
 }

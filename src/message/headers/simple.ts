@@ -1,7 +1,7 @@
 import { CHAR, WORD, isToken, latin1Bytes } from '../chars.js';
 import { SipParseError } from '../errors.js';
 import { Params, type Param } from '../params.js';
-import { Scanner, decimalValueB, digitsEndB, lwsEndB, splitList, tokenEndB } from '../scanner.js';
+import { Scanner, decimalValueB, digitsEndB, lwsEndB, splitList, tokenEndB, trimLws } from '../scanner.js';
 import { fromWire } from '../wire.js';
 import { parseGenericParams, simpleParamsEnd, unquote } from './params.js';
 
@@ -70,7 +70,7 @@ export function parseCallId(value: string, bytes?: Uint8Array, off = 0): string 
     }
     if (p === E && p > off) return value;
   } else if (CALL_ID.test(value)) return value;
-  const v = value.trim();
+  const v = trimLws(value);
   const n = v.length;
   let at = -1;
   for (let i = 0; i < n; i++) {
@@ -104,7 +104,7 @@ export function parseTokenList(value: string, bytes?: Uint8Array, off = 0): stri
     p = lwsEndB(b, p + 1, E);
   }
   // anything else (empty elements, stray octets, an empty value) is sorted out below
-  if (value.trim().length === 0) return [];
+  if (trimLws(value).length === 0) return [];
   return splitList(value).map((p) => {
     if (!isToken(p.text)) throw new SipParseError('invalid token in list', p.offset);
     return p.text;
@@ -180,7 +180,7 @@ export function parseAccept(value: string, b?: Uint8Array, o = 0): MediaType[] {
     if (bytes[p] !== 44 /* , */) break;
     p = lwsEndB(bytes, p + 1, E);
   }
-  if (value.trim().length === 0) return [];
+  if (trimLws(value).length === 0) return [];
   return splitList(value).map((p) => {
     const sc = new Scanner(p.text, b, o + p.offset);
     try {
