@@ -24,23 +24,21 @@ const ID_BY_KEY = new Map<string, number>(KNOWN_KEYS.map((k, i) => [k, i]));
 export const ID_VIA = 0;
 export const ID_CONTENT_LENGTH = 11;
 
-/** The hash the parser computes while it scans a header name: lower-cased octets, ×31. */
-export function nameHash(s: string): number {
-  let h = 0;
-  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + (s.charCodeAt(i) | 0x20)) | 0;
-  return h;
+/**
+ * The key of a header name for the lookup table: its length and its first and last octets,
+ * lower-cased. Cheaper than hashing every octet while scanning; the known names differ in it.
+ */
+function nameKey(len: number, first: number, last: number): number {
+  return ((len * 31 + (first | 0x20)) * 31 + (last | 0x20)) & MASK;
 }
 
 const BITS = 9;
 const MASK = (1 << BITS) - 1;
-/** Open-addressed table: hash slot → id (or -1). */
+/** Open-addressed table: name key slot → id (or -1). */
 const SLOTS = new Int16Array(1 << BITS).fill(-1);
-const HASHES = new Int32Array(KNOWN_KEYS.length);
 for (let id = 0; id < KNOWN_KEYS.length; id++) {
-  const h = nameHash(KNOWN_KEYS[id]!);
-  HASHES[id] = h;
-  if (HASHES.indexOf(h) < id) throw new Error(`header name hash collision: ${KNOWN_KEYS[id]}`);
-  let slot = h & MASK;
+  const k = KNOWN_KEYS[id]!;
+  let slot = nameKey(k.length, k.charCodeAt(0), k.charCodeAt(k.length - 1));
   while (SLOTS[slot] !== -1) slot = (slot + 1) & MASK;
   SLOTS[slot] = id;
 }
@@ -51,24 +49,24 @@ const COMPACT_ID = new Int16Array(128).fill(-1);
 for (const [letter, key] of Object.entries(COMPACT_FORMS)) COMPACT_ID[letter.charCodeAt(0)] = ID_BY_KEY.get(key) ?? -1;
 
 /**
- * Id of the header name at buf[start, end), given its nameHash (case-insensitive; compact
- * forms included). -1 when it is not one of KNOWN_KEYS.
+ * Id of the header name at buf[start, end) (case-insensitive; compact forms included). -1 when it
+ * is not one of KNOWN_KEYS.
  */
-export function classifyName(buf: Uint8Array, start: number, end: number, hash: number): number {
+export function classifyName(buf: Uint8Array, start: number, end: number): number {
   const len = end - start;
   if (len === 1) {
     const c = buf[start]! | 0x20;
     return c < 128 ? COMPACT_ID[c]! : -1;
   }
-  let slot = hash & MASK;
+  let slot = nameKey(len, buf[start]!, buf[end - 1]!);
   for (;;) {
     const id = SLOTS[slot]!;
     if (id < 0) return -1;
-    if (HASHES[id] === hash) {
-      const k = KEY_OCTETS[id]!;
-      if (k.length !== len) return -1;
-      for (let i = 0; i < len; i++) if ((buf[start + i]! | 0x20) !== k[i]) return -1;
-      return id;
+    const k = KEY_OCTETS[id]!;
+    if (k.length === len) {
+      let i = 0;
+      while (i < len && (buf[start + i]! | 0x20) === k[i]) i++;
+      if (i === len) return id;
     }
     slot = (slot + 1) & MASK;
   }

@@ -154,12 +154,8 @@ function parseBuffer(buf: Buffer, opts: ParseOptions): SipRequest | SipResponse 
  */
 function scanName(buf: Buffer, pos: number, eol: number): number {
   let p = pos;
-  let h = 0;
   let c = buf[p]!;
-  while (p < eol && CHAR[c]! & TOKEN) {
-    h = (Math.imul(h, 31) + (c | 0x20)) | 0;
-    c = buf[++p]!;
-  }
+  while (p < eol && CHAR[c]! & TOKEN) c = buf[++p]!;
   const nameEnd = p;
   while (p < eol && (c === 32 || c === 9)) c = buf[++p]!;
   if (c !== 58 || p >= eol) {
@@ -170,7 +166,7 @@ function scanName(buf: Buffer, pos: number, eol: number): number {
   if (nameEnd === pos) throw new SipParseError('empty header name', pos);
   // packed for the message: where the value may start (after the colon) and the header id
   const after = p + 1 - pos;
-  return (after < 1 << 23 ? after : 0) * 128 + classifyName(buf, pos, nameEnd, h) + 1;
+  return (after < 1 << 23 ? after : 0) * 128 + classifyName(buf, pos, nameEnd) + 1;
 }
 
 /** Flag in a packed line entry: the line continues on folded lines (RFC 3261 §7.3.1). */
