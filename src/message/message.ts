@@ -28,7 +28,7 @@ import {
   type Warning,
 } from './headers/simple.js';
 import { Via, parseVia } from './headers/via.js';
-import { splitList } from './scanner.js';
+import { splitList, trimLws } from './scanner.js';
 import { parseUri, type Uri } from './uri.js';
 import { fromWire, toWire } from './wire.js';
 
@@ -718,12 +718,7 @@ export function unfold(v: string): string {
     from = e;
     i = e - 1;
   }
-  out += v.slice(from);
-  let a = 0;
-  let e = out.length;
-  while (a < e && isWsp(out.charCodeAt(a))) a++;
-  while (e > a && isWsp(out.charCodeAt(e - 1))) e--;
-  return out.slice(a, e);
+  return trimLws(out + v.slice(from));
 }
 function isWsp(c: number): boolean {
   return c === 32 || c === 9;

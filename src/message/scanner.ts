@@ -216,6 +216,14 @@ export function portEndB(b: Uint8Array, p: number, end: number): number {
   return e === p || e - p > 5 || decimalValueB(b, p, e) > 65535 ? -1 : e;
 }
 
+/** What follows a list element ending at b[p]: END (nothing but LWS), the next element's start after LWS "," LWS, or -1 (anything else). */
+export function listNextB(b: Uint8Array, p: number, end: number): number {
+  p = lwsEndB(b, p, end);
+  if (p >= end) return LIST_END;
+  return b[p] === 44 /* , */ ? lwsEndB(b, p + 1, end) : -1;
+}
+export const LIST_END = -2;
+
 /** Split a header value on commas outside quoted strings and <...> (RFC 3261 §7.3.1). */
 export function splitList(value: string): { text: string; offset: number }[] {
   const out: { text: string; offset: number }[] = [];

@@ -1,7 +1,7 @@
 import { CHAR, WORD, isToken, latin1Bytes } from '../chars.js';
 import { SipParseError } from '../errors.js';
 import { Params, type Param } from '../params.js';
-import { Scanner, decimalValueB, digitsEndB, lwsEndB, splitList, tokenEndB, trimLws } from '../scanner.js';
+import { LIST_END, Scanner, decimalValueB, digitsEndB, listNextB, lwsEndB, splitList, tokenEndB, trimLws } from '../scanner.js';
 import { fromWire } from '../wire.js';
 import { parseGenericParams, simpleParamsEnd, unquote } from './params.js';
 
@@ -93,15 +93,13 @@ export function parseTokenList(value: string, bytes?: Uint8Array, off = 0): stri
   const E = o + value.length;
   const out: string[] = [];
   let p = o;
-  while (p < E) {
+  while (p >= 0 && p < E) {
     const ts = p;
     p = tokenEndB(b, p, E);
     if (p === ts) break;
     out.push(value.slice(ts - o, p - o));
-    p = lwsEndB(b, p, E);
-    if (p >= E) return out;
-    if (b[p] !== 44 /* , */) break;
-    p = lwsEndB(b, p + 1, E);
+    p = listNextB(b, p, E);
+    if (p === LIST_END) return out;
   }
   // anything else (empty elements, stray octets, an empty value) is sorted out below
   if (trimLws(value).length === 0) return [];
@@ -171,14 +169,12 @@ export function parseAccept(value: string, b?: Uint8Array, o = 0): MediaType[] {
   const E = base + value.length;
   // the common list in one pass: media types separated by LWS "," LWS
   const out: MediaType[] = [];
-  for (let p = base; ; ) {
+  for (let p = base; p >= 0; ) {
     const m = simpleMedia(value, bytes, base, p, E);
     if (!m) break;
     out.push(m);
-    p = lwsEndB(bytes, MEDIA_END, E);
-    if (p === E) return out;
-    if (bytes[p] !== 44 /* , */) break;
-    p = lwsEndB(bytes, p + 1, E);
+    p = listNextB(bytes, MEDIA_END, E);
+    if (p === LIST_END) return out;
   }
   if (trimLws(value).length === 0) return [];
   return splitList(value).map((p) => {
