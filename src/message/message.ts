@@ -118,6 +118,8 @@ export interface ParsedHead {
    * the colon) * 128 + 64 if folded + (header id + 1). Undefined on a lazy parse.
    */
   ids: number[] | undefined;
+  /** Whether any header line is folded (when none is, a lazy read need not look for LFs in values). */
+  folded: boolean;
   /** Offset of `src` in `buf`; body bounds in `buf`. */
   base: number;
   buf: Buffer;
@@ -134,6 +136,11 @@ let LOC_VS = 0;
  */
 let LOC_BYTES: Uint8Array | undefined;
 let LOC_VE = 0;
+/**
+ * Set by a lazy findLine(): where the value area of the line it returned starts (after the colon,
+ * relative to the line start), so locate() need not scan the name again.
+ */
+let FOUND_AFTER = 0;
 
 /** Throws at the first CR in src[from, end) that does not start a CRLF (end: where the line's LF is). */
 function bareCr(src: string, base: number, from: number, end: number): void {
@@ -210,16 +217,16 @@ export abstract class SipMessage {
    * Bounds of line r's value (after the colon, LWS trimmed) into LOC_VS/LOC_VE. On a lazy parse
    * the name is checked here, when the line is first read.
    */
-  private locate(r: number): void {
+  private locate(r: number, known: number): void {
     // octets are read from the message buffer: src index i is buf[base + i]
     const { buf, base, starts, ids } = this.head!;
     const ls = starts[r]!;
     const end = lineEnd(buf, base, starts, r);
     let c: number;
-    const after = ids ? ids[r]! >> 7 : 0;
+    const after = ids ? ids[r]! >> 7 : known;
     let p: number;
     if (after > 0) {
-      // eager parse: the name was checked, the colon found
+      // the name was checked and the colon found (by the eager parse, or by findLine)
       p = ls + after;
     } else {
       p = ls;
@@ -238,19 +245,25 @@ export abstract class SipMessage {
     valueBounds(buf, base, p, end);
   }
 
-  /** The value of line r: folding replaced by SP (RFC 3261 §7.3.1); a bare CR is an error. */
-  private valueAt(r: number): string {
-    this.locate(r);
+  /**
+   * The value of line r: folding replaced by SP (RFC 3261 §7.3.1); a bare CR is an error.
+   * `known`: the value area's start from findLine (0: scan the name). `crSafe`: the caller's typed
+   * parser rejects any CR, and accumulate names it (see CR_SAFE), so an unfolded line need not be
+   * searched for one here.
+   */
+  private valueAt(r: number, known = 0, crSafe = false): string {
+    this.locate(r, known);
     const vs = LOC_VS;
     const head = this.head!;
     let v = head.src.slice(vs, LOC_VE);
     LOC_BYTES = head.buf;
-    // an eager parse knows which lines are folded; a lazy one looks
-    if (head.ids ? (head.ids[r]! & 64) !== 0 : v.indexOf('\n') >= 0) {
+    // an eager parse knows which lines are folded; a lazy one looks, if the framing saw any fold
+    const folded = head.ids ? (head.ids[r]! & 64) !== 0 : head.folded && v.indexOf('\n') >= 0;
+    if (folded) {
       v = unfold(v);
       LOC_BYTES = undefined;
     }
-    if (!this.checked) {
+    if (!this.checked && (folded || !crSafe)) {
       const cr = v.indexOf('\r');
       if (cr >= 0) throw new SipParseError('bare CR or LF in header value', this.head!.base + vs + cr);
     }
@@ -268,11 +281,19 @@ export abstract class SipMessage {
     }
     // lazy: most lines are ruled out by their first octet
     const { buf, base, starts } = head;
-    const k0 = KNOWN_KEYS[id]!.charCodeAt(0);
+    const key = KNOWN_KEYS[id]!;
+    const k0 = key.charCodeAt(0);
     const kc = COMPACT_OF[id]!;
     for (let r = from; r < n; r++) {
-      const c0 = buf[base + starts[r]!]! | 0x20;
-      if ((c0 === k0 || c0 === kc) && this.lineIs(r, id)) return r;
+      const ls = base + starts[r]!;
+      const c0 = buf[ls]! | 0x20;
+      if (c0 === k0 || c0 === kc) {
+        const after = nameIs(buf, ls, base + starts[r + 1]!, key, kc);
+        if (after > 0) {
+          FOUND_AFTER = after;
+          return r;
+        }
+      }
     }
     return -1;
   }
@@ -292,17 +313,9 @@ export abstract class SipMessage {
       if (ids && (ids[r]! & 63) !== 0) continue;
       const ls = base + starts[r]!;
       const c0 = lower(buf[ls]!);
-      if ((c0 === k0 || c0 === kc) && nameIs(buf, ls, base + starts[r + 1]!, key, kc)) return r;
+      if ((c0 === k0 || c0 === kc) && nameIs(buf, ls, base + starts[r + 1]!, key, kc) > 0) return r;
     }
     return -1;
-  }
-
-  /** Whether line r is header `id`: from the eager parse, or by comparing its name (lazy). */
-  private lineIs(r: number, id: number): boolean {
-    const head = this.head!;
-    if (head.ids) return (head.ids[r]! & 63) - 1 === id;
-    const ls = head.base + head.starts[r]!;
-    return nameIs(head.buf, ls, head.base + head.starts[r + 1]!, KNOWN_KEYS[id]!, COMPACT_OF[id]!);
   }
 
   /** Header name of line r as written. */
@@ -479,8 +492,9 @@ export abstract class SipMessage {
     let result: unknown = NO_CACHE;
     const head = this.head;
     if (head) {
+      const crSafe = CR_SAFE[id]!;
       for (let r = this.findLine(id, 0); r >= 0; r = this.findLine(id, r + 1)) {
-        const v = this.valueAt(r);
+        const v = this.valueAt(r, FOUND_AFTER, crSafe);
         result = accumulate(result, v, LOC_BYTES, head.base + LOC_VS, id);
       }
     } else {
@@ -508,7 +522,8 @@ export abstract class SipMessage {
     if (head) {
       const r = this.findLine(ID_VIA, 0);
       if (r >= 0) {
-        value = this.valueAt(r);
+        // (the rest of the line is not parsed here: it is still searched for a bare CR)
+        value = this.valueAt(r, FOUND_AFTER);
         offset = head.base + LOC_VS;
         bytes = LOC_BYTES;
       }
@@ -798,19 +813,20 @@ function parseById(id: number, v: string, b: Uint8Array | undefined, o: number):
 
 /**
  * Whether the header line at buf[ls, le) is named `key` (lower-case long form) or its compact
- * letter `kc` (char code, -1 if none), followed by LWS and the colon. Case-insensitive.
+ * letter `kc` (char code, -1 if none), followed by LWS and the colon. Case-insensitive. Returns
+ * the offset after the colon from `ls` (so > 0) if so, 0 if not.
  */
-function nameIs(buf: Uint8Array, ls: number, le: number, key: string, kc: number): boolean {
+function nameIs(buf: Uint8Array, ls: number, le: number, key: string, kc: number): number {
   const c0 = lower(buf[ls]!);
   const n = key.length;
   let same = c0 === key.charCodeAt(0) && ls + n < le;
   for (let i = 1; same && i < n; i++) same = lower(buf[ls + i]!) === key.charCodeAt(i);
   // the name, then LWS and the colon (a compact form is one letter)
   let p = same ? ls + n : kc === c0 ? ls + 1 : -1;
-  if (p < 0) return false;
+  if (p < 0) return 0;
   let c = buf[p]!;
   while (p < le && (c === 32 || c === 9)) c = buf[++p]!;
-  return p < le && c === 58;
+  return p < le && c === 58 ? p + 1 - ls : 0;
 }
 /** ASCII lower case of an octet (`| 0x20` would also turn '_' into DEL and '@' into '`'). */
 function lower(c: number): number {

@@ -76,6 +76,7 @@ function parseBuffer(buf: Buffer, opts: ParseOptions): SipRequest | SipResponse 
   let pos = eol + 1;
   let bodyStart = -1;
   let headEnd = -1;
+  let anyFolded = 0;
   while (pos < len) {
     if (pos > maxEnd) break;
     const c0 = buf[pos]!;
@@ -102,6 +103,7 @@ function parseBuffer(buf: Buffer, opts: ParseOptions): SipRequest | SipResponse 
       next = buf[eol + 1];
     }
     if (eol < 0) break;
+    anyFolded |= folded;
     if (starts.length >= limits.maxHeaders) throw new SipParseError(`more than ${limits.maxHeaders} header lines`, pos);
     starts.push(pos - start);
     let isLength: boolean;
@@ -139,7 +141,7 @@ function parseBuffer(buf: Buffer, opts: ParseOptions): SipRequest | SipResponse 
   // one decode of the header section; every value is a substring of it
   const head = (buf as LatinSlicer).latin1Slice(start, headEnd);
   const msg = parseStartLine(head, firstEnd - start, start, buf);
-  msg.attachParsed({ src: head, starts, ids, base: start, buf, bodyStart, end: bodyStart + bodyLen });
+  msg.attachParsed({ src: head, starts, ids, folded: anyFolded !== 0, base: start, buf, bodyStart, end: bodyStart + bodyLen });
   if (!lazy) {
     msg.parseAll();
     if (msg.isRequest) requestUri(msg, head, start);

@@ -185,6 +185,30 @@ test('a bad header line gets the same fault and offset from an eager parse and f
   }
 });
 
+test('lazy typed reads unfold folded lines and name a bare CR, with and without folds elsewhere in the message', () => {
+  const head = (extra: string[]) =>
+    Buffer.from(['OPTIONS sip:a@b SIP/2.0', 'Via: SIP/2.0/UDP h;branch=z9hG4bK1', ...extra, 'Content-Length: 0', '', ''].join('\r\n'), 'latin1');
+  // a fold in the Call-ID line itself, and one only in another line
+  for (const other of [[], ['Subject: a\r\n  b']]) {
+    const folded = head([...other, 'Supported: a,\r\n  b', 'CSeq: 1\r\n\tOPTIONS']);
+    for (const lazy of [true, false]) {
+      const m = parseMessage(folded, { lazy });
+      assert.deepEqual(m.supported, ['a', 'b']);
+      assert.deepEqual(m.cseq, { seq: 1, method: 'OPTIONS' });
+    }
+    // a bare CR in a typed value: the same fault and octet, lazy and eager, fold or not
+    const bad = head([...other, 'CSeq: 1 OPT\rIONS']);
+    const at = bad.indexOf('\rIONS');
+    for (const lazy of [true, false]) {
+      assert.throws(
+        () => parseMessage(bad, { lazy }).cseq,
+        (e: unknown) => e instanceof SipParseError && e.message === `bare CR or LF in header value at byte ${at}`,
+        `lazy=${lazy} other=${other.length}`,
+      );
+    }
+  }
+});
+
 test('get/getAll/count/has read a parsed message in place, for typed and untyped headers, as the built fields do', () => {
   const lines = [
     'OPTIONS sip:a@b SIP/2.0',
