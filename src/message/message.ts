@@ -485,10 +485,15 @@ export abstract class SipMessage {
     return this.typedId<T>(id);
   }
 
+  /** The cached typed value, else a parse: small, so each getter inlines the cache read. */
   private typedId<T>(id: number): T | undefined {
+    const c = this.tcache?.[id];
+    if (c === undefined) return this.parseTyped<T>(id);
+    return c === NO_CACHE ? undefined : (c as T);
+  }
+
+  private parseTyped<T>(id: number): T | undefined {
     const tc = (this.tcache ??= EMPTY_CACHE.slice());
-    const c = tc[id];
-    if (c !== undefined) return c === NO_CACHE ? undefined : (c as T);
     let result: unknown = NO_CACHE;
     const head = this.head;
     if (head) {

@@ -178,7 +178,10 @@ const FOLDED = 64;
 function isContentLength(buf: Buffer, pos: number): boolean {
   let p = pos + 1;
   if ((buf[pos]! | 0x20) === 99) {
-    for (let i = 1; i < 14; i++) if ((buf[pos + i]! | 0x20) !== CONTENT_LENGTH.charCodeAt(i)) return false;
+    // the '-' first (exactly: `| 0x20` would also take a CR for it), which rules out Contact,
+    // CSeq and Call-ID at once
+    if (buf[pos + 7] !== 45) return false;
+    for (let i = 1; i < 14; i++) if (i !== 7 && (buf[pos + i]! | 0x20) !== CONTENT_LENGTH.charCodeAt(i)) return false;
     p = pos + 14;
   }
   while (buf[p] === 32 || buf[p] === 9) p++;

@@ -258,3 +258,17 @@ test('list getters of an absent header return one shared, frozen empty list', ()
   assert.equal(m.via.length, 1);
   assert.equal(m.route.length, 0, 'the shared empty list is still empty');
 });
+
+test('lazy framing finds Content-Length in any case and compact form, and only there', () => {
+  for (const line of ['Content-Length: 3', 'CONTENT-LENGTH: 3', 'content-length :3', 'l: 3', 'L:\t3']) {
+    const b = Buffer.from(`OPTIONS sip:a@b SIP/2.0\r\nContact: <sip:a@b>\r\nCSeq: 1 OPTIONS\r\n${line}\r\n\r\nabcdef`, 'latin1');
+    for (const lazy of [true, false]) assert.equal(parseMessage(b, { lazy }).body.toString(), 'abc', `${line} lazy=${lazy}`);
+  }
+  // a CR inside the name is not the '-' of Content-Length: the line is no Content-Length (the
+  // body is the rest of the datagram) and its name is named as the fault when read
+  const b = Buffer.from('OPTIONS sip:a@b SIP/2.0\r\nContent\rLength: 99\r\n\r\nabc', 'latin1');
+  const m = parseMessage(b, { lazy: true });
+  assert.equal(m.body.toString(), 'abc');
+  assert.throws(() => m.headers, /invalid character in header name at byte 32/);
+  assert.throws(() => parseMessage(b), /invalid character in header name at byte 32/);
+});
