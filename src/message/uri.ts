@@ -400,10 +400,46 @@ function paramEnd(b: Uint8Array, p: number, end: number): number {
  * its ']', or -1 if there is none or the address is not valid.
  */
 export function ipv6ReferenceEnd(s: string, b: Uint8Array, o: number, p: number, end: number): number {
+  const close = ipv6CloseB(b, p + 1, end);
+  if (close >= 0) return close + 1;
   let q = p + 1;
   while (q < end && b[q] !== 93 /* ] */) q++;
   return q < end && isIPv6Reference(s.slice(p + 1 - o, q - o)) ? q + 1 : -1;
 }
+
+/**
+ * The ']' closing a plain IPv6 reference whose address starts at b[p] (hex groups, at most one
+ * "::"), over the octets without a slice; -1 for anything else (an IPv4 tail, a zone id, the
+ * ":::" of RFC 5118 §4.10, any fault), which isIPv6Reference then decides on the text.
+ */
+function ipv6CloseB(b: Uint8Array, p: number, end: number): number {
+  let i = p;
+  let groups = 0;
+  let gap = false;
+  if (i + 1 < end && b[i] === 58 && b[i + 1] === 58) {
+    gap = true;
+    i += 2;
+    if (i < end && b[i] === 93) return i;
+  }
+  while (i < end) {
+    let j = i;
+    while (j < end && j - i < 5 && HEX[b[j]!] === 1) j++;
+    if (j === i || j - i > 4 || j >= end) return -1;
+    groups++;
+    const c = b[j];
+    if (c === 93 /* ] */) return (gap ? groups <= 7 : groups === 8) ? j : -1;
+    if (c !== 58) return -1;
+    if (j + 1 < end && b[j + 1] === 58) {
+      if (gap) return -1;
+      gap = true;
+      i = j + 2;
+      if (i < end && b[i] === 93) return groups <= 7 ? i : -1;
+    } else i = j + 1;
+  }
+  return -1;
+}
+const HEX = new Uint8Array(256);
+for (let c = 0; c < 256; c++) if (isHexCode(c)) HEX[c] = 1;
 
 /** RFC 5118 §4.10: tolerate the RFC 2373 ABNF bug that allows ":::" before an embedded IPv4. */
 export function isIPv6Reference(addr: string): boolean {

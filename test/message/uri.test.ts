@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { SipParseError, SipUri, TelUri, AbsoluteUri, parseUri, uriEquals } from '../../src/index.js';
 import { isIPv6 } from 'node:net';
 import fc from 'fast-check';
-import { isIPv6Address, sipUriGeneral, sipUriOnePass } from '../../src/message/uri.js';
+import { ipv6ReferenceEnd, isIPv6Address, isIPv6Reference, sipUriGeneral, sipUriOnePass } from '../../src/message/uri.js';
 import { latin1Bytes } from '../../src/message/chars.js';
 
 test('sip URI: user, password, host, port, params, headers', () => {
@@ -99,6 +99,29 @@ test('isIPv6Address agrees with node:net isIPv6 on generated addresses (RFC 4291
   const ipv4 = fc.array(fc.integer({ min: 0, max: 300 }), { minLength: 3, maxLength: 5 }).map((a) => a.join('.'));
   const addr = fc.tuple(fc.array(group, { maxLength: 10 }), fc.option(ipv4)).map(([g, v4]) => g.join(':') + (v4 === null ? '' : (g.length ? ':' : '') + v4));
   fc.assert(fc.property(fc.oneof(addr, fc.stringMatching(/^[0-9a-fA-Fg:.]{0,24}$/)), (s) => isIPv6Address(s) === isIPv6(s)), { numRuns: 5000, seed: 4291 });
+});
+
+test('an IPv6 reference ends where the text check says, whether the octet scan decides or defers (fast-check)', () => {
+  // the reference: find the ']' and check the text between (the path before the octet scan)
+  const byText = (r: string) => {
+    const q = r.indexOf(']', 1);
+    return q >= 0 && isIPv6Reference(r.slice(1, q)) ? q + 1 : -1;
+  };
+  const at = (r: string) => {
+    const b = Buffer.from('xx' + r + ';x', 'latin1');
+    return ipv6ReferenceEnd('xx' + r + ';x', b, 0, 2, b.length) - 2;
+  };
+  const fixed = ['[::]', '[::1]', '[1::]', '[1:2:3:4:5:6:7:8]', '[1:2:3:4:5:6:7::]', '[1:2:3:4:5:6:7:8::]', '[1:2:3:4:5:6:7:8:9]', '[::ffff:192.0.2.1]', '[2001:db8:::192.0.2.1]', '[1::2::3]', '[:1::]', '[1:]', '[00000::1]', '[fe80::1%eth0]', '[]', '[::', '[2001:DB8::9:1]'];
+  for (const r of fixed) assert.equal(at(r), byText(r) < 0 ? -3 : byText(r), r);
+  const group = fc.oneof(fc.constant(''), fc.integer({ min: 0, max: 0x1ffff }).map((n) => n.toString(16)));
+  const addr = fc.array(group, { maxLength: 10 }).map((g) => `[${g.join(':')}]`);
+  fc.assert(
+    fc.property(fc.oneof(addr, fc.ipV6().map((a) => `[${a}]`), fc.stringMatching(/^\[[0-9a-fA-F:.%\]]{0,20}$/)), (r) => {
+      const want = byText(r);
+      assert.equal(at(r), want < 0 ? -3 : want, r);
+    }),
+    { numRuns: 5000, seed: 5118 },
+  );
 });
 
 test('sip URI: the one-pass path and the general scanner give the same result or the same fault (fast-check)', () => {
