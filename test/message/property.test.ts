@@ -10,6 +10,7 @@ import { Scanner } from '../../src/message/scanner.js';
 import { unfold } from '../../src/message/message.js';
 import { latin1Bytes } from '../../src/message/chars.js';
 import { Params } from '../../src/message/params.js';
+import { AuthHeader, authGeneral, fastAuth, parseAuth } from '../../src/message/headers/auth.js';
 import { parseAccept, parseCallId, parseContentType, parseSubscriptionState, parseTokenList, parseTokenParams } from '../../src/message/headers/simple.js';
 
 const token = fc.stringMatching(/^[A-Za-z0-9.!%*_+`'~-]{1,12}$/);
@@ -299,6 +300,35 @@ test('Event and Subscription-State: the one-pass path and the general scanners g
     }),
     { numRuns: 3000, seed: 3261 },
   );
+});
+
+test('auth headers: the one-pass path and the general scanner give the same result or a fault (fast-check)', () => {
+  const tok = fc.oneof({ arbitrary: fc.stringMatching(/^[A-Za-z0-9.-]{1,10}$/), weight: 4 }, { arbitrary: token, weight: 1 });
+  const quoted = fc.stringMatching(/^[ -~\x80-\xff]{0,12}$/).map((t) => `"${t}"`);
+  const val = fc.oneof({ arbitrary: tok, weight: 8 }, { arbitrary: quoted, weight: 8 }, { arbitrary: fc.constantFrom('', 'sip:a@b', 'a b', '"\\""', '"x'), weight: 1 });
+  const rarely = (common: string, ...odd: string[]) => fc.oneof({ arbitrary: fc.constant(common), weight: 12 }, { arbitrary: fc.constantFrom(...odd), weight: 1 });
+  const param = fc.tuple(fc.oneof(tok, fc.constantFrom('realm', 'nonce', 'uri', 'response', 'algorithm', 'qop')), rarely('=', ' = ', ''), val).map(([n, eq, v]) => (eq ? `${n}${eq}${v}` : n));
+  const sep = fc.oneof(fc.constantFrom(', ', ','), rarely(', ', ' , ', ',,', ' '));
+  const value = fc.tuple(fc.constantFrom('Digest', 'Digest', 'digest', 'Basic', 'X', ''), rarely(' ', '  ', '\t', ''), fc.array(param, { maxLength: 5 }), sep, rarely('', ',', ' ')).map(([sc, sp, ps, se, tail]) => `${sc}${sp}${ps.join(se)}${tail}`);
+  const outcome = (f: () => AuthHeader) => {
+    try {
+      const a = f();
+      return { ok: JSON.stringify({ scheme: a.scheme, params: a.params.list }) };
+    } catch (e) {
+      if (!(e instanceof SipParseError)) throw e;
+      return { error: true };
+    }
+  };
+  let fast = 0;
+  fc.assert(
+    fc.property(value, (v) => {
+      const b = latin1Bytes(v);
+      if (fastAuth(v, b, 0)) fast++;
+      assert.deepEqual(outcome(() => parseAuth(v)), outcome(() => authGeneral(v, b, 0)), v);
+    }),
+    { numRuns: 4000, seed: 7616 },
+  );
+  assert.ok(fast > 500, `the fast path took only ${fast} of 4000 values`);
 });
 
 test('a bare CR in any typed header value is named as such, at its octet, eager or lazy (fast-check)', () => {

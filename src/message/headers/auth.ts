@@ -1,6 +1,7 @@
+import { CHAR, TOKEN, latin1Bytes } from '../chars.js';
 import { SipParseError } from '../errors.js';
-import { Params } from '../params.js';
-import { Scanner } from '../scanner.js';
+import { Params, type Param } from '../params.js';
+import { Scanner, lwsEndB, tokenEndB, trimLws } from '../scanner.js';
 import { quote, unquote } from './params.js';
 
 /**
@@ -48,6 +49,58 @@ export function buildAuthHeader(scheme: string, values: Record<string, string | 
 }
 
 export function parseAuth(value: string, b?: Uint8Array, o = 0): AuthHeader {
+  const bytes = b ?? latin1Bytes(value);
+  const base = b ? o : 0;
+  return fastAuth(value, bytes, base) ?? authGeneral(value, bytes, base);
+}
+
+/**
+ * The common form in one pass over the octets (value[i] === b[o + i]): `scheme LWS` then
+ * `name=token` or `name="quoted"` (no quoted-pair) separated by commas, LWS only before and after
+ * a comma. Anything else, and any fault, gives undefined: authGeneral accepts a superset and names
+ * the fault. (The general scanner's cursor and list search were most of a REGISTER's or a 401's
+ * parse.)
+ *
+ * @internal exported for the equivalence test
+ */
+export function fastAuth(value: string, b: Uint8Array, o: number): AuthHeader | undefined {
+  const E = o + value.length;
+  let p = tokenEndB(b, o, E);
+  if (p === o || p >= E || (b[p] !== 32 && b[p] !== 9)) return undefined;
+  const scheme = value.slice(0, p - o);
+  p = lwsEndB(b, p, E);
+  if (p >= E) return undefined;
+  const list: Param[] = [];
+  for (;;) {
+    const ns = p;
+    while (p < E && CHAR[b[p]!]! & TOKEN) p++;
+    if (p === ns || p >= E || b[p] !== 61 /* = */) return undefined;
+    const name = value.slice(ns - o, p - o);
+    const vs = ++p;
+    if (p < E && b[p] === 34 /* " */) {
+      for (p++; p < E; p++) {
+        const c = b[p]!;
+        if (c === 34) break;
+        if (c === 92 || (c < 32 && c !== 9)) return undefined;
+      }
+      if (p >= E) return undefined;
+      p++;
+    } else {
+      while (p < E && CHAR[b[p]!]! & TOKEN) p++;
+      if (p === vs) return undefined;
+    }
+    list.push({ name, value: value.slice(vs - o, p - o) });
+    p = lwsEndB(b, p, E);
+    if (p >= E) break;
+    if (b[p] !== 44 /* , */) return undefined;
+    p = lwsEndB(b, p + 1, E);
+    if (p >= E) return undefined;
+  }
+  return new AuthHeader(scheme, new Params(list));
+}
+
+/** @internal exported for the equivalence test */
+export function authGeneral(value: string, b: Uint8Array, o: number): AuthHeader {
   const sc = new Scanner(value, b, o);
   sc.ws();
   const scheme = sc.token('auth scheme');
@@ -63,7 +116,7 @@ export function parseAuth(value: string, b?: Uint8Array, o = 0): AuthHeader {
         v = sc.s.slice(st, sc.pos);
       } else {
         const st = sc.pos;
-        v = sc.until(',').trim();
+        v = trimLws(sc.until(','));
         if (!v) sc.fail(`empty value for auth-param "${name}"`, st);
       }
     }
