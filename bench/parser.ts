@@ -237,7 +237,7 @@ export async function runParserBench(opts: { rounds?: number; roundMs?: number }
   const lines: string[] = [];
   lines.push(`Parser benchmark — ${new Date().toISOString()} — Node ${process.version} — ${os.cpus()[0]?.model ?? 'cpu?'} x${os.cpus().length}`);
   lines.push(`corpus: ${corpus.length} messages (${realistic().length} realistic call/transfer messages + ${corpus.length - realistic().length} RFC 4475/5118 vectors); ratios on the ${common.length} every parser accepts`);
-  lines.push(`Switchboard parses Buffers directly; the peers parse strings (the conversion is done once, outside the timing)`);
+  lines.push(`Switchboard and sip are given the Buffer (sip decodes it itself, as its UDP transport does); jssip and sip.js are given strings (converted once, outside the timing)`);
   lines.push('');
   lines.push(`${'parser'.padEnd(20)} ${'accepted'.padStart(9)} ${'msgs/s'.padStart(12)} ${'vs full'.padStart(8)}  depth`);
   for (const r of rows) lines.push(`${r.name.padEnd(20)} ${`${r.accepted}/${r.total}`.padStart(9)} ${Math.round(r.msgsPerSec).toLocaleString('en').padStart(12)} ${(r.msgsPerSec / full).toFixed(2).padStart(8)}  ${r.depth}`);
