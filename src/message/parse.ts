@@ -235,6 +235,25 @@ function isVersionB(buf: Buffer, a: number, e: number): boolean {
   return n > m + 1 && n === e;
 }
 
+const SIP_2_0 = 'SIP/2.0';
+const SIP_2_0_OCTETS = Buffer.from(' SIP/2.0', 'latin1');
+
+/**
+ * The usual request line, `token SP uri-without-SP-or-'<' SP "SIP/2.0"`, in one scan of the method
+ * and one of the URI: the method's end (its SP) if buf[a, e) is that, else 0, and the general
+ * checks below decide and name any fault.
+ */
+function plainRequestLine(buf: Buffer, a: number, e: number): number {
+  const v = e - 8;
+  if (v <= a) return 0;
+  for (let i = 0; i < 8; i++) if (buf[v + i] !== SIP_2_0_OCTETS[i]) return 0;
+  let p = a;
+  while (p < v && CHAR[buf[p]!]! & TOKEN) p++;
+  if (p === a || p >= v - 1 || buf[p] !== 32 || buf[p + 1] === 60) return 0;
+  for (let i = p + 1; i < v; i++) if (buf[i] === 32) return 0;
+  return p;
+}
+
 /** First SP in buf[p, e), or -1. */
 function spaceAt(buf: Buffer, p: number, e: number): number {
   for (; p < e; p++) if (buf[p] === 32) return p;
@@ -268,6 +287,12 @@ function parseStartLine(head: string, n: number, base: number, buf: Buffer): Sip
     return new SipResponse((d0 - 48) * 100 + (d1 - 48) * 10 + (d2 - 48), head.slice(sp2 + 1 - base, n), NO_HEADERS, EMPTY, undefined, head.slice(0, sp1 - base));
   }
   // Request-Line = Method SP Request-URI SP SIP-Version (RFC 3261 §7.1): exactly single SPs
+  const plain = plainRequestLine(buf, base, E);
+  if (plain > 0) {
+    const req = new SipRequest(head.slice(0, plain - base), head.slice(plain + 1 - base, E - 8 - base), NO_HEADERS, EMPTY, undefined, SIP_2_0);
+    req.uriAt(buf, plain + 1);
+    return req;
+  }
   const sp1 = spaceAt(buf, base, E);
   if (sp1 <= base) throw new SipParseError('malformed request line', base);
   for (let i = base; i < sp1; i++) {

@@ -331,6 +331,33 @@ test('auth headers: the one-pass path and the general scanner give the same resu
   assert.ok(fast > 500, `the fast path took only ${fast} of 4000 values`);
 });
 
+test('request line: the one-scan path for "... SIP/2.0" and the general checks give the same method, URI or fault (fast-check)', () => {
+  // "sip/2.0" is as valid (case-insensitive) but always takes the general checks
+  const method = fc.oneof({ arbitrary: fc.constantFrom('INVITE', 'ACK', 'REFER', 'x-ext'), weight: 4 }, { arbitrary: fc.stringMatching(/^[A-Za-z!<(@ -]{0,6}$/), weight: 1 });
+  const uri = fc.oneof({ arbitrary: fc.constantFrom('sip:a@b', 'sips:bob@biloxi.example.com;transport=tls', 'tel:+1', 'urn:x'), weight: 4 }, { arbitrary: fc.stringMatching(/^[a-z:@<> ]{0,8}$/), weight: 1 });
+  const sep = fc.constantFrom(' ', ' ', ' ', '  ', '', '\t');
+  const line = fc.tuple(method, sep, uri, sep).map(([m, s1, u, s2]) => `${m}${s1}${u}${s2}`);
+  const outcome = (text: string) => {
+    try {
+      const m = parseMessage(Buffer.from(`${text}\r\nContent-Length: 0\r\n\r\n`, 'latin1'), { lazy: true }) as SipRequest;
+      return { method: m.method, uri: m.startLine().split(' ').slice(1, -1).join(' ') };
+    } catch (e) {
+      if (!(e instanceof SipParseError)) throw e;
+      return { error: e.message };
+    }
+  };
+  let plain = 0;
+  fc.assert(
+    fc.property(line, (l) => {
+      const a = outcome(`${l}SIP/2.0`);
+      if (!('error' in a)) plain++;
+      assert.deepEqual(a, outcome(`${l}sip/2.0`), l);
+    }),
+    { numRuns: 3000, seed: 3261 },
+  );
+  assert.ok(plain > 500, `only ${plain} of 3000 lines parsed`);
+});
+
 test('a bare CR in any typed header value is named as such, at its octet, eager or lazy (fast-check)', () => {
   // The eager parse searches only the lines whose parser could take a CR; the rest rely on their
   // parser failing (message.ts CR_SAFE). Either way the fault must read the same.
