@@ -236,7 +236,12 @@ function isVersionB(buf: Buffer, a: number, e: number): boolean {
 }
 
 const SIP_2_0 = 'SIP/2.0';
-const SIP_2_0_OCTETS = Buffer.from(' SIP/2.0', 'latin1');
+const SIP_2_0_OCTETS = Buffer.from(SIP_2_0, 'latin1');
+/** Whether buf[p, p + 7) is exactly "SIP/2.0". */
+function isSip20(buf: Buffer, p: number): boolean {
+  for (let i = 0; i < 7; i++) if (buf[p + i] !== SIP_2_0_OCTETS[i]) return false;
+  return true;
+}
 
 /**
  * The usual request line, `token SP uri-without-SP-or-'<' SP "SIP/2.0"`, in one scan of the method
@@ -245,8 +250,7 @@ const SIP_2_0_OCTETS = Buffer.from(' SIP/2.0', 'latin1');
  */
 function plainRequestLine(buf: Buffer, a: number, e: number): number {
   const v = e - 8;
-  if (v <= a) return 0;
-  for (let i = 0; i < 8; i++) if (buf[v + i] !== SIP_2_0_OCTETS[i]) return 0;
+  if (v <= a || buf[v] !== 32 || !isSip20(buf, v + 1)) return 0;
   let p = a;
   while (p < v && CHAR[buf[p]!]! & TOKEN) p++;
   if (p === a || p >= v - 1 || buf[p] !== 32 || buf[p + 1] === 60) return 0;
@@ -270,9 +274,11 @@ function parseStartLine(head: string, n: number, base: number, buf: Buffer): Sip
   const c0 = buf[base];
   if (n >= 4 && ((c0 === 83 && buf[base + 1] === 73 && buf[base + 2] === 80) || (c0 === 115 && buf[base + 1] === 105 && buf[base + 2] === 112)) && buf[base + 3] === 47) {
     // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase (RFC 3261 §7.2)
-    const sp1 = spaceAt(buf, base, E);
+    // "SIP/2.0 " as usual: the version is the shared constant, and needs no general check
+    const usual = n > 8 && isSip20(buf, base) && buf[base + 7] === 32;
+    const sp1 = usual ? base + 7 : spaceAt(buf, base, E);
     if (sp1 < 0) throw new SipParseError('malformed status line', base);
-    if (!isVersionB(buf, base, sp1)) throw new SipParseError('invalid SIP version', base);
+    if (!usual && !isVersionB(buf, base, sp1)) throw new SipParseError('invalid SIP version', base);
     const sp2 = spaceAt(buf, sp1 + 1, E);
     const ce = sp2 < 0 ? E : sp2;
     const d0 = buf[sp1 + 1]!;
@@ -284,7 +290,7 @@ function parseStartLine(head: string, n: number, base: number, buf: Buffer): Sip
       const c = buf[i]!;
       if ((c < 32 && c !== 9) || c === 127) throw new SipParseError('control character in reason phrase', i);
     }
-    return new SipResponse((d0 - 48) * 100 + (d1 - 48) * 10 + (d2 - 48), head.slice(sp2 + 1 - base, n), NO_HEADERS, EMPTY, undefined, head.slice(0, sp1 - base));
+    return new SipResponse((d0 - 48) * 100 + (d1 - 48) * 10 + (d2 - 48), head.slice(sp2 + 1 - base, n), NO_HEADERS, EMPTY, undefined, usual ? SIP_2_0 : head.slice(0, sp1 - base));
   }
   // Request-Line = Method SP Request-URI SP SIP-Version (RFC 3261 §7.1): exactly single SPs
   const plain = plainRequestLine(buf, base, E);

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { SipParseError, SipRequest, createRequest, createResponse, createVia, parseMessage, StreamFramer } from '../../src/index.js';
+import { SipParseError, SipRequest, SipResponse, createRequest, createResponse, createVia, parseMessage, StreamFramer } from '../../src/index.js';
 import { loadManifest, loadVector } from '../helpers/vectors.js';
 import { fastVia, parseVia } from '../../src/message/headers/via.js';
 import { fastNameAddr, parseContact, parseNameAddr, parseNameAddrAt, parseNameAddrList } from '../../src/message/headers/name-addr.js';
@@ -356,6 +356,21 @@ test('request line: the one-scan path for "... SIP/2.0" and the general checks g
     { numRuns: 3000, seed: 3261 },
   );
   assert.ok(plain > 500, `only ${plain} of 3000 lines parsed`);
+  // the status line's "SIP/2.0 " likewise
+  const status = fc.tuple(fc.constantFrom(' ', ' ', ' ', '  ', '', '\t'), fc.oneof({ arbitrary: fc.constantFrom('200 OK', '180 Ringing', '100 '), weight: 4 }, { arbitrary: fc.stringMatching(/^[0-9 A-Z\x01]{0,7}$/), weight: 1 }));
+  const response = (text: string) => {
+    try {
+      const m = parseMessage(Buffer.from(`${text}\r\nContent-Length: 0\r\n\r\n`, 'latin1'), { lazy: true }) as SipResponse;
+      return { status: m.status, reason: m.reason };
+    } catch (e) {
+      if (!(e instanceof SipParseError)) throw e;
+      return { error: e.message };
+    }
+  };
+  fc.assert(
+    fc.property(status, ([sp, rest]) => assert.deepEqual(response(`SIP/2.0${sp}${rest}`), response(`sip/2.0${sp}${rest}`), rest)),
+    { numRuns: 2000, seed: 3261 },
+  );
 });
 
 test('a bare CR in any typed header value is named as such, at its octet, eager or lazy (fast-check)', () => {
