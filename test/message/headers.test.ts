@@ -272,3 +272,13 @@ test('lazy framing finds Content-Length in any case and compact form, and only t
   assert.throws(() => m.headers, /invalid character in header name at byte 32/);
   assert.throws(() => parseMessage(b), /invalid character in header name at byte 32/);
 });
+
+test('an NBSP (0xA0) beside a value is no LWS: Replaces and Subscription-State keep it and say so', () => {
+  // String.trim would drop it; LWS is SP and HT only (RFC 3261 §25.1)
+  const msg = (line: string) => Buffer.from(`NOTIFY sip:a@b SIP/2.0\r\n${line}\r\nContent-Length: 0\r\n\r\n`, 'latin1');
+  assert.throws(() => parseMessage(msg('Replaces: abc@h\xa0;to-tag=1;from-tag=2')), /Replaces/);
+  assert.equal(parseMessage(msg('Replaces: abc@h ;to-tag=1;from-tag=2')).replaces?.callId, 'abc@h');
+  // the lenient Subscription-State path (LWS after ';') keeps the NBSP in the value
+  assert.equal(parseMessage(msg('Subscription-State: active; reason= x\xa0')).subscriptionState?.params.get('reason'), 'x\xa0');
+  assert.equal(parseMessage(msg('Subscription-State: active; reason= x ')).subscriptionState?.params.get('reason'), 'x');
+});

@@ -251,7 +251,7 @@ export function parseSubscriptionState(value: string, b?: Uint8Array, o = 0): Su
       if (!sc.eat(59)) break;
       const name = sc.token('parameter name');
       let v: string | null = null;
-      if (sc.eat(61)) v = sc.until(';').trim();
+      if (sc.eat(61)) v = trimLws(sc.until(';'));
       params.list.push({ name, value: v });
     }
     end(sc, 'Subscription-State');
@@ -277,7 +277,7 @@ export interface Replaces {
 export function parseReplaces(value: string, b?: Uint8Array, o = 0): Replaces {
   const sc = new Scanner(value, b, o);
   sc.ws();
-  const callId = parseCallId(sc.until(';').trim());
+  const callId = parseCallId(trimLws(sc.until(';')));
   const params = parseGenericParams(sc);
   end(sc, 'Replaces');
   const toTag = params.get('to-tag');
