@@ -198,27 +198,37 @@ export function parseSipUri(s: string, scheme: 'sip' | 'sips', start: number, by
 }
 
 /**
- * The common shapes in one pass: `user@host[:port]` or `host[:port]` with parameters, where
- * the octets before the host are a run of user chars ended by '@' (or the whole URI is that run,
- * so there is no userinfo). Anything else (a password, a port with no userinfo, an IPv6
- * reference) and any fault gives undefined: sipUriGeneral looks for the '@' and the '?' first,
- * decides, and names the fault.
+ * The common shapes in one pass: `user@host[:port]` or `host[:port]` with parameters and
+ * headers. Anything else (a password, a user part the general scanner must read) and any fault
+ * gives undefined: sipUriGeneral looks for the '@' and the '?' first, decides, and names the fault.
+ *
+ * A host name run is read first. Ended by ':', ';', '?' or the end, it is the host (no userinfo:
+ * Route, Record-Route and many Request-URIs), read once; nothing after it may then hold an '@'
+ * (parameters and the port stop at one, the headers are searched). Ended by '@', it was the user
+ * part (host chars are all user chars). Otherwise the user part has other chars: it is read as
+ * a run of user chars ended by '@'.
  */
 /** @internal exported for the equivalence test */
 export function sipUriOnePass(s: string, scheme: 'sip' | 'sips', start: number, b: Uint8Array, o: number, limit: number): SipUri | undefined {
   const L = o + limit;
-  const u = userEnd(b, o + start, L);
+  const st = o + start;
   let user: string | undefined;
-  let p: number;
-  if (u < L && b[u] === 64 /* @ */) {
-    if (u === o + start) return undefined;
-    user = s.slice(start, u - o);
-    p = u + 1;
-  } else if (u === L) p = o + start;
-  else if (u === o + start && b[u] === 91 && noAt(s, start, limit)) p = u;
-  else return undefined;
-  const hs = p;
-  p = b[p] === 91 /* [ */ ? ipv6ReferenceEnd(s, b, o, p, L) : hostNameEnd(b, p, L);
+  let hs = st;
+  let p = b[st] === 91 /* [ */ ? -1 : hostNameEnd(b, st, L);
+  if (p > st && p < L && b[p] === 64 /* @ */) {
+    user = s.slice(start, p - o);
+    hs = p + 1;
+    p = b[hs] === 91 ? ipv6ReferenceEnd(s, b, o, hs, L) : hostNameEnd(b, hs, L);
+  } else if (p < 0 || (p < L && b[p] !== 58 && b[p] !== 59 && b[p] !== 63)) {
+    const u = userEnd(b, st, L);
+    if (u < L && b[u] === 64) {
+      if (u === st) return undefined;
+      user = s.slice(start, u - o);
+      hs = u + 1;
+    } else if (u === st && b[u] === 91 && noAt(s, start, limit)) hs = u;
+    else return undefined;
+    p = b[hs] === 91 ? ipv6ReferenceEnd(s, b, o, hs, L) : hostNameEnd(b, hs, L);
+  }
   if (p < 0) return undefined;
   const host = s.slice(hs - o, p - o);
   let port: number | undefined;
@@ -245,6 +255,8 @@ export function sipUriOnePass(s: string, scheme: 'sip' | 'sips', start: number, 
     }
     list.push({ name, value });
   }
+  // without userinfo, an '@' in the headers would make what came before it a user part
+  if (p < L && user === undefined && !noAt(s, p - o, limit)) return undefined;
   const headers = p < L ? uriHeaders(s, p - o, limit, b, o) : new Params();
   return new SipUri({ scheme, user, password: undefined, host, port, params: new Params(list), headers });
 }
