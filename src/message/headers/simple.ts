@@ -146,7 +146,20 @@ function simpleMedia(s: string, b: Uint8Array, o: number, p: number, E: number):
   const pe = simpleParamsEnd(s, b, o, p, E, list);
   if (pe < 0) return undefined;
   MEDIA_END = pe;
-  return { type: s.slice(ts - o, ss - 1 - o).toLowerCase(), subtype: s.slice(ss - o, p - o).toLowerCase(), params: new Params(list) };
+  return { type: lowerSlice(s, b, o, ts, ss - 1), subtype: lowerSlice(s, b, o, ss, p), params: new Params(list) };
+}
+
+/**
+ * s[a - o, e - o) in lower case, where s[i] is b[o + i]: toLowerCase only when an octet needs it
+ * (it is a call into the runtime; media types are mostly written in lower case already).
+ */
+function lowerSlice(s: string, b: Uint8Array, o: number, a: number, e: number): string {
+  const t = s.slice(a - o, e - o);
+  for (let i = a; i < e; i++) {
+    const c = b[i]!;
+    if (c >= 65 && c <= 90) return t.toLowerCase();
+  }
+  return t;
 }
 
 /** Content-Type (RFC 3261 §20.15). */

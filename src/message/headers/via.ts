@@ -213,7 +213,7 @@ function viaParamFault(name: string, value: string | null): string | undefined {
     if (value === null || value.length === 0) return 'empty branch';
   } else if (n === 5 && (name === 'rport' || name.toLowerCase() === 'rport')) {
     if (value !== null && !(isDigits(value) && value.length <= 5 && Number(value) <= 65535)) return 'invalid rport';
-  } else if (n === 3 && name.toLowerCase() === 'ttl') {
+  } else if (n === 3 && (name.charCodeAt(0) | 0x20) === 116 /* t */ && name.toLowerCase() === 'ttl') {
     if (value === null || !(isDigits(value) && value.length <= 3 && Number(value) <= 255)) return 'invalid ttl';
   }
   return undefined;
@@ -240,7 +240,7 @@ export function fastVia(v: string, bytes?: Uint8Array, off = 0): Via | undefined
   // transport: upper-case letters, then exactly one SP
   while (p < E && b[p]! >= 65 && b[p]! <= 90) p++;
   if (p === o + 8 || p >= E || b[p] !== C.SP) return undefined;
-  const transport = v.slice(8, p - o);
+  const transport = knownTransport(b, o + 8, p) ?? v.slice(8, p - o);
   const hs = ++p;
   p = b[p] === C.LBRACKET ? ipv6ReferenceEnd(v, b, o, p, E) : hostNameEnd(b, p, E);
   if (p < 0) return undefined;
@@ -273,6 +273,19 @@ export function fastVia(v: string, bytes?: Uint8Array, off = 0): Via | undefined
 }
 
 const SIP20 = Uint8Array.from('SIP/2.0/', (ch) => ch.charCodeAt(0));
+
+/** UDP, TCP, TLS, WS or WSS at b[a, e) as the shared constant (no copy per Via), else undefined. */
+function knownTransport(b: Uint8Array, a: number, e: number): string | undefined {
+  const n = e - a;
+  const c0 = b[a];
+  if (n === 3) {
+    if (c0 === 85 /* U */) return b[a + 1] === 68 && b[a + 2] === 80 ? 'UDP' : undefined;
+    if (c0 !== 84 /* T */) return c0 === 87 && b[a + 1] === 83 && b[a + 2] === 83 ? 'WSS' : undefined;
+    if (b[a + 1] === 67) return b[a + 2] === 80 ? 'TCP' : undefined;
+    return b[a + 1] === 76 && b[a + 2] === 83 ? 'TLS' : undefined;
+  }
+  return n === 2 && c0 === 87 && b[a + 1] === 83 ? 'WS' : undefined;
+}
 
 export function parseVia(value: string, bytes?: Uint8Array, off = 0): Via[] {
   // (a value the fast path takes holds no comma)
