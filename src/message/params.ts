@@ -17,8 +17,8 @@ export class Params implements Iterable<Param> {
     let n: string | undefined;
     for (let i = 0; i < list.length; i++) {
       const k = list[i]!.name;
-      // the same spelling (the usual case) needs no lower-casing
-      if (k === name || k.toLowerCase() === (n ??= name.toLowerCase())) return i;
+      // the same spelling (the usual case) needs no lower-casing, nor does another length
+      if (k === name || (k.length === name.length && k.toLowerCase() === (n ??= name.toLowerCase()))) return i;
     }
     return -1;
   }

@@ -196,3 +196,15 @@ test('sip URI headers: the octet scanner agrees with a split("&") reference (fas
     { numRuns: 5000, seed: 3261 },
   );
 });
+
+test('parameters: names compare case-insensitively, whatever the other names around them', () => {
+  const u = parseUri('sip:a@b;Transport=TCP;LR;maddr=x;ttl=1;expires=5') as SipUri;
+  assert.equal(u.params.get('transport'), 'TCP');
+  assert.equal(u.params.get('TRANSPORT'), 'TCP');
+  assert.equal(u.params.has('lr'), true);
+  assert.equal(u.params.get('lr'), null);
+  assert.equal(u.params.get('TTL'), '1');
+  assert.equal(u.params.get('tag'), undefined);
+  assert.equal(u.params.get('Expires'), '5');
+  assert.equal(u.params.get('expire'), undefined);
+});
