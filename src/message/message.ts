@@ -680,6 +680,14 @@ export abstract class SipMessage {
         }
         // the value after the colon, as locate() finds it (without its method call and destructuring)
         valueBounds(buf, base, starts[r]! + (packed >> 7), lineEnd(buf, base, starts, r));
+        if (id <= 13 && tc[id] === NO_CACHE) {
+          // the few-octet headers in their plain form, without a slice of the value
+          const v = plainValue(id, buf, base + LOC_VS, base + LOC_VE, src, base);
+          if (v !== undefined) {
+            tc[id] = v;
+            continue;
+          }
+        }
         tc[id] = accumulate(tc[id], src.slice(LOC_VS, LOC_VE), buf, base + LOC_VS, id);
       }
     } else if (head) {
@@ -717,6 +725,30 @@ export abstract class SipMessage {
   toString(): string {
     return this.toBuffer().toString('utf8');
   }
+}
+
+/**
+ * Max-Forwards, Content-Length, Expires, Min-Expires (1*DIGIT) and CSeq (1*DIGIT SP token) in
+ * their plain form at buf[a, e) (src[i] is buf[base + i]): what the typed parser would give, or
+ * undefined for anything else (LWS inside, an empty or over-long number, other headers), which
+ * takes the parser's path.
+ */
+function plainValue(id: number, buf: Buffer, a: number, e: number, src: string, base: number): CSeq | number | undefined {
+  if (id !== 4 && id !== 5 && id !== 11 && id !== 12 && id !== 13) return undefined;
+  let p = a;
+  let n = 0;
+  for (; p < e && p - a < 10; p++) {
+    const d = buf[p]! - 48;
+    if (d < 0 || d > 9) break;
+    n = n * 10 + d;
+  }
+  if (p === a || n > (id === 5 ? 255 : 0xffffffff)) return undefined;
+  if (id !== 4) return p === e ? n : undefined;
+  // CSeq: one SP, then the method token to the end
+  if (p >= e || buf[p] !== 32) return undefined;
+  const ms = ++p;
+  while (p < e && CHAR[buf[p]!]! & TOKEN) p++;
+  return p === e && p > ms ? { seq: n, method: src.slice(ms - base, e - base) } : undefined;
 }
 
 /**

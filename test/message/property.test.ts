@@ -373,6 +373,42 @@ test('request line: the one-scan path for "... SIP/2.0" and the general checks g
   );
 });
 
+test('Max-Forwards, Expires, Min-Expires, Content-Length and CSeq: the eager plain-form path and the parsers agree (fast-check)', () => {
+  // the eager parse reads these few-octet values in their plain form without the typed parsers;
+  // a lazy read always uses the parsers: the two must give the same value or the same fault
+  const digits = fc.oneof({ arbitrary: fc.stringMatching(/^[0-9]{1,3}$/), weight: 4 }, { arbitrary: fc.stringMatching(/^0*[0-9]{0,12}$/), weight: 2 }, { arbitrary: fc.constantFrom('256', '255', '4294967295', '4294967296', '00000000001', '9999999999'), weight: 1 });
+  const method = fc.oneof({ arbitrary: fc.constantFrom('INVITE', 'ACK', 'x-Y.z!'), weight: 4 }, { arbitrary: fc.stringMatching(/^[A-Za-z@;" ]{0,4}$/), weight: 1 });
+  const sp = fc.constantFrom(' ', ' ', ' ', '  ', '\t', '');
+  const line = fc.oneof(
+    fc.tuple(fc.constantFrom('Max-Forwards', 'Expires', 'Min-Expires'), digits, fc.constantFrom('', '', ' x', 'x', ' 1')).map(([h, d, t]) => [h, `${d}${t}`] as const),
+    fc.tuple(digits, sp, method).map(([d, s, m]) => ['CSeq', `${d}${s}${m}`] as const),
+  );
+  const read = (m: SipRequest, h: string) => (h === 'CSeq' ? m.cseq : h === 'Max-Forwards' ? m.maxForwards : h === 'Expires' ? m.expires : m.minExpires);
+  const outcome = (f: () => unknown) => {
+    try {
+      return { ok: JSON.stringify(f()) };
+    } catch (e) {
+      if (!(e instanceof SipParseError)) throw e;
+      return { error: e.message };
+    }
+  };
+  fc.assert(
+    fc.property(line, fc.constantFrom(0, 3, 12), ([h, v], cl) => {
+      const b = Buffer.from(`OPTIONS sip:o@h SIP/2.0\r\n${h}: ${v}\r\nContent-Length: ${cl}\r\n\r\n${'x'.repeat(cl)}`, 'latin1');
+      const eager = outcome(() => {
+        const m = parseMessage(b) as SipRequest;
+        return [read(m, h), m.contentLength];
+      });
+      const lazy = outcome(() => {
+        const m = parseMessage(b, { lazy: true }) as SipRequest;
+        return [read(m, h), m.contentLength];
+      });
+      assert.deepEqual(eager, lazy, `${h}: ${v}`);
+    }),
+    { numRuns: 4000, seed: 3261 },
+  );
+});
+
 test('a bare CR in any typed header value is named as such, at its octet, eager or lazy (fast-check)', () => {
   // The eager parse searches only the lines whose parser could take a CR; the rest rely on their
   // parser failing (message.ts CR_SAFE). Either way the fault must read the same.
