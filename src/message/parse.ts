@@ -189,8 +189,12 @@ function isContentLength(buf: Buffer, pos: number): boolean {
 }
 const CONTENT_LENGTH = 'content-length';
 
+/** After the colon (the line's name was checked to end in one) and LWS. */
 function valueStartB(buf: Buffer, pos: number): number {
-  let p = buf.indexOf(58, pos) + 1;
+  // a loop: the name is a few octets, shorter than what Buffer.indexOf's call costs
+  let p = pos;
+  while (buf[p] !== 58) p++;
+  p++;
   while (buf[p] === 32 || buf[p] === 9) p++;
   return p;
 }
