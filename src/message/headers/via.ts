@@ -209,11 +209,13 @@ function checkViaParam(name: string, value: string | null, at: number): void {
 
 function viaParamFault(name: string, value: string | null): string | undefined {
   const n = name.length;
-  if (n === 6 && (name === 'branch' || name.toLowerCase() === 'branch')) {
+  // (toLowerCase is a runtime call: only for a name that may be one of these in another case)
+  const c0 = name.charCodeAt(0) | 0x20;
+  if (n === 6 && c0 === 98 /* b */ && (name === 'branch' || name.toLowerCase() === 'branch')) {
     if (value === null || value.length === 0) return 'empty branch';
-  } else if (n === 5 && (name === 'rport' || name.toLowerCase() === 'rport')) {
+  } else if (n === 5 && c0 === 114 /* r */ && (name === 'rport' || name.toLowerCase() === 'rport')) {
     if (value !== null && !(isDigits(value) && value.length <= 5 && Number(value) <= 65535)) return 'invalid rport';
-  } else if (n === 3 && (name.charCodeAt(0) | 0x20) === 116 /* t */ && name.toLowerCase() === 'ttl') {
+  } else if (n === 3 && c0 === 116 /* t */ && name.toLowerCase() === 'ttl') {
     if (value === null || !(isDigits(value) && value.length <= 3 && Number(value) <= 255)) return 'invalid ttl';
   }
   return undefined;
