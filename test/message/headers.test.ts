@@ -282,3 +282,16 @@ test('an NBSP (0xA0) beside a value is no LWS: Replaces and Subscription-State k
   assert.equal(parseMessage(msg('Subscription-State: active; reason= x\xa0')).subscriptionState?.params.get('reason'), 'x\xa0');
   assert.equal(parseMessage(msg('Subscription-State: active; reason= x ')).subscriptionState?.params.get('reason'), 'x');
 });
+
+test('Date: an RFC 1123 date in GMT, its fields checked (no roll-over), years as written', () => {
+  const date = (v: string) => parseMessage(Buffer.from(`OPTIONS sip:a@b SIP/2.0\r\nDate: ${v}\r\nContent-Length: 0\r\n\r\n`, 'latin1')).date;
+  assert.equal(date('Sat, 13 Nov 2010 23:29:00 GMT')?.toISOString(), '2010-11-13T23:29:00.000Z');
+  assert.equal(date('Thu, 29 Feb 2024 00:00:59 GMT')?.toISOString(), '2024-02-29T00:00:59.000Z');
+  assert.equal(date('Fri, 01 Jan 0099 12:00:00 GMT')?.getUTCFullYear(), 99);
+  for (const bad of ['Mon, 31 Feb 2003 00:00:00 GMT', 'Sat, 29 Feb 2003 00:00:00 GMT', 'Sat, 00 Nov 2010 10:00:00 GMT', 'Sat, 13 Nov 2010 24:00:00 GMT', 'Sat, 13 Nov 2010 23:60:00 GMT', 'Sat, 13 Nov 2010 23:59:60 GMT']) {
+    assert.throws(() => date(bad), /invalid Date/, bad);
+  }
+  assert.throws(() => date('Fri, 01 Jan 2010 16:00:00 EST'), /Date must be in GMT/);
+  // an NBSP is no LWS: it stays in the value, which then does not end in GMT
+  assert.throws(() => date('Sat, 13 Nov 2010 23:29:00 GMT\xa0'), /Date must be in GMT/);
+});

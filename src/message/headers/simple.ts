@@ -392,12 +392,25 @@ export function parseWarning(value: string, b?: Uint8Array, o = 0): Warning[] {
 
 const DATE = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d{2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$/;
 
-/** Date (RFC 3261 §20.17): rfc1123-date, GMT only (RFC 4475 §3.1.2.15). */
+const MONTHS = 'JanFebMarAprMayJunJulAugSepOctNovDec';
+
+/**
+ * Date (RFC 3261 §20.17): rfc1123-date, GMT only (RFC 4475 §3.1.2.15). The fields are checked
+ * and the date built from them: the engine's date-string parser is slow, and lenient in ways a
+ * SIP parser must not be (31 Feb became 3 Mar, 24:00 the next day, year 0099 became 1999).
+ */
 export function parseDate(value: string): Date {
-  const v = value.trim();
+  const v = trimLws(value);
   const m = DATE.exec(v);
   if (!m) throw new SipParseError(/ GMT$/.test(v) ? 'invalid Date' : 'Date must be in GMT', 0);
-  const d = new Date(v);
-  if (Number.isNaN(d.getTime())) throw new SipParseError('invalid Date', 0);
+  const day = Number(m[2]);
+  const month = MONTHS.indexOf(m[3]!) / 3;
+  const year = Number(m[4]);
+  const [h, min, sec] = [Number(m[5]), Number(m[6]), Number(m[7])];
+  const d = new Date(0);
+  d.setUTCFullYear(year, month, day);
+  d.setUTCHours(h, min, sec, 0);
+  // a day past the month's end (or 00), or a time out of range, would have rolled over
+  if (day < 1 || d.getUTCDate() !== day || d.getUTCMonth() !== month || h > 23 || min > 59 || sec > 59) throw new SipParseError('invalid Date', 0);
   return d;
 }
