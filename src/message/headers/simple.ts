@@ -1,4 +1,4 @@
-import { CHAR, WORD, isToken, latin1Bytes } from '../chars.js';
+import { CHAR, WORD, isDigits, isToken, latin1Bytes } from '../chars.js';
 import { SipParseError } from '../errors.js';
 import { Params, type Param } from '../params.js';
 import { LIST_END, Scanner, decimalValueB, digitsEndB, listNextB, lwsEndB, splitList, tokenEndB, trimLws } from '../scanner.js';
@@ -162,6 +162,15 @@ function lowerSlice(s: string, b: Uint8Array, o: number, a: number, e: number): 
   return t;
 }
 
+/** s in lower case; toLowerCase (a runtime call) only when s has an upper-case ASCII letter or is not ASCII. */
+function lowerAscii(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c >= 65 && c <= 90) || c > 127) return s.toLowerCase();
+  }
+  return s;
+}
+
 /** Content-Type (RFC 3261 §20.15). */
 export function parseContentType(value: string, b?: Uint8Array, o = 0): MediaType {
   const bytes = b ?? latin1Bytes(value);
@@ -251,7 +260,7 @@ export function parseSubscriptionState(value: string, b?: Uint8Array, o = 0): Su
   let state: string;
   let params: Params;
   if (fast) {
-    state = fast.value.toLowerCase();
+    state = lowerAscii(fast.value);
     params = new Params(fast.list);
   } else {
     const sc = new Scanner(value, bytes, base);
@@ -273,9 +282,9 @@ export function parseSubscriptionState(value: string, b?: Uint8Array, o = 0): Su
   if (reason && reason.includes('=')) reason = reason.slice(reason.lastIndexOf('=') + 1);
   const num = (n: string) => {
     const x = params.get(n);
-    return x && /^\d+$/.test(x) ? Number(x) : undefined;
+    return x && isDigits(x) ? Number(x) : undefined;
   };
-  return { state, reason: reason?.toLowerCase(), expires: num('expires'), retryAfter: num('retry-after'), params };
+  return { state, reason: reason === undefined ? undefined : lowerAscii(reason), expires: num('expires'), retryAfter: num('retry-after'), params };
 }
 
 export interface Replaces {
