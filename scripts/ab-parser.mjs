@@ -19,8 +19,10 @@ const root = new URL('..', import.meta.url).pathname;
 const args = process.argv.slice(2);
 const modes = ['full', 'proxy', 'framing'];
 const mode = args.find((a) => modes.includes(a)) ?? 'full';
-const rounds = Number(args.find((a) => /^\d+$/.test(a)) ?? 40);
-const revs = args.filter((a) => !modes.includes(a) && !/^\d+$/.test(a));
+// rounds: a number of at most 4 digits (an abbreviated commit hash has more, even an all-digit one)
+const isRounds = (a) => /^\d{1,4}$/.test(a);
+const rounds = Number(args.find(isRounds) ?? 40);
+const revs = args.filter((a) => !modes.includes(a) && !isRounds(a));
 if (revs.length < 1 || revs.length > 2) {
   process.stderr.write('usage: node scripts/ab-parser.mjs REV_A [REV_B] [full|proxy|framing] [rounds]\n');
   process.exit(2);
