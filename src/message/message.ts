@@ -3,7 +3,7 @@ import { CHAR, TOKEN } from './chars.js';
 import { COMPACT_FORMS, canonicalName, headerKey } from './header-names.js';
 import { ID_VIA, KNOWN_KEYS, headerId } from './header-ids.js';
 import { AuthHeader, parseAuth } from './headers/auth.js';
-import { NameAddr, parseContact, parseNameAddr, parseNameAddrList } from './headers/name-addr.js';
+import { NameAddr, fastNameAddr, parseContact, parseNameAddr, parseNameAddrList } from './headers/name-addr.js';
 import {
   parseAccept,
   parseCSeq,
@@ -27,7 +27,7 @@ import {
   type TokenWithParams,
   type Warning,
 } from './headers/simple.js';
-import { Via, parseVia } from './headers/via.js';
+import { Via, fastViaAt, parseVia } from './headers/via.js';
 import { splitList, trimLws } from './scanner.js';
 import { parseUri, type Uri } from './uri.js';
 import { fromWire, toWire } from './wire.js';
@@ -159,6 +159,13 @@ function bareCr(src: string, base: number, from: number, end: number): void {
 const CR_SAFE: boolean[] = KNOWN_KEYS.map((k) =>
   ['via', 'from', 'to', 'call-id', 'cseq', 'max-forwards', 'contact', 'route', 'record-route', 'path', 'content-type', 'content-length', 'expires', 'min-expires', 'allow', 'supported', 'require', 'proxy-require', 'unsupported', 'allow-events', 'accept', 'event', 'refer-to', 'referred-by', 'refer-sub'].includes(k),
 );
+
+/**
+ * Header ids whose fast path (fastViaAt, fastNameAddr) the eager parse runs on the value in
+ * place: Via, From, To, Contact, Route, Record-Route, Path, Refer-To, Referred-By. Whatever it
+ * does not take goes to accumulate as before.
+ */
+const IN_PLACE: boolean[] = KNOWN_KEYS.map((k) => ['via', 'from', 'to', 'contact', 'route', 'record-route', 'path', 'refer-to', 'referred-by'].includes(k));
 
 /** End of line r of the header section (before its CR LF), in src positions. */
 function lineEnd(buf: Buffer, base: number, starts: number[], r: number): number {
@@ -685,6 +692,16 @@ export abstract class SipMessage {
           const v = plainValue(id, buf, base + LOC_VS, base + LOC_VE, src, base);
           if (v !== undefined) {
             tc[id] = v;
+            continue;
+          }
+        }
+        if (IN_PLACE[id]) {
+          // Via and the name-addr headers: their fast paths read the value in place, in src
+          const v = id === ID_VIA ? fastViaAt(src, buf, base, LOC_VS, LOC_VE) : fastNameAddr(src, buf, base, LOC_VS, LOC_VE);
+          if (v !== undefined) {
+            const prev = tc[id];
+            // as accumulate combines them (list headers join; a second single-value line is a fault)
+            tc[id] = prev === NO_CACHE ? (SPECS[id]!.list ? [v] : v) : combine(SPECS[id]!.list, prev, [v], base + LOC_VS, id);
             continue;
           }
         }

@@ -295,3 +295,33 @@ test('Date: an RFC 1123 date in GMT, its fields checked (no roll-over), years as
   // an NBSP is no LWS: it stays in the value, which then does not end in GMT
   assert.throws(() => date('Sat, 13 Nov 2010 23:29:00 GMT\xa0'), /Date must be in GMT/);
 });
+
+test('headers over several lines combine the same in an eager parse and in lazy reads (list headers join; a second single-value line, or "*" with a Contact, is a fault)', () => {
+  const msg = (lines: string[]) => Buffer.from(['OPTIONS sip:a@b SIP/2.0', ...lines, 'Content-Length: 0', '', ''].join('\r\n'), 'latin1');
+  const cases: string[][] = [
+    ['Via: SIP/2.0/UDP a;branch=z9hG4bK1', 'Via: SIP / 2.0 / UDP b;branch=z9hG4bK2', 'v: SIP/2.0/TCP c;branch=z9hG4bK3'],
+    ['Route: <sip:p1;lr>', 'Route: <sip:p2;lr>, <sip:p3;lr>', 'Route: sip:p4'],
+    ['Contact: *', 'Contact: <sip:a@b>'],
+    ['Contact: <sip:a@b>', 'm: *'],
+    ['From: <sip:a@b>;tag=1', 'f: sip:c@d;tag=2'],
+    ['To: "A" <sip:a@b>', 'To: B <sip:b@c>'],
+    ['Referred-By: <sip:a@b>', 'Referred-By: <sip:a@b'],
+  ];
+  const read = (m: SipRequest) => JSON.stringify([m.via, m.route, m.contact, m.from, m.to, m.referredBy]);
+  for (const lines of cases) {
+    const b = msg(lines);
+    let eager: string;
+    try {
+      eager = read(parseMessage(b) as SipRequest);
+    } catch (e) {
+      eager = (e as Error).message;
+    }
+    let lazy: string;
+    try {
+      lazy = read(parseMessage(b, { lazy: true }) as SipRequest);
+    } catch (e) {
+      lazy = (e as Error).message;
+    }
+    assert.equal(eager, lazy, lines.join(' | '));
+  }
+});

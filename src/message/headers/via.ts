@@ -231,22 +231,29 @@ function viaParamFault(name: string, value: string | null): string | undefined {
  * @internal exported for the equivalence test
  */
 export function fastVia(v: string, bytes?: Uint8Array, off = 0): Via | undefined {
-  const n = v.length;
+  return fastViaAt(v, bytes ?? latin1Bytes(v), bytes ? off : 0, 0, v.length);
+}
+
+/**
+ * fastVia for the value at s[from, end) (s[i] is b[o + i]): a parsed message's header section
+ * is read in place, without a slice of the value.
+ */
+export function fastViaAt(s: string, b: Uint8Array, o: number, from: number, end: number): Via | undefined {
+  const n = end - from;
   if (n > 1024 || n < 9) return undefined;
-  const b = bytes ?? latin1Bytes(v);
-  const o = bytes ? off : 0;
+  const S = o + from;
   // `SIP/2.0/` (octet compares: startsWith on a sliced string cost as much as the transport scan)
-  for (let i = 0; i < 8; i++) if (b[o + i] !== SIP20[i]) return undefined;
-  const E = o + n;
-  let p = o + 8;
+  for (let i = 0; i < 8; i++) if (b[S + i] !== SIP20[i]) return undefined;
+  const E = o + end;
+  let p = S + 8;
   // transport: upper-case letters, then exactly one SP
   while (p < E && b[p]! >= 65 && b[p]! <= 90) p++;
-  if (p === o + 8 || p >= E || b[p] !== C.SP) return undefined;
-  const transport = knownTransport(b, o + 8, p) ?? v.slice(8, p - o);
+  if (p === S + 8 || p >= E || b[p] !== C.SP) return undefined;
+  const transport = knownTransport(b, S + 8, p) ?? s.slice(S + 8 - o, p - o);
   const hs = ++p;
-  p = b[p] === C.LBRACKET ? ipv6ReferenceEnd(v, b, o, p, E) : hostNameEnd(b, p, E);
+  p = b[p] === C.LBRACKET ? ipv6ReferenceEnd(s, b, o, p, E) : hostNameEnd(b, p, E);
   if (p < 0) return undefined;
-  const host = v.slice(hs - o, p - o);
+  const host = s.slice(hs - o, p - o);
   let port: number | undefined;
   if (p < E && b[p] === C.COLON) {
     const ps = p + 1;
@@ -260,13 +267,13 @@ export function fastVia(v: string, bytes?: Uint8Array, off = 0): Via | undefined
     const ns = ++p;
     while (p < E && CHAR[b[p]!]! & TOKEN) p++;
     if (p === ns) return undefined;
-    const name = v.slice(ns - o, p - o);
+    const name = s.slice(ns - o, p - o);
     let value: string | null = null;
     if (p < E && b[p] === C.EQUAL) {
       const vs = ++p;
       while (p < E && GEN_VALUE[b[p]!] === 1) p++;
       if (p === vs) return undefined;
-      value = v.slice(vs - o, p - o);
+      value = s.slice(vs - o, p - o);
     }
     if (viaParamFault(name, value)) return undefined;
     list.push({ name, value });
