@@ -109,7 +109,10 @@ const ABSENT_CACHE: unknown[] = new Array<unknown>(KNOWN_KEYS.length).fill(NO_CA
 
 /** What the parser hands a message: the decoded header section and where each line starts. */
 export interface ParsedHead {
-  /** Header section as latin1 (one char per octet), from the start line to the empty line. */
+  /**
+   * The message as latin1 (one char per octet) from the start line: the header section, and
+   * after it as much of the body as the parser decoded with it (never read as header text).
+   */
   src: string;
   /** Offset in `src` of each header line, then of the empty line (so line r ends at starts[r + 1] - 1). */
   starts: number[];

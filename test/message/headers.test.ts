@@ -325,3 +325,21 @@ test('headers over several lines combine the same in an eager parse and in lazy 
     assert.equal(eager, lazy, lines.join(' | '));
   }
 });
+
+test('header sections up to the limit parse whatever the body size; one octet more is refused, eager or lazy', () => {
+  // the parser decodes at most the limit's worth of text to find line ends: the header section
+  // must be found whole within it, and the body is read from the bytes
+  const head = (n: number, bodyLen: number) => `OPTIONS sip:a@b SIP/2.0\r\nX-Pad: ${'p'.repeat(n)}\r\nContent-Length: ${bodyLen}\r\n\r\n`;
+  for (const bodyLen of [0, 10, 5000]) {
+    const h = head(100, bodyLen);
+    const limit = h.length - 2; // the limit counts up to the empty line (RFC 3261 §7), not its CRLF
+    const b = Buffer.from(h + 'b'.repeat(bodyLen), 'latin1');
+    for (const lazy of [false, true]) {
+      const m = parseMessage(b, { lazy, limits: { maxHeaderBytes: limit } });
+      assert.equal(m.body.length, bodyLen);
+      assert.equal(m.get('X-Pad')?.length, 100);
+      assert.equal(m.contentLength, bodyLen);
+      assert.throws(() => parseMessage(b, { lazy, limits: { maxHeaderBytes: limit - 1 } }), /header section exceeds/);
+    }
+  }
+});
