@@ -111,7 +111,7 @@ const ABSENT_CACHE: unknown[] = new Array<unknown>(KNOWN_KEYS.length).fill(NO_CA
 export interface ParsedHead {
   /**
    * The message as latin1 (one char per octet) from the start line: the header section, and
-   * after it as much of the body as the parser decoded with it (never read as header text).
+   * after it up to 1 KB of the body that the parser decoded with it (never read as header text).
    */
   src: string;
   /** Offset in `src` of each header line, then of the empty line (so line r ends at starts[r + 1] - 1). */

@@ -142,7 +142,9 @@ function parseBuffer(buf: Buffer, opts: ParseOptions): SipRequest | SipResponse 
     bodyLen = len - bodyStart;
     if (bodyLen > limits.maxBodyBytes) throw new SipParseError(`body exceeds the limit of ${limits.maxBodyBytes} bytes`, bodyStart);
   }
-  const head = text;
+  // the values are substrings of the text and keep it alive: a long body decoded with it is
+  // dropped by decoding the header section alone
+  const head = text.length - (headEnd - start) > 1024 ? (buf as LatinSlicer).latin1Slice(start, headEnd) : text;
   const msg = parseStartLine(head, firstEnd - start, start, buf);
   msg.attachParsed({ src: head, starts, ids, folded: anyFolded !== 0, base: start, buf, bodyStart, end: bodyStart + bodyLen });
   if (!lazy) {
