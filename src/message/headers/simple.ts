@@ -146,23 +146,13 @@ function simpleMedia(s: string, b: Uint8Array, o: number, p: number, E: number):
   const pe = simpleParamsEnd(s, b, o, p, E, list);
   if (pe < 0) return undefined;
   MEDIA_END = pe;
-  return { type: lowerSlice(s, b, o, ts, ss - 1), subtype: lowerSlice(s, b, o, ss, p), params: new Params(list) };
+  return { type: lowerAscii(s.slice(ts - o, ss - 1 - o)), subtype: lowerAscii(s.slice(ss - o, p - o)), params: new Params(list) };
 }
 
 /**
- * s[a - o, e - o) in lower case, where s[i] is b[o + i]: toLowerCase only when an octet needs it
- * (it is a call into the runtime; media types are mostly written in lower case already).
+ * s in lower case; toLowerCase (a runtime call) only when s has an upper-case ASCII letter or is
+ * not ASCII (media types and subscription states are mostly lower case already).
  */
-function lowerSlice(s: string, b: Uint8Array, o: number, a: number, e: number): string {
-  const t = s.slice(a - o, e - o);
-  for (let i = a; i < e; i++) {
-    const c = b[i]!;
-    if (c >= 65 && c <= 90) return t.toLowerCase();
-  }
-  return t;
-}
-
-/** s in lower case; toLowerCase (a runtime call) only when s has an upper-case ASCII letter or is not ASCII. */
 function lowerAscii(s: string): string {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
