@@ -10,7 +10,9 @@ import * as dgram from 'node:dgram';
 async function freePort(): Promise<number> {
   for (;;) {
     const srv = net.createServer();
-    const port = await new Promise<number>((r) => srv.listen(0, '127.0.0.1', () => r((srv.address() as net.AddressInfo).port)));
+    const port = await new Promise<number>((r) =>
+      srv.listen(0, '127.0.0.1', () => r((srv.address() as net.AddressInfo).port)),
+    );
     await new Promise((r) => srv.close(r));
     const s = dgram.createSocket('udp4');
     const ok = await new Promise<boolean>((r) => {
@@ -43,9 +45,29 @@ export interface CallsReport {
 
 export async function runCallsBench(calls = 5000, rate = 10000): Promise<CallsReport | undefined> {
   if (spawnSync('sh', ['-c', 'command -v sipp']).status !== 0) {
-    return { calls, switchboardCps: 0, sippCps: 0, text: 'call throughput: sipp not installed (apt-get install sip-tester) — skipped in this run' };
+    return {
+      calls,
+      switchboardCps: 0,
+      sippCps: 0,
+      text: 'call throughput: sipp not installed (apt-get install sip-tester) — skipped in this run',
+    };
   }
-  const common = ['-i', '127.0.0.1', '-t', 'u1', '-r', String(rate), '-m', String(calls), '-l', '400', '-timeout', '120', '-max_recv_loops', '1000'];
+  const common = [
+    '-i',
+    '127.0.0.1',
+    '-t',
+    'u1',
+    '-r',
+    String(rate),
+    '-m',
+    String(calls),
+    '-l',
+    '400',
+    '-timeout',
+    '120',
+    '-max_recv_loops',
+    '1000',
+  ];
   // One lost datagram on loopback costs a whole Timer F (32 s) and ruins a run's timing, so each
   // side gets up to three runs; the best run in which every call succeeded counts.
   const best = async (run: () => Promise<{ code: number | null; ms: number }>) => {
@@ -59,7 +81,11 @@ export async function runCallsBench(calls = 5000, rate = 10000): Promise<CallsRe
     return { ok, tries: tries.length, failed: tries.filter((r) => r.code !== 0).length };
   };
   const a = await best(async () => {
-    const ua = new UserAgent({ aor: 'sip:uas@127.0.0.1', listen: [{ protocol: 'udp', host: '127.0.0.1', port: 0 }], autoAnswer: 0 });
+    const ua = new UserAgent({
+      aor: 'sip:uas@127.0.0.1',
+      listen: [{ protocol: 'udp', host: '127.0.0.1', port: 0 }],
+      autoAnswer: 0,
+    });
     await ua.start();
     const sbPort = ua.transport.address('udp')!.port;
     const r = await sipp(['-sn', 'uac', `127.0.0.1:${sbPort}`, '-p', String(await freePort()), ...common], 130_000);
@@ -69,7 +95,9 @@ export async function runCallsBench(calls = 5000, rate = 10000): Promise<CallsRe
   // SIPp uas as the reference
   const b = await best(async () => {
     const uasPort = await freePort();
-    const uas = spawn('sipp', ['-sn', 'uas', '-i', '127.0.0.1', '-p', String(uasPort), '-t', 'u1', '-nostdin'], { stdio: 'ignore' });
+    const uas = spawn('sipp', ['-sn', 'uas', '-i', '127.0.0.1', '-p', String(uasPort), '-t', 'u1', '-nostdin'], {
+      stdio: 'ignore',
+    });
     await new Promise((r) => setTimeout(r, 500));
     const r = await sipp(['-sn', 'uac', `127.0.0.1:${uasPort}`, '-p', String(await freePort()), ...common], 130_000);
     uas.kill('SIGTERM');
@@ -78,7 +106,9 @@ export async function runCallsBench(calls = 5000, rate = 10000): Promise<CallsRe
   const sbCps = a.ok ? (calls / a.ok.ms) * 1000 : 0;
   const sippCps = b.ok ? (calls / b.ok.ms) * 1000 : 0;
   const side = (x: typeof a, cps: number) =>
-    x.ok ? `${cps.toFixed(0)} calls/s, every call ok (${x.tries} run${x.tries > 1 ? 's' : ''}, ${x.failed} with failed calls)` : `no run without failed calls in ${x.tries} tries`;
+    x.ok
+      ? `${cps.toFixed(0)} calls/s, every call ok (${x.tries} run${x.tries > 1 ? 's' : ''}, ${x.failed} with failed calls)`
+      : `no run without failed calls in ${x.tries} tries`;
   const lines = [
     `Call throughput — SIPp uac (${calls} calls, target rate ${rate}/s, UDP): INVITE/180/200/ACK/BYE/200`,
     `  Switchboard UAS: ${side(a, sbCps)}`,

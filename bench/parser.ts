@@ -16,9 +16,18 @@ interface Contestant {
 function touchAll(m: SipMessage): void {
   if (m.isRequest) void (m as SipRequest).uri;
   else void (m as SipResponse).status;
-  void m.via, m.from, m.to, m.callId, m.cseq, m.maxForwards, m.contact, m.route, m.recordRoute, m.contentType;
-  void m.contentLength, m.expires, m.allow, m.supported, m.require, m.event, m.subscriptionState, m.referTo;
-  void m.referredBy, m.replaces, m.authorization, m.wwwAuthenticate, m.proxyAuthenticate, m.reasons, m.retryAfter, m.warning;
+  /* eslint-disable @typescript-eslint/no-unused-expressions -- the property reads are the point (typed getters) */
+  (void m.via, m.from, m.to, m.callId, m.cseq, m.maxForwards, m.contact, m.route, m.recordRoute, m.contentType);
+  (void m.contentLength, m.expires, m.allow, m.supported, m.require, m.event, m.subscriptionState, m.referTo);
+  (void m.referredBy,
+    m.replaces,
+    m.authorization,
+    m.wwwAuthenticate,
+    m.proxyAuthenticate,
+    m.reasons,
+    m.retryAfter,
+    m.warning);
+  /* eslint-enable @typescript-eslint/no-unused-expressions */
 }
 
 function contestants(): Contestant[] {
@@ -70,21 +79,36 @@ function contestants(): Contestant[] {
   try {
     const JsSIPParser = require('jssip/lib/Parser.js') as { parseMessage(d: string, ua: unknown): unknown };
     const Logger = require('jssip/lib/Logger.js') as { prototype: Record<string, unknown> };
-    for (const k of ['warn', 'debug', 'error', 'log']) if (typeof Logger.prototype[k] === 'function') Logger.prototype[k] = () => {};
-    list.push({ name: 'jssip', depth: 'start line + Via/From/To/CSeq/Call-ID/Contact/Content-Length etc. eagerly (PEG grammar), others raw', parse: (_b, s) => JsSIPParser.parseMessage(s, {}) !== undefined });
+    for (const k of ['warn', 'debug', 'error', 'log'])
+      if (typeof Logger.prototype[k] === 'function') Logger.prototype[k] = () => {};
+    list.push({
+      name: 'jssip',
+      depth: 'start line + Via/From/To/CSeq/Call-ID/Contact/Content-Length etc. eagerly (PEG grammar), others raw',
+      parse: (_b, s) => JsSIPParser.parseMessage(s, {}) !== undefined,
+    });
   } catch (e) {
     process.stderr.write(`jssip unavailable: ${(e as Error).message}\n`);
   }
   try {
-    const sipjs = require('sip.js/lib/core/messages/parser.js') as { Parser: { parseMessage(d: string, l: unknown): unknown } };
-    list.push({ name: 'sip.js', depth: 'start line + Via/From/To/CSeq/Call-ID/Contact/Content-Length etc. eagerly (PEG grammar), others raw', parse: (_b, s) => sipjs.Parser.parseMessage(s, silent) !== undefined });
+    const sipjs = require('sip.js/lib/core/messages/parser.js') as {
+      Parser: { parseMessage(d: string, l: unknown): unknown };
+    };
+    list.push({
+      name: 'sip.js',
+      depth: 'start line + Via/From/To/CSeq/Call-ID/Contact/Content-Length etc. eagerly (PEG grammar), others raw',
+      parse: (_b, s) => sipjs.Parser.parseMessage(s, silent) !== undefined,
+    });
   } catch (e) {
     // sip.js is ESM-only: loaded below
     void e;
   }
   try {
     const sip = require('sip') as { parse(s: string): unknown };
-    list.push({ name: 'sip', depth: 'start line + every header it knows with regexps (via, contact, from, to, cseq, auth...)', parse: (b) => sip.parse(b as unknown as string) !== undefined });
+    list.push({
+      name: 'sip',
+      depth: 'start line + every header it knows with regexps (via, contact, from, to, cseq, auth...)',
+      parse: (b) => sip.parse(b as unknown as string) !== undefined,
+    });
   } catch (e) {
     process.stderr.write(`sip unavailable: ${(e as Error).message}\n`);
   }
@@ -94,9 +118,15 @@ function contestants(): Contestant[] {
 async function loadSipJs(list: Contestant[]): Promise<void> {
   if (list.some((c) => c.name === 'sip.js')) return;
   try {
-    const mod = (await import('sip.js/lib/core/messages/parser.js' as string)) as { Parser: { parseMessage(d: string, l: unknown): unknown } };
+    const mod = (await import('sip.js/lib/core/messages/parser.js' as string)) as {
+      Parser: { parseMessage(d: string, l: unknown): unknown };
+    };
     const silent = { warn() {}, error() {}, log() {}, debug() {} };
-    list.push({ name: 'sip.js', depth: 'start line + Via/From/To/CSeq/Call-ID/Contact/Content-Length etc. eagerly (PEG grammar), others raw', parse: (_b, s) => mod.Parser.parseMessage(s, silent) !== undefined });
+    list.push({
+      name: 'sip.js',
+      depth: 'start line + Via/From/To/CSeq/Call-ID/Contact/Content-Length etc. eagerly (PEG grammar), others raw',
+      parse: (_b, s) => mod.Parser.parseMessage(s, silent) !== undefined,
+    });
   } catch (e) {
     process.stderr.write(`sip.js unavailable: ${(e as Error).message}\n`);
   }
@@ -155,7 +185,7 @@ export async function runParserBench(opts: { rounds?: number; roundMs?: number }
     const s = m.bytes.toString('binary');
     let all = true;
     for (const c of list) {
-      let ok = false;
+      let ok: boolean;
       try {
         ok = c.parse(m.bytes, s);
       } catch {
@@ -190,7 +220,8 @@ export async function runParserBench(opts: { rounds?: number; roundMs?: number }
   byName.set('floor', floorRun);
   const samples = new Map<string, number[]>();
   const ratios = new Map<string, number[]>();
-  const record = (name: string, ops: number, ms: number) => samples.set(name, [...(samples.get(name) ?? []), (ops * bufs.length) / (ms / 1000)]);
+  const record = (name: string, ops: number, ms: number) =>
+    samples.set(name, [...(samples.get(name) ?? []), (ops * bufs.length) / (ms / 1000)]);
   /** Alternate a and b in six slices each; record their rates (b's only if `keepB`) and a/b. */
   const pair = (a: string, b: string, key: string, keepB = true) => {
     const fa = byName.get(a);
@@ -223,7 +254,13 @@ export async function runParserBench(opts: { rounds?: number; roundMs?: number }
     }
   }
   const rate = (n: string) => median(samples.get(n) ?? [0]);
-  const rows = list.map((c) => ({ name: c.name, depth: c.depth, accepted: accepted.get(c.name) ?? 0, total: corpus.length, msgsPerSec: rate(c.name) }));
+  const rows = list.map((c) => ({
+    name: c.name,
+    depth: c.depth,
+    accepted: accepted.get(c.name) ?? 0,
+    total: corpus.length,
+    msgsPerSec: rate(c.name),
+  }));
   const peers = rows.filter((r) => !r.name.startsWith('switchboard'));
   // the peer the full parse was paired with: the fastest in the warm-up (by far, in practice)
   const fastestPeer = peers.find((r) => r.name === fastestName) ?? { name: '-', msgsPerSec: NaN };
@@ -235,17 +272,38 @@ export async function runParserBench(opts: { rounds?: number; roundMs?: number }
   const fullVsFastestPeer = median(fullRatios);
   const floorVsProxy = median(proxyRatios);
   const lines: string[] = [];
-  lines.push(`Parser benchmark — ${new Date().toISOString()} — Node ${process.version} — ${os.cpus()[0]?.model ?? 'cpu?'} x${os.cpus().length}`);
-  lines.push(`corpus: ${corpus.length} messages (${realistic().length} realistic call/transfer messages + ${corpus.length - realistic().length} RFC 4475/5118 vectors); ratios on the ${common.length} every parser accepts`);
-  lines.push(`Switchboard and sip are given the Buffer (sip decodes it itself, as its UDP transport does); jssip and sip.js are given strings (converted once, outside the timing)`);
+  lines.push(
+    `Parser benchmark — ${new Date().toISOString()} — Node ${process.version} — ${os.cpus()[0]?.model ?? 'cpu?'} x${os.cpus().length}`,
+  );
+  lines.push(
+    `corpus: ${corpus.length} messages (${realistic().length} realistic call/transfer messages + ${corpus.length - realistic().length} RFC 4475/5118 vectors); ratios on the ${common.length} every parser accepts`,
+  );
+  lines.push(
+    `Switchboard and sip are given the Buffer (sip decodes it itself, as its UDP transport does); jssip and sip.js are given strings (converted once, outside the timing)`,
+  );
   lines.push('');
-  lines.push(`${'parser'.padEnd(20)} ${'accepted'.padStart(9)} ${'msgs/s'.padStart(12)} ${'vs full'.padStart(8)}  depth`);
-  for (const r of rows) lines.push(`${r.name.padEnd(20)} ${`${r.accepted}/${r.total}`.padStart(9)} ${Math.round(r.msgsPerSec).toLocaleString('en').padStart(12)} ${(r.msgsPerSec / full).toFixed(2).padStart(8)}  ${r.depth}`);
-  lines.push(`${'line-ends floor'.padEnd(20)} ${''.padStart(9)} ${Math.round(floorRate).toLocaleString('en').padStart(12)} ${(floorRate / full).toFixed(2).padStart(8)}  indexOf('\\n') over the same bytes`);
+  lines.push(
+    `${'parser'.padEnd(20)} ${'accepted'.padStart(9)} ${'msgs/s'.padStart(12)} ${'vs full'.padStart(8)}  depth`,
+  );
+  for (const r of rows)
+    lines.push(
+      `${r.name.padEnd(20)} ${`${r.accepted}/${r.total}`.padStart(9)} ${Math.round(r.msgsPerSec).toLocaleString('en').padStart(12)} ${(r.msgsPerSec / full).toFixed(2).padStart(8)}  ${r.depth}`,
+    );
+  lines.push(
+    `${'line-ends floor'.padEnd(20)} ${''.padStart(9)} ${Math.round(floorRate).toLocaleString('en').padStart(12)} ${(floorRate / full).toFixed(2).padStart(8)}  indexOf('\\n') over the same bytes`,
+  );
   lines.push('');
-  lines.push(`ratios: median of ${rounds} rounds, each from one round's alternating 25 ms slices of the two sides (range in brackets)`);
-  lines.push(`full typed parse / fastest peer (${fastestPeer.name}): ${fullVsFastestPeer.toFixed(2)}x [${spread(fullRatios)}]  (target >= 2.0: ${fullVsFastestPeer >= 2 ? 'PASS' : 'MISS'})`);
-  lines.push(`line-ends floor / proxy parse: ${floorVsProxy.toFixed(2)}x [${spread(proxyRatios)}]  (target <= 3.0: ${floorVsProxy <= 3 ? 'PASS' : 'MISS'})`);
-  lines.push(`  of which framing alone (no header read): ${median(framingRatios).toFixed(2)}x the floor [${spread(framingRatios)}]`);
+  lines.push(
+    `ratios: median of ${rounds} rounds, each from one round's alternating 25 ms slices of the two sides (range in brackets)`,
+  );
+  lines.push(
+    `full typed parse / fastest peer (${fastestPeer.name}): ${fullVsFastestPeer.toFixed(2)}x [${spread(fullRatios)}]  (target >= 2.0: ${fullVsFastestPeer >= 2 ? 'PASS' : 'MISS'})`,
+  );
+  lines.push(
+    `line-ends floor / proxy parse: ${floorVsProxy.toFixed(2)}x [${spread(proxyRatios)}]  (target <= 3.0: ${floorVsProxy <= 3 ? 'PASS' : 'MISS'})`,
+  );
+  lines.push(
+    `  of which framing alone (no header read): ${median(framingRatios).toFixed(2)}x the floor [${spread(framingRatios)}]`,
+  );
   return { rows, floor: floorRate, fullVsFastestPeer, floorVsProxy, text: lines.join('\n') };
 }

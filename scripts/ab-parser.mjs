@@ -39,7 +39,9 @@ function build(rev) {
     execFileSync('git', ['-C', root, 'worktree', 'add', '--detach', '-q', src, rev]);
     symlinkSync(join(root, 'node_modules'), join(src, 'node_modules'));
   }
-  execFileSync(join(root, 'node_modules/.bin/tsc'), ['-p', join(src, 'tsconfig.json'), '--outDir', join(out, 'dist')], { stdio: 'inherit' });
+  execFileSync(join(root, 'node_modules/.bin/tsc'), ['-p', join(src, 'tsconfig.json'), '--outDir', join(out, 'dist')], {
+    stdio: 'inherit',
+  });
   if (rev !== undefined) execFileSync('git', ['-C', root, 'worktree', 'remove', '--force', src]);
   symlinkSync(join(root, 'node_modules'), join(out, 'dist', 'node_modules'));
   // the bench corpus reads the vectors from <out>/test/vectors (two folders above dist/bench)
@@ -52,22 +54,26 @@ try {
   const A = await import(pathToFileURL(join(distA, 'src/message/index.js')).href);
   const B = await import(pathToFileURL(join(distB, 'src/message/index.js')).href);
   const { realistic, vectors } = await import(pathToFileURL(join(distB, 'bench/corpus.js')).href);
-  const corpus = [...realistic(), ...vectors()].map((m) => m.bytes).filter((b) => {
-    try {
-      A.parseMessage(b);
-      B.parseMessage(b);
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  const corpus = [...realistic(), ...vectors()]
+    .map((m) => m.bytes)
+    .filter((b) => {
+      try {
+        A.parseMessage(b);
+        B.parseMessage(b);
+        return true;
+      } catch {
+        return false;
+      }
+    });
   const body = {
     full: 'const m = P(b); if (m.isRequest) m.uri; m.via, m.from, m.to, m.callId, m.cseq, m.maxForwards, m.contact, m.route, m.recordRoute, m.contentType, m.contentLength, m.expires, m.allow, m.supported, m.require, m.event, m.subscriptionState, m.referTo, m.referredBy, m.replaces, m.authorization, m.wwwAuthenticate, m.proxyAuthenticate, m.reasons, m.retryAfter, m.warning;',
-    proxy: 'const m = P(b, { lazy: true }); if (m.isRequest) m.uri; m.topVia; m.route; m.maxForwards; m.callId; m.cseq;',
+    proxy:
+      'const m = P(b, { lazy: true }); if (m.isRequest) m.uri; m.topVia; m.route; m.maxForwards; m.callId; m.cseq;',
     framing: 'P(b, { lazy: true });',
   }[mode];
   // one function per side, so that neither side's type feedback reaches the other's
-  const make = (P) => new Function('P', 'corpus', `return function () { for (const b of corpus) { ${body} } }`)(P, corpus);
+  const make = (P) =>
+    new Function('P', 'corpus', `return function () { for (const b of corpus) { ${body} } }`)(P, corpus);
   const fA = make(A.parseMessage);
   const fB = make(B.parseMessage);
   const run = (f) => {
@@ -79,18 +85,26 @@ try {
     }
     return ((performance.now() - t0) / n) * 1e6;
   };
-  for (let i = 0; i < 10; i++) run(fA), run(fB);
+  for (let i = 0; i < 10; i++) (run(fA), run(fB));
   const ratios = [];
   const ta = [];
   const tb = [];
   for (let i = 0; i < rounds; i++) {
-    const [a, b] = i % 2 ? [run(fA), run(fB)] : (() => { const b = run(fB); return [run(fA), b]; })();
+    const [a, b] =
+      i % 2
+        ? [run(fA), run(fB)]
+        : (() => {
+            const b = run(fB);
+            return [run(fA), b];
+          })();
     ratios.push(b / a);
     ta.push(a);
     tb.push(b);
   }
   const q = (xs, f) => [...xs].sort((x, y) => x - y)[Math.min(xs.length - 1, Math.floor(xs.length * f))];
-  console.log(`${mode}: A ${q(ta, 0.5).toFixed(0)} ns/msg, B ${q(tb, 0.5).toFixed(0)} ns/msg, B/A ${q(ratios, 0.5).toFixed(3)} (IQR ${q(ratios, 0.25).toFixed(3)}-${q(ratios, 0.75).toFixed(3)}), ${rounds} rounds, ${corpus.length} messages`);
+  console.log(
+    `${mode}: A ${q(ta, 0.5).toFixed(0)} ns/msg, B ${q(tb, 0.5).toFixed(0)} ns/msg, B/A ${q(ratios, 0.5).toFixed(3)} (IQR ${q(ratios, 0.25).toFixed(3)}-${q(ratios, 0.75).toFixed(3)}), ${rounds} rounds, ${corpus.length} messages`,
+  );
 } finally {
   for (const t of temps) rmSync(t, { recursive: true, force: true });
 }

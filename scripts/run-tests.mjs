@@ -15,7 +15,12 @@ const files = [];
     const p = join(dir, name);
     if (statSync(p).isDirectory()) walk(p);
     // only tests whose TypeScript source still exists (dist may hold stale output of deleted tests)
-    else if (name.endsWith('.test.js') && p.includes(filter) && existsSync(p.replace(distRoot, srcRoot).replace(/\.js$/, '.ts'))) files.push(p);
+    else if (
+      name.endsWith('.test.js') &&
+      p.includes(filter) &&
+      existsSync(p.replace(distRoot, srcRoot).replace(/\.js$/, '.ts'))
+    )
+      files.push(p);
   }
 })(root);
 if (files.length === 0) {

@@ -1,7 +1,31 @@
 /** Switchboard: SIP call control for Node.js. The package root exports the public API by layer. */
 export * from './message/index.js';
-export { SipTransport, TransportManager, createDevCertificates, resolveTargets, withFailover, LossyTransport, dropFirstCopies, dropRandomly, TransportError, type TransportProtocol, type Target, type Inbound, type TransportLayer, type ListenOptions, type TransportOptions, type WireEvent, type Dns } from './transport/index.js';
-export { TransactionLayer, ClientTransaction, ServerTransaction, DEFAULT_TIMERS, type TimerConfig } from './transaction/index.js';
+export {
+  SipTransport,
+  TransportManager,
+  createDevCertificates,
+  resolveTargets,
+  withFailover,
+  LossyTransport,
+  dropFirstCopies,
+  dropRandomly,
+  TransportError,
+  type TransportProtocol,
+  type Target,
+  type Inbound,
+  type TransportLayer,
+  type ListenOptions,
+  type TransportOptions,
+  type WireEvent,
+  type Dns,
+} from './transport/index.js';
+export {
+  TransactionLayer,
+  ClientTransaction,
+  ServerTransaction,
+  DEFAULT_TIMERS,
+  type TimerConfig,
+} from './transaction/index.js';
 export { Dialog, type DialogState, type DialogId } from './dialog/dialog.js';
 export { UserAgentCore, type DialogHandler, type UserAgentCoreOptions } from './dialog/user-agent-core.js';
 export { OfferAnswer, parseSdp, serializeSdp, SdpParseError, OfferAnswerError } from './sdp/index.js';
@@ -10,5 +34,15 @@ export { UserAgent, type UserAgentOptions } from './ua/user-agent.js';
 export { Proxy, type ProxyOptions } from './proxy/proxy.js';
 export { Registrar, MemoryLocationStore, type LocationStore, type Binding } from './registrar/index.js';
 export { DigestClient, DigestServer, loadUsersFile, type Credentials } from './auth/index.js';
-export { TraceRecorder, ladderText, ladderHtml, toPcap, fromPcap, toJsonLines, readTrace, writeTraceFiles, type TraceEntry } from './trace/index.js';
+export {
+  TraceRecorder,
+  ladderText,
+  ladderHtml,
+  toPcap,
+  fromPcap,
+  toJsonLines,
+  readTrace,
+  writeTraceFiles,
+  type TraceEntry,
+} from './trace/index.js';
 export { FakeClock, systemClock, type Clock } from './util/clock.js';

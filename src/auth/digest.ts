@@ -8,7 +8,9 @@ import { systemClock, type Clock } from '../util/clock.js';
 export type DigestAlgorithm = 'MD5' | 'SHA-256' | 'MD5-sess' | 'SHA-256-sess';
 
 function h(alg: string, s: string): string {
-  return createHash(alg.toUpperCase().startsWith('SHA-256') ? 'sha256' : 'md5').update(s, 'utf8').digest('hex');
+  return createHash(alg.toUpperCase().startsWith('SHA-256') ? 'sha256' : 'md5')
+    .update(s, 'utf8')
+    .digest('hex');
 }
 
 export interface DigestInput {
@@ -67,8 +69,11 @@ export class DigestClient {
   /** Pick the challenge to answer from a 401/407 (SHA-256 first). */
   choose(res: SipResponse): { challenge: AuthHeader; header: 'Authorization' | 'Proxy-Authorization' } | undefined {
     const proxy = res.status === 407;
-    const list = (proxy ? res.proxyAuthenticate : res.wwwAuthenticate).filter((c) => c.scheme.toLowerCase() === 'digest' && (!this.realm || c.realm === this.realm));
-    const rank = (c: AuthHeader) => (/^sha-256/i.test(c.algorithm ?? '') ? 0 : /^md5/i.test(c.algorithm ?? 'MD5') ? 1 : 2);
+    const list = (proxy ? res.proxyAuthenticate : res.wwwAuthenticate).filter(
+      (c) => c.scheme.toLowerCase() === 'digest' && (!this.realm || c.realm === this.realm),
+    );
+    const rank = (c: AuthHeader) =>
+      /^sha-256/i.test(c.algorithm ?? '') ? 0 : /^md5/i.test(c.algorithm ?? 'MD5') ? 1 : 2;
     const usable = list.filter((c) => rank(c) < 2).sort((a, b) => rank(a) - rank(b));
     const challenge = usable[0];
     return challenge ? { challenge, header: proxy ? 'Proxy-Authorization' : 'Authorization' } : undefined;
@@ -94,8 +99,27 @@ export class DigestClient {
     const cnonce = randomBytes(12).toString('hex');
     const uri = req.uri.toString();
     const realm = challenge.realm ?? '';
-    const response = computeDigestResponse({ algorithm, username: this.username, realm, password: this.#password, method: req.method, uri, nonce, cnonce, nc, qop });
-    const values: Record<string, string | undefined> = { username: this.username, realm, nonce, uri, response, algorithm, opaque: challenge.get('opaque') };
+    const response = computeDigestResponse({
+      algorithm,
+      username: this.username,
+      realm,
+      password: this.#password,
+      method: req.method,
+      uri,
+      nonce,
+      cnonce,
+      nc,
+      qop,
+    });
+    const values: Record<string, string | undefined> = {
+      username: this.username,
+      realm,
+      nonce,
+      uri,
+      response,
+      algorithm,
+      opaque: challenge.get('opaque'),
+    };
     if (qop) Object.assign(values, { qop, nc, cnonce });
     // remove credentials for the same realm, then add the new ones
     req.headers = req.headers.filter((f) => !(f.key === header.toLowerCase() && f.value.includes(`realm="${realm}"`)));
@@ -198,7 +222,10 @@ export class DigestServer {
     const ts = Buffer.alloc(8);
     ts.writeBigUInt64BE(BigInt(this.now()));
     const rnd = randomBytes(8);
-    const mac = createHmac('sha256', this.secret).update(Buffer.concat([ts, rnd, Buffer.from(this.realm)])).digest().subarray(0, 16);
+    const mac = createHmac('sha256', this.secret)
+      .update(Buffer.concat([ts, rnd, Buffer.from(this.realm)]))
+      .digest()
+      .subarray(0, 16);
     return Buffer.concat([ts, rnd, mac]).toString('base64url');
   }
 
@@ -211,7 +238,10 @@ export class DigestServer {
       return 'forged';
     }
     if (raw.length !== 32) return 'forged';
-    const mac = createHmac('sha256', this.secret).update(Buffer.concat([raw.subarray(0, 16), Buffer.from(this.realm)])).digest().subarray(0, 16);
+    const mac = createHmac('sha256', this.secret)
+      .update(Buffer.concat([raw.subarray(0, 16), Buffer.from(this.realm)]))
+      .digest()
+      .subarray(0, 16);
     if (!timingSafeEqual(mac, raw.subarray(16))) return 'forged';
     const ts = Number(raw.readBigUInt64BE(0));
     return this.now() - ts > this.ttl ? 'stale' : 'ok';
@@ -221,7 +251,11 @@ export class DigestServer {
   challenges(opts: { stale?: boolean } = {}): string[] {
     const nonce = this.createNonce();
     return this.algorithms.map((algorithm) =>
-      buildAuthHeader('Digest', { realm: this.realm, nonce, algorithm, qop: 'auth', ...(opts.stale ? { stale: 'true' } : {}) }, ['algorithm', 'stale']).toString(),
+      buildAuthHeader(
+        'Digest',
+        { realm: this.realm, nonce, algorithm, qop: 'auth', ...(opts.stale ? { stale: 'true' } : {}) },
+        ['algorithm', 'stale'],
+      ).toString(),
     );
   }
 
@@ -238,18 +272,36 @@ export class DigestServer {
     const secret = this.opts.users(username);
     if (!secret) return { ok: false, reason: 'unknown user' };
     // the digest-uri must be the Request-URI (RFC 3261 §22.4 / RFC 7616 §3.4.6)
-    if ((cred.get('uri') ?? '') !== req.uri.toString()) return { ok: false, reason: 'digest uri does not match the Request-URI' };
+    if ((cred.get('uri') ?? '') !== req.uri.toString())
+      return { ok: false, reason: 'digest uri does not match the Request-URI' };
     const n = this.checkNonce(nonce);
     if (n === 'forged') return { ok: false, reason: 'invalid nonce' };
     const sha = /^sha-256/i.test(algorithm);
-    const ha1 = secret.password !== undefined ? ha1Of(algorithm, username, this.realm, secret.password) : sha ? secret.ha1Sha256 : secret.ha1Md5;
+    const ha1 =
+      secret.password !== undefined
+        ? ha1Of(algorithm, username, this.realm, secret.password)
+        : sha
+          ? secret.ha1Sha256
+          : secret.ha1Md5;
     if (!ha1) return { ok: false, reason: `no ${algorithm} secret for user` };
     const qop = cred.get('qop');
     const nc = cred.get('nc') ?? '';
-    const expected = computeDigestResponse({ algorithm, username, realm: this.realm, ha1, method: req.method === 'ACK' ? 'INVITE' : req.method, uri: cred.get('uri') ?? '', nonce, cnonce: cred.get('cnonce') ?? '', nc, qop: qop ? 'auth' : undefined });
+    const expected = computeDigestResponse({
+      algorithm,
+      username,
+      realm: this.realm,
+      ha1,
+      method: req.method === 'ACK' ? 'INVITE' : req.method,
+      uri: cred.get('uri') ?? '',
+      nonce,
+      cnonce: cred.get('cnonce') ?? '',
+      nc,
+      qop: qop ? 'auth' : undefined,
+    });
     const a = Buffer.from(expected);
     const b = Buffer.from(response.padEnd(expected.length, '0').slice(0, expected.length));
-    if (!timingSafeEqual(a, b) || response.length !== expected.length) return { ok: false, reason: 'wrong credentials' };
+    if (!timingSafeEqual(a, b) || response.length !== expected.length)
+      return { ok: false, reason: 'wrong credentials' };
     if (n === 'stale') return { ok: false, stale: true, reason: 'nonce expired' };
     if (qop) {
       // replay protection: the nonce count must grow (RFC 7616 §3.4.5)

@@ -1,1 +1,13 @@
-export { DigestClient, DigestServer, computeDigestResponse, ha1Of, loadUsersFile, parseUsers, type Credentials, type DigestServerOptions, type UserSecret, type VerifyResult, type DigestAlgorithm } from './digest.js';
+export {
+  DigestClient,
+  DigestServer,
+  computeDigestResponse,
+  ha1Of,
+  loadUsersFile,
+  parseUsers,
+  type Credentials,
+  type DigestServerOptions,
+  type UserSecret,
+  type VerifyResult,
+  type DigestAlgorithm,
+} from './digest.js';

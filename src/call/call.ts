@@ -98,7 +98,9 @@ export class Call extends EventEmitter<CallEvents> {
 
   constructor(
     private readonly ctx: CallContext,
-    init: { direction: 'outgoing'; invite: SipRequest } | { direction: 'incoming'; invite: SipRequest; tx: ServerTransaction },
+    init:
+      | { direction: 'outgoing'; invite: SipRequest }
+      | { direction: 'incoming'; invite: SipRequest; tx: ServerTransaction },
   ) {
     super();
     this.direction = init.direction;
@@ -128,21 +130,34 @@ export class Call extends EventEmitter<CallEvents> {
   // ---- outgoing call (UAC) ---------------------------------------------------------------
 
   /** Build the INVITE for an outgoing call (with an SDP offer). */
-  static createInvite(ctx: CallContext, target: Uri, opts: { from: NameAddr; to?: NameAddr; headers?: [string, string][] }, sdp: OfferAnswer): SipRequest {
+  static createInvite(
+    ctx: CallContext,
+    target: Uri,
+    opts: { from: NameAddr; to?: NameAddr; headers?: [string, string][] },
+    sdp: OfferAnswer,
+  ): SipRequest {
     return createRequest({
       method: 'INVITE',
       uri: target,
       from: opts.from,
       to: opts.to ?? new NameAddr(target.clone()),
       contact: ctx.contact,
-      headers: [['Allow', ctx.core.allow.join(', ')], ['Supported', ctx.core.supported.join(', ')], ...(opts.headers ?? [])],
+      headers: [
+        ['Allow', ctx.core.allow.join(', ')],
+        ['Supported', ctx.core.supported.join(', ')],
+        ...(opts.headers ?? []),
+      ],
       body: sdp.createOffer(),
       contentType: 'application/sdp',
     });
   }
 
   /** Place an outgoing call: send the INVITE, follow its responses. */
-  static dial(ctx: CallContext, target: Uri, opts: { from: NameAddr; to?: NameAddr; headers?: [string, string][] }): Call {
+  static dial(
+    ctx: CallContext,
+    target: Uri,
+    opts: { from: NameAddr; to?: NameAddr; headers?: [string, string][] },
+  ): Call {
     const tmp = new OfferAnswer({ address: ctx.mediaAddress, port: ctx.mediaPort });
     const invite = Call.createInvite(ctx, target, opts, tmp);
     const call = new Call(ctx, { direction: 'outgoing', invite });
@@ -187,7 +202,11 @@ export class Call extends EventEmitter<CallEvents> {
   private on2xxToInitial(res: SipResponse, alreadyAcked: boolean): void {
     const remoteTag = res.to?.tag ?? '';
     // a 2xx from another fork (or after we gave up): ACK it and end that dialog (§13.2.2.4)
-    if (this.state === 'terminated' || this.cancelRequested || (this.dialog && this.dialog.state === 'confirmed' && this.dialog.remoteTag !== remoteTag)) {
+    if (
+      this.state === 'terminated' ||
+      this.cancelRequested ||
+      (this.dialog && this.dialog.state === 'confirmed' && this.dialog.remoteTag !== remoteTag)
+    ) {
       if (this.cancelRequested && this.state !== 'terminated') this.end('cancelled', 200);
       const d = Dialog.fromUac(this.invite, res);
       this.core.sendStateless(d.createAck(this.invite)).catch(() => undefined);
@@ -248,7 +267,16 @@ export class Call extends EventEmitter<CallEvents> {
       return;
     }
     const tag = this.localTag();
-    const ok = createResponse(this.invite, 200, { toTag: tag, contact: this.ctx.contact, body, contentType: 'application/sdp', headers: [['Allow', this.core.allow.join(', ')], ['Supported', this.core.supported.join(', ')]] });
+    const ok = createResponse(this.invite, 200, {
+      toTag: tag,
+      contact: this.ctx.contact,
+      body,
+      contentType: 'application/sdp',
+      headers: [
+        ['Allow', this.core.allow.join(', ')],
+        ['Supported', this.core.supported.join(', ')],
+      ],
+    });
     this.awaitingAck = true;
     this.state = 'established';
     this.dialog!.state = 'confirmed';
@@ -395,7 +423,8 @@ export class Call extends EventEmitter<CallEvents> {
       onRetry: (r) => (sentReq = r),
       onResponse: (r) => {
         // every 2xx (first and retransmitted) gets the same ACK
-        if (r.status >= 200 && r.status < 300) this.core.sendStateless((ack ??= dialog.createAck(sentReq))).catch(() => undefined);
+        if (r.status >= 200 && r.status < 300)
+          this.core.sendStateless((ack ??= dialog.createAck(sentReq))).catch(() => undefined);
       },
     });
     this.clientInviteBusy = false;
@@ -446,7 +475,8 @@ export class Call extends EventEmitter<CallEvents> {
       const uri = d.remoteTarget.clone();
       if (uri.kind === 'sip') {
         uri.params.delete('transport');
-        if (d.remoteTarget.kind === 'sip' && d.remoteTarget.transport) uri.params.set('transport', d.remoteTarget.transport);
+        if (d.remoteTarget.kind === 'sip' && d.remoteTarget.transport)
+          uri.params.set('transport', d.remoteTarget.transport);
         uri.headers.list.length = 0;
         uri.headers.list.push({ name: 'Replaces', value: escapeUriComponent(replaces, HEADER_VALUE_CHARS) });
       }
@@ -476,7 +506,10 @@ export class Call extends EventEmitter<CallEvents> {
       this.emit('transfer-progress', 202, 'Accepted');
       return;
     }
-    this.referState.timer = this.ctx.clock.setTimeout(() => this.transferFailed(408, 'no final NOTIFY'), this.ctx.transferTimeout ?? 32_000);
+    this.referState.timer = this.ctx.clock.setTimeout(
+      () => this.transferFailed(408, 'no final NOTIFY'),
+      this.ctx.transferTimeout ?? 32_000,
+    );
   }
 
   private transferFailed(status: number, reason: string): void {
@@ -534,7 +567,11 @@ export class Call extends EventEmitter<CallEvents> {
       return;
     }
     const replacesHeader = referTo.uri.kind === 'sip' ? referTo.uri.header('Replaces') : undefined;
-    this.emit('refer-received', { referTo: referTo.uri.toString(), referredBy: req.get('Referred-By'), replaces: replacesHeader });
+    this.emit('refer-received', {
+      referTo: referTo.uri.toString(),
+      referredBy: req.get('Referred-By'),
+      replaces: replacesHeader,
+    });
     const allowed = this.ctx.referPolicy ? this.ctx.referPolicy(this, req) : true;
     if (!allowed || !this.ctx.placeCall) {
       tx.respond(createResponse(req, 603));
@@ -582,7 +619,13 @@ export class Call extends EventEmitter<CallEvents> {
       this.hangup();
     });
     newCall.once('terminated', (info) => {
-      if (newCall.state === 'terminated' && info.reason !== 'remote-bye' && info.reason !== 'local-bye' && info.code && info.code >= 300) {
+      if (
+        newCall.state === 'terminated' &&
+        info.reason !== 'remote-bye' &&
+        info.reason !== 'local-bye' &&
+        info.code &&
+        info.code >= 300
+      ) {
         void notify(info.code, info.reason, true);
         this.emit('transfer-failed', info.code, info.reason);
       }

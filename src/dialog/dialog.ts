@@ -125,7 +125,8 @@ export class Dialog {
       remoteSeq: undefined,
       remoteTarget: contact ?? request.uri,
       routeSet: [...response.recordRoute].reverse().map((r) => r.clone()),
-      secure: request.uri.scheme === 'sips' && (request.topVia?.transport === 'TLS' || request.topVia?.transport === 'WSS'),
+      secure:
+        request.uri.scheme === 'sips' && (request.topVia?.transport === 'TLS' || request.topVia?.transport === 'WSS'),
       localContact: firstContactOf(request),
       isUac: true,
     });
@@ -145,7 +146,8 @@ export class Dialog {
       remoteSeq: request.cseq!.seq,
       remoteTarget: contact ?? parseUri(request.from!.uri.toString()),
       routeSet: request.recordRoute.map((r) => r.clone()),
-      secure: request.uri.scheme === 'sips' && (request.topVia?.transport === 'TLS' || request.topVia?.transport === 'WSS'),
+      secure:
+        request.uri.scheme === 'sips' && (request.topVia?.transport === 'TLS' || request.topVia?.transport === 'WSS'),
       localContact,
       isUac: false,
     });
@@ -223,7 +225,8 @@ export class Dialog {
     add('Call-ID', this.callId);
     add('CSeq', `${seq} ${method}`);
     // §12.2.1.1: target-refresh requests carry our Contact; the others may
-    if (this.localContact && method !== 'ACK' && method !== 'CANCEL' && method !== 'BYE') add('Contact', this.localContact.toString());
+    if (this.localContact && method !== 'ACK' && method !== 'CANCEL' && method !== 'BYE')
+      add('Contact', this.localContact.toString());
     for (const [n, v] of opts.headers ?? []) add(n, v);
     const req = new SipRequest(method, requestUri, headers);
     if (opts.body !== undefined && opts.body.length > 0) req.setBody(opts.body, opts.contentType);
@@ -235,13 +238,18 @@ export class Dialog {
   createAck(invite: SipRequest, opts: { body?: Buffer | string; contentType?: string } = {}): SipRequest {
     const headers: [string, string][] = [];
     // credentials of the INVITE are reused on its ACK (§22.1)
-    for (const h of invite.headers) if (h.key === 'authorization' || h.key === 'proxy-authorization') headers.push([h.name, h.value]);
+    for (const h of invite.headers)
+      if (h.key === 'authorization' || h.key === 'proxy-authorization') headers.push([h.name, h.value]);
     return this.createRequest('ACK', { cseq: invite.cseq!.seq, headers, ...opts });
   }
 
   /** Does an incoming request belong to this dialog (§12.2.2)? */
   matches(request: SipRequest): boolean {
-    return request.callId === this.callId && request.to?.tag === this.localTag && (request.from?.tag ?? '') === this.remoteTag;
+    return (
+      request.callId === this.callId &&
+      request.to?.tag === this.localTag &&
+      (request.from?.tag ?? '') === this.remoteTag
+    );
   }
 }
 

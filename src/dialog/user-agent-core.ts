@@ -1,11 +1,5 @@
 import { EventEmitter } from 'node:events';
-import {
-  SipRequest,
-  SipResponse,
-  checkRequest,
-  createResponse,
-  type Uri,
-} from '../message/index.js';
+import { SipRequest, SipResponse, checkRequest, createResponse, type Uri } from '../message/index.js';
 import { ClientTransaction, ServerTransaction, TransactionLayer, type TimerConfig } from '../transaction/index.js';
 import { resolveTargets, type Target, type TransportLayer } from '../transport/index.js';
 import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
@@ -86,7 +80,9 @@ export class UserAgentCore extends EventEmitter {
     super();
     this.transport = opts.transport;
     this.clock = opts.clock ?? opts.transactions?.clock ?? systemClock;
-    this.transactions = opts.transactions ?? new TransactionLayer(opts.transport, { clock: this.clock, ...(opts.timers ? { timers: opts.timers } : {}) });
+    this.transactions =
+      opts.transactions ??
+      new TransactionLayer(opts.transport, { clock: this.clock, ...(opts.timers ? { timers: opts.timers } : {}) });
     this.allow = opts.allow ?? ['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'REFER', 'NOTIFY', 'INFO', 'MESSAGE'];
     this.supported = opts.supported ?? ['replaces', 'norefersub'];
     this.accept = opts.accept ?? ['application/sdp', 'message/sipfrag'];
@@ -131,7 +127,12 @@ export class UserAgentCore extends EventEmitter {
     const res = await this.sendOnce(req, handlers);
     // §22.2: answer a challenge once (again on stale=true) with a new CSeq in a new transaction;
     // in a dialog the CSeq comes from the dialog so that its sequence stays increasing (§12.2.1.1)
-    if ((res.status === 401 || res.status === 407) && this.authenticator && req.method !== 'ACK' && req.method !== 'CANCEL') {
+    if (
+      (res.status === 401 || res.status === 407) &&
+      this.authenticator &&
+      req.method !== 'ACK' &&
+      req.method !== 'CANCEL'
+    ) {
       const dialog = req.to?.tag ? this.findDialog(req.callId ?? '', req.from?.tag ?? '', req.to.tag) : undefined;
       // (a BYE's dialog is already gone: CSeq + 1 cannot collide with anything then)
       const retry = this.retarget(req);
@@ -151,7 +152,7 @@ export class UserAgentCore extends EventEmitter {
     let targets: Target[];
     try {
       targets = await this.locate(req);
-    } catch (e) {
+    } catch {
       const res = createResponse(req, 503, { reason: 'Service Unavailable (no route to the next hop)' });
       return res;
     }
@@ -188,7 +189,12 @@ export class UserAgentCore extends EventEmitter {
 
   /** A copy of a request with a new branch, for the next target (§8.1.2: a new transaction). */
   private retarget(req: SipRequest): SipRequest {
-    const copy = new SipRequest(req.method, req.uri.clone(), req.headers.filter((h) => h.key !== 'via').map((h) => ({ ...h, raw: undefined })), req.body);
+    const copy = new SipRequest(
+      req.method,
+      req.uri.clone(),
+      req.headers.filter((h) => h.key !== 'via').map((h) => ({ ...h, raw: undefined })),
+      req.body,
+    );
     return copy;
   }
 
@@ -235,7 +241,10 @@ export class UserAgentCore extends EventEmitter {
       const entry: Pending2xx = { timer: undefined, deadline: undefined, resolve: () => resolve(true) };
       const again = () => {
         tx.respond(res); // passes through in the Accepted state (RFC 6026)
-        if (tx.state === 'terminated') this.transport.send(res, tx.responseTarget, tx.connectionId ? { connectionId: tx.connectionId } : {}).catch(() => undefined);
+        if (tx.state === 'terminated')
+          this.transport
+            .send(res, tx.responseTarget, tx.connectionId ? { connectionId: tx.connectionId } : {})
+            .catch(() => undefined);
         interval = Math.min(interval * 2, timers.T2);
         entry.timer = this.clock.setTimeout(again, interval);
       };
@@ -336,7 +345,9 @@ export class UserAgentCore extends EventEmitter {
       return;
     }
     if (this.listenerCount('request') === 0) {
-      tx.respond(createResponse(req, req.method === 'INVITE' ? 480 : 405, { headers: [['Allow', this.allow.join(', ')]] }));
+      tx.respond(
+        createResponse(req, req.method === 'INVITE' ? 480 : 405, { headers: [['Allow', this.allow.join(', ')]] }),
+      );
       return;
     }
     this.emit('request', tx);
@@ -375,4 +386,3 @@ function synthesized(req: SipRequest, status: number): SipResponse {
   if (to) res.set('To', to.value);
   return res;
 }
-

@@ -26,7 +26,22 @@ export interface CheckOptions {
 }
 
 /** Methods defined by RFC 3261 and the extensions the stack knows: others are "unknown" (501). */
-export const KNOWN_METHODS = ['INVITE', 'ACK', 'BYE', 'CANCEL', 'OPTIONS', 'REGISTER', 'PRACK', 'SUBSCRIBE', 'NOTIFY', 'PUBLISH', 'INFO', 'REFER', 'MESSAGE', 'UPDATE'];
+export const KNOWN_METHODS = [
+  'INVITE',
+  'ACK',
+  'BYE',
+  'CANCEL',
+  'OPTIONS',
+  'REGISTER',
+  'PRACK',
+  'SUBSCRIBE',
+  'NOTIFY',
+  'PUBLISH',
+  'INFO',
+  'REFER',
+  'MESSAGE',
+  'UPDATE',
+];
 
 const DEFAULTS: Required<CheckOptions> = {
   role: 'uas',
@@ -100,33 +115,46 @@ export function checkRequest(req: SipRequest, options: CheckOptions = {}): Requi
     if (req.body.length > 0) {
       const ct = req.contentType;
       const type = ct ? `${ct.type}/${ct.subtype}` : 'application/sdp';
-      if (!o.accept.includes(type) && !(ct?.type === 'multipart')) return respond(415, undefined, [['Accept', o.accept.join(', ')]]);
+      if (!o.accept.includes(type) && !(ct?.type === 'multipart'))
+        return respond(415, undefined, [['Accept', o.accept.join(', ')]]);
     }
     // the UAC must accept what we answer with (RFC 3261 §20.1; RFC 4475 §3.3.15)
     const acc = req.accept;
-    if (acc && acc.length > 0 && !acc.some((m) => (m.type === '*' || m.type === 'application') && (m.subtype === '*' || m.subtype === 'sdp'))) {
-      return respond(406, undefined, [['Warning', '399 switchboard "application/sdp is the only session description supported"']]);
+    if (
+      acc &&
+      acc.length > 0 &&
+      !acc.some((m) => (m.type === '*' || m.type === 'application') && (m.subtype === '*' || m.subtype === 'sdp'))
+    ) {
+      return respond(406, undefined, [
+        ['Warning', '399 switchboard "application/sdp is the only session description supported"'],
+      ]);
     }
   }
   return null;
 }
 
 /** What to do with a parsed response: RFC 3261 §8.1.3.3 (UAC) and §16.7 (proxy). */
-export function checkResponse(res: SipResponse, role: 'uac' | 'proxy' = 'uac'): { accept: true } | { accept: false; why: string } {
+export function checkResponse(
+  res: SipResponse,
+  role: 'uac' | 'proxy' = 'uac',
+): { accept: true } | { accept: false; why: string } {
   try {
     res.parseAll();
   } catch (e) {
     if (e instanceof SipParseError) return { accept: false, why: e.reason };
     throw e;
   }
-  for (const name of ['Via', 'From', 'To', 'Call-ID', 'CSeq']) if (!res.has(name)) return { accept: false, why: `missing ${name}` };
+  for (const name of ['Via', 'From', 'To', 'Call-ID', 'CSeq'])
+    if (!res.has(name)) return { accept: false, why: `missing ${name}` };
   const via = res.via;
-  if (role === 'uac' && via.length !== 1) return { accept: false, why: 'more than one Via in a response at the UAC (RFC 3261 §8.1.3.3)' };
+  if (role === 'uac' && via.length !== 1)
+    return { accept: false, why: 'more than one Via in a response at the UAC (RFC 3261 §8.1.3.3)' };
   if (role === 'proxy') {
     const next = via[1];
     if (!next) return { accept: false, why: 'no Via left to forward to' };
     const host = next.received ?? next.hostname;
-    if (isIPv4(host) && (host === '255.255.255.255' || host.endsWith('.255'))) return { accept: false, why: 'next hop is a broadcast address' };
+    if (isIPv4(host) && (host === '255.255.255.255' || host.endsWith('.255')))
+      return { accept: false, why: 'next hop is a broadcast address' };
   }
   return { accept: true };
 }
@@ -166,7 +194,12 @@ export function responseForParseError(bytes: Buffer, err: SipParseError): SipRes
     headers.push({ name, key, value: line.slice(c + 1).trim(), offset: -1 });
   }
   if (!seen.has('via')) return null; // nowhere to send it (RFC 3261 §18.2.2)
-  const phrase = status === 505 ? 'Version Not Supported' : status === 513 ? 'Message Too Large' : `Bad Request (${sanitize(err.reason)})`;
+  const phrase =
+    status === 505
+      ? 'Version Not Supported'
+      : status === 513
+        ? 'Message Too Large'
+        : `Bad Request (${sanitize(err.reason)})`;
   const res = new SipResponse(status, phrase, headers);
   res.append('Warning', `399 switchboard "${sanitize(err.message).replace(/["\\]/g, "'")}"`);
   res.set('Content-Length', '0');
@@ -174,7 +207,12 @@ export function responseForParseError(bytes: Buffer, err: SipParseError): SipRes
 }
 
 /** Parse a request and apply the element check in one go: the usual entry point for a UA or proxy. */
-export function parseAndCheck(bytes: Buffer, options: CheckOptions = {}): { message: SipRequest | SipResponse; response: RequiredResponse | null } | { error: SipParseError; response: SipResponse | null } {
+export function parseAndCheck(
+  bytes: Buffer,
+  options: CheckOptions = {},
+):
+  | { message: SipRequest | SipResponse; response: RequiredResponse | null }
+  | { error: SipParseError; response: SipResponse | null } {
   try {
     const message = parseMessage(bytes);
     return { message, response: message instanceof SipRequest ? checkRequest(message, options) : null };

@@ -19,7 +19,11 @@ export class SipParseError extends Error {
   /** Re-anchor an error raised while parsing a header value at `base` inside the message. */
   static within(err: unknown, base: number, header: string): SipParseError {
     if (err instanceof SipParseError) {
-      return new SipParseError(err.header ? err.reason.slice(err.header.length + 2) : err.reason, base + err.offset, header);
+      return new SipParseError(
+        err.header ? err.reason.slice(err.header.length + 2) : err.reason,
+        base + err.offset,
+        header,
+      );
     }
     return new SipParseError(`internal parser failure: ${(err as Error)?.message ?? String(err)}`, base, header);
   }

@@ -74,13 +74,25 @@ export class StreamFramer {
     const he = findHeaderEnd(b, 0);
     if (!he) {
       if (b.length > this.limits.maxHeaderBytes) {
-        throw new SipParseError(`header section exceeds ${this.limits.maxHeaderBytes} bytes`, this.consumed + this.limits.maxHeaderBytes);
+        throw new SipParseError(
+          `header section exceeds ${this.limits.maxHeaderBytes} bytes`,
+          this.consumed + this.limits.maxHeaderBytes,
+        );
       }
       return undefined;
     }
-    if (he.end > this.limits.maxHeaderBytes) throw new SipParseError(`header section exceeds ${this.limits.maxHeaderBytes} bytes`, this.consumed + this.limits.maxHeaderBytes);
+    if (he.end > this.limits.maxHeaderBytes)
+      throw new SipParseError(
+        `header section exceeds ${this.limits.maxHeaderBytes} bytes`,
+        this.consumed + this.limits.maxHeaderBytes,
+      );
     const cl = contentLength(b, he.end, this.consumed, this.limits.maxHeaders);
-    if (cl > this.limits.maxBodyBytes) throw new SipParseError(`body of ${cl} bytes exceeds the limit of ${this.limits.maxBodyBytes}`, this.consumed, 'Content-Length');
+    if (cl > this.limits.maxBodyBytes)
+      throw new SipParseError(
+        `body of ${cl} bytes exceeds the limit of ${this.limits.maxBodyBytes}`,
+        this.consumed,
+        'Content-Length',
+      );
     const total = he.bodyStart + cl;
     if (b.length < total) return undefined; // wait for the rest of the body
     return { type: 'message', bytes: Buffer.from(this.take(total)) };
@@ -104,13 +116,15 @@ function contentLength(b: Buffer, end: number, base: number, maxHeaders: number)
         const v = head.slice(colon + 1, eol).trim();
         if (!/^[0-9]+$/.test(v)) throw new SipParseError('invalid Content-Length', base + colon + 1, 'Content-Length');
         const n = Number(v);
-        if (value !== undefined && value !== n) throw new SipParseError('conflicting Content-Length values', base + colon + 1, 'Content-Length');
+        if (value !== undefined && value !== n)
+          throw new SipParseError('conflicting Content-Length values', base + colon + 1, 'Content-Length');
         value = n;
       }
     }
     pos = eol + 1;
   }
   // RFC 3261 §18.3: on a stream, Content-Length is mandatory
-  if (value === undefined) throw new SipParseError('Content-Length is mandatory on stream transports', base, 'Content-Length');
+  if (value === undefined)
+    throw new SipParseError('Content-Length is mandatory on stream transports', base, 'Content-Length');
   return value;
 }

@@ -28,8 +28,8 @@ const CANONICAL: Record<string, string> = {
   cseq: 'CSeq',
   'www-authenticate': 'WWW-Authenticate',
   'mime-version': 'MIME-Version',
-  'rack': 'RAck',
-  'rseq': 'RSeq',
+  rack: 'RAck',
+  rseq: 'RSeq',
 };
 
 const keyCache = new Map<string, string>();
@@ -39,7 +39,7 @@ export function headerKey(name: string): string {
   let k = keyCache.get(name);
   if (k !== undefined) return k;
   const lower = name.toLowerCase();
-  k = lower.length === 1 ? COMPACT_FORMS[lower] ?? lower : lower;
+  k = lower.length === 1 ? (COMPACT_FORMS[lower] ?? lower) : lower;
   if (keyCache.size < 4096) keyCache.set(name, k);
   return k;
 }

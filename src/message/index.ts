@@ -11,7 +11,33 @@ export { AuthHeader, parseAuth, buildAuthHeader } from './headers/auth.js';
 export { quote, unquote } from './headers/params.js';
 export * from './headers/simple.js';
 export { headerKey, canonicalName } from './header-names.js';
-export { createRequest, createResponse, createCancel, createVia, newBranch, newTag, newCallId, reasonPhrase, REASON_PHRASES, type RequestInit, type ResponseInit } from './build.js';
+export {
+  createRequest,
+  createResponse,
+  createCancel,
+  createVia,
+  newBranch,
+  newTag,
+  newCallId,
+  reasonPhrase,
+  REASON_PHRASES,
+  type RequestInit,
+  type ResponseInit,
+} from './build.js';
 export { parseSipfrag, buildSipfrag, type Sipfrag } from './sipfrag.js';
-export { checkRequest, checkResponse, responseForParseError, parseAndCheck, KNOWN_METHODS, type CheckOptions, type RequiredResponse } from './check.js';
-export { escape as escapeUriComponent, unescape as unescapeUriComponent, USER as USER_CHARS, HNV as HEADER_VALUE_CHARS, PARAM as PARAM_CHARS } from './chars.js';
+export {
+  checkRequest,
+  checkResponse,
+  responseForParseError,
+  parseAndCheck,
+  KNOWN_METHODS,
+  type CheckOptions,
+  type RequiredResponse,
+} from './check.js';
+export {
+  escape as escapeUriComponent,
+  unescape as unescapeUriComponent,
+  USER as USER_CHARS,
+  HNV as HEADER_VALUE_CHARS,
+  PARAM as PARAM_CHARS,
+} from './chars.js';

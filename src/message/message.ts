@@ -160,7 +160,33 @@ function bareCr(src: string, base: number, from: number, end: number): void {
  * Retry-After, Warning and Date keep the search (their scanners take text up to a delimiter).
  */
 const CR_SAFE: boolean[] = KNOWN_KEYS.map((k) =>
-  ['via', 'from', 'to', 'call-id', 'cseq', 'max-forwards', 'contact', 'route', 'record-route', 'path', 'content-type', 'content-length', 'expires', 'min-expires', 'allow', 'supported', 'require', 'proxy-require', 'unsupported', 'allow-events', 'accept', 'event', 'refer-to', 'referred-by', 'refer-sub'].includes(k),
+  [
+    'via',
+    'from',
+    'to',
+    'call-id',
+    'cseq',
+    'max-forwards',
+    'contact',
+    'route',
+    'record-route',
+    'path',
+    'content-type',
+    'content-length',
+    'expires',
+    'min-expires',
+    'allow',
+    'supported',
+    'require',
+    'proxy-require',
+    'unsupported',
+    'allow-events',
+    'accept',
+    'event',
+    'refer-to',
+    'referred-by',
+    'refer-sub',
+  ].includes(k),
 );
 
 /**
@@ -168,7 +194,9 @@ const CR_SAFE: boolean[] = KNOWN_KEYS.map((k) =>
  * place: Via, From, To, Contact, Route, Record-Route, Path, Refer-To, Referred-By. Whatever it
  * does not take goes to accumulate as before.
  */
-const IN_PLACE: boolean[] = KNOWN_KEYS.map((k) => ['via', 'from', 'to', 'contact', 'route', 'record-route', 'path', 'refer-to', 'referred-by'].includes(k));
+const IN_PLACE: boolean[] = KNOWN_KEYS.map((k) =>
+  ['via', 'from', 'to', 'contact', 'route', 'record-route', 'path', 'refer-to', 'referred-by'].includes(k),
+);
 
 /** End of line r of the header section (before its CR LF), in src positions. */
 function lineEnd(buf: Buffer, base: number, starts: number[], r: number): number {
@@ -248,7 +276,10 @@ export abstract class SipMessage {
         const colon = buf.indexOf(58, base + ls) - base;
         if (colon < 0 || colon >= end) throw new SipParseError('header line without ":"', base + ls);
         // the same faults, at the same offsets, as the eager scan reports (parse.ts scanName)
-        throw new SipParseError(nameEnd === ls && c === 58 ? 'empty header name' : 'invalid character in header name', base + nameEnd);
+        throw new SipParseError(
+          nameEnd === ls && c === 58 ? 'empty header name' : 'invalid character in header name',
+          base + nameEnd,
+        );
       }
       p++;
     }
@@ -350,7 +381,13 @@ export abstract class SipMessage {
       let end = starts[r + 1]! - 1;
       if (src.charCodeAt(end - 1) === 13) end--;
       const id = head.ids ? (head.ids[r]! & 63) - 1 : -1;
-      out.push({ name, key: id >= 0 ? KNOWN_KEYS[id]! : headerKey(name), value, raw: src.slice(ls, end), offset: head.base + vs });
+      out.push({
+        name,
+        key: id >= 0 ? KNOWN_KEYS[id]! : headerKey(name),
+        value,
+        raw: src.slice(ls, end),
+        offset: head.base + vs,
+      });
     }
     return out;
   }
@@ -394,7 +431,8 @@ export abstract class SipMessage {
     const out: string[] = [];
     if (this.head) {
       const id = headerId(key);
-      for (let r = this.findKey(key, id, 0); r >= 0; r = this.findKey(key, id, r + 1)) out.push(fromWire(this.valueAt(r)));
+      for (let r = this.findKey(key, id, 0); r >= 0; r = this.findKey(key, id, r + 1))
+        out.push(fromWire(this.valueAt(r)));
       return out;
     }
     for (const h of this.headers) if (h.key === key) out.push(fromWire(h.value));
@@ -456,7 +494,13 @@ export abstract class SipMessage {
     const first = this.headers[i]!;
     const parts = splitList(first.value);
     if (parts.length <= 1) this.headers.splice(i, 1);
-    else this.headers.splice(i, 1, { name: first.name, key, value: first.value.slice(parts[1]!.offset), offset: first.offset < 0 ? -1 : first.offset + parts[1]!.offset });
+    else
+      this.headers.splice(i, 1, {
+        name: first.name,
+        key,
+        value: first.value.slice(parts[1]!.offset),
+        offset: first.offset < 0 ? -1 : first.offset + parts[1]!.offset,
+      });
     return this.touch(key);
   }
   get body(): Buffer {
@@ -700,11 +744,13 @@ export abstract class SipMessage {
         }
         if (IN_PLACE[id]) {
           // Via and the name-addr headers: their fast paths read the value in place, in src
-          const v = id === ID_VIA ? fastViaAt(src, buf, base, LOC_VS, LOC_VE) : fastNameAddr(src, buf, base, LOC_VS, LOC_VE);
+          const v =
+            id === ID_VIA ? fastViaAt(src, buf, base, LOC_VS, LOC_VE) : fastNameAddr(src, buf, base, LOC_VS, LOC_VE);
           if (v !== undefined) {
             const prev = tc[id];
             // as accumulate combines them (list headers join; a second single-value line is a fault)
-            tc[id] = prev === NO_CACHE ? (SPECS[id]!.list ? [v] : v) : combine(SPECS[id]!.list, prev, [v], base + LOC_VS, id);
+            tc[id] =
+              prev === NO_CACHE ? (SPECS[id]!.list ? [v] : v) : combine(SPECS[id]!.list, prev, [v], base + LOC_VS, id);
             continue;
           }
         }
@@ -753,7 +799,14 @@ export abstract class SipMessage {
  * undefined for anything else (LWS inside, an empty or over-long number, other headers), which
  * takes the parser's path.
  */
-function plainValue(id: number, buf: Buffer, a: number, e: number, src: string, base: number): CSeq | number | undefined {
+function plainValue(
+  id: number,
+  buf: Buffer,
+  a: number,
+  e: number,
+  src: string,
+  base: number,
+): CSeq | number | undefined {
   if (id !== 4 && id !== 5 && id !== 11 && id !== 12 && id !== 13) return undefined;
   let p = a;
   let n = 0;
@@ -818,7 +871,8 @@ function accumulate(result: unknown, value: string, bytes: Uint8Array | undefine
 function combine(list: boolean, result: unknown, v: unknown, offset: number, id: number): unknown {
   if (!list) throw new SipParseError('header appears more than once', offset, canonicalName(KNOWN_KEYS[id]!));
   if (v === '*' || result === '*') {
-    if (v !== '*' || (result as unknown[]).length) throw new SipParseError('"*" mixed with other values', offset, canonicalName(KNOWN_KEYS[id]!));
+    if (v !== '*' || (result as unknown[]).length)
+      throw new SipParseError('"*" mixed with other values', offset, canonicalName(KNOWN_KEYS[id]!));
     return '*';
   }
   const more = v as unknown[];
@@ -890,7 +944,9 @@ function lower(c: number): number {
   return c >= 65 && c <= 90 ? c + 32 : c;
 }
 /** Compact form letter (char code) by canonical key, for every compact form (typed or not). */
-const COMPACT_LETTER = new Map<string, number>(Object.entries(COMPACT_FORMS).map(([letter, key]) => [key, letter.charCodeAt(0)]));
+const COMPACT_LETTER = new Map<string, number>(
+  Object.entries(COMPACT_FORMS).map(([letter, key]) => [key, letter.charCodeAt(0)]),
+);
 const COMPACT_OF: number[] = KNOWN_KEYS.map((k) => {
   const letter = Object.keys(COMPACT_FORMS).find((l) => COMPACT_FORMS[l] === k);
   return letter ? letter.charCodeAt(0) : -1;
@@ -910,7 +966,14 @@ export class SipRequest extends SipMessage {
   private uriBytes: Uint8Array | undefined;
   private uriOffset = 0;
   version: string;
-  constructor(method: string, uri: Uri | string, headers: HeaderField[] = [], body: Buffer = Buffer.alloc(0), raw?: Buffer, version = 'SIP/2.0') {
+  constructor(
+    method: string,
+    uri: Uri | string,
+    headers: HeaderField[] = [],
+    body: Buffer = Buffer.alloc(0),
+    raw?: Buffer,
+    version = 'SIP/2.0',
+  ) {
     super(headers, body, raw);
     this._method = method;
     if (typeof uri === 'string') this.uriText = uri;
@@ -949,7 +1012,8 @@ export class SipRequest extends SipMessage {
     this.touch();
   }
   override toBuffer(): Buffer {
-    if (this._uri && this.uriSnapshot === undefined) this.uriSnapshot = parseUri(this.uriText, this.uriBytes, this.uriOffset).toString();
+    if (this._uri && this.uriSnapshot === undefined)
+      this.uriSnapshot = parseUri(this.uriText, this.uriBytes, this.uriOffset).toString();
     if (this._uri && this._uri.toString() !== this.uriSnapshot) {
       // the URI object was edited in place
       this.uriText = this.uriSnapshot = this._uri.toString();
@@ -967,7 +1031,14 @@ export class SipResponse extends SipMessage {
   private _status: number;
   private _reason: string;
   version: string;
-  constructor(status: number, reason: string, headers: HeaderField[] = [], body: Buffer = Buffer.alloc(0), raw?: Buffer, version = 'SIP/2.0') {
+  constructor(
+    status: number,
+    reason: string,
+    headers: HeaderField[] = [],
+    body: Buffer = Buffer.alloc(0),
+    raw?: Buffer,
+    version = 'SIP/2.0',
+  ) {
     super(headers, body, raw);
     this._status = status;
     this._reason = reason;

@@ -43,7 +43,12 @@ export function findHeaderEnd(buf: Buffer, from: number): { end: number; bodySta
 
 /** Parse one SIP message. Throws only SipParseError. */
 export function parseMessage(input: Buffer | Uint8Array | string, opts: ParseOptions = {}): SipRequest | SipResponse {
-  const buf = typeof input === 'string' ? Buffer.from(input, 'latin1') : Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+  const buf =
+    typeof input === 'string'
+      ? Buffer.from(input, 'latin1')
+      : Buffer.isBuffer(input)
+        ? input
+        : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
   try {
     return parseBuffer(buf, opts);
   } catch (e) {
@@ -122,31 +127,54 @@ function parseBuffer(buf: Buffer, opts: ParseOptions): SipRequest | SipResponse 
       if (clStart < 0) {
         clStart = vs;
         clEnd = ve;
-      } else if (readLength(buf, vs, ve) !== readLength(buf, clStart, clEnd)) throw new SipParseError('conflicting Content-Length values', vs, 'Content-Length');
+      } else if (readLength(buf, vs, ve) !== readLength(buf, clStart, clEnd))
+        throw new SipParseError('conflicting Content-Length values', vs, 'Content-Length');
     }
     pos = eol + 1;
   }
   if (headEnd < 0) return unterminated(buf, start, limits);
-  if (headEnd - start > limits.maxHeaderBytes) throw new SipParseError(`header section exceeds ${limits.maxHeaderBytes} bytes`, maxEnd);
+  if (headEnd - start > limits.maxHeaderBytes)
+    throw new SipParseError(`header section exceeds ${limits.maxHeaderBytes} bytes`, maxEnd);
   starts.push(headEnd - start);
 
   // framing by Content-Length (RFC 3261 §18.3, §20.14)
   let bodyLen: number;
   if (clStart >= 0) {
     const n = readLength(buf, clStart, clEnd);
-    if (n > limits.maxBodyBytes) throw new SipParseError(`body of ${n} bytes exceeds the limit of ${limits.maxBodyBytes}`, clStart, 'Content-Length');
-    if (bodyStart + n > len) throw new SipParseError(`Content-Length ${n} exceeds the ${len - bodyStart} bytes of body received`, clStart, 'Content-Length');
+    if (n > limits.maxBodyBytes)
+      throw new SipParseError(
+        `body of ${n} bytes exceeds the limit of ${limits.maxBodyBytes}`,
+        clStart,
+        'Content-Length',
+      );
+    if (bodyStart + n > len)
+      throw new SipParseError(
+        `Content-Length ${n} exceeds the ${len - bodyStart} bytes of body received`,
+        clStart,
+        'Content-Length',
+      );
     bodyLen = n;
   } else {
-    if ((opts.mode ?? 'datagram') === 'stream') throw new SipParseError('Content-Length is mandatory on stream transports', start, 'Content-Length');
+    if ((opts.mode ?? 'datagram') === 'stream')
+      throw new SipParseError('Content-Length is mandatory on stream transports', start, 'Content-Length');
     bodyLen = len - bodyStart;
-    if (bodyLen > limits.maxBodyBytes) throw new SipParseError(`body exceeds the limit of ${limits.maxBodyBytes} bytes`, bodyStart);
+    if (bodyLen > limits.maxBodyBytes)
+      throw new SipParseError(`body exceeds the limit of ${limits.maxBodyBytes} bytes`, bodyStart);
   }
   // the values are substrings of the text and keep it alive: a long body decoded with it is
   // dropped by decoding the header section alone
   const head = text.length - (headEnd - start) > 1024 ? (buf as LatinSlicer).latin1Slice(start, headEnd) : text;
   const msg = parseStartLine(head, firstEnd - start, start, buf);
-  msg.attachParsed({ src: head, starts, ids, folded: anyFolded !== 0, base: start, buf, bodyStart, end: bodyStart + bodyLen });
+  msg.attachParsed({
+    src: head,
+    starts,
+    ids,
+    folded: anyFolded !== 0,
+    base: start,
+    buf,
+    bodyStart,
+    end: bodyStart + bodyLen,
+  });
   if (!lazy) {
     msg.parseAll();
     if (msg.isRequest) requestUri(msg, head, start);
@@ -168,7 +196,14 @@ function scanName(buf: Buffer, pos: number, eol: number): number {
   if (c !== 58 || p >= eol) {
     const colon = buf.indexOf(58, pos);
     if (colon < 0 || colon >= eol) throw new SipParseError('header line without ":"', pos);
-    throw new SipParseError(nameEnd === pos && p === pos ? 'invalid character in header name' : nameEnd === pos ? 'empty header name' : 'invalid character in header name', nameEnd === pos ? pos : nameEnd);
+    throw new SipParseError(
+      nameEnd === pos && p === pos
+        ? 'invalid character in header name'
+        : nameEnd === pos
+          ? 'empty header name'
+          : 'invalid character in header name',
+      nameEnd === pos ? pos : nameEnd,
+    );
   }
   if (nameEnd === pos) throw new SipParseError('empty header name', pos);
   // packed for the message: where the value may start (after the colon) and the header id
@@ -218,7 +253,8 @@ function valueEndB(buf: Buffer, vs: number, eol: number): number {
 }
 
 function unterminated(buf: Buffer, start: number, limits: MessageLimits): never {
-  if (buf.length - start > limits.maxHeaderBytes) throw new SipParseError(`header section exceeds ${limits.maxHeaderBytes} bytes`, start + limits.maxHeaderBytes);
+  if (buf.length - start > limits.maxHeaderBytes)
+    throw new SipParseError(`header section exceeds ${limits.maxHeaderBytes} bytes`, start + limits.maxHeaderBytes);
   throw new SipParseError('header section not terminated by an empty line', buf.length);
 }
 
@@ -243,7 +279,14 @@ const EMPTY = Buffer.alloc(0);
  * buf[a, e).
  */
 function isVersionB(buf: Buffer, a: number, e: number): boolean {
-  if (e - a < 7 || (buf[a]! | 0x20) !== 115 || (buf[a + 1]! | 0x20) !== 105 || (buf[a + 2]! | 0x20) !== 112 || buf[a + 3] !== 47) return false;
+  if (
+    e - a < 7 ||
+    (buf[a]! | 0x20) !== 115 ||
+    (buf[a + 1]! | 0x20) !== 105 ||
+    (buf[a + 2]! | 0x20) !== 112 ||
+    buf[a + 3] !== 47
+  )
+    return false;
   const m = digitsEndB(buf, a + 4, e);
   if (m === a + 4 || m >= e || buf[m] !== 46) return false;
   const n = digitsEndB(buf, m + 1, e);
@@ -287,7 +330,12 @@ function parseStartLine(head: string, n: number, base: number, buf: Buffer): Sip
   if (n === 0) throw new SipParseError('empty start line', base);
   const E = base + n;
   const c0 = buf[base];
-  if (n >= 4 && ((c0 === 83 && buf[base + 1] === 73 && buf[base + 2] === 80) || (c0 === 115 && buf[base + 1] === 105 && buf[base + 2] === 112)) && buf[base + 3] === 47) {
+  if (
+    n >= 4 &&
+    ((c0 === 83 && buf[base + 1] === 73 && buf[base + 2] === 80) ||
+      (c0 === 115 && buf[base + 1] === 105 && buf[base + 2] === 112)) &&
+    buf[base + 3] === 47
+  ) {
     // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase (RFC 3261 §7.2)
     // "SIP/2.0 " as usual: the version is the shared constant, and needs no general check
     const usual = n > 8 && isSip20(buf, base) && buf[base + 7] === 32;
@@ -299,18 +347,36 @@ function parseStartLine(head: string, n: number, base: number, buf: Buffer): Sip
     const d0 = buf[sp1 + 1]!;
     const d1 = buf[sp1 + 2]!;
     const d2 = buf[sp1 + 3]!;
-    if (ce - sp1 - 1 !== 3 || d0 < 49 || d0 > 54 || d1 < 48 || d1 > 57 || d2 < 48 || d2 > 57) throw new SipParseError(`invalid status code "${head.slice(sp1 + 1 - base, Math.min(ce, sp1 + 17) - base)}"`, sp1 + 1);
+    if (ce - sp1 - 1 !== 3 || d0 < 49 || d0 > 54 || d1 < 48 || d1 > 57 || d2 < 48 || d2 > 57)
+      throw new SipParseError(
+        `invalid status code "${head.slice(sp1 + 1 - base, Math.min(ce, sp1 + 17) - base)}"`,
+        sp1 + 1,
+      );
     if (sp2 < 0) throw new SipParseError('missing SP after status code', sp1 + 4);
     for (let i = sp2 + 1; i < E; i++) {
       const c = buf[i]!;
       if ((c < 32 && c !== 9) || c === 127) throw new SipParseError('control character in reason phrase', i);
     }
-    return new SipResponse((d0 - 48) * 100 + (d1 - 48) * 10 + (d2 - 48), head.slice(sp2 + 1 - base, n), NO_HEADERS, EMPTY, undefined, usual ? SIP_2_0 : head.slice(0, sp1 - base));
+    return new SipResponse(
+      (d0 - 48) * 100 + (d1 - 48) * 10 + (d2 - 48),
+      head.slice(sp2 + 1 - base, n),
+      NO_HEADERS,
+      EMPTY,
+      undefined,
+      usual ? SIP_2_0 : head.slice(0, sp1 - base),
+    );
   }
   // Request-Line = Method SP Request-URI SP SIP-Version (RFC 3261 §7.1): exactly single SPs
   const plain = plainRequestLine(buf, base, E);
   if (plain > 0) {
-    const req = new SipRequest(head.slice(0, plain - base), head.slice(plain + 1 - base, E - 8 - base), NO_HEADERS, EMPTY, undefined, SIP_2_0);
+    const req = new SipRequest(
+      head.slice(0, plain - base),
+      head.slice(plain + 1 - base, E - 8 - base),
+      NO_HEADERS,
+      EMPTY,
+      undefined,
+      SIP_2_0,
+    );
     req.uriAt(buf, plain + 1);
     return req;
   }
@@ -324,10 +390,18 @@ function parseStartLine(head: string, n: number, base: number, buf: Buffer): Sip
   if (sp2 === sp1 + 1) throw new SipParseError('extra SP in request line', sp1 + 1);
   const sp3 = spaceAt(buf, sp2 + 1, E);
   if (sp3 >= 0) throw new SipParseError('extra SP in request line', sp3);
-  if (!isVersionB(buf, sp2 + 1, E)) throw new SipParseError(E > sp2 + 1 ? 'invalid SIP version' : 'extra SP in request line', sp2 + 1);
+  if (!isVersionB(buf, sp2 + 1, E))
+    throw new SipParseError(E > sp2 + 1 ? 'invalid SIP version' : 'extra SP in request line', sp2 + 1);
   if (buf[sp1 + 1] === 60) throw new SipParseError('Request-URI must not be enclosed in <>', sp1 + 1);
   // the Request-URI itself is parsed on first use (or at once, unless lazy), in place
-  const req = new SipRequest(head.slice(0, sp1 - base), head.slice(sp1 + 1 - base, sp2 - base), NO_HEADERS, EMPTY, undefined, head.slice(sp2 + 1 - base, n));
+  const req = new SipRequest(
+    head.slice(0, sp1 - base),
+    head.slice(sp1 + 1 - base, sp2 - base),
+    NO_HEADERS,
+    EMPTY,
+    undefined,
+    head.slice(sp2 + 1 - base, n),
+  );
   req.uriAt(buf, sp1 + 1);
   return req;
 }
@@ -338,6 +412,9 @@ function requestUri(msg: SipRequest, head: string, base: number): void {
     void msg.uri;
   } catch (e) {
     const at = head.indexOf(' ') + 1;
-    throw new SipParseError(`Request-URI: ${(e as SipParseError).reason}`, base + at + ((e as SipParseError).offset ?? 0));
+    throw new SipParseError(
+      `Request-URI: ${(e as SipParseError).reason}`,
+      base + at + ((e as SipParseError).offset ?? 0),
+    );
   }
 }

@@ -19,7 +19,7 @@ export function parseSipfrag(input: Buffer | string): Sipfrag {
   const text = typeof input === 'string' ? input : input.toString('utf8');
   const lines = text.split('\n');
   let offset = 0;
-  let first = (lines.shift() ?? '').replace(/\r$/, '');
+  const first = (lines.shift() ?? '').replace(/\r$/, '');
   offset += first.length;
   const m = /^(SIP\/\d+\.\d+) ([1-6]\d\d)(?: (.*))?$/i.exec(first.trim());
   const frag: Sipfrag = { version: 'SIP/2.0', headers: [], body: '' };

@@ -1,5 +1,17 @@
 import { isIPv6 } from 'node:net';
-import { CHAR, HNV, HOST, PARAM, PASSWORD, USER, badEscapedIndex, isDigits, isHex, latin1Bytes, unescape } from './chars.js';
+import {
+  CHAR,
+  HNV,
+  HOST,
+  PARAM,
+  PASSWORD,
+  USER,
+  badEscapedIndex,
+  isDigits,
+  isHex,
+  latin1Bytes,
+  unescape,
+} from './chars.js';
 import { SipParseError } from './errors.js';
 import { Params, type Param } from './params.js';
 import { decimalValueB, portEndB } from './scanner.js';
@@ -165,7 +177,12 @@ export function parseUri(s: string, b?: Uint8Array, o = 0): Uri {
   let i = 0;
   while (i < s.length && isSchemeChar(s.charCodeAt(i), i === 0)) i++;
   if (i === 0 || s.charCodeAt(i) !== 58 /* : */) throw new SipParseError('invalid URI scheme', i);
-  if ((i === 3 || i === 4) && (s.charCodeAt(0) | 0x20) === 115 && (s.charCodeAt(1) | 0x20) === 105 && (s.charCodeAt(2) | 0x20) === 112) {
+  if (
+    (i === 3 || i === 4) &&
+    (s.charCodeAt(0) | 0x20) === 115 &&
+    (s.charCodeAt(1) | 0x20) === 105 &&
+    (s.charCodeAt(2) | 0x20) === 112
+  ) {
     if (i === 3) return parseSipUri(s, 'sip', 4, b, o);
     if ((s.charCodeAt(3) | 0x20) === 115) return parseSipUri(s, 'sips', 5, b, o);
   }
@@ -191,7 +208,14 @@ export function sipScheme(b: Uint8Array, p: number, end: number): number {
   return (b[p + 3]! | 0x20) === 115 && b[p + 4] === 58 ? 5 : 0;
 }
 
-export function parseSipUri(s: string, scheme: 'sip' | 'sips', start: number, bytes?: Uint8Array, off = 0, limit = s.length): SipUri {
+export function parseSipUri(
+  s: string,
+  scheme: 'sip' | 'sips',
+  start: number,
+  bytes?: Uint8Array,
+  off = 0,
+  limit = s.length,
+): SipUri {
   const b = bytes ?? latin1Bytes(s);
   const o = bytes ? off : 0;
   return sipUriOnePass(s, scheme, start, b, o, limit) ?? sipUriGeneral(s, scheme, start, b, o, limit);
@@ -209,7 +233,14 @@ export function parseSipUri(s: string, scheme: 'sip' | 'sips', start: number, by
  * a run of user chars ended by '@'.
  */
 /** @internal exported for the equivalence test */
-export function sipUriOnePass(s: string, scheme: 'sip' | 'sips', start: number, b: Uint8Array, o: number, limit: number): SipUri | undefined {
+export function sipUriOnePass(
+  s: string,
+  scheme: 'sip' | 'sips',
+  start: number,
+  b: Uint8Array,
+  o: number,
+  limit: number,
+): SipUri | undefined {
   const L = o + limit;
   const st = o + start;
   let user: string | undefined;
@@ -273,7 +304,8 @@ function uriHeaders(s: string, q: number, limit: number, b: Uint8Array, o: numbe
     let eq = p;
     while (eq < pe && b[eq] !== 61 /* = */) eq++;
     if (eq === pe || eq === p) throw new SipParseError('URI header without name=value', p - o);
-    if (escapedEnd(b, p, eq, HNV) !== eq || escapedEnd(b, eq + 1, pe, HNV) !== pe) throw new SipParseError('invalid character in URI header', p - o);
+    if (escapedEnd(b, p, eq, HNV) !== eq || escapedEnd(b, eq + 1, pe, HNV) !== pe)
+      throw new SipParseError('invalid character in URI header', p - o);
     headers.list.push({ name: s.slice(p - o, eq - o), value: s.slice(eq + 1 - o, pe - o) });
     if (pe >= L) return headers;
     p = pe + 1;
@@ -281,7 +313,14 @@ function uriHeaders(s: string, q: number, limit: number, b: Uint8Array, o: numbe
 }
 
 /** @internal exported for the equivalence test */
-export function sipUriGeneral(s: string, scheme: 'sip' | 'sips', start: number, b: Uint8Array, o: number, limit: number): SipUri {
+export function sipUriGeneral(
+  s: string,
+  scheme: 'sip' | 'sips',
+  start: number,
+  b: Uint8Array,
+  o: number,
+  limit: number,
+): SipUri {
   // '@' may not appear unescaped after the userinfo, while the user part may hold '?' and ';'
   // (RFC 4475 §3.1.1.2, §3.1.1.9): so find the '@' first, then the headers' '?'.
   let at = s.indexOf('@', start);
@@ -317,7 +356,11 @@ export function sipUriGeneral(s: string, scheme: 'sip' | 'sips', start: number, 
   } else {
     const hs = p;
     const he = hostNameEnd(b, o + p, o + end);
-    if (he < 0) throw new SipParseError(s.charCodeAt(hs) === 46 || (CHAR[s.charCodeAt(hs)]! & HOST) !== 0 ? 'invalid host' : 'missing host', hs);
+    if (he < 0)
+      throw new SipParseError(
+        s.charCodeAt(hs) === 46 || (CHAR[s.charCodeAt(hs)]! & HOST) !== 0 ? 'invalid host' : 'missing host',
+        hs,
+      );
     p = he - o;
     host = s.slice(hs, p);
   }
@@ -344,7 +387,11 @@ export function sipUriGeneral(s: string, scheme: 'sip' | 'sips', start: number, 
     const ns = ++p;
     p = paramEnd(b, o + p, oe) - o;
     let c = p < end ? b[o + p]! : -1;
-    if (p === ns) throw new SipParseError(p >= end || c === 59 || c === 61 ? 'empty URI parameter' : 'invalid character in URI parameter', p);
+    if (p === ns)
+      throw new SipParseError(
+        p >= end || c === 59 || c === 61 ? 'empty URI parameter' : 'invalid character in URI parameter',
+        p,
+      );
     const name = s.slice(ns, p);
     let value: string | null = null;
     if (c === 61 /* = */) {
@@ -365,7 +412,7 @@ export function sipUriGeneral(s: string, scheme: 'sip' | 'sips', start: number, 
 function parseTelUri(s: string, start: number): TelUri {
   const semi = s.indexOf(';', start);
   const number = s.slice(start, semi < 0 ? s.length : semi);
-  if (!/^\+?[0-9A-Fa-f*#().\-]+$/.test(number) || !/[0-9A-Fa-f*#]/.test(number)) {
+  if (!/^\+?[0-9A-Fa-f*#().-]+$/.test(number) || !/[0-9A-Fa-f*#]/.test(number)) {
     throw new SipParseError('invalid telephone number', start);
   }
   const params = new Params();
@@ -512,7 +559,8 @@ function isIPv4Tail(s: string, i: number): boolean {
   for (let k = 0; k < 4; k++) {
     const st = i;
     let v = 0;
-    while (i < s.length && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57 && i - st < 4) v = v * 10 + s.charCodeAt(i++) - 48;
+    while (i < s.length && s.charCodeAt(i) >= 48 && s.charCodeAt(i) <= 57 && i - st < 4)
+      v = v * 10 + s.charCodeAt(i++) - 48;
     const len = i - st;
     if (len === 0 || len > 3 || v > 255 || (len > 1 && s.charCodeAt(st) === 48)) return false;
     if (k < 3) {
@@ -550,7 +598,8 @@ export function hostNameEnd(b: Uint8Array, p: number, end: number): number {
 
 /** 1: alphanum, 2: '.', 3: '-', 0: anything else (ends a hostname). */
 const HOST_CLASS = new Uint8Array(256);
-for (let c = 0; c < 256; c++) if ((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122)) HOST_CLASS[c] = 1;
+for (let c = 0; c < 256; c++)
+  if ((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122)) HOST_CLASS[c] = 1;
 HOST_CLASS[46] = 2;
 HOST_CLASS[45] = 3;
 
@@ -573,7 +622,7 @@ export function isHostName(h: string): boolean {
 
 /** A host (name, IPv4, or bracketed IPv6) with optional port, as in Via sent-by. */
 export function parseHostPort(s: string): { host: string; port: number | undefined } {
-  let p = 0;
+  let p: number;
   let host: string;
   if (s.startsWith('[')) {
     const close = s.indexOf(']');
@@ -601,7 +650,7 @@ export function parseHostPort(s: string): { host: string; port: number | undefin
 export function uriEquals(a: Uri, b: Uri): boolean {
   if (a.kind === 'sip' && b.kind === 'sip') return sipUriEquals(a, b);
   if (a.kind === 'tel' && b.kind === 'tel') {
-    const norm = (n: string) => n.replace(/[\-.()]/g, '').toLowerCase();
+    const norm = (n: string) => n.replace(/[-.()]/g, '').toLowerCase();
     return norm(a.number) === norm(b.number) && paramsEqualAll(a.params, b.params);
   }
   if (a.kind === 'absolute' && b.kind === 'absolute') return a.scheme === b.scheme && a.opaque === b.opaque;
@@ -613,7 +662,8 @@ function sipUriEquals(a: SipUri, b: SipUri): boolean {
   // userinfo is case-sensitive, compared after unescaping
   if ((a.user === undefined) !== (b.user === undefined)) return false;
   if (a.user !== undefined && unescape(a.user) !== unescape(b.user!)) return false;
-  if ((a.password ?? null) !== (b.password ?? null) && unescape(a.password ?? '') !== unescape(b.password ?? '')) return false;
+  if ((a.password ?? null) !== (b.password ?? null) && unescape(a.password ?? '') !== unescape(b.password ?? ''))
+    return false;
   if (a.hostname !== b.hostname) return false;
   if (a.port !== b.port) return false; // an explicit port never equals an absent one
   // user, ttl, method, maddr and transport must match when present in either

@@ -1,19 +1,26 @@
 import { EventEmitter } from 'node:events';
-import {
-  SipRequest,
-  SipResponse,
-  SipUri,
-  createResponse,
-  createCancel,
-  parseUri,
-  type Uri,
-} from '../message/index.js';
+import { SipRequest, SipResponse, SipUri, createResponse, createCancel, parseUri, type Uri } from '../message/index.js';
 import { ClientTransaction, ServerTransaction, TransactionLayer, type TimerConfig } from '../transaction/index.js';
-import { resolveTargets, type Inbound, type Target, type TransportLayer, type TransportProtocol } from '../transport/index.js';
+import {
+  resolveTargets,
+  type Inbound,
+  type Target,
+  type TransportLayer,
+  type TransportProtocol,
+} from '../transport/index.js';
 import { Registrar, canonicalAor, type Binding } from '../registrar/index.js';
 import type { DigestServer } from '../auth/index.js';
 import { systemClock, type Clock } from '../util/clock.js';
-import { bestResponse, forwardCopy, isOurDomain, isOwnUri, nextHop, preprocessRoute, validateRequest, type ProxyIdentity } from './rules.js';
+import {
+  bestResponse,
+  forwardCopy,
+  isOurDomain,
+  isOwnUri,
+  nextHop,
+  preprocessRoute,
+  validateRequest,
+  type ProxyIdentity,
+} from './rules.js';
 
 export interface ProxyOptions {
   transport: TransportLayer & { address?(p: TransportProtocol): { host: string; port: number } | undefined };
@@ -85,7 +92,10 @@ export class Proxy extends EventEmitter {
   constructor(private readonly opts: ProxyOptions) {
     super();
     this.clock = opts.clock ?? systemClock;
-    this.transactions = new TransactionLayer(opts.transport, { clock: this.clock, ...(opts.timers ? { timers: opts.timers } : {}) });
+    this.transactions = new TransactionLayer(opts.transport, {
+      clock: this.clock,
+      ...(opts.timers ? { timers: opts.timers } : {}),
+    });
     const own: SipUri[] = [];
     for (const p of ['udp', 'tcp', 'tls', 'ws', 'wss'] as TransportProtocol[]) {
       const a = opts.transport.address?.(p);
@@ -95,7 +105,10 @@ export class Proxy extends EventEmitter {
     for (const h of opts.hostnames) own.push(new SipUri({ host: h.includes(':') ? `[${h}]` : h }));
     this.id = { own, domains: opts.domains, supported: ['path'] };
     this.resolver = opts.resolve ?? ((u) => resolveTargets(u));
-    this.transactions.on('request', (tx, inbound) => void this.onRequest(tx, inbound).catch((e: Error) => this.fail(tx, e)));
+    this.transactions.on(
+      'request',
+      (tx, inbound) => void this.onRequest(tx, inbound).catch((e: Error) => this.fail(tx, e)),
+    );
     this.transactions.on('ack', (ack) => void this.forwardStateless(ack).catch(() => undefined));
     this.transactions.on('stray-response', (res) => void this.forwardStrayResponse(res).catch(() => undefined));
   }
@@ -106,7 +119,8 @@ export class Proxy extends EventEmitter {
 
   private fail(tx: ServerTransaction, e: Error): void {
     this.log(`error ${tx.request.method} ${e.message}`);
-    if (tx.state === 'trying' || tx.state === 'proceeding') tx.respond(createResponse(tx.request, 500, { reason: 'Server Internal Error' }));
+    if (tx.state === 'trying' || tx.state === 'proceeding')
+      tx.respond(createResponse(tx.request, 500, { reason: 'Server Internal Error' }));
   }
 
   /** Token bucket per source address. */
@@ -168,13 +182,20 @@ export class Proxy extends EventEmitter {
       const req = ctx.request;
       if (req.route.length === 0 && req.method === 'REGISTER' && isOurDomain(req.uri, this.id) && this.opts.registrar) {
         const i = ctx.inbound;
-        const res = await this.opts.registrar.handleRegister(req, { protocol: i.protocol, host: i.remote.host, port: i.remote.port, ...(i.connectionId ? { connectionId: i.connectionId } : {}) });
+        const res = await this.opts.registrar.handleRegister(req, {
+          protocol: i.protocol,
+          host: i.remote.host,
+          port: i.remote.port,
+          ...(i.connectionId ? { connectionId: i.connectionId } : {}),
+        });
         ctx.tx.respond(res);
         this.log(`REGISTER ${req.to?.uri} -> ${res.status}`);
         return 'done';
       }
       if (req.route.length === 0 && req.method === 'OPTIONS' && isOwnUri(req.uri, this.id)) {
-        ctx.respond(200, { headers: [['Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, REFER, NOTIFY, SUBSCRIBE, INFO, MESSAGE']] });
+        ctx.respond(200, {
+          headers: [['Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, REFER, NOTIFY, SUBSCRIBE, INFO, MESSAGE']],
+        });
         return 'done';
       }
       return 'continue';
@@ -188,7 +209,13 @@ export class Proxy extends EventEmitter {
       const r = auth.verify(req, { proxy: true });
       if (!r.ok) {
         this.log(`${req.method} ${req.uri} -> 407 (${r.reason})`);
-        ctx.tx.respond(createResponse(req, 407, { headers: auth.challenges({ stale: r.stale ?? false }).map((c) => ['Proxy-Authenticate', c] as [string, string]) }));
+        ctx.tx.respond(
+          createResponse(req, 407, {
+            headers: auth
+              .challenges({ stale: r.stale ?? false })
+              .map((c) => ['Proxy-Authenticate', c] as [string, string]),
+          }),
+        );
         return 'done';
       }
       if ((req.from!.uri as SipUri).userDecoded !== r.user) {
@@ -196,7 +223,9 @@ export class Proxy extends EventEmitter {
         return 'done';
       }
       // credentials for us are not forwarded (§22.3)
-      req.headers = req.headers.filter((h) => !(h.key === 'proxy-authorization' && h.value.includes(`realm="${auth.realm}"`)));
+      req.headers = req.headers.filter(
+        (h) => !(h.key === 'proxy-authorization' && h.value.includes(`realm="${auth.realm}"`)),
+      );
       return 'continue';
     },
     // §16.5 target set: a user's targetProcessor, else the location service for our domains
@@ -240,14 +269,20 @@ export class Proxy extends EventEmitter {
       targets: [],
       respond: (status, init = {}) => this.reply(tx, status, init),
     };
-    const chain = this.opts.requestProcessors ? this.opts.requestProcessors(this.defaultRequestProcessors) : this.defaultRequestProcessors;
+    const chain = this.opts.requestProcessors
+      ? this.opts.requestProcessors(this.defaultRequestProcessors)
+      : this.defaultRequestProcessors;
     for (const p of chain) if ((await p(ctx)) === 'done') return;
     if (ctx.targets.length === 0) return this.reply(tx, 480);
     await this.fork(tx, inbound, ctx.targets);
   }
 
   /** §16.6: forward to each target; groups of equal q in parallel, lower q only if those fail. */
-  private async fork(tx: ServerTransaction, inbound: Inbound, targets: { uri: Uri; q: number; path: string[] }[]): Promise<void> {
+  private async fork(
+    tx: ServerTransaction,
+    inbound: Inbound,
+    targets: { uri: Uri; q: number; path: string[] }[],
+  ): Promise<void> {
     const req = tx.request;
     const ctx: Context = { server: tx, branches: [], responses: [], answered: false, cancelled: false };
     this.contexts.set(tx, ctx);
@@ -274,7 +309,11 @@ export class Proxy extends EventEmitter {
     if (!this.opts.recordRoute) return [];
     const mk = (p: TransportProtocol) => {
       const a = this.opts.transport.viaFor(p);
-      const u = new SipUri({ scheme: secure ? 'sips' : 'sip', host: a.host.includes(':') ? `[${a.host}]` : a.host, port: a.port });
+      const u = new SipUri({
+        scheme: secure ? 'sips' : 'sip',
+        host: a.host.includes(':') ? `[${a.host}]` : a.host,
+        port: a.port,
+      });
       if (p !== 'udp' && !(secure && p === 'tls')) u.params.set('transport', p);
       u.params.set('lr');
       return u;
@@ -304,7 +343,10 @@ export class Proxy extends EventEmitter {
         const secure = req.uri.scheme === 'sips' || target.scheme === 'sips';
         const creates = !req.to?.tag && ['INVITE', 'SUBSCRIBE', 'REFER', 'NOTIFY'].includes(req.method);
         const via = this.opts.transport.viaFor(hop.protocol);
-        const out = forwardCopy(req, target, { recordRoute: creates ? this.recordRouteFor(inbound, hop.protocol, secure) : [], via: { transport: hop.protocol === 'wss' ? 'WSS' : hop.protocol, host: via.host, port: via.port } });
+        const out = forwardCopy(req, target, {
+          recordRoute: creates ? this.recordRouteFor(inbound, hop.protocol, secure) : [],
+          via: { transport: hop.protocol === 'wss' ? 'WSS' : hop.protocol, host: via.host, port: via.port },
+        });
         for (const p of [...path].reverse()) out.prepend('Route', p);
         const branch: Branch = { tx: undefined, final: undefined, request: out, target };
         ctx.branches.push(branch);
@@ -366,7 +408,12 @@ export class Proxy extends EventEmitter {
   }
 
   private copyResponse(res: SipResponse): SipResponse {
-    return new SipResponse(res.status, Buffer.from(res.reason, 'utf8').toString('latin1'), res.headers.map((h) => ({ ...h, raw: h.raw })), res.body);
+    return new SipResponse(
+      res.status,
+      Buffer.from(res.reason, 'utf8').toString('latin1'),
+      res.headers.map((h) => ({ ...h, raw: h.raw })),
+      res.body,
+    );
   }
 
   private sendUpstream(tx: ServerTransaction, res: SipResponse, force = false): void {
@@ -428,12 +475,15 @@ export class Proxy extends EventEmitter {
     const next = copy.topVia;
     if (!next) return;
     const protocol = next.transport.toLowerCase() as TransportProtocol;
-    const port = typeof next.rport === 'number' ? next.rport : next.port ?? (protocol === 'tls' ? 5061 : 5060);
-    await this.opts.transport.send(copy, { protocol, host: (next.received ?? next.hostname).replace(/^\[|\]$/g, ''), port });
+    const port = typeof next.rport === 'number' ? next.rport : (next.port ?? (protocol === 'tls' ? 5061 : 5060));
+    await this.opts.transport.send(copy, {
+      protocol,
+      host: (next.received ?? next.hostname).replace(/^\[|\]$/g, ''),
+      port,
+    });
   }
 
   close(): void {
     this.transactions.close();
   }
 }
-

@@ -41,7 +41,8 @@ export function validateRequest(req: SipRequest, id: ProxyIdentity, schemes = ['
   if (detectLoop(req, id)) return reject(req, 482);
   // step 5: Proxy-Require
   const unsupported = req.proxyRequire.filter((t) => !(id.supported ?? []).includes(t.toLowerCase()));
-  if (unsupported.length) return { ok: false, response: createResponse(req, 420, { headers: [['Unsupported', unsupported.join(', ')]] }) };
+  if (unsupported.length)
+    return { ok: false, response: createResponse(req, 420, { headers: [['Unsupported', unsupported.join(', ')]] }) };
   return { ok: true };
 }
 
@@ -67,7 +68,9 @@ export function loopHash(req: SipRequest): string {
 }
 
 export function isOwnVia(host: string, port: number | undefined, id: ProxyIdentity): boolean {
-  return id.own.some((u) => u.hostname === host.replace(/^\[|\]$/g, '').toLowerCase() && (u.port ?? 5060) === (port ?? 5060));
+  return id.own.some(
+    (u) => u.hostname === host.replace(/^\[|\]$/g, '').toLowerCase() && (u.port ?? 5060) === (port ?? 5060),
+  );
 }
 
 export function detectLoop(req: SipRequest, id: ProxyIdentity): boolean {
@@ -135,7 +138,11 @@ export function isOurDomain(u: Uri, id: ProxyIdentity): boolean {
  * §16.6 request forwarding, steps 1–8, for one target: copy, R-URI, Max-Forwards, Record-Route,
  * Via. `recordRoute` are the URIs to insert (two when the proxy changes transport, RFC 5658).
  */
-export function forwardCopy(req: SipRequest, target: Uri | undefined, opts: { recordRoute?: SipUri[]; via: { transport: string; host: string; port: number } }): SipRequest {
+export function forwardCopy(
+  req: SipRequest,
+  target: Uri | undefined,
+  opts: { recordRoute?: SipUri[]; via: { transport: string; host: string; port: number } },
+): SipRequest {
   // 1. copy
   const out = cloneRequest(req);
   // 2. Request-URI
@@ -151,7 +158,10 @@ export function forwardCopy(req: SipRequest, target: Uri | undefined, opts: { re
   }
   // 8. Via with a fresh branch that also carries the loop hash
   const host = opts.via.host.includes(':') && !opts.via.host.startsWith('[') ? `[${opts.via.host}]` : opts.via.host;
-  out.prepend('Via', `SIP/2.0/${opts.via.transport.toUpperCase()} ${host}:${opts.via.port};branch=${proxyBranch(req)};rport`);
+  out.prepend(
+    'Via',
+    `SIP/2.0/${opts.via.transport.toUpperCase()} ${host}:${opts.via.port};branch=${proxyBranch(req)};rport`,
+  );
   return out;
 }
 
@@ -189,7 +199,8 @@ export function bestResponse(responses: SipResponse[]): SipResponse | undefined 
   if (best.status === 401 || best.status === 407) {
     for (const r of responses) {
       if (r === best || (r.status !== 401 && r.status !== 407)) continue;
-      for (const h of r.headers) if (h.key === 'www-authenticate' || h.key === 'proxy-authenticate') best.append(h.name, h.value);
+      for (const h of r.headers)
+        if (h.key === 'www-authenticate' || h.key === 'proxy-authenticate') best.append(h.name, h.value);
     }
   }
   return best;
@@ -215,4 +226,3 @@ export function translate503(res: SipResponse): void {
     res.reason = 'Server Internal Error';
   }
 }
-

@@ -44,7 +44,10 @@ export class MemoryLocationStore implements LocationStore {
     const old = m.get(b.uri);
     if (old) this.clock.clearTimeout(old.timer);
     // (timers cannot exceed 2^31-1 ms; bindings are capped far below that anyway)
-    const timer = this.clock.setTimeout(() => void this.remove(b.aor, b.uri), Math.min(0x7fffffff, Math.max(0, b.expires - this.clock.now())));
+    const timer = this.clock.setTimeout(
+      () => void this.remove(b.aor, b.uri),
+      Math.min(0x7fffffff, Math.max(0, b.expires - this.clock.now())),
+    );
     m.set(b.uri, { b, timer });
   }
   async remove(aor: string, uri: string): Promise<void> {

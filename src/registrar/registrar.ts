@@ -1,4 +1,13 @@
-import { NameAddr, SipUri, createResponse, uriEquals, parseUri, type SipRequest, type SipResponse, type Uri } from '../message/index.js';
+import {
+  NameAddr,
+  SipUri,
+  createResponse,
+  uriEquals,
+  parseUri,
+  type SipRequest,
+  type SipResponse,
+  type Uri,
+} from '../message/index.js';
 import type { DigestServer } from '../auth/index.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import type { Binding, LocationStore } from './location.js';
@@ -44,15 +53,22 @@ export class Registrar {
 
   async handleRegister(req: SipRequest, source?: Binding['source']): Promise<SipResponse> {
     // step 1: the Request-URI names our domain
-    if (!this.isOurDomain(req.uri)) return createResponse(req, 404, { reason: 'Not Found (not a domain of this registrar)' });
+    if (!this.isOurDomain(req.uri))
+      return createResponse(req, 404, { reason: 'Not Found (not a domain of this registrar)' });
     // step 3: authentication (§22)
     const to = req.to!;
     if (to.uri.kind !== 'sip') return createResponse(req, 400, { reason: 'Bad Request (To is not a SIP or SIPS URI)' });
     if (this.opts.auth) {
       const v = this.opts.auth.verify(req);
-      if (!v.ok) return createResponse(req, 401, { headers: this.opts.auth.challenges({ stale: v.stale ?? false }).map((c) => ['WWW-Authenticate', c] as [string, string]) });
+      if (!v.ok)
+        return createResponse(req, 401, {
+          headers: this.opts.auth
+            .challenges({ stale: v.stale ?? false })
+            .map((c) => ['WWW-Authenticate', c] as [string, string]),
+        });
       // step 4: the authenticated user may only register its own AoR
-      if ((to.uri as SipUri).userDecoded !== v.user) return createResponse(req, 403, { reason: 'Forbidden (may not register this address-of-record)' });
+      if ((to.uri as SipUri).userDecoded !== v.user)
+        return createResponse(req, 403, { reason: 'Forbidden (may not register this address-of-record)' });
     }
     const aor = canonicalAor(to.uri);
     if (!this.isOurDomain(to.uri)) return createResponse(req, 404, { reason: 'Not Found (AoR not in our domain)' });
@@ -64,7 +80,8 @@ export class Registrar {
     if (contacts === '*') {
       if (headerExpires !== 0) return createResponse(req, 400, { reason: 'Bad Request (Contact: * needs Expires: 0)' });
       for (const b of await this.store.get(aor)) {
-        if (b.callId === callId && cseq <= b.cseq) return createResponse(req, 500, { reason: 'Server Internal Error (CSeq out of order)' });
+        if (b.callId === callId && cseq <= b.cseq)
+          return createResponse(req, 500, { reason: 'Server Internal Error (CSeq out of order)' });
       }
       await this.store.removeAll(aor);
       return this.ok(req, aor);
@@ -81,7 +98,8 @@ export class Registrar {
       const uri = c.uri.toString();
       // step 7: same Call-ID with a lower or equal CSeq is out of order
       const prev = existing.find((b) => uriEquals(parseUri(b.uri), c.uri));
-      if (prev && prev.callId === callId && cseq <= prev.cseq) return createResponse(req, 500, { reason: 'Server Internal Error (CSeq out of order)' });
+      if (prev && prev.callId === callId && cseq <= prev.cseq)
+        return createResponse(req, 500, { reason: 'Server Internal Error (CSeq out of order)' });
       updates.push({ uri: prev ? prev.uri : uri, contact: c, expires });
     }
     const path = req.path.map(String);
@@ -90,7 +108,10 @@ export class Registrar {
         await this.store.remove(aor, u.uri);
         continue;
       }
-      const params = u.contact.params.list.filter((p) => !['expires', 'q'].includes(p.name.toLowerCase())).map((p) => (p.value === null ? `;${p.name}` : `;${p.name}=${p.value}`)).join('');
+      const params = u.contact.params.list
+        .filter((p) => !['expires', 'q'].includes(p.name.toLowerCase()))
+        .map((p) => (p.value === null ? `;${p.name}` : `;${p.name}=${p.value}`))
+        .join('');
       await this.store.put({
         aor,
         uri: u.contact.uri.toString(),
@@ -112,7 +133,10 @@ export class Registrar {
     const now = this.clock.now();
     const headers: [string, string][] = [];
     for (const b of await this.store.lookup(aor)) {
-      headers.push(['Contact', `<${b.uri}>${b.params};expires=${Math.max(0, Math.round((b.expires - now) / 1000))}${b.q !== 1 ? `;q=${b.q}` : ''}`]);
+      headers.push([
+        'Contact',
+        `<${b.uri}>${b.params};expires=${Math.max(0, Math.round((b.expires - now) / 1000))}${b.q !== 1 ? `;q=${b.q}` : ''}`,
+      ]);
     }
     if (path.length) {
       for (const p of path) headers.push(['Path', p]);

@@ -61,7 +61,10 @@ export const STATIC_AUDIO_PAYLOAD_TYPES: ReadonlyMap<number, RtpMap> = new Map(
       [17, 'DVI4', 22050],
       [18, 'G729', 8000],
     ] as [number, string, number, number?][]
-  ).map(([payloadType, encoding, clockRate, channels]) => [payloadType, channels ? { payloadType, encoding, clockRate, channels } : { payloadType, encoding, clockRate }]),
+  ).map(([payloadType, encoding, clockRate, channels]) => [
+    payloadType,
+    channels ? { payloadType, encoding, clockRate, channels } : { payloadType, encoding, clockRate },
+  ]),
 );
 
 /** Every well-formed a=rtpmap of a media description, by payload type (first one wins). */

@@ -23,7 +23,11 @@ export const DEFAULT_CODECS: readonly Codec[] = [PCMU, PCMA, TELEPHONE_EVENT];
 
 /** Same codec: name (case-insensitive), clock rate and channel count (absent = 1). */
 export function sameCodec(c: Codec, r: RtpMap): boolean {
-  return c.name.toLowerCase() === r.encoding.toLowerCase() && c.clockRate === r.clockRate && (c.channels ?? 1) === (r.channels ?? 1);
+  return (
+    c.name.toLowerCase() === r.encoding.toLowerCase() &&
+    c.clockRate === r.clockRate &&
+    (c.channels ?? 1) === (r.channels ?? 1)
+  );
 }
 
 export function isTelephoneEvent(c: Codec): boolean {
@@ -47,7 +51,7 @@ export function parseEventList(s: string): Set<number> | undefined {
 export function formatEventList(events: Set<number>): string {
   const sorted = [...events].sort((a, b) => a - b);
   const parts: string[] = [];
-  for (let i = 0; i < sorted.length; ) {
+  for (let i = 0; i < sorted.length;) {
     let j = i;
     while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
     parts.push(i === j ? String(sorted[i]) : `${sorted[i]}-${sorted[j]}`);

@@ -6,14 +6,17 @@ import { DIRECTIONS, type Attribute, type Connection, type Direction, type Sessi
 
 /** The direction attribute among `attrs`, if any (the first one, should a peer send several). */
 export function getDirection(attrs: readonly Attribute[]): Direction | undefined {
-  for (const a of attrs) if (a.value === undefined && (DIRECTIONS as readonly string[]).includes(a.name)) return a.name as Direction;
+  for (const a of attrs)
+    if (a.value === undefined && (DIRECTIONS as readonly string[]).includes(a.name)) return a.name as Direction;
   return undefined;
 }
 
 /** Replace every direction attribute of `attrs` by `d` (in place of the first one, else appended). */
 export function setDirection(attrs: Attribute[], d: Direction): void {
   const i = attrs.findIndex((a) => a.value === undefined && (DIRECTIONS as readonly string[]).includes(a.name));
-  const rest = attrs.filter((a, j) => j <= i || a.value !== undefined || !(DIRECTIONS as readonly string[]).includes(a.name));
+  const rest = attrs.filter(
+    (a, j) => j <= i || a.value !== undefined || !(DIRECTIONS as readonly string[]).includes(a.name),
+  );
   if (i < 0) rest.push({ name: d });
   else rest[i] = { name: d };
   attrs.splice(0, attrs.length, ...rest);

@@ -1,10 +1,60 @@
 /** SDP (RFC 8866) model, parser and serializer, and the RFC 3264 offer/answer engine. */
-export type { Attribute, Bandwidth, Connection, Direction, EncryptionKey, MediaDescription, Origin, Repeat, SessionDescription, Timing, ZoneAdjustment } from './session.js';
+export type {
+  Attribute,
+  Bandwidth,
+  Connection,
+  Direction,
+  EncryptionKey,
+  MediaDescription,
+  Origin,
+  Repeat,
+  SessionDescription,
+  Timing,
+  ZoneAdjustment,
+} from './session.js';
 export { DIRECTIONS } from './session.js';
 export { SdpParseError, OfferAnswerError } from './errors.js';
 export { parseSdp } from './parse.js';
 export { serializeSdp, formatConnection, formatAttribute } from './serialize.js';
-export { getAttribute, getAttributeValues, hasAttribute, parseRtpmap, formatRtpmap, getRtpmaps, getCodec, getFmtp, STATIC_AUDIO_PAYLOAD_TYPES, type RtpMap } from './attributes.js';
-export { getDirection, setDirection, mediaDirection, mediaConnections, isLegacyHold, effectiveDirection, reverseDirection, directionFrom, sends, receives } from './direction.js';
-export { PCMU, PCMA, TELEPHONE_EVENT, DEFAULT_CODECS, sameCodec, commonEvents, parseEventList, formatEventList, type Codec } from './codecs.js';
-export { OfferAnswer, type LocalMedia, type NegotiatedState, type OfferOptions, type AnswerOptions } from './offer-answer.js';
+export {
+  getAttribute,
+  getAttributeValues,
+  hasAttribute,
+  parseRtpmap,
+  formatRtpmap,
+  getRtpmaps,
+  getCodec,
+  getFmtp,
+  STATIC_AUDIO_PAYLOAD_TYPES,
+  type RtpMap,
+} from './attributes.js';
+export {
+  getDirection,
+  setDirection,
+  mediaDirection,
+  mediaConnections,
+  isLegacyHold,
+  effectiveDirection,
+  reverseDirection,
+  directionFrom,
+  sends,
+  receives,
+} from './direction.js';
+export {
+  PCMU,
+  PCMA,
+  TELEPHONE_EVENT,
+  DEFAULT_CODECS,
+  sameCodec,
+  commonEvents,
+  parseEventList,
+  formatEventList,
+  type Codec,
+} from './codecs.js';
+export {
+  OfferAnswer,
+  type LocalMedia,
+  type NegotiatedState,
+  type OfferOptions,
+  type AnswerOptions,
+} from './offer-answer.js';

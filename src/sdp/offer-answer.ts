@@ -82,7 +82,15 @@ interface PendingOffer {
   audioIndex: number;
 }
 
-const INITIAL: NegotiatedState = { negotiated: false, direction: undefined, localHold: false, remoteHold: false, codecs: [], remoteAddress: undefined, remotePort: undefined };
+const INITIAL: NegotiatedState = {
+  negotiated: false,
+  direction: undefined,
+  localHold: false,
+  remoteHold: false,
+  codecs: [],
+  remoteAddress: undefined,
+  remotePort: undefined,
+};
 
 export class OfferAnswer {
   /** o= sess-id: fixed for the session (RFC 3264 §5). */
@@ -100,8 +108,10 @@ export class OfferAnswer {
   private agreedPayloadTypes = new Map<Codec, number>();
 
   constructor(local: LocalMedia) {
-    if (local.sessionId !== undefined && !/^[0-9]+$/.test(local.sessionId)) throw new RangeError('sessionId must be digits');
-    if (local.sessionVersion !== undefined && !/^[0-9]+$/.test(local.sessionVersion)) throw new RangeError('sessionVersion must be digits');
+    if (local.sessionId !== undefined && !/^[0-9]+$/.test(local.sessionId))
+      throw new RangeError('sessionId must be digits');
+    if (local.sessionVersion !== undefined && !/^[0-9]+$/.test(local.sessionVersion))
+      throw new RangeError('sessionVersion must be digits');
     this.sessionId = local.sessionId ?? String(randomInt(1, 2 ** 40));
     this.version = BigInt(local.sessionVersion ?? this.sessionId);
     this.local = {
@@ -154,7 +164,10 @@ export class OfferAnswer {
       const peerHolds = this.current.remoteHold;
       direction = localHold ? (peerHolds ? 'inactive' : 'sendonly') : peerHolds ? 'recvonly' : 'sendrecv';
     }
-    const codecs = this.local.codecs.map((c) => ({ ...c, payloadType: this.agreedPayloadTypes.get(c) ?? c.payloadType }));
+    const codecs = this.local.codecs.map((c) => ({
+      ...c,
+      payloadType: this.agreedPayloadTypes.get(c) ?? c.payloadType,
+    }));
     // RFC 3264 §8: keep every m= line of the session, in order; the ones we do not use stay rejected
     const slots = this.slots.length > 0 ? this.slots : [{ media: 'audio', proto: 'RTP/AVP', formats: [] }];
     const audioIndex = this.slots.length > 0 ? this.audioIndex : 0;
@@ -181,27 +194,39 @@ export class OfferAnswer {
 
   private applyAnswer(offer: PendingOffer, sd: SessionDescription): void {
     // RFC 3264 §6: one m= line in the answer for each in the offer, same order and media type
-    if (sd.media.length !== offer.slots.length) throw new OfferAnswerError(`the answer has ${sd.media.length} m= lines, the offer had ${offer.slots.length} (RFC 3264 §6)`);
+    if (sd.media.length !== offer.slots.length)
+      throw new OfferAnswerError(
+        `the answer has ${sd.media.length} m= lines, the offer had ${offer.slots.length} (RFC 3264 §6)`,
+      );
     sd.media.forEach((m, i) => {
-      if (m.media !== offer.slots[i]!.media) throw new OfferAnswerError(`m= line ${i + 1} of the answer is ${m.media}, the offer had ${offer.slots[i]!.media} (RFC 3264 §6)`);
+      if (m.media !== offer.slots[i]!.media)
+        throw new OfferAnswerError(
+          `m= line ${i + 1} of the answer is ${m.media}, the offer had ${offer.slots[i]!.media} (RFC 3264 §6)`,
+        );
     });
     const i = offer.audioIndex;
     const m = sd.media[i]!;
     if (m.port === 0) throw new OfferAnswerError('the answer rejected the audio stream (port 0)');
-    if (m.proto !== offer.slots[i]!.proto) throw new OfferAnswerError(`the answer changed the transport from ${offer.slots[i]!.proto} to ${m.proto}`);
+    if (m.proto !== offer.slots[i]!.proto)
+      throw new OfferAnswerError(`the answer changed the transport from ${offer.slots[i]!.proto} to ${m.proto}`);
     // RFC 3264 §6.1: the answer's formats come from the offer; we send with the answer's numbers
     const codecs: Codec[] = [];
     for (const f of m.formats) {
       const r = getCodec(m, f);
       const mine = r && offer.codecs.find((c) => sameCodec(c, r));
-      if (mine && !codecs.some((c) => c.name === mine.name)) codecs.push({ ...mine, payloadType: r.payloadType, ...fmtpOf(mine, getFmtp(m, f)) });
+      if (mine && !codecs.some((c) => c.name === mine.name))
+        codecs.push({ ...mine, payloadType: r.payloadType, ...fmtpOf(mine, getFmtp(m, f)) });
     }
-    if (!codecs.some((c) => !isTelephoneEvent(c))) throw new OfferAnswerError('the answer has no audio codec that we offered');
+    if (!codecs.some((c) => !isTelephoneEvent(c)))
+      throw new OfferAnswerError('the answer has no audio codec that we offered');
     const conn = mediaConnections(sd, i)[0];
     if (!conn) throw new OfferAnswerError('the answer has no c= line for the audio stream (RFC 8866 §5.7)');
     const theirs = effectiveDirection(sd, i);
     // we do only what both agreed to (lenient with answers that break the RFC 3264 §6.1 table)
-    const direction = directionFrom(sends(offer.direction) && receives(theirs), receives(offer.direction) && sends(theirs));
+    const direction = directionFrom(
+      sends(offer.direction) && receives(theirs),
+      receives(offer.direction) && sends(theirs),
+    );
     this.commit({
       negotiated: true,
       direction,
@@ -234,7 +259,10 @@ export class OfferAnswer {
   createAnswer(remoteOffer: string | Uint8Array, opts: AnswerOptions = {}): string {
     if (this.pending) throw new OfferAnswerError('an offer of ours is pending (glare, RFC 3264 §4)', 491);
     const sd = parseSdp(remoteOffer);
-    if (this.slots.length > 0 && sd.media.length < this.slots.length) throw new OfferAnswerError(`the offer has ${sd.media.length} m= lines, fewer than the session's ${this.slots.length} (RFC 3264 §8)`);
+    if (this.slots.length > 0 && sd.media.length < this.slots.length)
+      throw new OfferAnswerError(
+        `the offer has ${sd.media.length} m= lines, fewer than the session's ${this.slots.length} (RFC 3264 §8)`,
+      );
     const localHold = opts.localHold ?? opts.hold ?? this.current.localHold;
     let chosen: { index: number; codecs: Codec[]; address: string } | undefined;
     for (let i = 0; i < sd.media.length && !chosen; i++) {
@@ -247,7 +275,9 @@ export class OfferAnswer {
     if (!chosen) throw new OfferAnswerError('no usable audio stream in the offer (RTP/AVP with PCMU or PCMA)');
     const theirs = effectiveDirection(sd, chosen.index);
     const direction = answerDirection(theirs, localHold);
-    const media = sd.media.map((m, i) => (i === chosen.index ? this.audioMedia(chosen.codecs, direction) : rejected(m)));
+    const media = sd.media.map((m, i) =>
+      i === chosen.index ? this.audioMedia(chosen.codecs, direction) : rejected(m),
+    );
     const sdp = this.stamp(media);
     const state: NegotiatedState = {
       negotiated: true,
@@ -286,13 +316,29 @@ export class OfferAnswer {
     const attributes: Attribute[] = [];
     for (const c of codecs) {
       // rtpmap for static types too, as RFC 3264 §5.1 recommends
-      attributes.push({ name: 'rtpmap', value: formatRtpmap({ payloadType: c.payloadType, encoding: c.name, clockRate: c.clockRate, ...(c.channels !== undefined ? { channels: c.channels } : {}) }) });
+      attributes.push({
+        name: 'rtpmap',
+        value: formatRtpmap({
+          payloadType: c.payloadType,
+          encoding: c.name,
+          clockRate: c.clockRate,
+          ...(c.channels !== undefined ? { channels: c.channels } : {}),
+        }),
+      });
       if (c.fmtp !== undefined) attributes.push({ name: 'fmtp', value: `${c.payloadType} ${c.fmtp}` });
     }
     if (this.local.ptime > 0) attributes.push({ name: 'ptime', value: String(this.local.ptime) });
     // always explicit, even sendrecv: the peer need not know the default
     attributes.push({ name: direction });
-    return { media: 'audio', port: this.local.port, proto: 'RTP/AVP', formats: codecs.map((c) => String(c.payloadType)), connections: [], bandwidths: [], attributes };
+    return {
+      media: 'audio',
+      port: this.local.port,
+      proto: 'RTP/AVP',
+      formats: codecs.map((c) => String(c.payloadType)),
+      connections: [],
+      bandwidths: [],
+      attributes,
+    };
   }
 
   /**
@@ -303,7 +349,14 @@ export class OfferAnswer {
     const addrType = isIPv6(this.local.address) ? 'IP6' : 'IP4';
     const build = (version: string): SessionDescription => ({
       version: 0,
-      origin: { username: this.local.username, sessionId: this.sessionId, sessionVersion: version, netType: 'IN', addrType, address: this.local.address },
+      origin: {
+        username: this.local.username,
+        sessionId: this.sessionId,
+        sessionVersion: version,
+        netType: 'IN',
+        addrType,
+        address: this.local.address,
+      },
       sessionName: this.local.sessionName,
       emails: [],
       phones: [],
@@ -329,7 +382,8 @@ export class OfferAnswer {
     for (const c of state.codecs) {
       const mine = this.local.codecs.find((l) => l.name === c.name && l.clockRate === c.clockRate);
       // keep a dynamic number only if no other codec of ours uses it
-      if (mine && !this.local.codecs.some((l) => l !== mine && l.payloadType === c.payloadType)) this.agreedPayloadTypes.set(mine, c.payloadType);
+      if (mine && !this.local.codecs.some((l) => l !== mine && l.payloadType === c.payloadType))
+        this.agreedPayloadTypes.set(mine, c.payloadType);
     }
   }
 }
@@ -350,7 +404,15 @@ function answerDirection(offered: Direction, localHold: boolean): Direction {
 
 /** A rejected stream: port 0, same media, transport and formats (RFC 3264 §6, §8.2). */
 function rejected(s: Slot): MediaDescription {
-  return { media: s.media, port: 0, proto: s.proto, formats: s.formats.length > 0 ? [...s.formats] : ['0'], connections: [], bandwidths: [], attributes: [] };
+  return {
+    media: s.media,
+    port: 0,
+    proto: s.proto,
+    formats: s.formats.length > 0 ? [...s.formats] : ['0'],
+    connections: [],
+    bandwidths: [],
+    attributes: [],
+  };
 }
 
 function slotOf(m: MediaDescription): Slot {

@@ -5,7 +5,18 @@
  * in the RFC order, so a well-formed description round-trips byte for byte.
  */
 import { SdpParseError } from './errors.js';
-import type { Attribute, Bandwidth, Connection, EncryptionKey, MediaDescription, Origin, Repeat, SessionDescription, Timing, ZoneAdjustment } from './session.js';
+import type {
+  Attribute,
+  Bandwidth,
+  Connection,
+  EncryptionKey,
+  MediaDescription,
+  Origin,
+  Repeat,
+  SessionDescription,
+  Timing,
+  ZoneAdjustment,
+} from './session.js';
 
 /** RFC 8866 §9 token. */
 const TOKEN = /^[!#$%&'*+\-.^_`{|}~0-9A-Za-z]+$/;
@@ -24,8 +35,10 @@ type Fail = (reason: string) => never;
 /** Parse a session description. Throws only SdpParseError. */
 export function parseSdp(input: string | Uint8Array): SessionDescription {
   // callers from plain JavaScript may hand us anything: that too is an SdpParseError
-  if (typeof input !== 'string' && !(input instanceof Uint8Array)) throw new SdpParseError('a session description must be text or bytes', 1);
-  const text = typeof input === 'string' ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString('utf8');
+  if (typeof input !== 'string' && !(input instanceof Uint8Array))
+    throw new SdpParseError('a session description must be text or bytes', 1);
+  const text =
+    typeof input === 'string' ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString('utf8');
   const lines = text.split('\n');
   // a final line end leaves an empty last element; stray blank lines at the very end are tolerated
   while (lines.length > 0 && (lines[lines.length - 1] === '' || lines[lines.length - 1] === '\r')) lines.pop();
@@ -33,7 +46,15 @@ export function parseSdp(input: string | Uint8Array): SessionDescription {
 
   let origin: Origin | undefined;
   let sessionName: string | undefined;
-  const session: Omit<SessionDescription, 'origin' | 'sessionName'> = { version: 0, emails: [], phones: [], bandwidths: [], timing: [], attributes: [], media: [] };
+  const session: Omit<SessionDescription, 'origin' | 'sessionName'> = {
+    version: 0,
+    emails: [],
+    phones: [],
+    bandwidths: [],
+    timing: [],
+    attributes: [],
+    media: [],
+  };
   let media: MediaDescription | undefined;
   let timing: Timing | undefined;
 
@@ -47,7 +68,8 @@ export function parseSdp(input: string | Uint8Array): SessionDescription {
     if (line === '') fail('empty line');
     if (line.includes('\r')) fail('bare CR inside a line');
     if (line.includes('\0')) fail('NUL character');
-    if (line.length < 2 || line[1] !== '=' || !/^[a-z]$/.test(line[0]!)) fail(`expected "<type>=<value>", got "${clip(line)}"`);
+    if (line.length < 2 || line[1] !== '=' || !/^[a-z]$/.test(line[0]!))
+      fail(`expected "<type>=<value>", got "${clip(line)}"`);
     const type = line[0]!;
     const value = line.slice(2);
 
@@ -56,7 +78,8 @@ export function parseSdp(input: string | Uint8Array): SessionDescription {
       if (type !== 'v' || value !== '0') fail('a session description must start with "v=0"');
       continue;
     }
-    if (!SESSION_TYPES.includes(type)) fail(`unknown line type "${type}=" (RFC 8866 §5: the description must be rejected)`);
+    if (!SESSION_TYPES.includes(type))
+      fail(`unknown line type "${type}=" (RFC 8866 §5: the description must be rejected)`);
 
     if (type === 'm') {
       media = parseMediaLine(value, fail);
@@ -172,7 +195,14 @@ function integer(s: string, what: string, min: number, max: number, fail: Fail):
 function parseOrigin(value: string, fail: Fail): Origin {
   const f = fields(value);
   if (f.length !== 6) fail(`o= needs 6 fields, got ${f.length}`);
-  const [username, sessionId, sessionVersion, netType, addrType, address] = f as [string, string, string, string, string, string];
+  const [username, sessionId, sessionVersion, netType, addrType, address] = f as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   if (!DIGITS.test(sessionId)) fail(`o= session id "${clip(sessionId)}" is not a number`);
   if (!DIGITS.test(sessionVersion)) fail(`o= session version "${clip(sessionVersion)}" is not a number`);
   return { username, sessionId, sessionVersion, netType, addrType, address };

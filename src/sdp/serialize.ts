@@ -3,7 +3,15 @@
  * Refuses values that would break the line framing (CR, LF, NUL), so text supplied by an
  * application cannot inject lines.
  */
-import type { Attribute, Bandwidth, Connection, EncryptionKey, MediaDescription, SessionDescription, Timing } from './session.js';
+import type {
+  Attribute,
+  Bandwidth,
+  Connection,
+  EncryptionKey,
+  MediaDescription,
+  SessionDescription,
+  Timing,
+} from './session.js';
 
 export function serializeSdp(sd: SessionDescription): string {
   const out: string[] = [];

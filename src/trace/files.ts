@@ -19,7 +19,8 @@ export function fromJsonLines(text: string): TraceEntry[] {
       } catch {
         throw new Error(`line ${i + 1}: not JSON`);
       }
-      if (typeof o.bytes !== 'string' || typeof o.element !== 'string') throw new Error(`line ${i + 1}: not a trace entry`);
+      if (typeof o.bytes !== 'string' || typeof o.element !== 'string')
+        throw new Error(`line ${i + 1}: not a trace entry`);
       return { ...(o as unknown as TraceEntry), bytes: Buffer.from(o.bytes as string, 'base64') };
     });
 }
@@ -27,7 +28,11 @@ export function fromJsonLines(text: string): TraceEntry[] {
 /** Read a .jsonl or .pcap trace. */
 export async function readTrace(path: string): Promise<TraceEntry[]> {
   const buf = await readFile(path);
-  if (path.endsWith('.pcap') || (buf.length >= 4 && (buf.readUInt32LE(0) === 0xa1b2c3d4 || buf.readUInt32BE(0) === 0xa1b2c3d4))) return fromPcap(buf);
+  if (
+    path.endsWith('.pcap') ||
+    (buf.length >= 4 && (buf.readUInt32LE(0) === 0xa1b2c3d4 || buf.readUInt32BE(0) === 0xa1b2c3d4))
+  )
+    return fromPcap(buf);
   return fromJsonLines(buf.toString('utf8'));
 }
 

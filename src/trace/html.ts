@@ -7,7 +7,9 @@ const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#17becf'
 /** A self-contained HTML ladder: SVG arrows coloured by Call-ID; click an arrow to see the message. */
 export function ladderHtml(entries: TraceEntry[], order?: string[]): string {
   const { parties: found, arrows: list } = arrows([...entries].sort((a, b) => a.time - b.time));
-  const parties = order ? [...order.filter((p) => found.includes(p)), ...found.filter((p) => !order.includes(p))] : found;
+  const parties = order
+    ? [...order.filter((p) => found.includes(p)), ...found.filter((p) => !order.includes(p))]
+    : found;
   const colW = 220;
   const rowH = 30;
   const top = 50;

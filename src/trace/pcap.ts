@@ -23,7 +23,12 @@ export function toPcap(entries: TraceEntry[]): Buffer {
     const flow = `${e.local.host}:${e.local.port}>${e.remote.host}:${e.remote.port}`;
     const s = seq.get(flow) ?? 1;
     seq.set(flow, (s + e.bytes.length) >>> 0);
-    const pkt = ipPacket(e.local, e.remote, stream ? tcpSegment(e.local.port, e.remote.port, s, e.bytes) : udpDatagram(e.local.port, e.remote.port, e.bytes), stream ? 6 : 17);
+    const pkt = ipPacket(
+      e.local,
+      e.remote,
+      stream ? tcpSegment(e.local.port, e.remote.port, s, e.bytes) : udpDatagram(e.local.port, e.remote.port, e.bytes),
+      stream ? 6 : 17,
+    );
     const rec = Buffer.alloc(16);
     const sec = Math.floor(e.time / 1000);
     rec.writeUInt32LE(sec >>> 0, 0);
@@ -152,7 +157,10 @@ export function fromPcap(buf: Buffer): TraceEntry[] {
       l4 = pkt.subarray(ihl);
     } else if (v === 6) {
       proto = pkt[6]!;
-      const fmt = (b: Buffer) => Array.from({ length: 8 }, (_, i) => b.readUInt16BE(i * 2).toString(16)).join(':').replace(/(^|:)0(:0)+(:|$)/, '::');
+      const fmt = (b: Buffer) =>
+        Array.from({ length: 8 }, (_, i) => b.readUInt16BE(i * 2).toString(16))
+          .join(':')
+          .replace(/(^|:)0(:0)+(:|$)/, '::');
       src = fmt(pkt.subarray(8, 24));
       dst = fmt(pkt.subarray(24, 40));
       l4 = pkt.subarray(40);
@@ -160,7 +168,15 @@ export function fromPcap(buf: Buffer): TraceEntry[] {
     const sport = l4.readUInt16BE(0);
     const dport = l4.readUInt16BE(2);
     const payload = proto === 17 ? l4.subarray(8) : l4.subarray((l4[12]! >> 4) * 4);
-    out.push({ time: sec * 1000 + usec / 1000, element: `${src}:${sport}`, direction: 'out', transport: proto === 17 ? 'udp' : 'tcp', local: { host: src, port: sport }, remote: { host: dst, port: dport }, bytes: Buffer.from(payload) });
+    out.push({
+      time: sec * 1000 + usec / 1000,
+      element: `${src}:${sport}`,
+      direction: 'out',
+      transport: proto === 17 ? 'udp' : 'tcp',
+      local: { host: src, port: sport },
+      remote: { host: dst, port: dport },
+      bytes: Buffer.from(payload),
+    });
   }
   return out;
 }

@@ -26,6 +26,14 @@ export class TraceRecorder extends EventEmitter {
   /** A transport tap that records under `element`. */
   tap(element: string): (e: WireEvent) => void {
     return (e) =>
-      this.record({ time: performance.timeOrigin + performance.now(), element, direction: e.direction, transport: e.protocol, local: e.local, remote: e.remote, bytes: Buffer.from(e.bytes) });
+      this.record({
+        time: performance.timeOrigin + performance.now(),
+        element,
+        direction: e.direction,
+        transport: e.protocol,
+        local: e.local,
+        remote: e.remote,
+        bytes: Buffer.from(e.bytes),
+      });
   }
 }

@@ -51,13 +51,32 @@ export function summarize(bytes: Buffer): MessageSummary | undefined {
     if (dir) label += ` [${dir}]`;
     let short = m.isRequest ? method : `${status}${method && method !== 'INVITE' ? ` ${method}` : ''}`;
     if (m.isRequest && method === 'NOTIFY') short = label.replace(/^NOTIFY \((\d+).*$/, 'NOTIFY ($1)');
-    if (m.isRequest && method === 'REFER') short = `REFER ${(/<?(?:sips?:)?([^@;>?]+)/.exec(m.get('Refer-To') ?? '')?.[1] ?? '')}`;
+    if (m.isRequest && method === 'REFER')
+      short = `REFER ${/<?(?:sips?:)?([^@;>?]+)/.exec(m.get('Refer-To') ?? '')?.[1] ?? ''}`;
     if (m.isRequest && m.has('Replaces')) short += ' (Replaces)';
     if (dir) short += ` [${dir}]`;
-    return { label, short, callId: m.callId ?? '', isRequest: m.isRequest, method, status, cseq: m.get('CSeq') ?? '', branch: m.topVia?.branch ?? '' };
+    return {
+      label,
+      short,
+      callId: m.callId ?? '',
+      isRequest: m.isRequest,
+      method,
+      status,
+      cseq: m.get('CSeq') ?? '',
+      branch: m.topVia?.branch ?? '',
+    };
   } catch {
     const l = m.isRequest ? (m as SipRequest).method : String((m as SipResponse).status);
-    return { label: l, short: l, callId: '', isRequest: m.isRequest, method: '', status: undefined, cseq: '', branch: '' };
+    return {
+      label: l,
+      short: l,
+      callId: '',
+      isRequest: m.isRequest,
+      method: '',
+      status: undefined,
+      cseq: '',
+      branch: '',
+    };
   }
 }
 
@@ -89,11 +108,13 @@ export function arrows(entries: TraceEntry[]): { parties: string[]; arrows: Arro
   // each message seen at both ends is one arrow: drop the 'in' record that has a matching 'out'
   // (same bytes, addresses mirrored), whichever of the two was recorded first
   const outs = new Map<string, number>();
-  const pairKey = (bytes: Buffer, from: { host: string; port: number }, to: { host: string; port: number }) => `${addrKey(from)}>${addrKey(to)}|${bytes.toString('latin1')}`;
-  for (const e of entries) if (e.direction === 'out') {
-    const k = pairKey(e.bytes, e.local, e.remote);
-    outs.set(k, (outs.get(k) ?? 0) + 1);
-  }
+  const pairKey = (bytes: Buffer, from: { host: string; port: number }, to: { host: string; port: number }) =>
+    `${addrKey(from)}>${addrKey(to)}|${bytes.toString('latin1')}`;
+  for (const e of entries)
+    if (e.direction === 'out') {
+      const k = pairKey(e.bytes, e.local, e.remote);
+      outs.set(k, (outs.get(k) ?? 0) + 1);
+    }
   const out: Arrow[] = [];
   for (const e of entries) {
     if (e.direction === 'in') {

@@ -56,7 +56,12 @@ export class TransactionLayer extends EventEmitter<TransactionLayerEvents> {
   sendRequest(request: SipRequest, target: Target, handlers: ClientHandlers): ClientTransaction {
     if (request.method === 'ACK') throw new Error('ACK is not sent in a client transaction; use sendStateless');
     this.ensureVia(request, target);
-    const tx = new ClientTransaction(request, target, { transport: this.transport, clock: this.clock, timers: this.timers }, handlers);
+    const tx = new ClientTransaction(
+      request,
+      target,
+      { transport: this.transport, clock: this.clock, timers: this.timers },
+      handlers,
+    );
     const key = clientKey(tx.branch, request.method);
     this.clients.set(key, tx);
     tx.once('terminated', () => {
@@ -75,7 +80,10 @@ export class TransactionLayer extends EventEmitter<TransactionLayerEvents> {
   private ensureVia(request: SipRequest, target: Target): void {
     if (request.has('Via')) return;
     const via = this.transport.viaFor(target.protocol);
-    request.prepend('Via', createVia(target.protocol === 'wss' ? 'WSS' : target.protocol.toUpperCase(), via.host, via.port).toString());
+    request.prepend(
+      'Via',
+      createVia(target.protocol === 'wss' ? 'WSS' : target.protocol.toUpperCase(), via.host, via.port).toString(),
+    );
   }
 
   /** The INVITE server transaction a CANCEL refers to (§9.2), if it is still there. */

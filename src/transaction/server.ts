@@ -160,7 +160,10 @@ export class ServerTransaction extends EventEmitter {
  * reuses it by connectionId); maddr → there; otherwise the source address (`received`) and,
  * when rport was asked for, the source port; else the Via port.
  */
-export function responseTarget(req: SipRequest, inbound: Pick<Inbound, 'protocol' | 'remote' | 'connectionId'>): Target {
+export function responseTarget(
+  req: SipRequest,
+  inbound: Pick<Inbound, 'protocol' | 'remote' | 'connectionId'>,
+): Target {
   const via = req.topVia;
   const protocol = inbound.protocol;
   if (!via) return { protocol, host: inbound.remote.host, port: inbound.remote.port };
@@ -168,7 +171,7 @@ export function responseTarget(req: SipRequest, inbound: Pick<Inbound, 'protocol
   if (via.maddr) return { protocol, host: via.maddr, port: via.port ?? 5060 };
   const host = (via.received ?? inbound.remote.host).replace(/^\[|\]$/g, '');
   const rport = via.rport;
-  const port = rport === undefined ? via.port ?? 5060 : rport === true ? inbound.remote.port : rport;
+  const port = rport === undefined ? (via.port ?? 5060) : rport === true ? inbound.remote.port : rport;
   return { protocol, host, port };
 }
 

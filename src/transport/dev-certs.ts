@@ -19,7 +19,10 @@ export interface DevCertificateOptions {
   caName?: string;
 }
 
-const window = (days: number) => ({ notBeforeDate: new Date(Date.now() - 60_000), notAfterDate: new Date(Date.now() + days * 86_400_000) });
+const window = (days: number) => ({
+  notBeforeDate: new Date(Date.now() - 60_000),
+  notAfterDate: new Date(Date.now() + days * 86_400_000),
+});
 
 /** A new development CA (EC P-256, SHA-256), valid for `days`. */
 export async function createDevCa(opts: { days?: number; name?: string } = {}): Promise<{ cert: string; key: string }> {
@@ -39,9 +42,17 @@ export async function createDevCa(opts: { days?: number; name?: string } = {}): 
  * A server (and client) certificate signed by `ca` for `names`: DNS names (localhost,
  * biloxi.example.com) and IP addresses (127.0.0.1, ::1) go into subjectAltName.
  */
-export async function issueDevCertificate(ca: { cert: string; key: string }, names: string[], days = 7): Promise<{ key: string; cert: string }> {
+export async function issueDevCertificate(
+  ca: { cert: string; key: string },
+  names: string[],
+  days = 7,
+): Promise<{ key: string; cert: string }> {
   if (names.length === 0) throw new Error('a certificate needs at least one name or address');
-  const altNames = names.map((n) => (isIP(n.replace(/^\[|\]$/g, '')) ? { type: 7 as const, ip: n.replace(/^\[|\]$/g, '') } : { type: 2 as const, value: n }));
+  const altNames = names.map((n) =>
+    isIP(n.replace(/^\[|\]$/g, ''))
+      ? { type: 7 as const, ip: n.replace(/^\[|\]$/g, '') }
+      : { type: 2 as const, value: n },
+  );
   const leaf = await generate([{ name: 'commonName', value: names[0]! }], {
     keyType: 'ec',
     algorithm: 'sha256',
@@ -62,8 +73,13 @@ export async function issueDevCertificate(ca: { cert: string; key: string }, nam
  * TLS verification stays on in tests and the demo: the CA is trusted explicitly. Uses the
  * `selfsigned` package (which signs with a given CA); EC P-256 keeps generation fast.
  */
-export async function createDevCertificates(names: string[] = ['localhost', '127.0.0.1', '::1'], opts: DevCertificateOptions = {}): Promise<DevCertificates> {
-  const ca = opts.ca ?? (await createDevCa({ ...(opts.days ? { days: opts.days } : {}), ...(opts.caName ? { name: opts.caName } : {}) }));
+export async function createDevCertificates(
+  names: string[] = ['localhost', '127.0.0.1', '::1'],
+  opts: DevCertificateOptions = {},
+): Promise<DevCertificates> {
+  const ca =
+    opts.ca ??
+    (await createDevCa({ ...(opts.days ? { days: opts.days } : {}), ...(opts.caName ? { name: opts.caName } : {}) }));
   const leaf = await issueDevCertificate(ca, names, opts.days ?? 7);
   return { ca: ca.cert, caKey: ca.key, key: leaf.key, cert: leaf.cert };
 }

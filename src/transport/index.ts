@@ -11,6 +11,23 @@ export {
 } from './manager.js';
 export { responseTarget, stampReceived, type ResponseRoute } from './routing.js';
 export { defaultPort, normalizeAddress, sameAddress } from './address.js';
-export { createDevCertificates, createDevCa, issueDevCertificate, type DevCertificates, type DevCertificateOptions } from './dev-certs.js';
+export {
+  createDevCertificates,
+  createDevCa,
+  issueDevCertificate,
+  type DevCertificates,
+  type DevCertificateOptions,
+} from './dev-certs.js';
 export { LossyTransport, dropFirstCopies, dropRandomly, seededRandom, type DropRule } from './lossy.js';
-export { resolveTargets, withFailover, orderSrv, systemDns, createSystemDns, type Dns, type NaptrRecord, type SrvRecord, type ResolveOptions, type FailoverOptions } from './resolver.js';
+export {
+  resolveTargets,
+  withFailover,
+  orderSrv,
+  systemDns,
+  createSystemDns,
+  type Dns,
+  type NaptrRecord,
+  type SrvRecord,
+  type ResolveOptions,
+  type FailoverOptions,
+} from './resolver.js';

@@ -8,7 +8,16 @@ import { createServer as createHttpServer, type IncomingMessage, type Server as 
 import { createServer as createHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
-import { DEFAULT_LIMITS, SipParseError, StreamFramer, parseMessage, responseForParseError, type MessageLimits, type SipMessage, type SipRequest } from '../message/index.js';
+import {
+  DEFAULT_LIMITS,
+  SipParseError,
+  StreamFramer,
+  parseMessage,
+  responseForParseError,
+  type MessageLimits,
+  type SipMessage,
+  type SipRequest,
+} from '../message/index.js';
 import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
 import { bracket, normalizeAddress, unbracket } from './address.js';
 import { responseTarget, stampReceived, type ResponseRoute } from './routing.js';
@@ -128,7 +137,9 @@ function isKeepAlive(buf: Buffer): boolean {
 /** A concrete address of this host for a wildcard bind, to advertise in Via (loopback as a last resort). */
 function hostAddress(family: 4 | 6): string {
   for (const list of Object.values(networkInterfaces())) {
-    for (const a of list ?? []) if (!a.internal && (a.family === (family === 4 ? 'IPv4' : 'IPv6')) && !a.address.startsWith('fe80')) return a.address;
+    for (const a of list ?? [])
+      if (!a.internal && a.family === (family === 4 ? 'IPv4' : 'IPv6') && !a.address.startsWith('fe80'))
+        return a.address;
   }
   return family === 4 ? '127.0.0.1' : '::1';
 }
@@ -144,7 +155,18 @@ function hostAddress(family: 4 | 6): string {
  * 'connection-closed' (ConnectionInfo), 'pong' ({connectionId}), 'error' (only when listened to).
  */
 export class TransportManager extends EventEmitter implements TransportLayer {
-  readonly stats: TransportStats = { received: 0, sent: 0, parseErrors: 0, dropped: 0, errorResponses: 0, keepAlives: 0, udpToTcp: 0, handlerErrors: 0, connectionsOpened: 0, connectionsClosed: 0 };
+  readonly stats: TransportStats = {
+    received: 0,
+    sent: 0,
+    parseErrors: 0,
+    dropped: 0,
+    errorResponses: 0,
+    keepAlives: 0,
+    udpToTcp: 0,
+    handlerErrors: 0,
+    connectionsOpened: 0,
+    connectionsClosed: 0,
+  };
   private readonly clock: Clock;
   private readonly limits: MessageLimits;
   private readonly listeners_: Listener[] = [];
@@ -173,7 +195,8 @@ export class TransportManager extends EventEmitter implements TransportLayer {
   async listen(l: ListenOptions): Promise<{ host: string; port: number }> {
     if (this.closed) throw new TransportError('transport closed');
     const host = unbracket(l.host);
-    if ((l.protocol === 'tls' || l.protocol === 'wss') && !l.tls) throw new TransportError(`a ${l.protocol} listener needs tls.key and tls.cert`);
+    if ((l.protocol === 'tls' || l.protocol === 'wss') && !l.tls)
+      throw new TransportError(`a ${l.protocol} listener needs tls.key and tls.cert`);
     this.trusted.push(...toList(l.tls?.ca));
     let bound: { host: string; port: number };
     switch (l.protocol) {
@@ -194,7 +217,11 @@ export class TransportManager extends EventEmitter implements TransportLayer {
     return bound;
   }
 
-  private async listenUdp(host: string, port: number, advertise: ListenOptions['advertise']): Promise<{ host: string; port: number }> {
+  private async listenUdp(
+    host: string,
+    port: number,
+    advertise: ListenOptions['advertise'],
+  ): Promise<{ host: string; port: number }> {
     const family: 4 | 6 = net.isIPv6(host) ? 6 : 4;
     const sock = dgram.createSocket({ type: family === 6 ? 'udp6' : 'udp4' });
     sock.on('message', (buf, rinfo) => this.onDatagram(sock, buf, rinfo));
@@ -209,20 +236,38 @@ export class TransportManager extends EventEmitter implements TransportLayer {
     const a = sock.address();
     const bound = { host: normalizeAddress(a.address), port: a.port };
     if (!this.udp.has(family)) this.udp.set(family, { sock, ...bound });
-    this.listeners_.push({ protocol: 'udp', ...bound, advertise, close: () => new Promise((r) => sock.close(() => r())) });
+    this.listeners_.push({
+      protocol: 'udp',
+      ...bound,
+      advertise,
+      close: () => new Promise((r) => sock.close(() => r())),
+    });
     return bound;
   }
 
-  private async listenStream(protocol: 'tcp' | 'tls', host: string, port: number, l: ListenOptions): Promise<{ host: string; port: number }> {
+  private async listenStream(
+    protocol: 'tcp' | 'tls',
+    host: string,
+    port: number,
+    l: ListenOptions,
+  ): Promise<{ host: string; port: number }> {
     const server =
       protocol === 'tls'
-        ? tls.createServer({ key: l.tls!.key, cert: l.tls!.cert, handshakeTimeout: this.opts.connectTimeout ?? 10_000 }, (s) => this.adoptStream(s, 'tls', 'in'))
+        ? tls.createServer(
+            { key: l.tls!.key, cert: l.tls!.cert, handshakeTimeout: this.opts.connectTimeout ?? 10_000 },
+            (s) => this.adoptStream(s, 'tls', 'in'),
+          )
         : net.createServer((s) => this.adoptStream(s, 'tcp', 'in'));
     const bound = await this.bindServer(server, host, port);
     server.on('error', (e) => this.emitError(e));
     // a failed TLS handshake concerns that client only
     server.on('tlsClientError', () => undefined);
-    this.listeners_.push({ protocol, ...bound, advertise: l.advertise, close: () => new Promise((r) => server.close(() => r())) });
+    this.listeners_.push({
+      protocol,
+      ...bound,
+      advertise: l.advertise,
+      close: () => new Promise((r) => server.close(() => r())),
+    });
     return bound;
   }
 
@@ -238,8 +283,14 @@ export class TransportManager extends EventEmitter implements TransportLayer {
     return { host: normalizeAddress(a.address), port: a.port };
   }
 
-  private async listenWs(protocol: 'ws' | 'wss', host: string, port: number, l: ListenOptions): Promise<{ host: string; port: number }> {
-    const http: HttpServer = protocol === 'wss' ? createHttpsServer({ key: l.tls!.key, cert: l.tls!.cert }) : createHttpServer();
+  private async listenWs(
+    protocol: 'ws' | 'wss',
+    host: string,
+    port: number,
+    l: ListenOptions,
+  ): Promise<{ host: string; port: number }> {
+    const http: HttpServer =
+      protocol === 'wss' ? createHttpsServer({ key: l.tls!.key, cert: l.tls!.cert }) : createHttpServer();
     const wss = new WebSocketServer({
       noServer: true,
       perMessageDeflate: false,
@@ -312,7 +363,13 @@ export class TransportManager extends EventEmitter implements TransportLayer {
 
   /** Open stream connections. */
   connections(): ConnectionInfo[] {
-    return [...this.conns.values()].map(({ id, protocol, direction, local, remote }) => ({ id, protocol, direction, local, remote }));
+    return [...this.conns.values()].map(({ id, protocol, direction, local, remote }) => ({
+      id,
+      protocol,
+      direction,
+      local,
+      remote,
+    }));
   }
 
   isOpen(connectionId: string): boolean {
@@ -365,7 +422,8 @@ export class TransportManager extends EventEmitter implements TransportLayer {
     if (t.protocol !== 'udp') return this.sendStream(message.toBuffer(), t, opts.connectionId);
     const bytes = message.toBuffer();
     const max = this.opts.udpMaxBytes ?? 1300;
-    if (request && max > 0 && bytes.length > max && !this.noTcp.has(connKey(t)) && (await this.switchToTcp(request, t))) return;
+    if (request && max > 0 && bytes.length > max && !this.noTcp.has(connKey(t)) && (await this.switchToTcp(request, t)))
+      return;
     return this.sendUdp(message.toBuffer(), t);
   }
 
@@ -417,13 +475,20 @@ export class TransportManager extends EventEmitter implements TransportLayer {
         host = `::ffff:${t.host}`;
       }
     }
-    if (!entry) return Promise.reject(new TransportError(`no UDP listener for IPv${family === 6 ? 6 : 4} to send from`, t));
+    if (!entry)
+      return Promise.reject(new TransportError(`no UDP listener for IPv${family === 6 ? 6 : 4} to send from`, t));
     const { sock } = entry;
     return new Promise((resolve, reject) => {
       sock.send(bytes, t.port, host, (err) => {
         if (err) return reject(new TransportError(`UDP send to ${t.host}:${t.port} failed: ${err.message}`, t, err));
         this.stats.sent++;
-        this.opts.tap?.({ direction: 'out', protocol: 'udp', local: { host: entry.host, port: entry.port }, remote: { host: t.host, port: t.port }, bytes });
+        this.opts.tap?.({
+          direction: 'out',
+          protocol: 'udp',
+          local: { host: entry.host, port: entry.port },
+          remote: { host: t.host, port: t.port },
+          bytes,
+        });
         resolve();
       });
     });
@@ -437,7 +502,12 @@ export class TransportManager extends EventEmitter implements TransportLayer {
       await this.write(conn, bytes);
     } catch (e) {
       conn.close();
-      if (!reused || given) throw new TransportError(`${conn.protocol} write to ${conn.remote.host}:${conn.remote.port} failed: ${(e as Error).message}`, t, e);
+      if (!reused || given)
+        throw new TransportError(
+          `${conn.protocol} write to ${conn.remote.host}:${conn.remote.port} failed: ${(e as Error).message}`,
+          t,
+          e,
+        );
       // a reused connection died under us: one fresh attempt
       await this.write(await this.connect(t), bytes).catch((e2: unknown) => {
         throw new TransportError(`${t.protocol} write to ${t.host}:${t.port} failed: ${(e2 as Error).message}`, t, e2);
@@ -587,7 +657,13 @@ export class TransportManager extends EventEmitter implements TransportLayer {
     return conn;
   }
 
-  private adoptWs(ws: WebSocket, protocol: 'ws' | 'wss', direction: 'in' | 'out', local: ConnectionInfo['local'], remote: ConnectionInfo['remote']): Connection {
+  private adoptWs(
+    ws: WebSocket,
+    protocol: 'ws' | 'wss',
+    direction: 'in' | 'out',
+    local: ConnectionInfo['local'],
+    remote: ConnectionInfo['remote'],
+  ): Connection {
     const conn = this.register({
       protocol,
       direction,
@@ -619,7 +695,13 @@ export class TransportManager extends EventEmitter implements TransportLayer {
   }
 
   private register(c: Omit<Connection, 'id' | 'keys' | 'lastActivity' | 'pongWaiters'>): Connection {
-    const conn: Connection = { ...c, id: `${c.protocol}-${++this.seq}`, keys: [], lastActivity: this.clock.now(), pongWaiters: new Set() };
+    const conn: Connection = {
+      ...c,
+      id: `${c.protocol}-${++this.seq}`,
+      keys: [],
+      lastActivity: this.clock.now(),
+      pongWaiters: new Set(),
+    };
     if (this.closed) {
       conn.close();
       return conn;
@@ -705,18 +787,32 @@ export class TransportManager extends EventEmitter implements TransportLayer {
       this.udpLocal.set(sock, local);
     }
     const remote = { host: normalizeAddress(rinfo.address), port: rinfo.port };
-    this.deliver(buf, 'udp', { local, remote }, (res) =>
-      new Promise<void>((resolve, reject) => sock.send(res, rinfo.port, rinfo.address, (err) => (err ? reject(err) : resolve()))),
+    this.deliver(
+      buf,
+      'udp',
+      { local, remote },
+      (res) =>
+        new Promise<void>((resolve, reject) =>
+          sock.send(res, rinfo.port, rinfo.address, (err) => (err ? reject(err) : resolve())),
+        ),
     );
   }
 
   /** Parse, check the mandatory headers, stamp received/rport, emit; bad requests get their 400/505/513. */
-  private deliver(bytes: Buffer, protocol: TransportProtocol, from: { local: Inbound['local']; remote: Inbound['remote']; id?: string }, reply: (b: Buffer) => Promise<void>): void {
+  private deliver(
+    bytes: Buffer,
+    protocol: TransportProtocol,
+    from: { local: Inbound['local']; remote: Inbound['remote']; id?: string },
+    reply: (b: Buffer) => Promise<void>,
+  ): void {
     const { local, remote } = from;
     this.opts.tap?.({ direction: 'in', protocol, local, remote, bytes });
     let message;
     try {
-      message = parseMessage(bytes, { mode: protocol === 'tcp' || protocol === 'tls' ? 'stream' : 'datagram', limits: this.limits });
+      message = parseMessage(bytes, {
+        mode: protocol === 'tcp' || protocol === 'tls' ? 'stream' : 'datagram',
+        limits: this.limits,
+      });
       const missing = MANDATORY.find((h) => !message!.has(h));
       if (missing) throw new SipParseError(`missing ${missing} header`, 0);
       if (message.isRequest) stampReceived(message as SipRequest, remote);
@@ -736,9 +832,17 @@ export class TransportManager extends EventEmitter implements TransportLayer {
     }
   }
 
-  private reject(bytes: Buffer, e: unknown, protocol: TransportProtocol, local: Inbound['local'], remote: Inbound['remote'], connectionId: string | undefined, reply: (b: Buffer) => Promise<void>): void {
+  private reject(
+    bytes: Buffer,
+    e: unknown,
+    protocol: TransportProtocol,
+    local: Inbound['local'],
+    remote: Inbound['remote'],
+    connectionId: string | undefined,
+    reply: (b: Buffer) => Promise<void>,
+  ): void {
     this.stats.parseErrors++;
-    let res = null;
+    let res;
     try {
       res = e instanceof SipParseError ? responseForParseError(bytes, e) : null;
     } catch {

@@ -43,8 +43,20 @@ export function createSystemDns(opts: { timeout?: number; tries?: number; server
 export const systemDns: Dns = createSystemDns();
 
 /** RFC 3263 §4.1 NAPTR services (RFC 7118 §7 for WebSocket). */
-const NAPTR_SERVICES: Record<string, TransportProtocol> = { 'SIP+D2U': 'udp', 'SIP+D2T': 'tcp', 'SIPS+D2T': 'tls', 'SIP+D2W': 'ws', 'SIPS+D2W': 'wss' };
-const SRV_PREFIX: Record<TransportProtocol, string> = { udp: '_sip._udp.', tcp: '_sip._tcp.', tls: '_sips._tcp.', ws: '_sip._ws.', wss: '_sips._ws.' };
+const NAPTR_SERVICES: Record<string, TransportProtocol> = {
+  'SIP+D2U': 'udp',
+  'SIP+D2T': 'tcp',
+  'SIPS+D2T': 'tls',
+  'SIP+D2W': 'ws',
+  'SIPS+D2W': 'wss',
+};
+const SRV_PREFIX: Record<TransportProtocol, string> = {
+  udp: '_sip._udp.',
+  tcp: '_sip._tcp.',
+  tls: '_sips._tcp.',
+  ws: '_sip._ws.',
+  wss: '_sips._ws.',
+};
 const isSecure = (p: TransportProtocol) => p === 'tls' || p === 'wss';
 
 export interface ResolveOptions {
@@ -59,7 +71,10 @@ export interface ResolveOptions {
  * RFC 2782 ordering: ascending priority; within a priority, a weighted random permutation
  * (weight-0 records first in the pool, so they are picked rarely but not never).
  */
-export function orderSrv<T extends { priority: number; weight: number }>(records: T[], random: () => number = Math.random): T[] {
+export function orderSrv<T extends { priority: number; weight: number }>(
+  records: T[],
+  random: () => number = Math.random,
+): T[] {
   const out: T[] = [];
   const byPrio = new Map<number, T[]>();
   for (const r of records) byPrio.set(r.priority, [...(byPrio.get(r.priority) ?? []), r]);
@@ -82,7 +97,10 @@ export function orderSrv<T extends { priority: number; weight: number }>(records
 
 async function addresses(dns: Dns, host: string): Promise<string[]> {
   if (isIP(host)) return [host];
-  const [v4, v6] = await Promise.all([dns.resolve4(host).catch(() => [] as string[]), dns.resolve6(host).catch(() => [] as string[])]);
+  const [v4, v6] = await Promise.all([
+    dns.resolve4(host).catch(() => [] as string[]),
+    dns.resolve6(host).catch(() => [] as string[]),
+  ]);
   return [...v4, ...v6];
 }
 
@@ -126,7 +144,8 @@ export async function resolveTargets(uri: Uri, opts: ResolveOptions = {}): Promi
   const secure = u.scheme === 'sips';
   const host = (u.maddr ?? u.hostname).replace(/^\[|\]$/g, '').toLowerCase();
   const explicit = explicitTransport(u);
-  if (explicit && !supported.includes(explicit)) throw new TransportError(`transport ${explicit} is not supported here`);
+  if (explicit && !supported.includes(explicit))
+    throw new TransportError(`transport ${explicit} is not supported here`);
   const numeric = isIP(host) !== 0;
   const targets: Target[] = [];
   const push = (protocol: TransportProtocol, address: string, port: number) => {
@@ -147,7 +166,10 @@ export async function resolveTargets(uri: Uri, opts: ResolveOptions = {}): Promi
   const viaSrv = async (protocol: TransportProtocol, name: string) => {
     const records = await dns.resolveSrv(name).catch(() => [] as SrvRecord[]);
     // RFC 2782: a single record with target "." means the service is decidedly not available
-    for (const srv of orderSrv(records.filter((r) => r.name !== '.' && r.name !== ''), opts.random)) {
+    for (const srv of orderSrv(
+      records.filter((r) => r.name !== '.' && r.name !== ''),
+      opts.random,
+    )) {
       for (const a of await addresses(dns, srv.name.replace(/\.$/, ''))) push(protocol, a, srv.port);
     }
   };
@@ -156,7 +178,10 @@ export async function resolveTargets(uri: Uri, opts: ResolveOptions = {}): Promi
     const naptr = await dns.resolveNaptr(host).catch(() => [] as NaptrRecord[]);
     const usable = naptr
       .map((r) => ({ r, p: NAPTR_SERVICES[r.service.toUpperCase()] }))
-      .filter((x): x is { r: NaptrRecord; p: TransportProtocol } => x.r.flags.toLowerCase() === 's' && x.p !== undefined && supported.includes(x.p))
+      .filter(
+        (x): x is { r: NaptrRecord; p: TransportProtocol } =>
+          x.r.flags.toLowerCase() === 's' && x.p !== undefined && supported.includes(x.p),
+      )
       .filter((x) => !secure || isSecure(x.p))
       .sort((a, b) => a.r.order - b.r.order || a.r.preference - b.r.preference);
     for (const { r, p } of usable) await viaSrv(p, r.replacement.replace(/\.$/, ''));
@@ -164,7 +189,9 @@ export async function resolveTargets(uri: Uri, opts: ResolveOptions = {}): Promi
   }
 
   // §4.1 without (usable) NAPTR: SRV for the transport given, else for each one we support
-  const candidates: TransportProtocol[] = explicit ? [explicit] : ((secure ? ['tls'] : ['udp', 'tcp', 'tls']) as TransportProtocol[]).filter((p) => supported.includes(p));
+  const candidates: TransportProtocol[] = explicit
+    ? [explicit]
+    : ((secure ? ['tls'] : ['udp', 'tcp', 'tls']) as TransportProtocol[]).filter((p) => supported.includes(p));
   for (const p of candidates) await viaSrv(p, SRV_PREFIX[p] + host);
   if (targets.length) return targets;
 
@@ -190,7 +217,11 @@ export interface FailoverOptions {
  * error is thrown (a TransportError when the list is empty). The AbortSignal tells an attempt
  * that it has timed out.
  */
-export async function withFailover<T>(targets: Target[], attempt: (t: Target, signal: AbortSignal) => Promise<T>, opts: FailoverOptions = {}): Promise<T> {
+export async function withFailover<T>(
+  targets: Target[],
+  attempt: (t: Target, signal: AbortSignal) => Promise<T>,
+  opts: FailoverOptions = {},
+): Promise<T> {
   const clock = opts.clock ?? systemClock;
   const should = opts.shouldFailover ?? ((e: unknown) => e instanceof TransportError);
   let last: unknown = new TransportError('no targets to try');
@@ -202,7 +233,10 @@ export async function withFailover<T>(targets: Target[], attempt: (t: Target, si
       if (opts.timeoutMs === undefined) return await run;
       const timeout = new Promise<never>((_, reject) => {
         timer = clock.setTimeout(() => {
-          const err = new TransportError(`no answer from ${t.protocol}:${t.host}:${t.port} within ${opts.timeoutMs} ms`, t);
+          const err = new TransportError(
+            `no answer from ${t.protocol}:${t.host}:${t.port} within ${opts.timeoutMs} ms`,
+            t,
+          );
           ac.abort(err);
           reject(err);
         }, opts.timeoutMs!);

@@ -46,18 +46,23 @@ export interface ResponseRoute {
  *   sent-by port (default 5060). A sent-by name is returned as is (RFC 3263 §5 resolves it).
  * The protocol is the one the request arrived over.
  */
-export function responseTarget(inbound: Pick<Inbound, 'message' | 'protocol' | 'remote' | 'connectionId'>, isOpen: (connectionId: string) => boolean = () => false): ResponseRoute {
+export function responseTarget(
+  inbound: Pick<Inbound, 'message' | 'protocol' | 'remote' | 'connectionId'>,
+  isOpen: (connectionId: string) => boolean = () => false,
+): ResponseRoute {
   const protocol: TransportProtocol = inbound.protocol;
   const remote = { protocol, host: normalizeAddress(inbound.remote.host), port: inbound.remote.port };
   const via = inbound.message.isRequest ? (inbound.message as SipRequest).topVia : undefined;
   const reliable = protocol !== 'udp';
-  if (reliable && inbound.connectionId && isOpen(inbound.connectionId)) return { target: remote, connectionId: inbound.connectionId };
+  if (reliable && inbound.connectionId && isOpen(inbound.connectionId))
+    return { target: remote, connectionId: inbound.connectionId };
   if (!via) return { target: remote };
   const sentByPort = via.port ?? defaultPort(protocol);
   if (reliable) return { target: { protocol, host: normalizeAddress(via.received ?? via.hostname), port: sentByPort } };
   if (via.maddr) return { target: { protocol, host: normalizeAddress(via.maddr), port: via.port ?? 5060 } };
   const host = normalizeAddress(via.received ?? via.hostname);
   const rport = via.rport;
-  const port = typeof rport === 'number' && via.received !== undefined ? rport : rport === true ? remote.port : sentByPort;
+  const port =
+    typeof rport === 'number' && via.received !== undefined ? rport : rport === true ? remote.port : sentByPort;
   return { target: { protocol, host, port } };
 }

@@ -1,10 +1,25 @@
 import { EventEmitter } from 'node:events';
 import { isIPv6 } from 'node:net';
-import { NameAddr, SipUri, createResponse, parseNameAddr, parseUri, type SipRequest, type Uri } from '../message/index.js';
+import {
+  NameAddr,
+  SipUri,
+  createResponse,
+  parseNameAddr,
+  parseUri,
+  type SipRequest,
+  type Uri,
+} from '../message/index.js';
 import { UserAgentCore } from '../dialog/user-agent-core.js';
 import { Call, type CallContext } from '../call/call.js';
 import type { ServerTransaction, TimerConfig } from '../transaction/index.js';
-import { SipTransport, type ListenOptions, type Target, type TransportLayer, type TransportProtocol, type WireEvent } from '../transport/index.js';
+import {
+  SipTransport,
+  type ListenOptions,
+  type Target,
+  type TransportLayer,
+  type TransportProtocol,
+  type WireEvent,
+} from '../transport/index.js';
 import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
 import { DigestClient } from '../auth/index.js';
 import { createRequest } from '../message/index.js';
@@ -67,9 +82,18 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
 
   constructor(readonly opts: UserAgentOptions) {
     super();
-    this.aor = typeof opts.aor === 'string' ? (opts.aor.includes('<') ? parseNameAddr(opts.aor) : new NameAddr(parseUri(opts.aor))) : opts.aor;
+    this.aor =
+      typeof opts.aor === 'string'
+        ? opts.aor.includes('<')
+          ? parseNameAddr(opts.aor)
+          : new NameAddr(parseUri(opts.aor))
+        : opts.aor;
     this.clock = opts.clock ?? systemClock;
-    this.transport = new SipTransport({ clock: this.clock, ...(opts.tlsCa ? { tlsCa: opts.tlsCa } : {}), ...(opts.tap ? { tap: opts.tap } : {}) });
+    this.transport = new SipTransport({
+      clock: this.clock,
+      ...(opts.tlsCa ? { tlsCa: opts.tlsCa } : {}),
+      ...(opts.tap ? { tap: opts.tap } : {}),
+    });
   }
 
   async start(): Promise<void> {
@@ -84,7 +108,12 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
     if (first.protocol !== 'udp' && first.protocol !== 'tls') contactUri.params.set('transport', first.protocol);
     if (first.protocol === 'tls' && !secure) contactUri.params.set('transport', 'tls');
     this.contact = new NameAddr(contactUri);
-    const outbound = this.opts.outboundProxy === undefined ? undefined : typeof this.opts.outboundProxy === 'string' ? parseUri(this.opts.outboundProxy) : this.opts.outboundProxy;
+    const outbound =
+      this.opts.outboundProxy === undefined
+        ? undefined
+        : typeof this.opts.outboundProxy === 'string'
+          ? parseUri(this.opts.outboundProxy)
+          : this.opts.outboundProxy;
     this.core = new UserAgentCore({
       transport: this.opts.wrapTransport ? this.opts.wrapTransport(this.transport) : this.transport,
       clock: this.clock,
@@ -96,7 +125,8 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
     });
     this.core.on('request', (tx: ServerTransaction) => this.onRequest(tx));
     this.core.on('cancel', (tx: ServerTransaction) => {
-      for (const c of this.calls.values()) if (c.invite === tx.request || c.invite.callId === tx.request.callId) c.cancelled();
+      for (const c of this.calls.values())
+        if (c.invite === tx.request || c.invite.callId === tx.request.callId) c.cancelled();
     });
     this.started = true;
   }
@@ -203,12 +233,17 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
     this.regCSeq = retried.cseq!.seq;
     this.clock.clearTimeout(this.regTimer);
     if (res.status >= 200 && res.status < 300) {
-      const mine = (res.contact === '*' ? [] : res.contact).find((c) => c.uri.toString() === this.contact.uri.toString());
+      const mine = (res.contact === '*' ? [] : res.contact).find(
+        (c) => c.uri.toString() === this.contact.uri.toString(),
+      );
       const granted = mine?.expires ?? res.expires ?? expires;
       this.registered = expires > 0;
       if (expires > 0) {
         // refresh a little before expiry
-        this.regTimer = this.clock.setTimeout(() => void this.register(expires).catch(() => undefined), Math.max(1, granted * 0.8) * 1000);
+        this.regTimer = this.clock.setTimeout(
+          () => void this.register(expires).catch(() => undefined),
+          Math.max(1, granted * 0.8) * 1000,
+        );
         this.emit('registered', granted);
       } else this.emit('unregistered');
     } else if (res.status === 423 && res.minExpires && expires > 0) {

@@ -63,7 +63,8 @@ export class FakeClock implements Clock {
     const target = this.t + ms;
     for (;;) {
       let next: FakeTimer | undefined;
-      for (const x of this.timers) if (x.at <= target && (!next || x.at < next.at || (x.at === next.at && x.seq < next.seq))) next = x;
+      for (const x of this.timers)
+        if (x.at <= target && (!next || x.at < next.at || (x.at === next.at && x.seq < next.seq))) next = x;
       if (!next) break;
       this.timers = this.timers.filter((x) => x !== next);
       this.t = next.at;

@@ -2,28 +2,66 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import { DigestClient, DigestServer, computeDigestResponse, parseUsers, ha1Of } from '../../src/auth/index.js';
-import { createRequest, createResponse, createVia, parseMessage, type SipRequest, type SipResponse } from '../../src/message/index.js';
+import {
+  createRequest,
+  createResponse,
+  createVia,
+  parseMessage,
+  type SipRequest,
+  type SipResponse,
+} from '../../src/message/index.js';
 import { FakeClock } from '../../src/util/clock.js';
 
 test('RFC 7616 §3.9.1 vectors (MD5 and SHA-256)', () => {
-  const base = { username: 'Mufasa', password: 'Circle of Life', realm: 'http-auth@example.org', nonce: '7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v', cnonce: 'f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ', nc: '00000001', qop: 'auth' as const, method: 'GET', uri: '/dir/index.html' };
+  const base = {
+    username: 'Mufasa',
+    password: 'Circle of Life',
+    realm: 'http-auth@example.org',
+    nonce: '7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v',
+    cnonce: 'f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ',
+    nc: '00000001',
+    qop: 'auth' as const,
+    method: 'GET',
+    uri: '/dir/index.html',
+  };
   assert.equal(computeDigestResponse({ ...base, algorithm: 'MD5' }), '8ca523f5e9506fed4657c9700eebdbec');
-  assert.equal(computeDigestResponse({ ...base, algorithm: 'SHA-256' }), '753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1');
+  assert.equal(
+    computeDigestResponse({ ...base, algorithm: 'SHA-256' }),
+    '753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1',
+  );
 });
 
 function register(): SipRequest {
-  return parseMessage(createRequest({ method: 'REGISTER', uri: 'sip:atlanta.example.com', from: 'sip:alice@atlanta.example.com', to: 'sip:alice@atlanta.example.com', via: createVia('UDP', '192.0.2.1', 5060), contact: '<sip:alice@192.0.2.1>' }).toBuffer()) as SipRequest;
+  return parseMessage(
+    createRequest({
+      method: 'REGISTER',
+      uri: 'sip:atlanta.example.com',
+      from: 'sip:alice@atlanta.example.com',
+      to: 'sip:alice@atlanta.example.com',
+      via: createVia('UDP', '192.0.2.1', 5060),
+      contact: '<sip:alice@192.0.2.1>',
+    }).toBuffer(),
+  ) as SipRequest;
 }
 function challenge(server: DigestServer, req: SipRequest, status = 401, stale = false): SipResponse {
   const name = status === 401 ? 'WWW-Authenticate' : 'Proxy-Authenticate';
-  return parseMessage(createResponse(req, status, { headers: server.challenges({ stale }).map((c) => [name, c] as [string, string]) }).toBuffer()) as SipResponse;
+  return parseMessage(
+    createResponse(req, status, {
+      headers: server.challenges({ stale }).map((c) => [name, c] as [string, string]),
+    }).toBuffer(),
+  ) as SipResponse;
 }
 const again = (r: SipRequest) => parseMessage(r.toBuffer()) as SipRequest;
 
 for (const algorithms of [['SHA-256'], ['MD5'], ['SHA-256', 'MD5']] as ('SHA-256' | 'MD5')[][]) {
   test(`client/server round trip: ${algorithms.join('+')}`, () => {
     const clock = new FakeClock();
-    const server = new DigestServer({ realm: 'atlanta.example.com', users: (u) => (u === 'alice' ? { password: 'secret' } : undefined), algorithms, clock });
+    const server = new DigestServer({
+      realm: 'atlanta.example.com',
+      users: (u) => (u === 'alice' ? { password: 'secret' } : undefined),
+      algorithms,
+      clock,
+    });
     const client = new DigestClient({ username: 'alice', password: 'secret' });
     const req = register();
     assert.equal(server.verify(req).ok, false);
@@ -44,14 +82,44 @@ test('wrong password, unknown user, forged nonce, uri mismatch are refused', () 
   assert.equal((server.verify(again(r2)) as { reason: string }).reason, 'unknown user');
   const r3 = register();
   new DigestClient({ username: 'alice', password: 'secret' }).authorize(r3, challenge(server, r3));
-  const forged = r3.toBuffer().toString().replace(/nonce="[^"]+"/, 'nonce="AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"');
-  assert.equal((server.verify(parseMessage(Buffer.from(forged)) as SipRequest) as { reason: string }).reason, 'invalid nonce');
+  const forged = r3
+    .toBuffer()
+    .toString()
+    .replace(/nonce="[^"]+"/, 'nonce="AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"');
+  assert.equal(
+    (server.verify(parseMessage(Buffer.from(forged)) as SipRequest) as { reason: string }).reason,
+    'invalid nonce',
+  );
   const other = new DigestServer({ realm: 'r', users: () => ({ password: 'secret' }) });
-  assert.equal((other.verify(again(r3)) as { reason: string }).reason, 'invalid nonce', "another server's nonce is not ours");
+  assert.equal(
+    (other.verify(again(r3)) as { reason: string }).reason,
+    'invalid nonce',
+    "another server's nonce is not ours",
+  );
   const r4 = register();
   new DigestClient({ username: 'alice', password: 'secret' }).authorize(r4, challenge(server, r4));
   const moved = again(r4);
-  moved.uri = parseMessage(createRequest({ method: 'REGISTER', uri: 'sip:evil.example.com', from: 'sip:a@a', to: 'sip:a@a', via: createVia('UDP', 'h') }).toBuffer()).isRequest ? (parseMessage(createRequest({ method: 'REGISTER', uri: 'sip:evil.example.com', from: 'sip:a@a', to: 'sip:a@a', via: createVia('UDP', 'h') }).toBuffer()) as SipRequest).uri : moved.uri;
+  moved.uri = parseMessage(
+    createRequest({
+      method: 'REGISTER',
+      uri: 'sip:evil.example.com',
+      from: 'sip:a@a',
+      to: 'sip:a@a',
+      via: createVia('UDP', 'h'),
+    }).toBuffer(),
+  ).isRequest
+    ? (
+        parseMessage(
+          createRequest({
+            method: 'REGISTER',
+            uri: 'sip:evil.example.com',
+            from: 'sip:a@a',
+            to: 'sip:a@a',
+            via: createVia('UDP', 'h'),
+          }).toBuffer(),
+        ) as SipRequest
+      ).uri
+    : moved.uri;
   assert.match((server.verify(moved) as { reason: string }).reason, /uri/);
 });
 
@@ -81,10 +149,15 @@ test('replayed nonce count is refused', () => {
 });
 
 test('users file: passwords and HA1 forms; HA1 verifies; secrets never printed', () => {
-  const users = parseUsers(`# users\nalice:secret\nbob:md5:${ha1Of('MD5', 'bob', 'r', 'pw')}\ncarol:sha256:${ha1Of('SHA-256', 'carol', 'r', 'pw2')}\n`);
+  const users = parseUsers(
+    `# users\nalice:secret\nbob:md5:${ha1Of('MD5', 'bob', 'r', 'pw')}\ncarol:sha256:${ha1Of('SHA-256', 'carol', 'r', 'pw2')}\n`,
+  );
   assert.equal(users.get('alice')!.password, 'secret');
   // an HA1 works for its own algorithm: offer only what the stored secrets can verify
-  for (const [u, p, alg] of [['bob', 'pw', 'MD5'], ['carol', 'pw2', 'SHA-256']] as const) {
+  for (const [u, p, alg] of [
+    ['bob', 'pw', 'MD5'],
+    ['carol', 'pw2', 'SHA-256'],
+  ] as const) {
     const server = new DigestServer({ realm: 'r', users: (n) => users.get(n), algorithms: [alg] });
     const req = register();
     new DigestClient({ username: u!, password: p! }).authorize(req, challenge(server, req));

@@ -14,7 +14,11 @@ async function make(name: string, opts = {}): Promise<Phone> {
   phones.push(p);
   return p;
 }
-const responses = (p: Phone, dir: 'in' | 'out') => p.wire.filter((e) => e.direction === dir).map((e) => parseMessage(e.bytes)).filter((m) => !m.isRequest) as SipResponse[];
+const responses = (p: Phone, dir: 'in' | 'out') =>
+  p.wire
+    .filter((e) => e.direction === dir)
+    .map((e) => parseMessage(e.bytes))
+    .filter((m) => !m.isRequest) as SipResponse[];
 
 test('CANCEL of a ringing call: 200 to the CANCEL, 487 to the INVITE, both sides terminated', async () => {
   const alice = await make('alice');
@@ -55,8 +59,14 @@ test('re-INVITE without an offer: our offer goes in the 200, the answer comes in
   await alice.ua.core.sendStateless(call.dialog!.createAck(req, { body: answer, contentType: 'application/sdp' }));
   await new Promise((r) => setTimeout(r, 200));
   assert.equal(bc.state, 'established');
-  const acks = bob.wire.filter((e) => e.direction === 'in').map((e) => parseMessage(e.bytes)).filter((m) => m.isRequest && (m as SipRequest).method === 'ACK');
-  assert.ok(acks.some((a) => a.body.length > 0), 'the ACK carried the answer');
+  const acks = bob.wire
+    .filter((e) => e.direction === 'in')
+    .map((e) => parseMessage(e.bytes))
+    .filter((m) => m.isRequest && (m as SipRequest).method === 'ACK');
+  assert.ok(
+    acks.some((a) => a.body.length > 0),
+    'the ACK carried the answer',
+  );
   call.hangup();
 });
 
@@ -107,13 +117,17 @@ test('OPTIONS outside a dialog is answered with Allow, Accept and Supported', as
   const alice = await make('alice');
   const bob = await make('bob');
   const { createRequest } = await import('../../src/message/index.js');
-  const res = await alice.ua.core.send(createRequest({ method: 'OPTIONS', uri: bob.uri, from: 'sip:alice@127.0.0.1', to: bob.uri }));
+  const res = await alice.ua.core.send(
+    createRequest({ method: 'OPTIONS', uri: bob.uri, from: 'sip:alice@127.0.0.1', to: bob.uri }),
+  );
   assert.equal(res.status, 200);
   assert.ok(res.allow.includes('REFER') && res.allow.includes('INVITE'));
   assert.ok(res.supported.includes('replaces'));
   assert.ok((res.accept ?? []).some((m) => m.subtype === 'sdp'));
   // a BYE for no dialog gets 481
-  const bye = await alice.ua.core.send(createRequest({ method: 'BYE', uri: bob.uri, from: 'sip:alice@127.0.0.1', to: `<${bob.uri}>;tag=nope` }));
+  const bye = await alice.ua.core.send(
+    createRequest({ method: 'BYE', uri: bob.uri, from: 'sip:alice@127.0.0.1', to: `<${bob.uri}>;tag=nope` }),
+  );
   assert.equal(bye.status, 481);
 });
 
@@ -131,7 +145,9 @@ test('INVITE with Replaces: 481 for an unknown dialog, 603 when the application 
   await inc;
   await once(ac, 'established');
   const d = ac.dialog!;
-  const refused = bob.ua.call(parseUri(carol.uri), { headers: [['Replaces', `${d.callId};to-tag=${d.remoteTag};from-tag=${d.localTag}`]] });
+  const refused = bob.ua.call(parseUri(carol.uri), {
+    headers: [['Replaces', `${d.callId};to-tag=${d.remoteTag};from-tag=${d.localTag}`]],
+  });
   const [r] = await once<[{ code?: number }]>(refused, 'terminated');
   assert.equal(r.code, 603);
   assert.equal(ac.state, 'established');
@@ -146,15 +162,27 @@ test('hang up before any provisional response: the CANCEL waits for the first 1x
   assert.equal(sent(alice, 'CANCEL').length, 0);
   const [info] = await once<[{ code?: number }]>(call, 'terminated');
   assert.equal(info.code, 487);
-  const order = alice.wire.map((e) => parseMessage(e.bytes)).map((m) => (m.isRequest ? (m as SipRequest).method : `${(m as SipResponse).status}`));
-  assert.ok(order.indexOf('CANCEL') > order.findIndex((x) => /^1\d\d$/.test(x)), `CANCEL after the first provisional: ${order.join(' ')}`);
+  const order = alice.wire
+    .map((e) => parseMessage(e.bytes))
+    .map((m) => (m.isRequest ? (m as SipRequest).method : `${(m as SipResponse).status}`));
+  assert.ok(
+    order.indexOf('CANCEL') > order.findIndex((x) => /^1\d\d$/.test(x)),
+    `CANCEL after the first provisional: ${order.join(' ')}`,
+  );
 });
 
 test('a merged request (same Call-ID, From tag and CSeq by another path) gets 482 (RFC 3261 §8.2.2.2)', async () => {
   const alice = await make('alice');
   const bob = await make('bob');
   const { createRequest, createVia } = await import('../../src/message/index.js');
-  const first = createRequest({ method: 'OPTIONS', uri: bob.uri, from: 'sip:alice@127.0.0.1', to: bob.uri, callId: 'merged-1', via: createVia('UDP', '127.0.0.1', alice.ua.transport.address('udp')!.port) });
+  const first = createRequest({
+    method: 'OPTIONS',
+    uri: bob.uri,
+    from: 'sip:alice@127.0.0.1',
+    to: bob.uri,
+    callId: 'merged-1',
+    via: createVia('UDP', '127.0.0.1', alice.ua.transport.address('udp')!.port),
+  });
   const r1 = await alice.ua.core.send(first);
   assert.equal(r1.status, 200);
   const second = parseMessage(first.toBuffer()) as SipRequest;

@@ -12,18 +12,36 @@ after(async () => {
 });
 
 test('glare retry delays per RFC 3261 §14.1: 2.1–4 s when we own the Call-ID, 0–2 s when not', () => {
-  assert.equal(glareDelay(true, () => 0), 2100);
+  assert.equal(
+    glareDelay(true, () => 0),
+    2100,
+  );
   assert.ok(glareDelay(true, () => 0.9999) <= 4000);
-  assert.equal(glareDelay(false, () => 0), 0);
+  assert.equal(
+    glareDelay(false, () => 0),
+    0,
+  );
   assert.ok(glareDelay(false, () => 0.9999) < 2000);
 });
 
 test('transferor: no final NOTIFY within the timeout → transfer-failed, the call is kept (fake time)', async () => {
   const clock = new FakeClock();
-  const alice = new UserAgent({ aor: 'sip:alice@127.0.0.1', listen: [{ protocol: 'tcp', host: '127.0.0.1', port: 0 }], clock });
+  const alice = new UserAgent({
+    aor: 'sip:alice@127.0.0.1',
+    listen: [{ protocol: 'tcp', host: '127.0.0.1', port: 0 }],
+    clock,
+  });
   // Bob accepts the REFER but the target never answers: only NOTIFY 100 (and 180) arrive
-  const bob = new UserAgent({ aor: 'sip:bob@127.0.0.1', listen: [{ protocol: 'tcp', host: '127.0.0.1', port: 0 }], autoAnswer: 0 });
-  const carol = new UserAgent({ aor: 'sip:carol@127.0.0.1', listen: [{ protocol: 'tcp', host: '127.0.0.1', port: 0 }], autoAnswer: false });
+  const bob = new UserAgent({
+    aor: 'sip:bob@127.0.0.1',
+    listen: [{ protocol: 'tcp', host: '127.0.0.1', port: 0 }],
+    autoAnswer: 0,
+  });
+  const carol = new UserAgent({
+    aor: 'sip:carol@127.0.0.1',
+    listen: [{ protocol: 'tcp', host: '127.0.0.1', port: 0 }],
+    autoAnswer: false,
+  });
   for (const u of [alice, bob, carol]) {
     await u.start();
     uas.push(u);

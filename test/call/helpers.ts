@@ -21,9 +21,19 @@ export interface Phone {
 }
 
 /** A phone on loopback with every message it sends or receives recorded. */
-export async function phone(name: string, opts: Partial<UserAgentOptions> = {}, protocol: 'udp' | 'tcp' = 'udp'): Promise<Phone> {
+export async function phone(
+  name: string,
+  opts: Partial<UserAgentOptions> = {},
+  protocol: 'udp' | 'tcp' = 'udp',
+): Promise<Phone> {
   const wire: WireEvent[] = [];
-  const ua = new UserAgent({ aor: `sip:${name}@127.0.0.1`, listen: [{ protocol, host: '127.0.0.1', port: 0 }], autoAnswer: 0, tap: (e) => wire.push(e), ...opts });
+  const ua = new UserAgent({
+    aor: `sip:${name}@127.0.0.1`,
+    listen: [{ protocol, host: '127.0.0.1', port: 0 }],
+    autoAnswer: 0,
+    tap: (e) => wire.push(e),
+    ...opts,
+  });
   await ua.start();
   const a = ua.transport.address(protocol)!;
   return { ua, uri: `sip:${name}@127.0.0.1:${a.port}${protocol === 'udp' ? '' : `;transport=${protocol}`}`, wire };

@@ -19,7 +19,10 @@ async function connect(a: Phone, b: Phone): Promise<[Call, Call]> {
   const incoming = once<[Call]>(b.ua, 'incoming');
   const ac = a.ua.call(b.uri);
   const [bc] = await incoming;
-  await Promise.all([ac.state === 'established' ? Promise.resolve() : once(ac, 'established'), bc.state === 'established' ? Promise.resolve() : once(bc, 'established')]);
+  await Promise.all([
+    ac.state === 'established' ? Promise.resolve() : once(ac, 'established'),
+    bc.state === 'established' ? Promise.resolve() : once(bc, 'established'),
+  ]);
   return [ac, bc];
 }
 
@@ -37,7 +40,11 @@ for (const protocol of ['udp', 'tcp'] as const) {
     assert.equal(ac.remoteHold, true);
     const reinvite = sent(bob, 'INVITE').at(-1)!;
     assert.equal(sdpDirection(reinvite.body), 'sendonly');
-    const answer = alice.wire.filter((e) => e.direction === 'out').map((e) => parseMessage(e.bytes)).filter((m) => !m.isRequest && m.cseq!.seq === reinvite.cseq!.seq).at(-1) as SipResponse;
+    const answer = alice.wire
+      .filter((e) => e.direction === 'out')
+      .map((e) => parseMessage(e.bytes))
+      .filter((m) => !m.isRequest && m.cseq!.seq === reinvite.cseq!.seq)
+      .at(-1) as SipResponse;
     assert.equal(answer.status, 200);
     assert.equal(sdpDirection(answer.body), 'recvonly');
     // Bob resumes
@@ -65,11 +72,19 @@ test('glare: both hold at once, one gets 491 and retries per §14.1; both end up
   const [ra, rb] = await Promise.all([ac.hold(), bc.hold()]);
   assert.equal(ra, true);
   assert.equal(rb, true);
-  const statuses = [...alice.wire, ...bob.wire].filter((e) => e.direction === 'out').map((e) => parseMessage(e.bytes)).filter((m) => !m.isRequest).map((m) => (m as SipResponse).status);
+  const statuses = [...alice.wire, ...bob.wire]
+    .filter((e) => e.direction === 'out')
+    .map((e) => parseMessage(e.bytes))
+    .filter((m) => !m.isRequest)
+    .map((m) => (m as SipResponse).status);
   assert.ok(statuses.includes(491), 'a 491 Request Pending was sent');
   assert.equal(ac.localHold && bc.localHold, true);
   assert.equal(ac.remoteHold && bc.remoteHold, true);
-  assert.equal(sdpDirection(sent(alice, 'INVITE').at(-1)!.body) === 'inactive' || sdpDirection(sent(bob, 'INVITE').at(-1)!.body) === 'inactive', true);
+  assert.equal(
+    sdpDirection(sent(alice, 'INVITE').at(-1)!.body) === 'inactive' ||
+      sdpDirection(sent(bob, 'INVITE').at(-1)!.body) === 'inactive',
+    true,
+  );
   ac.hangup();
 });
 
@@ -88,7 +103,10 @@ test('blind transfer: Alice refers Bob to Carol; Referred-By carried; NOTIFY 100
   assert.match(cc.referredBy ?? '', /alice/);
   await transferred;
   await bobEnded;
-  assert.deepEqual(progress.filter((s) => s === 100 || s === 200), [100, 200]);
+  assert.deepEqual(
+    progress.filter((s) => s === 100 || s === 200),
+    [100, 200],
+  );
   const refer = sent(alice, 'REFER')[0]!;
   assert.equal(refer.referTo!.uri.toString(), carol.uri);
   assert.match(refer.get('Referred-By')!, /alice/);
@@ -103,7 +121,10 @@ test('blind transfer: Alice refers Bob to Carol; Referred-By carried; NOTIFY 100
   cc.hangup();
   // every dialog usage (INVITE sessions and refer subscriptions, RFC 5057) has ended: no dialog leaks
   await new Promise((r) => setTimeout(r, 1500));
-  assert.deepEqual([alice, bob, carol].map((p) => p.ua.core.dialogCount), [0, 0, 0]);
+  assert.deepEqual(
+    [alice, bob, carol].map((p) => p.ua.core.dialogCount),
+    [0, 0, 0],
+  );
 });
 
 test('blind transfer failure: the target is busy, the original call survives', async () => {
@@ -135,7 +156,11 @@ test('attended transfer: Alice consults Carol, then transfers Bob to Carol with 
   await ab.transfer(ac);
   const [cb] = await carolNew;
   assert.ok(cb.replaces, 'the INVITE to Carol carries Replaces');
-  await Promise.all([ab.state === 'terminated' ? 0 : once(ab, 'terminated'), ba.state === 'terminated' ? 0 : once(ba, 'terminated'), carolReplaced]);
+  await Promise.all([
+    ab.state === 'terminated' ? 0 : once(ab, 'terminated'),
+    ba.state === 'terminated' ? 0 : once(ba, 'terminated'),
+    carolReplaced,
+  ]);
   const refer = sent(alice, 'REFER')[0]!;
   assert.match(refer.get('Refer-To')!, /\?Replaces=[^>]*%3Bto-tag%3D[^>]*%3Bfrom-tag%3D/);
   const inviteToCarol = sent(bob, 'INVITE').at(-1)!;

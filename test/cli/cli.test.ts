@@ -38,7 +38,16 @@ test('switchboard parse: JSON for every accepted vector, "error: <reason> at byt
 });
 
 test('switchboard phone: two phones call, hold, resume, hang up; bad input keeps the phone running', async () => {
-  const bob = new Proc(['phone', '--aor', 'sip:bob@127.0.0.1', '--listen', 'udp:127.0.0.1:0', '--auto-answer', '0', '--json']);
+  const bob = new Proc([
+    'phone',
+    '--aor',
+    'sip:bob@127.0.0.1',
+    '--listen',
+    'udp:127.0.0.1:0',
+    '--auto-answer',
+    '0',
+    '--json',
+  ]);
   const alice = new Proc(['phone', '--aor', '"Alice" <sip:alice@127.0.0.1>', '--listen', 'udp:127.0.0.1:0', '--json']);
   procs.push(bob, alice);
   const bobReady = await bob.event('ready');
@@ -82,14 +91,53 @@ test('switchboard proxy + phones: registration with a users file, a call through
   const dir = mkdtempSync(join(tmpdir(), 'sb-proxy-'));
   writeFileSync(join(dir, 'users'), '# test users\nalice:a-secret\nbob:b-secret\n');
   const port = await freePort();
-  const proxy = new Proc(['proxy', '--listen', `udp:127.0.0.1:${port}`, '--domain', 'example.com', '--users', join(dir, 'users'), '--record-route', '--verbose']);
+  const proxy = new Proc([
+    'proxy',
+    '--listen',
+    `udp:127.0.0.1:${port}`,
+    '--domain',
+    'example.com',
+    '--users',
+    join(dir, 'users'),
+    '--record-route',
+    '--verbose',
+  ]);
   procs.push(proxy);
   // wait for the proxy to say it listens (a loaded machine can take more than a moment to start node)
-  for (let waited = 0; !/listening on udp:127\.0\.0\.1/.test(proxy.stderr) && waited < 15000; waited += 100) await new Promise((r) => setTimeout(r, 100));
+  for (let waited = 0; !/listening on udp:127\.0\.0\.1/.test(proxy.stderr) && waited < 15000; waited += 100)
+    await new Promise((r) => setTimeout(r, 100));
   assert.match(proxy.stderr, /listening on udp:127\.0\.0\.1/);
-  const common = ['--listen', 'udp:127.0.0.1:0', '--registrar', `sip:example.com`, '--outbound-proxy', `sip:127.0.0.1:${port};lr`, '--json'];
-  const bob = new Proc(['phone', '--aor', 'sip:bob@example.com', '--user', 'bob', '--password', 'b-secret', '--auto-answer', '0', ...common]);
-  const alice = new Proc(['phone', '--aor', 'sip:alice@example.com', '--user', 'alice', '--password', 'a-secret', ...common]);
+  const common = [
+    '--listen',
+    'udp:127.0.0.1:0',
+    '--registrar',
+    `sip:example.com`,
+    '--outbound-proxy',
+    `sip:127.0.0.1:${port};lr`,
+    '--json',
+  ];
+  const bob = new Proc([
+    'phone',
+    '--aor',
+    'sip:bob@example.com',
+    '--user',
+    'bob',
+    '--password',
+    'b-secret',
+    '--auto-answer',
+    '0',
+    ...common,
+  ]);
+  const alice = new Proc([
+    'phone',
+    '--aor',
+    'sip:alice@example.com',
+    '--user',
+    'alice',
+    '--password',
+    'a-secret',
+    ...common,
+  ]);
   procs.push(bob, alice);
   await bob.event('registered');
   await alice.event('registered');
@@ -100,7 +148,10 @@ test('switchboard proxy + phones: registration with a users file, a call through
   await bob.event('remote-held');
   alice.send('hangup');
   await bob.event('terminated');
-  assert.ok(!alice.lines.join('\n').includes('a-secret') && !proxy.stderr.includes('a-secret'), 'passwords are never printed');
+  assert.ok(
+    !alice.lines.join('\n').includes('a-secret') && !proxy.stderr.includes('a-secret'),
+    'passwords are never printed',
+  );
   assert.match(proxy.stderr, /INVITE sip:bob@example\.com -> 407/);
   alice.send('quit');
   bob.send('quit');

@@ -35,11 +35,18 @@ export class Proc {
     const seen = this.lines.find(pred);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`timeout waiting; got:\n${this.lines.join('\n')}\n${this.stderr}`)), ms);
+      const t = setTimeout(
+        () => reject(new Error(`timeout waiting; got:\n${this.lines.join('\n')}\n${this.stderr}`)),
+        ms,
+      );
       this.waiters.push({ pred, resolve: (l) => (clearTimeout(t), resolve(l)) });
     });
   }
-  event(name: string, extra: (o: Record<string, unknown>) => boolean = () => true, ms?: number): Promise<Record<string, unknown>> {
+  event(
+    name: string,
+    extra: (o: Record<string, unknown>) => boolean = () => true,
+    ms?: number,
+  ): Promise<Record<string, unknown>> {
     return this.waitFor((l) => {
       try {
         const o = JSON.parse(l) as Record<string, unknown>;

@@ -18,7 +18,14 @@ for (const transport of ['tls', 'udp', 'tcp', 'ws']) {
     const r = await run(['demo', '--transport', transport, '--width', '120', '--trace', join(dir, transport)]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.doesNotMatch(r.stdout, /^FAIL/m);
-    for (const step of ['1 Alice calls Bob', '2 Bob holds Alice', '3 Bob resumes', '4 Alice transfers Bob to Carol', '5 Attended transfer with Replaces', '6 Everyone hangs up']) {
+    for (const step of [
+      '1 Alice calls Bob',
+      '2 Bob holds Alice',
+      '3 Bob resumes',
+      '4 Alice transfers Bob to Carol',
+      '5 Attended transfer with Replaces',
+      '6 Everyone hangs up',
+    ]) {
       assert.match(r.stdout, new RegExp(`^PASS ${step}`, 'm'));
     }
     // the ladder shows the story
@@ -32,7 +39,11 @@ for (const transport of ['tls', 'udp', 'tcp', 'ws']) {
 
 test('the demo pcap decodes in tshark: REFER with Refer-To, re-INVITE with a=sendonly SDP', () => {
   const tshark = requireTool('tshark', 'tshark');
-  const out = execFileSync(tshark, ['-r', join(dir, 'tls.pcap'), '-Y', 'sip', '-V'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 * 1024 * 1024 });
+  const out = execFileSync(tshark, ['-r', join(dir, 'tls.pcap'), '-Y', 'sip', '-V'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+    maxBuffer: 64 * 1024 * 1024,
+  });
   assert.match(out, /Request-Line: REFER sips:/);
   assert.match(out, /Refer-To: <sips:carol@chicago\.example\.com>/);
   assert.match(out, /Referred-By: <sips:alice@atlanta\.example\.com>/);
@@ -58,12 +69,24 @@ test('the HTML ladder in headless Chromium: clicking the REFER arrow shows its R
   const { chromium: pw } = await import('playwright-core');
   const browser = await pw.launch({
     executablePath: chromium,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   try {
     const page = await browser.newPage();
     const html = readFileSync(join(dir, 'tls.html'), 'utf8');
-    assert.ok(!/https?:\/\//.test(html.replace(/xmlns="http:\/\/www\.w3\.org\/2000\/svg"/g, '')), 'self-contained: no network references');
+    assert.ok(
+      !/https?:\/\//.test(html.replace(/xmlns="http:\/\/www\.w3\.org\/2000\/svg"/g, '')),
+      'self-contained: no network references',
+    );
     await page.goto('file://' + join(dir, 'tls.html'));
     const arrows = await page.locator('g.arrow').count();
     assert.ok(arrows > 40, `${arrows} arrows`);

@@ -1,6 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequest, createResponse, createVia, parseMessage, type SipRequest, type SipResponse, type SipUri } from '../../src/index.js';
+import {
+  createRequest,
+  createResponse,
+  createVia,
+  parseMessage,
+  type SipRequest,
+  type SipResponse,
+  type SipUri,
+} from '../../src/index.js';
 import { Dialog } from '../../src/dialog/dialog.js';
 
 function invite(): SipRequest {
@@ -29,7 +37,10 @@ test('UAC dialog from 2xx: route set reversed, remote target from Contact, loose
   assert.equal(d.state, 'confirmed');
   assert.equal(d.secure, true);
   assert.deepEqual(d.id, { callId: req.callId, localTag: req.from!.tag, remoteTag: 'bobtag' });
-  assert.deepEqual(d.routeSet.map((r) => (r.uri as SipUri).host), ['p1.example.com', 'p2.example.com']);
+  assert.deepEqual(
+    d.routeSet.map((r) => (r.uri as SipUri).host),
+    ['p1.example.com', 'p2.example.com'],
+  );
   const bye = d.createRequest('BYE');
   assert.equal(bye.uri.toString(), 'sips:bob@192.0.2.4:5061;transport=tls');
   assert.deepEqual(bye.getAll('Route'), ['<sips:p1.example.com;lr>', '<sips:p2.example.com;lr>']);
@@ -70,7 +81,10 @@ test('UAS dialog: route set in order, remote CSeq checks, target refresh, matchi
   req.append('Record-Route', '<sips:p2.example.com;lr>');
   const d = Dialog.fromUas(req, 'bobtag');
   assert.equal(d.remoteSeq, 314159);
-  assert.deepEqual(d.routeSet.map((r) => (r.uri as SipUri).host), ['p1.example.com', 'p2.example.com']);
+  assert.deepEqual(
+    d.routeSet.map((r) => (r.uri as SipUri).host),
+    ['p1.example.com', 'p2.example.com'],
+  );
   assert.equal(d.remoteTarget.toString(), 'sips:alice@192.0.2.1:5061;transport=tls');
   const bye = d.createRequest('BYE');
   assert.equal(bye.from!.tag, 'bobtag');

@@ -63,7 +63,10 @@ export class Baresip {
       ].join('\n'),
     );
     writeFileSync(join(this.dir, 'accounts'), this.account + '\n');
-    this.child = spawn('timeout', ['120', bin, '-f', this.dir, '-v'], { env: { ...process.env, HOME: this.dir }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn('timeout', ['120', bin, '-f', this.dir, '-v'], {
+      env: { ...process.env, HOME: this.dir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child.stdout!.on('data', (d: Buffer) => (this.log = (this.log + d.toString()).slice(-50000)));
     this.child.stderr!.on('data', (d: Buffer) => (this.log = (this.log + d.toString()).slice(-50000)));
     // wait for the control socket
@@ -131,7 +134,15 @@ export class Baresip {
       return Promise.resolve(seen);
     }
     return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`baresip ${this.name}: no ${type} within ${ms} ms; events: ${this.events.map((e) => e.type).join(',')}\n${this.log.slice(-3000)}`)), ms);
+      const t = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `baresip ${this.name}: no ${type} within ${ms} ms; events: ${this.events.map((e) => e.type).join(',')}\n${this.log.slice(-3000)}`,
+            ),
+          ),
+        ms,
+      );
       this.waiters.push({
         pred: (e) => e.type === type && pred(e),
         resolve: (e) => {

@@ -18,7 +18,10 @@ export interface SippResult {
  * Run SIPp (Debian package sip-tester), installing it when missing; bounded by `timeoutMs`.
  * Stats come from `-trace_stat`; `-trace_err` collects the reasons of failed calls.
  */
-export async function runSipp(args: string[], opts: { timeoutMs?: number; onStart?: (pid: number) => void } = {}): Promise<SippResult> {
+export async function runSipp(
+  args: string[],
+  opts: { timeoutMs?: number; onStart?: (pid: number) => void } = {},
+): Promise<SippResult> {
   const sipp = requireTool('sipp', 'sip-tester');
   const dir = mkdtempSync(join(tmpdir(), 'sipp-'));
   const stf = join(dir, 'stat.csv');
@@ -38,7 +41,13 @@ export async function runSipp(args: string[], opts: { timeoutMs?: number; onStar
     });
     child.on('close', (code) => {
       clearTimeout(timer);
-      const result: SippResult = { code, stdout, stderr, stats: readStats(stf), errors: existsSync(errf) ? readFileSync(errf, 'utf8').slice(-5000) : '' };
+      const result: SippResult = {
+        code,
+        stdout,
+        stderr,
+        stats: readStats(stf),
+        errors: existsSync(errf) ? readFileSync(errf, 'utf8').slice(-5000) : '',
+      };
       rmSync(dir, { recursive: true, force: true });
       resolve(result);
     });
@@ -55,5 +64,10 @@ function readStats(file: string): SippResult['stats'] {
     const i = head.indexOf(name);
     return i < 0 ? 0 : Number(last[i]) || 0;
   };
-  return { successful: col('SuccessfulCall(C)'), failed: col('FailedCall(C)'), created: col('CallRate(C)') || col('TotalCallCreated'), retransmissions: col('Retransmissions(C)') };
+  return {
+    successful: col('SuccessfulCall(C)'),
+    failed: col('FailedCall(C)'),
+    created: col('CallRate(C)') || col('TotalCallCreated'),
+    retransmissions: col('Retransmissions(C)'),
+  };
 }

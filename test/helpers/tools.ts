@@ -9,14 +9,24 @@ export function requireTool(binary: string, debPackage: string): string {
   const found = which(binary);
   if (found) return found;
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  let r = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', debPackage], { env, encoding: 'utf8', timeout: 600_000 });
+  let r = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', debPackage], {
+    env,
+    encoding: 'utf8',
+    timeout: 600_000,
+  });
   if (r.status !== 0) {
     spawnSync('apt-get', ['update'], { env, encoding: 'utf8', timeout: 600_000 });
-    r = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', debPackage], { env, encoding: 'utf8', timeout: 600_000 });
+    r = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', debPackage], {
+      env,
+      encoding: 'utf8',
+      timeout: 600_000,
+    });
   }
   const after = which(binary);
   if (!after) {
-    throw new Error(`required tool "${binary}" (Debian package ${debPackage}) is missing and could not be installed: ${r.stderr?.slice(-500) ?? r.error}`);
+    throw new Error(
+      `required tool "${binary}" (Debian package ${debPackage}) is missing and could not be installed: ${r.stderr?.slice(-500) ?? r.error}`,
+    );
   }
   return after;
 }

@@ -22,7 +22,14 @@ async function baresip(name: string, account?: (port: number) => string): Promis
   let sip = await freePort();
   while (!(await isFree(sip + 1))) sip = await freePort();
   const ctrl = await freePort();
-  const b = new Baresip(name, sip, ctrl, account ? account(sip) : `<sip:${name}@127.0.0.1:${sip};transport=udp>;regint=0;answermode=manual;audio_codecs=PCMU/8000/1,PCMA/8000/1`);
+  const b = new Baresip(
+    name,
+    sip,
+    ctrl,
+    account
+      ? account(sip)
+      : `<sip:${name}@127.0.0.1:${sip};transport=udp>;regint=0;answermode=manual;audio_codecs=PCMU/8000/1,PCMA/8000/1`,
+  );
   await b.start();
   cleanup.push(() => b.stop());
   return b;
@@ -36,20 +43,31 @@ async function isFree(port: number): Promise<boolean> {
   });
 }
 
-async function phone(name: string, opts: Partial<ConstructorParameters<typeof UserAgent>[0]> = {}): Promise<{ ua: UserAgent; wire: WireEvent[]; uri: string }> {
+async function phone(
+  name: string,
+  opts: Partial<ConstructorParameters<typeof UserAgent>[0]> = {},
+): Promise<{ ua: UserAgent; wire: WireEvent[]; uri: string }> {
   const wire: WireEvent[] = [];
-  const ua = new UserAgent({ aor: `sip:${name}@127.0.0.1`, listen: [{ protocol: 'udp', host: '127.0.0.1', port: 0 }], autoAnswer: 0, tap: (e) => wire.push(e), ...opts });
+  const ua = new UserAgent({
+    aor: `sip:${name}@127.0.0.1`,
+    listen: [{ protocol: 'udp', host: '127.0.0.1', port: 0 }],
+    autoAnswer: 0,
+    tap: (e) => wire.push(e),
+    ...opts,
+  });
   await ua.start();
   cleanup.push(() => ua.stop());
   return { ua, wire, uri: `sip:${name}@127.0.0.1:${ua.transport.address('udp')!.port}` };
 }
 
 const dirOf = (b: Buffer) => /a=(sendrecv|sendonly|recvonly|inactive)/.exec(b.toString())?.[1];
-const msgs = (wire: WireEvent[], direction: 'in' | 'out') => wire.filter((w) => w.direction === direction).map((w) => parseMessage(w.bytes));
+const msgs = (wire: WireEvent[], direction: 'in' | 'out') =>
+  wire.filter((w) => w.direction === direction).map((w) => parseMessage(w.bytes));
 const waitCall = (c: Call, ev: string, ms = 8000) =>
   new Promise<void>((r, j) => {
     // the event may already have happened
-    if ((ev === 'established' && c.state === 'established') || (ev === 'terminated' && c.state === 'terminated')) return r();
+    if ((ev === 'established' && c.state === 'established') || (ev === 'terminated' && c.state === 'terminated'))
+      return r();
     const t = setTimeout(() => j(new Error(`call ${c.id}: no ${ev}`)), ms);
     c.once(ev as 'established', () => (clearTimeout(t), r()));
   });
@@ -66,7 +84,9 @@ test('Switchboard calls baresip, holds and resumes it; baresip holds and resumes
   assert.equal(await call.hold(), true);
   const invites = msgs(alice.wire, 'out').filter((m) => m.isRequest && (m as SipRequest).method === 'INVITE');
   assert.equal(dirOf(invites.at(-1)!.body), 'sendonly');
-  const answers = msgs(alice.wire, 'in').filter((m) => !m.isRequest && (m as SipResponse).status === 200 && m.cseq!.method === 'INVITE');
+  const answers = msgs(alice.wire, 'in').filter(
+    (m) => !m.isRequest && (m as SipResponse).status === 200 && m.cseq!.method === 'INVITE',
+  );
   assert.equal(dirOf(answers.at(-1)!.body), 'recvonly');
   assert.equal(await call.resume(), true);
   assert.equal(call.localHold, false);
@@ -143,9 +163,14 @@ test('baresip registers with the Switchboard proxy (digest), calls a Switchboard
   const lab = await startLab('udp', { extraUsers: { dave: 'dave-pw-9' }, digestAlgorithms: ['MD5'] });
   cleanup.push(() => lab.close());
   const proxyPort = lab.proxyTransport.address('udp')!.port;
-  const bs = await baresip('dave', () => `<sip:dave@atlanta.example.com;transport=udp>;auth_user=dave;auth_pass=dave-pw-9;outbound="sip:127.0.0.1:${proxyPort};transport=udp";regint=60;answermode=manual;audio_codecs=PCMU/8000/1,PCMA/8000/1`);
+  const bs = await baresip(
+    'dave',
+    () =>
+      `<sip:dave@atlanta.example.com;transport=udp>;auth_user=dave;auth_pass=dave-pw-9;outbound="sip:127.0.0.1:${proxyPort};transport=udp";regint=60;answermode=manual;audio_codecs=PCMU/8000/1,PCMA/8000/1`,
+  );
   // the -v log line "... 200 OK ... [1 binding]" is baresip's sign of a registration (see peers-howto)
-  for (let i = 0; i < 50 && !/200 OK[^\n]*\[1 binding\]/.test(bs.log); i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 50 && !/200 OK[^\n]*\[1 binding\]/.test(bs.log); i++)
+    await new Promise((r) => setTimeout(r, 100));
   assert.match(bs.log, /200 OK[^\n]*\[1 binding\]/, 'baresip registered through the proxy with digest auth');
   const { bob, carol } = lab.phones;
   const inc = new Promise<Call>((r) => bob.once('incoming', r));
@@ -154,8 +179,14 @@ test('baresip registers with the Switchboard proxy (digest), calls a Switchboard
   await bs.waitEvent('CALL_ESTABLISHED');
   await waitCall(call, 'established');
   // every request baresip sent went to the proxy
-  const atProxy = lab.recorder.entries.filter((e) => e.element === 'proxy' && e.direction === 'in').map((e) => parseMessage(e.bytes)).filter((m) => m.isRequest && /dave/.test(m.get('From') ?? ''));
-  assert.ok(atProxy.some((m) => (m as SipRequest).method === 'INVITE' && m.has('Proxy-Authorization')), 'baresip answered the 407');
+  const atProxy = lab.recorder.entries
+    .filter((e) => e.element === 'proxy' && e.direction === 'in')
+    .map((e) => parseMessage(e.bytes))
+    .filter((m) => m.isRequest && /dave/.test(m.get('From') ?? ''));
+  assert.ok(
+    atProxy.some((m) => (m as SipRequest).method === 'INVITE' && m.has('Proxy-Authorization')),
+    'baresip answered the 407',
+  );
   // Bob (Switchboard) holds baresip through the proxy
   assert.equal(await call.hold(), true);
   assert.equal(await call.resume(), true);

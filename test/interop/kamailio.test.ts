@@ -29,7 +29,11 @@ async function kamailio(): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'kamailio-'));
   const pidfile = join(dir, 'kamailio.pid');
   // -DD: no daemon, children still forked; bounded by timeout; ended by our own PID file
-  const child = spawn('timeout', ['120', bin, '-f', cfg, '-DD', '-E', '-P', pidfile, '-Y', dir, '--substdef', `/KPORT/${port}/`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(
+    'timeout',
+    ['120', bin, '-f', cfg, '-DD', '-E', '-P', pidfile, '-Y', dir, '--substdef', `/KPORT/${port}/`],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let log = '';
   child.stderr.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-20000)));
   cleanup.push(() => {
@@ -80,7 +84,10 @@ test('kamailio: register, call, hold/resume and blind transfer through a referen
   await new Promise<void>((r) => (cb.state === 'established' ? r() : cb.once('established', () => r())));
   assert.match(cb.referredBy ?? '', /alice/);
   // every request from bob (re-INVITEs, NOTIFYs, the new INVITE) went to kamailio
-  const fromBob = bob.wire.filter((w) => w.direction === 'out').map((w) => ({ w, m: parseMessage(w.bytes) })).filter((x) => x.m.isRequest);
+  const fromBob = bob.wire
+    .filter((w) => w.direction === 'out')
+    .map((w) => ({ w, m: parseMessage(w.bytes) }))
+    .filter((x) => x.m.isRequest);
   assert.ok(fromBob.length >= 5);
   for (const x of fromBob) assert.equal(x.w.remote.port, kport, `${(x.m as SipRequest).method} went through kamailio`);
   cb.hangup();

@@ -5,7 +5,9 @@ import * as net from 'node:net';
 export async function freePort(): Promise<number> {
   for (let i = 0; i < 20; i++) {
     const srv = net.createServer();
-    const port = await new Promise<number>((r) => srv.listen(0, '127.0.0.1', () => r((srv.address() as net.AddressInfo).port)));
+    const port = await new Promise<number>((r) =>
+      srv.listen(0, '127.0.0.1', () => r((srv.address() as net.AddressInfo).port)),
+    );
     const sock = dgram.createSocket('udp4');
     const ok = await new Promise<boolean>((r) => {
       sock.once('error', () => r(false));

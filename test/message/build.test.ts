@@ -1,6 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequest, createResponse, createVia, parseMessage, SipRequest, SipResponse, checkRequest } from '../../src/index.js';
+import {
+  createRequest,
+  createResponse,
+  createVia,
+  parseMessage,
+  SipRequest,
+  SipResponse,
+  checkRequest,
+} from '../../src/index.js';
 
 test('createRequest follows RFC 3261 §8.1.1', () => {
   const req = createRequest({
@@ -29,25 +37,37 @@ test('createRequest follows RFC 3261 §8.1.1', () => {
   assert.equal(m.body.toString(), 'v=0\r\n');
   assert.equal(checkRequest(m), null);
   // two requests never share branch, tag or Call-ID
-  const other = createRequest({ method: 'INVITE', uri: 'sip:bob@b', from: 'sip:a@a', to: 'sip:bob@b', via: createVia('UDP', 'h') });
+  const other = createRequest({
+    method: 'INVITE',
+    uri: 'sip:bob@b',
+    from: 'sip:a@a',
+    to: 'sip:bob@b',
+    via: createVia('UDP', 'h'),
+  });
   assert.notEqual(other.topVia!.branch, m.topVia!.branch);
   assert.notEqual(other.callId, m.callId);
 });
 
 test('createResponse follows RFC 3261 §8.2.6 (To-tag, copied headers, Record-Route)', () => {
-  const req = parseMessage(Buffer.from([
-    'INVITE sip:bob@biloxi.example.com SIP/2.0',
-    'Via: SIP/2.0/UDP proxy.example.com;branch=z9hG4bK1',
-    'Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK2;received=192.0.2.1',
-    'Record-Route: <sip:proxy.example.com;lr>',
-    'From: <sip:alice@atlanta.example.com>;tag=abc',
-    'To: <sip:bob@biloxi.example.com>',
-    'Call-ID: c1',
-    'CSeq: 7 INVITE',
-    'Timestamp: 54',
-    'Max-Forwards: 69',
-    'Content-Length: 0',
-    '', ''].join('\r\n'))) as SipRequest;
+  const req = parseMessage(
+    Buffer.from(
+      [
+        'INVITE sip:bob@biloxi.example.com SIP/2.0',
+        'Via: SIP/2.0/UDP proxy.example.com;branch=z9hG4bK1',
+        'Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK2;received=192.0.2.1',
+        'Record-Route: <sip:proxy.example.com;lr>',
+        'From: <sip:alice@atlanta.example.com>;tag=abc',
+        'To: <sip:bob@biloxi.example.com>',
+        'Call-ID: c1',
+        'CSeq: 7 INVITE',
+        'Timestamp: 54',
+        'Max-Forwards: 69',
+        'Content-Length: 0',
+        '',
+        '',
+      ].join('\r\n'),
+    ),
+  ) as SipRequest;
   const trying = createResponse(req, 100);
   assert.equal(trying.to!.tag, undefined); // no tag on 100
   assert.equal(trying.get('Timestamp'), '54');
@@ -69,7 +89,15 @@ test('createResponse follows RFC 3261 §8.2.6 (To-tag, copied headers, Record-Ro
 });
 
 test('Content-Length is always right after body changes', () => {
-  const req = createRequest({ method: 'MESSAGE', uri: 'sip:b@b', from: 'sip:a@a', to: 'sip:b@b', via: createVia('TCP', 'h'), body: 'héllo', contentType: 'text/plain' });
+  const req = createRequest({
+    method: 'MESSAGE',
+    uri: 'sip:b@b',
+    from: 'sip:a@a',
+    to: 'sip:b@b',
+    via: createVia('TCP', 'h'),
+    body: 'héllo',
+    contentType: 'text/plain',
+  });
   assert.equal(parseMessage(req.toBuffer()).contentLength, 6); // bytes, not characters
   req.body = Buffer.from('hi');
   assert.equal(parseMessage(req.toBuffer(), { mode: 'stream' }).contentLength, 2);
@@ -77,12 +105,16 @@ test('Content-Length is always right after body changes', () => {
 
 test('a Request-URI read but not edited keeps the bytes; one edited in place is serialised', () => {
   // the URI is written as given: upper-case scheme and an escaped user, which toString() would not reproduce byte for byte
-  const wire = 'INVITE SIP:%61lice@atlanta.example.com;transport=TCP SIP/2.0\r\nVia: SIP/2.0/TCP h;branch=z9hG4bK1\r\nFrom: <sip:a@a>;tag=1\r\nTo: <sip:b@b>\r\nCall-ID: c\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n';
+  const wire =
+    'INVITE SIP:%61lice@atlanta.example.com;transport=TCP SIP/2.0\r\nVia: SIP/2.0/TCP h;branch=z9hG4bK1\r\nFrom: <sip:a@a>;tag=1\r\nTo: <sip:b@b>\r\nCall-ID: c\r\nCSeq: 1 INVITE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n';
   const read = parseMessage(Buffer.from(wire)) as SipRequest;
   assert.equal(read.uri.kind, 'sip');
   assert.equal(read.toBuffer().toString('latin1'), wire);
   read.set('Max-Forwards', '69');
-  assert.ok(read.toBuffer().toString('latin1').startsWith('INVITE SIP:%61lice@atlanta.example.com;transport=TCP SIP/2.0\r\n'), 'an unedited URI keeps its spelling when other headers change');
+  assert.ok(
+    read.toBuffer().toString('latin1').startsWith('INVITE SIP:%61lice@atlanta.example.com;transport=TCP SIP/2.0\r\n'),
+    'an unedited URI keeps its spelling when other headers change',
+  );
 
   const edited = parseMessage(Buffer.from(wire)) as SipRequest;
   const uri = edited.uri;

@@ -101,7 +101,11 @@ const CHECKS: Record<string, (m: SipRequest | SipResponse) => void> = {
     assert.equal(r.via.length, 34);
     assert.ok(r.to!.displayName!.startsWith('I have a user name of extreme'));
     assert.equal((r.to!.uri as SipUri).port, 6000);
-    assert.ok((r.to!.uri as SipUri).params.has('verylonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglongParameterNameWithNoValue'));
+    assert.ok(
+      (r.to!.uri as SipUri).params.has(
+        'verylonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglonglongParameterNameWithNoValue',
+      ),
+    );
     assert.ok(r.from!.tag!.length > 100);
     assert.ok(r.callId!.length > 100);
   },
@@ -121,7 +125,10 @@ const CHECKS: Record<string, (m: SipRequest | SipResponse) => void> = {
     assert.equal(m.accept!.length, 6);
   },
   'transports.dat': (m) => {
-    assert.deepEqual(m.via.map((v) => v.transport), ['UDP', 'SCTP', 'TLS', 'UNKNOWN', 'TCP']);
+    assert.deepEqual(
+      m.via.map((v) => v.transport),
+      ['UDP', 'SCTP', 'TLS', 'UNKNOWN', 'TCP'],
+    );
   },
   'mpart01.dat': (m) => {
     assert.equal(m.body.length, 553);
@@ -215,7 +222,8 @@ const CHECKS: Record<string, (m: SipRequest | SipResponse) => void> = {
     assert.equal((m.contact as readonly { uri: SipUri }[])[0]!.uri.host, '[::ffff:192.0.2.2]');
   },
   'ipv6-bug-abnf-3-colons.dat': (m) => assert.equal(((m as SipRequest).uri as SipUri).host, '[2001:db8:::192.0.2.1]'),
-  'ipv6-correct-abnf-2-colons.dat': (m) => assert.equal(((m as SipRequest).uri as SipUri).host, '[2001:db8::192.0.2.1]'),
+  'ipv6-correct-abnf-2-colons.dat': (m) =>
+    assert.equal(((m as SipRequest).uri as SipUri).host, '[2001:db8::192.0.2.1]'),
 };
 
 function statusOf(expect: string): number | 'discard' | undefined {
@@ -243,7 +251,10 @@ function checkRole(m: SipRequest, role: string, expectation: string): void {
     // forward / process / ignore / respond:2xx (the registrar's own answer): the check lets it through
     return res === null;
   });
-  assert.ok(fits, `${role}: expected ${expectation}, the element check gave ${res ? `${res.status} ${res.reason}` : 'no response'}`);
+  assert.ok(
+    fits,
+    `${role}: expected ${expectation}, the element check gave ${res ? `${res.status} ${res.reason}` : 'no response'}`,
+  );
 }
 
 function runVector(set: 'rfc4475' | 'rfc5118', e: VectorEntry, bytes: Buffer): void {
@@ -288,7 +299,11 @@ function runVector(set: 'rfc4475' | 'rfc5118', e: VectorEntry, bytes: Buffer): v
     const res = checkRequest(req, { role: 'uas' });
     assert.ok(res, `${e.file}: expected ${want}, the element check let it through`);
     assert.equal(res.status, want, res.reason);
-    if (e.expect.includes('+Unsupported')) assert.deepEqual(res.headers.find(([n]) => n === 'Unsupported')?.[1], 'nothingSupportsThis, nothingSupportsThisEither');
+    if (e.expect.includes('+Unsupported'))
+      assert.deepEqual(
+        res.headers.find(([n]) => n === 'Unsupported')?.[1],
+        'nothingSupportsThis, nothingSupportsThisEither',
+      );
   }
   for (const [role, exp] of Object.entries(e.roles ?? {})) checkRole(req, role, exp);
   // unmodified messages serialise byte-identical
@@ -315,7 +330,10 @@ for (const set of ['rfc4475', 'rfc5118'] as const) {
 
 test('baddn.terminated variant: unquoted display name with a comma is rejected with 400', () => {
   const b = readFileSync(vectorDir('rfc4475') + 'variants/baddn.terminated.dat');
-  assert.throws(() => parseMessage(b), (e: unknown) => e instanceof SipParseError && /display name/.test(e.reason));
+  assert.throws(
+    () => parseMessage(b),
+    (e: unknown) => e instanceof SipParseError && /display name/.test(e.reason),
+  );
   let err: SipParseError | undefined;
   try {
     parseMessage(b);
@@ -341,6 +359,8 @@ after(() => {
   const totals = { rfc4475: 49, rfc5118: 12 } as const;
   for (const set of ['rfc4475', 'rfc5118'] as const) {
     const r = results[set] ?? { total: 0, handled: 0, failed: [] };
-    console.log(`# conformance ${set}: ${r.handled}/${totals[set]} messages handled as the RFC expects${r.failed.length ? `; failed: ${r.failed.join('; ')}` : ''}`);
+    console.log(
+      `# conformance ${set}: ${r.handled}/${totals[set]} messages handled as the RFC expects${r.failed.length ? `; failed: ${r.failed.join('; ')}` : ''}`,
+    );
   }
 });

@@ -1,6 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SipParseError, SipRequest, SipResponse, parseMessage, parseSipfrag, buildSipfrag, type SipUri } from '../../src/index.js';
+import {
+  SipParseError,
+  SipRequest,
+  SipResponse,
+  parseMessage,
+  parseSipfrag,
+  buildSipfrag,
+  type SipUri,
+} from '../../src/index.js';
 
 const crlf = (lines: string[], body = '') => Buffer.from(lines.join('\r\n') + '\r\n\r\n' + body, 'utf8');
 
@@ -53,7 +61,10 @@ test('typed headers of a REFER', () => {
   assert.equal(contact[0]!.expires, 3600);
   assert.equal(contact[0]!.q, 0.7);
   assert.equal(contact[0]!.param('+sip.rendering'), 'no');
-  assert.deepEqual(m.route.map((r) => (r.uri as SipUri).host), ['ss1.example.com', 'ss2.example.com', 'ss3.example.com']);
+  assert.deepEqual(
+    m.route.map((r) => (r.uri as SipUri).host),
+    ['ss1.example.com', 'ss2.example.com', 'ss3.example.com'],
+  );
   const referTo = m.referTo!;
   assert.equal((referTo.uri as SipUri).header('Replaces'), '12345@192.0.2.5;to-tag=7743;from-tag=6472');
   assert.equal(m.referredBy!.param('cid'), '20398823.2UWQFN309shb3@referrer.example');
@@ -72,21 +83,23 @@ test('typed headers of a REFER', () => {
 });
 
 test('Replaces, auth, Retry-After, Warning, Subscription-State quirks', () => {
-  const m = parseMessage(crlf([
-    'SIP/2.0 401 Unauthorized',
-    'Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKx',
-    'From: <sip:a@b>;tag=1',
-    'To: <sip:a@b>;tag=2',
-    'Call-ID: x',
-    'CSeq: 1 REGISTER',
-    'WWW-Authenticate: Digest realm="atlanta.example.com", qop="auth", nonce="ea9c8e88df84f1cec4341ae6cbe5a359", opaque="", stale=FALSE, algorithm=SHA-256',
-    'WWW-Authenticate: Digest realm="atlanta.example.com", qop="auth", nonce="ea9c8e88df84f1cec4341ae6cbe5a359", algorithm=MD5',
-    'Retry-After: 120 (I\'m in a meeting);duration=3600',
-    'Warning: 307 isi.edu "Session parameter \'foo\' not understood", 301 isi.edu "Incompatible network address type \'E.164\'"',
-    'Replaces: 98732@sip.example.com;from-tag=r33th4x0r;to-tag=ff87ff',
-    'Subscription-State: terminated;reason=reason=noresource',
-    'Content-Length: 0',
-  ])) as SipResponse;
+  const m = parseMessage(
+    crlf([
+      'SIP/2.0 401 Unauthorized',
+      'Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKx',
+      'From: <sip:a@b>;tag=1',
+      'To: <sip:a@b>;tag=2',
+      'Call-ID: x',
+      'CSeq: 1 REGISTER',
+      'WWW-Authenticate: Digest realm="atlanta.example.com", qop="auth", nonce="ea9c8e88df84f1cec4341ae6cbe5a359", opaque="", stale=FALSE, algorithm=SHA-256',
+      'WWW-Authenticate: Digest realm="atlanta.example.com", qop="auth", nonce="ea9c8e88df84f1cec4341ae6cbe5a359", algorithm=MD5',
+      "Retry-After: 120 (I'm in a meeting);duration=3600",
+      'Warning: 307 isi.edu "Session parameter \'foo\' not understood", 301 isi.edu "Incompatible network address type \'E.164\'"',
+      'Replaces: 98732@sip.example.com;from-tag=r33th4x0r;to-tag=ff87ff',
+      'Subscription-State: terminated;reason=reason=noresource',
+      'Content-Length: 0',
+    ]),
+  ) as SipResponse;
   assert.equal(m.status, 401);
   assert.equal(m.wwwAuthenticate.length, 2);
   assert.equal(m.wwwAuthenticate[0]!.scheme, 'Digest');
@@ -97,15 +110,29 @@ test('Replaces, auth, Retry-After, Warning, Subscription-State quirks', () => {
   assert.equal(m.retryAfter!.seconds, 120);
   assert.equal(m.retryAfter!.comment, "I'm in a meeting");
   assert.equal(m.retryAfter!.duration, 3600);
-  assert.deepEqual(m.warning.map((w) => w.code), [307, 301]);
+  assert.deepEqual(
+    m.warning.map((w) => w.code),
+    [307, 301],
+  );
   assert.equal(m.warning[1]!.text, "Incompatible network address type 'E.164'");
-  assert.deepEqual({ ...m.replaces!, params: undefined }, { callId: '98732@sip.example.com', fromTag: 'r33th4x0r', toTag: 'ff87ff', earlyOnly: false, params: undefined });
+  assert.deepEqual(
+    { ...m.replaces!, params: undefined },
+    { callId: '98732@sip.example.com', fromTag: 'r33th4x0r', toTag: 'ff87ff', earlyOnly: false, params: undefined },
+  );
   // linphone's "reason=reason=noresource" is tolerated
   assert.equal(m.subscriptionState!.reason, 'noresource');
 });
 
 test('errors name the header and the byte offset', () => {
-  const bad = crlf(['OPTIONS sip:a@b SIP/2.0', 'Via: SIP/2.0/UDP host;branch=z9hG4bK1', 'From: <sip:a@b>;tag=1', 'To: <sip:a@b>', 'Call-ID: x', 'CSeq: abc OPTIONS', 'Content-Length: 0']);
+  const bad = crlf([
+    'OPTIONS sip:a@b SIP/2.0',
+    'Via: SIP/2.0/UDP host;branch=z9hG4bK1',
+    'From: <sip:a@b>;tag=1',
+    'To: <sip:a@b>',
+    'Call-ID: x',
+    'CSeq: abc OPTIONS',
+    'Content-Length: 0',
+  ]);
   try {
     parseMessage(bad);
     assert.fail('should throw');
@@ -118,16 +145,39 @@ test('errors name the header and the byte offset', () => {
 });
 
 test('lazy parse defers header errors to first use', () => {
-  const bad = crlf(['OPTIONS sip:a@b SIP/2.0', 'Via: SIP/2.0/UDP host;branch=z9hG4bK1', 'From: <sip:a@b>;tag=1', 'To: <sip:a@b', 'Call-ID: x', 'CSeq: 1 OPTIONS', 'Content-Length: 0']);
+  const bad = crlf([
+    'OPTIONS sip:a@b SIP/2.0',
+    'Via: SIP/2.0/UDP host;branch=z9hG4bK1',
+    'From: <sip:a@b>;tag=1',
+    'To: <sip:a@b',
+    'Call-ID: x',
+    'CSeq: 1 OPTIONS',
+    'Content-Length: 0',
+  ]);
   assert.throws(() => parseMessage(bad), SipParseError);
   const m = parseMessage(bad, { lazy: true });
   assert.equal(m.topVia!.branch, 'z9hG4bK1');
   assert.equal(m.cseq!.seq, 1);
-  assert.throws(() => m.to, (e: unknown) => e instanceof SipParseError && e.header === 'To');
+  assert.throws(
+    () => m.to,
+    (e: unknown) => e instanceof SipParseError && e.header === 'To',
+  );
 });
 
 test('single-value headers appearing twice are rejected', () => {
-  const m = parseMessage(crlf(['OPTIONS sip:a@b SIP/2.0', 'Via: SIP/2.0/UDP host;branch=z9hG4bK1', 'From: <sip:a@b>;tag=1', 'To: <sip:a@b>', 'Call-ID: x', 'i: y', 'CSeq: 1 OPTIONS', 'Content-Length: 0']), { lazy: true });
+  const m = parseMessage(
+    crlf([
+      'OPTIONS sip:a@b SIP/2.0',
+      'Via: SIP/2.0/UDP host;branch=z9hG4bK1',
+      'From: <sip:a@b>;tag=1',
+      'To: <sip:a@b>',
+      'Call-ID: x',
+      'i: y',
+      'CSeq: 1 OPTIONS',
+      'Content-Length: 0',
+    ]),
+    { lazy: true },
+  );
   assert.throws(() => m.callId, /more than once/);
 });
 
@@ -137,7 +187,11 @@ test('mutations re-serialise with other headers untouched and Content-Length rig
   m.removeFirstValue('Route');
   m.setBody('SIP/2.0 200 OK\r\n', 'message/sipfrag');
   const out = m.toBuffer().toString('latin1');
-  assert.ok(out.startsWith('REFER sip:bob@192.0.2.4:5060 SIP/2.0\r\nVia: SIP/2.0/UDP proxy.example.com;branch=z9hG4bKnew\r\nVia: SIP/2.0/TLS'));
+  assert.ok(
+    out.startsWith(
+      'REFER sip:bob@192.0.2.4:5060 SIP/2.0\r\nVia: SIP/2.0/UDP proxy.example.com;branch=z9hG4bKnew\r\nVia: SIP/2.0/TLS',
+    ),
+  );
   assert.ok(out.includes('Route: <sips:ss2.example.com;lr>\r\nRoute: <sips:ss3.example.com;lr>'));
   assert.ok(out.includes('X-Custom:   keep   me  exactly\r\n'));
   assert.ok(out.includes('Content-Length: 16\r\n'));
@@ -162,10 +216,23 @@ test('sipfrag: parse tolerant of LF-only, build with CRLF', () => {
 });
 
 test('limits: too many headers, oversized header section, oversized body', () => {
-  const many = crlf(['OPTIONS sip:a@b SIP/2.0', ...Array.from({ length: 300 }, (_, i) => `X-H${i}: v`), 'Content-Length: 0']);
+  const many = crlf([
+    'OPTIONS sip:a@b SIP/2.0',
+    ...Array.from({ length: 300 }, (_, i) => `X-H${i}: v`),
+    'Content-Length: 0',
+  ]);
   assert.throws(() => parseMessage(many), /more than 256 header lines/);
-  assert.throws(() => parseMessage(crlf(['OPTIONS sip:a@b SIP/2.0', 'X: ' + 'a'.repeat(40000)])), /header section exceeds/);
-  assert.throws(() => parseMessage(crlf(['OPTIONS sip:a@b SIP/2.0', 'Content-Length: 10'], '0123456789'), { limits: { maxBodyBytes: 5 } }), /exceeds the limit/);
+  assert.throws(
+    () => parseMessage(crlf(['OPTIONS sip:a@b SIP/2.0', 'X: ' + 'a'.repeat(40000)])),
+    /header section exceeds/,
+  );
+  assert.throws(
+    () =>
+      parseMessage(crlf(['OPTIONS sip:a@b SIP/2.0', 'Content-Length: 10'], '0123456789'), {
+        limits: { maxBodyBytes: 5 },
+      }),
+    /exceeds the limit/,
+  );
 });
 
 test('a bad header line gets the same fault and offset from an eager parse and from a lazy one when read', () => {
@@ -177,17 +244,32 @@ test('a bad header line gets the same fault and offset from an eager parse and f
     ['X-Bare: a\rb', /^bare CR or LF in header value at byte 70$/],
   ];
   for (const [line, want] of cases) {
-    const b = Buffer.from(`OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n${line}\r\nContent-Length: 0\r\n\r\n`);
-    assert.throws(() => parseMessage(b), (e: unknown) => e instanceof SipParseError && want.test(e.message), `eager: ${line}`);
+    const b = Buffer.from(
+      `OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n${line}\r\nContent-Length: 0\r\n\r\n`,
+    );
+    assert.throws(
+      () => parseMessage(b),
+      (e: unknown) => e instanceof SipParseError && want.test(e.message),
+      `eager: ${line}`,
+    );
     const lazy = parseMessage(b, { lazy: true });
     assert.equal(lazy.topVia?.branch, 'z9hG4bK1'); // the good lines stay readable
-    assert.throws(() => lazy.headers, (e: unknown) => e instanceof SipParseError && want.test(e.message), `lazy: ${line}`);
+    assert.throws(
+      () => lazy.headers,
+      (e: unknown) => e instanceof SipParseError && want.test(e.message),
+      `lazy: ${line}`,
+    );
   }
 });
 
 test('lazy typed reads unfold folded lines and name a bare CR, with and without folds elsewhere in the message', () => {
   const head = (extra: string[]) =>
-    Buffer.from(['OPTIONS sip:a@b SIP/2.0', 'Via: SIP/2.0/UDP h;branch=z9hG4bK1', ...extra, 'Content-Length: 0', '', ''].join('\r\n'), 'latin1');
+    Buffer.from(
+      ['OPTIONS sip:a@b SIP/2.0', 'Via: SIP/2.0/UDP h;branch=z9hG4bK1', ...extra, 'Content-Length: 0', '', ''].join(
+        '\r\n',
+      ),
+      'latin1',
+    );
   // a fold in the Call-ID line itself, and one only in another line
   for (const other of [[], ['Subject: a\r\n  b']]) {
     const folded = head([...other, 'Supported: a,\r\n  b', 'CSeq: 1\r\n\tOPTIONS']);
@@ -226,13 +308,30 @@ test('get/getAll/count/has read a parsed message in place, for typed and untyped
     'P-Asserted-Identity: <sip:a@b>',
     'Content-Length: 0',
   ];
-  const names = ['Subject', 's', 'X_Under-score', 'x-under-score', 'User-Agent', 'user-agent', 'P-Asserted-Identity', 'Via', 'v', 'CSeq', 'X-Absent', 'Route'];
+  const names = [
+    'Subject',
+    's',
+    'X_Under-score',
+    'x-under-score',
+    'User-Agent',
+    'user-agent',
+    'P-Asserted-Identity',
+    'Via',
+    'v',
+    'CSeq',
+    'X-Absent',
+    'Route',
+  ];
   for (const lazy of [true, false]) {
     const inPlace = parseMessage(crlf(lines), { lazy });
     const built = parseMessage(crlf(lines), { lazy });
     built.append('X-Edit', '1'); // an edit builds the fields: the lookups below read those
     for (const n of names) {
-      assert.equal(inPlace.get(n), built.headers.find((h) => h.key === headerKeyOf(n))?.value.trim(), `get ${n} (lazy ${lazy})`);
+      assert.equal(
+        inPlace.get(n),
+        built.headers.find((h) => h.key === headerKeyOf(n))?.value.trim(),
+        `get ${n} (lazy ${lazy})`,
+      );
       assert.deepEqual(inPlace.getAll(n), built.getAll(n), `getAll ${n}`);
       assert.equal(inPlace.count(n), built.count(n), `count ${n}`);
       assert.equal(inPlace.has(n), built.has(n), `has ${n}`);
@@ -250,7 +349,11 @@ function headerKeyOf(n: string): string {
 }
 
 test('list getters of an absent header return one shared, frozen empty list', () => {
-  const m = parseMessage(Buffer.from('OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:a@b>\r\nContent-Length: 0\r\n\r\n'));
+  const m = parseMessage(
+    Buffer.from(
+      'OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:a@b>\r\nContent-Length: 0\r\n\r\n',
+    ),
+  );
   assert.deepEqual(m.route, []);
   assert.equal(m.route, m.recordRoute);
   assert.ok(Object.isFrozen(m.allow));
@@ -261,8 +364,12 @@ test('list getters of an absent header return one shared, frozen empty list', ()
 
 test('lazy framing finds Content-Length in any case and compact form, and only there', () => {
   for (const line of ['Content-Length: 3', 'CONTENT-LENGTH: 3', 'content-length :3', 'l: 3', 'L:\t3']) {
-    const b = Buffer.from(`OPTIONS sip:a@b SIP/2.0\r\nContact: <sip:a@b>\r\nCSeq: 1 OPTIONS\r\n${line}\r\n\r\nabcdef`, 'latin1');
-    for (const lazy of [true, false]) assert.equal(parseMessage(b, { lazy }).body.toString(), 'abc', `${line} lazy=${lazy}`);
+    const b = Buffer.from(
+      `OPTIONS sip:a@b SIP/2.0\r\nContact: <sip:a@b>\r\nCSeq: 1 OPTIONS\r\n${line}\r\n\r\nabcdef`,
+      'latin1',
+    );
+    for (const lazy of [true, false])
+      assert.equal(parseMessage(b, { lazy }).body.toString(), 'abc', `${line} lazy=${lazy}`);
   }
   // a CR inside the name is not the '-' of Content-Length: the line is no Content-Length (the
   // body is the rest of the datagram) and its name is named as the fault when read
@@ -279,16 +386,30 @@ test('an NBSP (0xA0) beside a value is no LWS: Replaces and Subscription-State k
   assert.throws(() => parseMessage(msg('Replaces: abc@h\xa0;to-tag=1;from-tag=2')), /Replaces/);
   assert.equal(parseMessage(msg('Replaces: abc@h ;to-tag=1;from-tag=2')).replaces?.callId, 'abc@h');
   // the lenient Subscription-State path (LWS after ';') keeps the NBSP in the value
-  assert.equal(parseMessage(msg('Subscription-State: active; reason= x\xa0')).subscriptionState?.params.get('reason'), 'x\xa0');
-  assert.equal(parseMessage(msg('Subscription-State: active; reason= x ')).subscriptionState?.params.get('reason'), 'x');
+  assert.equal(
+    parseMessage(msg('Subscription-State: active; reason= x\xa0')).subscriptionState?.params.get('reason'),
+    'x\xa0',
+  );
+  assert.equal(
+    parseMessage(msg('Subscription-State: active; reason= x ')).subscriptionState?.params.get('reason'),
+    'x',
+  );
 });
 
 test('Date: an RFC 1123 date in GMT, its fields checked (no roll-over), years as written', () => {
-  const date = (v: string) => parseMessage(Buffer.from(`OPTIONS sip:a@b SIP/2.0\r\nDate: ${v}\r\nContent-Length: 0\r\n\r\n`, 'latin1')).date;
+  const date = (v: string) =>
+    parseMessage(Buffer.from(`OPTIONS sip:a@b SIP/2.0\r\nDate: ${v}\r\nContent-Length: 0\r\n\r\n`, 'latin1')).date;
   assert.equal(date('Sat, 13 Nov 2010 23:29:00 GMT')?.toISOString(), '2010-11-13T23:29:00.000Z');
   assert.equal(date('Thu, 29 Feb 2024 00:00:59 GMT')?.toISOString(), '2024-02-29T00:00:59.000Z');
   assert.equal(date('Fri, 01 Jan 0099 12:00:00 GMT')?.getUTCFullYear(), 99);
-  for (const bad of ['Mon, 31 Feb 2003 00:00:00 GMT', 'Sat, 29 Feb 2003 00:00:00 GMT', 'Sat, 00 Nov 2010 10:00:00 GMT', 'Sat, 13 Nov 2010 24:00:00 GMT', 'Sat, 13 Nov 2010 23:60:00 GMT', 'Sat, 13 Nov 2010 23:59:60 GMT']) {
+  for (const bad of [
+    'Mon, 31 Feb 2003 00:00:00 GMT',
+    'Sat, 29 Feb 2003 00:00:00 GMT',
+    'Sat, 00 Nov 2010 10:00:00 GMT',
+    'Sat, 13 Nov 2010 24:00:00 GMT',
+    'Sat, 13 Nov 2010 23:60:00 GMT',
+    'Sat, 13 Nov 2010 23:59:60 GMT',
+  ]) {
     assert.throws(() => date(bad), /invalid Date/, bad);
   }
   assert.throws(() => date('Fri, 01 Jan 2010 16:00:00 EST'), /Date must be in GMT/);
@@ -297,9 +418,14 @@ test('Date: an RFC 1123 date in GMT, its fields checked (no roll-over), years as
 });
 
 test('headers over several lines combine the same in an eager parse and in lazy reads (list headers join; a second single-value line, or "*" with a Contact, is a fault)', () => {
-  const msg = (lines: string[]) => Buffer.from(['OPTIONS sip:a@b SIP/2.0', ...lines, 'Content-Length: 0', '', ''].join('\r\n'), 'latin1');
+  const msg = (lines: string[]) =>
+    Buffer.from(['OPTIONS sip:a@b SIP/2.0', ...lines, 'Content-Length: 0', '', ''].join('\r\n'), 'latin1');
   const cases: string[][] = [
-    ['Via: SIP/2.0/UDP a;branch=z9hG4bK1', 'Via: SIP / 2.0 / UDP b;branch=z9hG4bK2', 'v: SIP/2.0/TCP c;branch=z9hG4bK3'],
+    [
+      'Via: SIP/2.0/UDP a;branch=z9hG4bK1',
+      'Via: SIP / 2.0 / UDP b;branch=z9hG4bK2',
+      'v: SIP/2.0/TCP c;branch=z9hG4bK3',
+    ],
     ['Route: <sip:p1;lr>', 'Route: <sip:p2;lr>, <sip:p3;lr>', 'Route: sip:p4'],
     ['Contact: *', 'Contact: <sip:a@b>'],
     ['Contact: <sip:a@b>', 'm: *'],
@@ -329,7 +455,8 @@ test('headers over several lines combine the same in an eager parse and in lazy 
 test('header sections up to the limit parse whatever the body size; one octet more is refused, eager or lazy', () => {
   // the parser decodes at most the limit's worth of text to find line ends: the header section
   // must be found whole within it, and the body is read from the bytes
-  const head = (n: number, bodyLen: number) => `OPTIONS sip:a@b SIP/2.0\r\nX-Pad: ${'p'.repeat(n)}\r\nContent-Length: ${bodyLen}\r\n\r\n`;
+  const head = (n: number, bodyLen: number) =>
+    `OPTIONS sip:a@b SIP/2.0\r\nX-Pad: ${'p'.repeat(n)}\r\nContent-Length: ${bodyLen}\r\n\r\n`;
   for (const bodyLen of [0, 10, 5000]) {
     const h = head(100, bodyLen);
     const limit = h.length - 2; // the limit counts up to the empty line (RFC 3261 §7), not its CRLF

@@ -2,16 +2,38 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { SipParseError, SipRequest, SipResponse, createRequest, createResponse, createVia, parseMessage, StreamFramer } from '../../src/index.js';
+import {
+  SipParseError,
+  SipRequest,
+  SipResponse,
+  createRequest,
+  createResponse,
+  createVia,
+  parseMessage,
+  StreamFramer,
+} from '../../src/index.js';
 import { loadManifest, loadVector } from '../helpers/vectors.js';
 import { fastVia, parseVia } from '../../src/message/headers/via.js';
-import { fastNameAddr, parseContact, parseNameAddr, parseNameAddrAt, parseNameAddrList } from '../../src/message/headers/name-addr.js';
+import {
+  fastNameAddr,
+  parseContact,
+  parseNameAddr,
+  parseNameAddrAt,
+  parseNameAddrList,
+} from '../../src/message/headers/name-addr.js';
 import { Scanner } from '../../src/message/scanner.js';
 import { unfold } from '../../src/message/message.js';
 import { latin1Bytes } from '../../src/message/chars.js';
 import { Params } from '../../src/message/params.js';
 import { AuthHeader, authGeneral, fastAuth, parseAuth } from '../../src/message/headers/auth.js';
-import { parseAccept, parseCallId, parseContentType, parseSubscriptionState, parseTokenList, parseTokenParams } from '../../src/message/headers/simple.js';
+import {
+  parseAccept,
+  parseCallId,
+  parseContentType,
+  parseSubscriptionState,
+  parseTokenList,
+  parseTokenParams,
+} from '../../src/message/headers/simple.js';
 
 const token = fc.stringMatching(/^[A-Za-z0-9.!%*_+`'~-]{1,12}$/);
 const host = fc.oneof(
@@ -20,12 +42,33 @@ const host = fc.oneof(
   fc.ipV6().map((a) => `[${a}]`),
 );
 const user = fc.stringMatching(/^[A-Za-z0-9_.!~*'()&=+$,;?/-]{1,16}$/);
-const display = fc.option(fc.string({ maxLength: 20 }).filter((s) => !/[\x00-\x1f\x7f\\"]/.test(s)), { nil: undefined });
+const display = fc.option(
+  fc.string({ maxLength: 20 }).filter((s) => !/[\x00-\x1f\x7f\\"]/.test(s)),
+  { nil: undefined },
+);
 const port = fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined });
-const uri = fc.record({ scheme: fc.constantFrom('sip', 'sips'), user, host, port }).map((u) => `${u.scheme}:${u.user}@${u.host}${u.port ? `:${u.port}` : ''}`);
+const uri = fc
+  .record({ scheme: fc.constantFrom('sip', 'sips'), user, host, port })
+  .map((u) => `${u.scheme}:${u.user}@${u.host}${u.port ? `:${u.port}` : ''}`);
 const method = fc.constantFrom('INVITE', 'BYE', 'REFER', 'NOTIFY', 'OPTIONS', 'REGISTER', 'MESSAGE');
 
-const request = fc.record({ method, ruri: uri, from: uri, to: uri, fromName: display, cseq: fc.integer({ min: 0, max: 2 ** 31 - 1 }), body: fc.string({ maxLength: 200 }), extra: fc.array(fc.tuple(token.map((t) => `X-${t}`), fc.stringMatching(/^[!-~]([ -~]{0,30}[!-~])?$/)), { maxLength: 4 }), viaHost: host });
+const request = fc.record({
+  method,
+  ruri: uri,
+  from: uri,
+  to: uri,
+  fromName: display,
+  cseq: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+  body: fc.string({ maxLength: 200 }),
+  extra: fc.array(
+    fc.tuple(
+      token.map((t) => `X-${t}`),
+      fc.stringMatching(/^[!-~]([ -~]{0,30}[!-~])?$/),
+    ),
+    { maxLength: 4 },
+  ),
+  viaHost: host,
+});
 
 test('property: parse(serialise(request)) preserves every field', () => {
   fc.assert(
@@ -61,12 +104,22 @@ test('property: parse(serialise(request)) preserves every field', () => {
   );
 });
 
-const vectors = [...loadManifest('rfc4475').map((e) => loadVector('rfc4475', e.file)), ...loadManifest('rfc5118').map((e) => loadVector('rfc5118', e.file))];
+const vectors = [
+  ...loadManifest('rfc4475').map((e) => loadVector('rfc4475', e.file)),
+  ...loadManifest('rfc5118').map((e) => loadVector('rfc5118', e.file)),
+];
 
 test('property: mutated vectors never throw anything but SipParseError, and never hang', () => {
   const mutation = fc.record({
     which: fc.integer({ min: 0, max: vectors.length - 1 }),
-    edits: fc.array(fc.record({ at: fc.nat(), kind: fc.constantFrom('flip', 'delete', 'insert', 'truncate', 'dup'), byte: fc.constantFrom(0, 9, 10, 13, 32, 34, 44, 58, 59, 60, 62, 64, 91, 93, 37, 0xff, 0x80) }), { minLength: 1, maxLength: 6 }),
+    edits: fc.array(
+      fc.record({
+        at: fc.nat(),
+        kind: fc.constantFrom('flip', 'delete', 'insert', 'truncate', 'dup'),
+        byte: fc.constantFrom(0, 9, 10, 13, 32, 34, 44, 58, 59, 60, 62, 64, 91, 93, 37, 0xff, 0x80),
+      }),
+      { minLength: 1, maxLength: 6 },
+    ),
   });
   fc.assert(
     fc.property(mutation, ({ which, edits }) => {
@@ -84,7 +137,19 @@ test('property: mutated vectors never throw anything but SipParseError, and neve
         try {
           const m = parseMessage(b, { lazy });
           // a proxy's reads on the parsed index, before the fields are materialised
-          for (const read of [() => m.topVia, () => m.route, () => m.cseq, () => m.callId, () => m.maxForwards, () => m.get('v'), () => m.count('Route'), () => m.getAll('Subject'), () => m.has('X-Custom'), () => (m.isRequest ? (m as SipRequest).uri : 0), () => m.body.length]) {
+          for (const read of [
+            () => m.topVia,
+            () => m.route,
+            () => m.cseq,
+            () => m.callId,
+            () => m.maxForwards,
+            () => m.get('v'),
+            () => m.count('Route'),
+            () => m.getAll('Subject'),
+            () => m.has('X-Custom'),
+            () => (m.isRequest ? (m as SipRequest).uri : 0),
+            () => m.body.length,
+          ]) {
             try {
               read();
             } catch (e) {
@@ -119,10 +184,25 @@ test('property: mutated vectors never throw anything but SipParseError, and neve
 test('Via: the one-pass fast path and the full scanner give the same result (fast-check)', () => {
   const label = fc.stringMatching(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,6}[A-Za-z0-9])?$/);
   const token = fc.stringMatching(/^[A-Za-z0-9\-.!%*_+`'~]{1,10}$/);
-  const param = fc.tuple(fc.oneof(token, fc.constantFrom('branch', 'rport', 'ttl', 'received', 'maddr')), fc.option(fc.stringMatching(/^[A-Za-z0-9\-.!%*_+`'~:[\]]{0,12}$/)));
+  const param = fc.tuple(
+    fc.oneof(token, fc.constantFrom('branch', 'rport', 'ttl', 'received', 'maddr')),
+    fc.option(fc.stringMatching(/^[A-Za-z0-9\-.!%*_+`'~:[\]]{0,12}$/)),
+  );
   const via = fc
-    .tuple(fc.constantFrom('UDP', 'TCP', 'TLS', 'WS', 'WSS', 'SCTP'), fc.oneof({ arbitrary: fc.array(label, { minLength: 1, maxLength: 4 }).map((ls) => ls.join('.')), weight: 4 }, { arbitrary: fc.ipV6().map((a) => `[${a}]`), weight: 1 }, { arbitrary: fc.constantFrom('[::1', '[1:2]', '[::ffff:1.2.3.4]'), weight: 1 }), fc.option(fc.integer({ min: 0, max: 99999 })), fc.array(param, { maxLength: 4 }))
-    .map(([t, host, port, params]) => `SIP/2.0/${t} ${host}${port === null ? '' : `:${port}`}${params.map(([n, v]) => (v === null ? `;${n}` : `;${n}=${v}`)).join('')}`);
+    .tuple(
+      fc.constantFrom('UDP', 'TCP', 'TLS', 'WS', 'WSS', 'SCTP'),
+      fc.oneof(
+        { arbitrary: fc.array(label, { minLength: 1, maxLength: 4 }).map((ls) => ls.join('.')), weight: 4 },
+        { arbitrary: fc.ipV6().map((a) => `[${a}]`), weight: 1 },
+        { arbitrary: fc.constantFrom('[::1', '[1:2]', '[::ffff:1.2.3.4]'), weight: 1 },
+      ),
+      fc.option(fc.integer({ min: 0, max: 99999 })),
+      fc.array(param, { maxLength: 4 }),
+    )
+    .map(
+      ([t, host, port, params]) =>
+        `SIP/2.0/${t} ${host}${port === null ? '' : `:${port}`}${params.map(([n, v]) => (v === null ? `;${n}` : `;${n}=${v}`)).join('')}`,
+    );
   const outcome = (v: string) => {
     try {
       return { ok: JSON.stringify(parseVia(v).map((x) => x.toJSON())) };
@@ -168,19 +248,63 @@ test('name-addr: the one-pass fast path and the general scanner give the same re
     token,
   );
   // mostly valid values, so that both paths get past the first octets; a minority of odd ones
-  const word = fc.oneof({ arbitrary: fc.stringMatching(/^[A-Za-z0-9._~-]{1,8}$/), weight: 4 }, { arbitrary: token, weight: 1 });
-  const uriUser = fc.oneof({ arbitrary: fc.stringMatching(/^[A-Za-z0-9_.!~*'()&=+$-]{1,10}$/), weight: 4 }, { arbitrary: user, weight: 1 });
-  const uriParam = fc.tuple(word, fc.option(fc.oneof({ arbitrary: word, weight: 4 }, { arbitrary: fc.stringMatching(/^[A-Za-z0-9%:&+$[\]/-]{0,8}$/), weight: 1 }))).map(([n, v]) => (v === null ? `;${n}` : `;${n}=${v}`));
+  const word = fc.oneof(
+    { arbitrary: fc.stringMatching(/^[A-Za-z0-9._~-]{1,8}$/), weight: 4 },
+    { arbitrary: token, weight: 1 },
+  );
+  const uriUser = fc.oneof(
+    { arbitrary: fc.stringMatching(/^[A-Za-z0-9_.!~*'()&=+$-]{1,10}$/), weight: 4 },
+    { arbitrary: user, weight: 1 },
+  );
+  const uriParam = fc
+    .tuple(
+      word,
+      fc.option(
+        fc.oneof(
+          { arbitrary: word, weight: 4 },
+          { arbitrary: fc.stringMatching(/^[A-Za-z0-9%:&+$[\]/-]{0,8}$/), weight: 1 },
+        ),
+      ),
+    )
+    .map(([n, v]) => (v === null ? `;${n}` : `;${n}=${v}`));
   const sipUri = fc
-    .tuple(fc.constantFrom('sip', 'sip', 'sip', 'sips', 'sips', 'SIP', 'Sips', 'tel', 'sipx'), fc.option(uriUser), host, port, fc.array(uriParam, { maxLength: 3 }), fc.option(fc.stringMatching(/^[A-Za-z]{1,6}=[A-Za-z0-9%]{0,8}$/)))
-    .map(([sc, u, h, pt, ps, hd]) => `${sc}:${u === null ? '' : `${u}@`}${h}${pt ? `:${pt}` : ''}${ps.join('')}${hd === null ? '' : `?${hd}`}`);
-  const headerParam = fc.tuple(fc.constantFrom('', '', '', ' '), word, fc.option(fc.oneof({ arbitrary: word, weight: 6 }, { arbitrary: fc.constantFrom('"q v"', '[::1]'), weight: 1 }))).map(([sp, n, v]) => `${sp};${n}${v === null ? '' : `=${v}`}`);
-  const value = fc.tuple(displayPart, fc.boolean(), sipUri, fc.array(headerParam, { maxLength: 3 }), fc.constantFrom('', '', '', '', '', ' ', '<', ',x')).map(([d, angle, u, ps, tail]) => `${d}${angle ? `<${u}>` : u}${ps.join('')}${tail}`);
+    .tuple(
+      fc.constantFrom('sip', 'sip', 'sip', 'sips', 'sips', 'SIP', 'Sips', 'tel', 'sipx'),
+      fc.option(uriUser),
+      host,
+      port,
+      fc.array(uriParam, { maxLength: 3 }),
+      fc.option(fc.stringMatching(/^[A-Za-z]{1,6}=[A-Za-z0-9%]{0,8}$/)),
+    )
+    .map(
+      ([sc, u, h, pt, ps, hd]) =>
+        `${sc}:${u === null ? '' : `${u}@`}${h}${pt ? `:${pt}` : ''}${ps.join('')}${hd === null ? '' : `?${hd}`}`,
+    );
+  const headerParam = fc
+    .tuple(
+      fc.constantFrom('', '', '', ' '),
+      word,
+      fc.option(fc.oneof({ arbitrary: word, weight: 6 }, { arbitrary: fc.constantFrom('"q v"', '[::1]'), weight: 1 })),
+    )
+    .map(([sp, n, v]) => `${sp};${n}${v === null ? '' : `=${v}`}`);
+  const value = fc
+    .tuple(
+      displayPart,
+      fc.boolean(),
+      sipUri,
+      fc.array(headerParam, { maxLength: 3 }),
+      fc.constantFrom('', '', '', '', '', ' ', '<', ',x'),
+    )
+    .map(([d, angle, u, ps, tail]) => `${d}${angle ? `<${u}>` : u}${ps.join('')}${tail}`);
   let fast = 0;
   fc.assert(
     fc.property(value, (v) => {
       if (fastNameAddr(v, latin1Bytes(v), 0, 0, v.length)) fast++;
-      assert.deepEqual(outcome(() => parseNameAddr(v)), outcome(() => general(v)), v);
+      assert.deepEqual(
+        outcome(() => parseNameAddr(v)),
+        outcome(() => general(v)),
+        v,
+      );
     }),
     { numRuns: 5000, seed: 3261 },
   );
@@ -216,7 +340,12 @@ test('header values scanned in place in a message parse as they do on their own,
   // what follows a value in a message: trailing LWS (trimmed off the value), then CRLF
   const tails = fc.constantFrom('', ' ', '\t', ' \t ');
   const value = fc
-    .tuple(fc.constantFrom(...seeds), fc.nat(200), fc.nat(3), fc.array(fc.constantFrom(';', '>', ':', '@', '"', '%4', '[', ' ', 'x', '-', '.', ','), { maxLength: 2 }))
+    .tuple(
+      fc.constantFrom(...seeds),
+      fc.nat(200),
+      fc.nat(3),
+      fc.array(fc.constantFrom(';', '>', ':', '@', '"', '%4', '[', ' ', 'x', '-', '.', ','), { maxLength: 2 }),
+    )
     .map(([s, at, del, ins]) => {
       const i = at % (s.length + 1);
       return (s.slice(0, i) + ins.join('') + s.slice(i + del)).trim();
@@ -225,8 +354,13 @@ test('header values scanned in place in a message parse as they do on their own,
   const outcome = (f: () => unknown, base: number) => {
     try {
       const r = f();
-      const json = (x: unknown) => (typeof x === 'object' && x !== null && 'toJSON' in x ? (x as { toJSON(): unknown }).toJSON() : x);
-      return { ok: JSON.stringify(Array.isArray(r) ? r.map(json) : json(r), (_k, x: unknown) => (x instanceof Params ? x.toJSON() : x)) };
+      const json = (x: unknown) =>
+        typeof x === 'object' && x !== null && 'toJSON' in x ? (x as { toJSON(): unknown }).toJSON() : x;
+      return {
+        ok: JSON.stringify(Array.isArray(r) ? r.map(json) : json(r), (_k, x: unknown) =>
+          x instanceof Params ? x.toJSON() : x,
+        ),
+      };
     } catch (e) {
       if (!(e instanceof SipParseError)) throw e;
       // the message names the header in front of the reason
@@ -238,9 +372,17 @@ test('header values scanned in place in a message parse as they do on their own,
       const head = `OPTIONS sip:o@h SIP/2.0\r\n${name}: ${v}${tail}\r\nContent-Length: 0\r\n\r\n`;
       const at = head.indexOf(': ') + 2;
       const inPlace = outcome(() => get(parseMessage(Buffer.from(head, 'latin1'), { lazy: true }) as SipRequest), at);
-      assert.deepEqual(inPlace, outcome(() => alone(v), 0), JSON.stringify(v));
+      assert.deepEqual(
+        inPlace,
+        outcome(() => alone(v), 0),
+        JSON.stringify(v),
+      );
       // the eager parse reads some of these in place too (fastViaAt, fastNameAddr on the section)
-      assert.deepEqual(outcome(() => get(parseMessage(Buffer.from(head, 'latin1')) as SipRequest), at), inPlace, `eager: ${JSON.stringify(v)}`);
+      assert.deepEqual(
+        outcome(() => get(parseMessage(Buffer.from(head, 'latin1')) as SipRequest), at),
+        inPlace,
+        `eager: ${JSON.stringify(v)}`,
+      );
     }),
     { numRuns: 3000, seed: 4475 },
   );
@@ -248,7 +390,9 @@ test('header values scanned in place in a message parse as they do on their own,
 
 test('unfold equals the two regexps it replaced: each [LWS] CRLF 1*WSP is one SP, then outer LWS trimmed (fast-check)', () => {
   const regexps = (v: string) => v.replace(/[ \t]*\r?\n[ \t]+/g, ' ').replace(/^[ \t]+|[ \t]+$/g, '');
-  const text = fc.array(fc.constantFrom(' ', '\t', '\r', '\n', '\r\n ', 'a', 'b;c'), { maxLength: 24 }).map((xs) => xs.join(''));
+  const text = fc
+    .array(fc.constantFrom(' ', '\t', '\r', '\n', '\r\n ', 'a', 'b;c'), { maxLength: 24 })
+    .map((xs) => xs.join(''));
   fc.assert(
     fc.property(text, (v) => {
       assert.equal(unfold(v), regexps(v), JSON.stringify(v));
@@ -259,13 +403,31 @@ test('unfold equals the two regexps it replaced: each [LWS] CRLF 1*WSP is one SP
 
 test('Content-Type and Accept: the one-pass path and the general scanner give the same result (fast-check)', () => {
   // LWS after "/" keeps a media type valid but sends it through the general scanner
-  const tok = fc.oneof({ arbitrary: fc.stringMatching(/^[a-z0-9.+-]{1,8}$/), weight: 4 }, { arbitrary: token, weight: 1 });
-  const param = fc.tuple(tok, fc.option(fc.oneof({ arbitrary: tok, weight: 4 }, { arbitrary: fc.constantFrom('"q v"', '[::1]', ''), weight: 1 }))).map(([n, v]) => (v === null ? `;${n}` : `;${n}=${v}`));
-  const media = fc.tuple(tok, fc.constantFrom('/', '/', '/', '', ' /'), tok, fc.array(param, { maxLength: 3 })).map(([t, sl, st, ps]) => `${t}${sl}${st}${ps.join('')}`);
-  const list = fc.tuple(fc.array(media, { minLength: 1, maxLength: 3 }), fc.constantFrom(',', ', ', ' , ', ',,')).map(([ms, sep]) => ms.join(sep));
+  const tok = fc.oneof(
+    { arbitrary: fc.stringMatching(/^[a-z0-9.+-]{1,8}$/), weight: 4 },
+    { arbitrary: token, weight: 1 },
+  );
+  const param = fc
+    .tuple(
+      tok,
+      fc.option(
+        fc.oneof({ arbitrary: tok, weight: 4 }, { arbitrary: fc.constantFrom('"q v"', '[::1]', ''), weight: 1 }),
+      ),
+    )
+    .map(([n, v]) => (v === null ? `;${n}` : `;${n}=${v}`));
+  const media = fc
+    .tuple(tok, fc.constantFrom('/', '/', '/', '', ' /'), tok, fc.array(param, { maxLength: 3 }))
+    .map(([t, sl, st, ps]) => `${t}${sl}${st}${ps.join('')}`);
+  const list = fc
+    .tuple(fc.array(media, { minLength: 1, maxLength: 3 }), fc.constantFrom(',', ', ', ' , ', ',,'))
+    .map(([ms, sep]) => ms.join(sep));
   const outcome = (f: () => unknown) => {
     try {
-      return { ok: JSON.stringify(f(), (_k, v: unknown) => (v && typeof v === 'object' && 'list' in v ? (v as { list: unknown }).list : v)) };
+      return {
+        ok: JSON.stringify(f(), (_k, v: unknown) =>
+          v && typeof v === 'object' && 'list' in v ? (v as { list: unknown }).list : v,
+        ),
+      };
     } catch (e) {
       return { error: e instanceof SipParseError };
     }
@@ -273,8 +435,16 @@ test('Content-Type and Accept: the one-pass path and the general scanner give th
   const general = (v: string) => v.replace(/\//g, '/ ');
   fc.assert(
     fc.property(media, list, (m, l) => {
-      assert.deepEqual(outcome(() => parseContentType(m)), outcome(() => parseContentType(general(m))), m);
-      assert.deepEqual(outcome(() => parseAccept(l)), outcome(() => parseAccept(general(l))), l);
+      assert.deepEqual(
+        outcome(() => parseContentType(m)),
+        outcome(() => parseContentType(general(m))),
+        m,
+      );
+      assert.deepEqual(
+        outcome(() => parseAccept(l)),
+        outcome(() => parseAccept(general(l))),
+        l,
+      );
     }),
     { numRuns: 3000, seed: 3261 },
   );
@@ -282,10 +452,20 @@ test('Content-Type and Accept: the one-pass path and the general scanner give th
 
 test('Event and Subscription-State: the one-pass path and the general scanners give the same result (fast-check)', () => {
   // LWS after each ";" keeps a value valid but sends it through the general scanners
-  const tok = fc.oneof({ arbitrary: fc.stringMatching(/^[a-z0-9.-]{1,8}$/), weight: 4 }, { arbitrary: token, weight: 1 });
-  const pv = fc.oneof({ arbitrary: tok, weight: 4 }, { arbitrary: fc.constantFrom('', '"q"', '[::1]', 'a=b', '3600'), weight: 1 });
-  const param = fc.tuple(fc.oneof(tok, fc.constantFrom('reason', 'expires', 'retry-after', 'id')), fc.option(pv)).map(([n, v]) => (v === null ? `;${n}` : `;${n}=${v}`));
-  const value = fc.tuple(fc.oneof(tok, fc.constantFrom('active', 'Terminated', 'refer', '')), fc.array(param, { maxLength: 3 })).map(([t, ps]) => `${t}${ps.join('')}`);
+  const tok = fc.oneof(
+    { arbitrary: fc.stringMatching(/^[a-z0-9.-]{1,8}$/), weight: 4 },
+    { arbitrary: token, weight: 1 },
+  );
+  const pv = fc.oneof(
+    { arbitrary: tok, weight: 4 },
+    { arbitrary: fc.constantFrom('', '"q"', '[::1]', 'a=b', '3600'), weight: 1 },
+  );
+  const param = fc
+    .tuple(fc.oneof(tok, fc.constantFrom('reason', 'expires', 'retry-after', 'id')), fc.option(pv))
+    .map(([n, v]) => (v === null ? `;${n}` : `;${n}=${v}`));
+  const value = fc
+    .tuple(fc.oneof(tok, fc.constantFrom('active', 'Terminated', 'refer', '')), fc.array(param, { maxLength: 3 }))
+    .map(([t, ps]) => `${t}${ps.join('')}`);
   const outcome = (f: () => unknown) => {
     try {
       return { ok: JSON.stringify(f(), (_k, x: unknown) => (x instanceof Params ? x.toJSON() : x)) };
@@ -297,21 +477,51 @@ test('Event and Subscription-State: the one-pass path and the general scanners g
   const general = (v: string) => v.replace(/;/g, '; ');
   fc.assert(
     fc.property(value, (v) => {
-      assert.deepEqual(outcome(() => parseSubscriptionState(v)), outcome(() => parseSubscriptionState(general(v))), v);
-      assert.deepEqual(outcome(() => parseTokenParams(v, 'event type')), outcome(() => parseTokenParams(general(v), 'event type')), v);
+      assert.deepEqual(
+        outcome(() => parseSubscriptionState(v)),
+        outcome(() => parseSubscriptionState(general(v))),
+        v,
+      );
+      assert.deepEqual(
+        outcome(() => parseTokenParams(v, 'event type')),
+        outcome(() => parseTokenParams(general(v), 'event type')),
+        v,
+      );
     }),
     { numRuns: 3000, seed: 3261 },
   );
 });
 
 test('auth headers: the one-pass path and the general scanner give the same result or a fault (fast-check)', () => {
-  const tok = fc.oneof({ arbitrary: fc.stringMatching(/^[A-Za-z0-9.-]{1,10}$/), weight: 4 }, { arbitrary: token, weight: 1 });
+  const tok = fc.oneof(
+    { arbitrary: fc.stringMatching(/^[A-Za-z0-9.-]{1,10}$/), weight: 4 },
+    { arbitrary: token, weight: 1 },
+  );
   const quoted = fc.stringMatching(/^[ -~\x80-\xff]{0,12}$/).map((t) => `"${t}"`);
-  const val = fc.oneof({ arbitrary: tok, weight: 8 }, { arbitrary: quoted, weight: 8 }, { arbitrary: fc.constantFrom('', 'sip:a@b', 'a b', '"\\""', '"x'), weight: 1 });
-  const rarely = (common: string, ...odd: string[]) => fc.oneof({ arbitrary: fc.constant(common), weight: 12 }, { arbitrary: fc.constantFrom(...odd), weight: 1 });
-  const param = fc.tuple(fc.oneof(tok, fc.constantFrom('realm', 'nonce', 'uri', 'response', 'algorithm', 'qop')), rarely('=', ' = ', ''), val).map(([n, eq, v]) => (eq ? `${n}${eq}${v}` : n));
+  const val = fc.oneof(
+    { arbitrary: tok, weight: 8 },
+    { arbitrary: quoted, weight: 8 },
+    { arbitrary: fc.constantFrom('', 'sip:a@b', 'a b', '"\\""', '"x'), weight: 1 },
+  );
+  const rarely = (common: string, ...odd: string[]) =>
+    fc.oneof({ arbitrary: fc.constant(common), weight: 12 }, { arbitrary: fc.constantFrom(...odd), weight: 1 });
+  const param = fc
+    .tuple(
+      fc.oneof(tok, fc.constantFrom('realm', 'nonce', 'uri', 'response', 'algorithm', 'qop')),
+      rarely('=', ' = ', ''),
+      val,
+    )
+    .map(([n, eq, v]) => (eq ? `${n}${eq}${v}` : n));
   const sep = fc.oneof(fc.constantFrom(', ', ','), rarely(', ', ' , ', ',,', ' '));
-  const value = fc.tuple(fc.constantFrom('Digest', 'Digest', 'digest', 'Basic', 'X', ''), rarely(' ', '  ', '\t', ''), fc.array(param, { maxLength: 5 }), sep, rarely('', ',', ' ')).map(([sc, sp, ps, se, tail]) => `${sc}${sp}${ps.join(se)}${tail}`);
+  const value = fc
+    .tuple(
+      fc.constantFrom('Digest', 'Digest', 'digest', 'Basic', 'X', ''),
+      rarely(' ', '  ', '\t', ''),
+      fc.array(param, { maxLength: 5 }),
+      sep,
+      rarely('', ',', ' '),
+    )
+    .map(([sc, sp, ps, se, tail]) => `${sc}${sp}${ps.join(se)}${tail}`);
   const outcome = (f: () => AuthHeader) => {
     try {
       const a = f();
@@ -326,7 +536,11 @@ test('auth headers: the one-pass path and the general scanner give the same resu
     fc.property(value, (v) => {
       const b = latin1Bytes(v);
       if (fastAuth(v, b, 0)) fast++;
-      assert.deepEqual(outcome(() => parseAuth(v)), outcome(() => authGeneral(v, b, 0)), v);
+      assert.deepEqual(
+        outcome(() => parseAuth(v)),
+        outcome(() => authGeneral(v, b, 0)),
+        v,
+      );
     }),
     { numRuns: 4000, seed: 7616 },
   );
@@ -335,13 +549,24 @@ test('auth headers: the one-pass path and the general scanner give the same resu
 
 test('request line: the one-scan path for "... SIP/2.0" and the general checks give the same method, URI or fault (fast-check)', () => {
   // "sip/2.0" is as valid (case-insensitive) but always takes the general checks
-  const method = fc.oneof({ arbitrary: fc.constantFrom('INVITE', 'ACK', 'REFER', 'x-ext'), weight: 4 }, { arbitrary: fc.stringMatching(/^[A-Za-z!<(@ -]{0,6}$/), weight: 1 });
-  const uri = fc.oneof({ arbitrary: fc.constantFrom('sip:a@b', 'sips:bob@biloxi.example.com;transport=tls', 'tel:+1', 'urn:x'), weight: 4 }, { arbitrary: fc.stringMatching(/^[a-z:@<> ]{0,8}$/), weight: 1 });
+  const method = fc.oneof(
+    { arbitrary: fc.constantFrom('INVITE', 'ACK', 'REFER', 'x-ext'), weight: 4 },
+    { arbitrary: fc.stringMatching(/^[A-Za-z!<(@ -]{0,6}$/), weight: 1 },
+  );
+  const uri = fc.oneof(
+    {
+      arbitrary: fc.constantFrom('sip:a@b', 'sips:bob@biloxi.example.com;transport=tls', 'tel:+1', 'urn:x'),
+      weight: 4,
+    },
+    { arbitrary: fc.stringMatching(/^[a-z:@<> ]{0,8}$/), weight: 1 },
+  );
   const sep = fc.constantFrom(' ', ' ', ' ', '  ', '', '\t');
   const line = fc.tuple(method, sep, uri, sep).map(([m, s1, u, s2]) => `${m}${s1}${u}${s2}`);
   const outcome = (text: string) => {
     try {
-      const m = parseMessage(Buffer.from(`${text}\r\nContent-Length: 0\r\n\r\n`, 'latin1'), { lazy: true }) as SipRequest;
+      const m = parseMessage(Buffer.from(`${text}\r\nContent-Length: 0\r\n\r\n`, 'latin1'), {
+        lazy: true,
+      }) as SipRequest;
       return { method: m.method, uri: m.startLine().split(' ').slice(1, -1).join(' ') };
     } catch (e) {
       if (!(e instanceof SipParseError)) throw e;
@@ -359,10 +584,18 @@ test('request line: the one-scan path for "... SIP/2.0" and the general checks g
   );
   assert.ok(plain > 500, `only ${plain} of 3000 lines parsed`);
   // the status line's "SIP/2.0 " likewise
-  const status = fc.tuple(fc.constantFrom(' ', ' ', ' ', '  ', '', '\t'), fc.oneof({ arbitrary: fc.constantFrom('200 OK', '180 Ringing', '100 '), weight: 4 }, { arbitrary: fc.stringMatching(/^[0-9 A-Z\x01]{0,7}$/), weight: 1 }));
+  const status = fc.tuple(
+    fc.constantFrom(' ', ' ', ' ', '  ', '', '\t'),
+    fc.oneof(
+      { arbitrary: fc.constantFrom('200 OK', '180 Ringing', '100 '), weight: 4 },
+      { arbitrary: fc.stringMatching(/^[0-9 A-Z\x01]{0,7}$/), weight: 1 },
+    ),
+  );
   const response = (text: string) => {
     try {
-      const m = parseMessage(Buffer.from(`${text}\r\nContent-Length: 0\r\n\r\n`, 'latin1'), { lazy: true }) as SipResponse;
+      const m = parseMessage(Buffer.from(`${text}\r\nContent-Length: 0\r\n\r\n`, 'latin1'), {
+        lazy: true,
+      }) as SipResponse;
       return { status: m.status, reason: m.reason };
     } catch (e) {
       if (!(e instanceof SipParseError)) throw e;
@@ -370,7 +603,9 @@ test('request line: the one-scan path for "... SIP/2.0" and the general checks g
     }
   };
   fc.assert(
-    fc.property(status, ([sp, rest]) => assert.deepEqual(response(`SIP/2.0${sp}${rest}`), response(`sip/2.0${sp}${rest}`), rest)),
+    fc.property(status, ([sp, rest]) =>
+      assert.deepEqual(response(`SIP/2.0${sp}${rest}`), response(`sip/2.0${sp}${rest}`), rest),
+    ),
     { numRuns: 2000, seed: 3261 },
   );
 });
@@ -378,14 +613,28 @@ test('request line: the one-scan path for "... SIP/2.0" and the general checks g
 test('Max-Forwards, Expires, Min-Expires, Content-Length and CSeq: the eager plain-form path and the parsers agree (fast-check)', () => {
   // the eager parse reads these few-octet values in their plain form without the typed parsers;
   // a lazy read always uses the parsers: the two must give the same value or the same fault
-  const digits = fc.oneof({ arbitrary: fc.stringMatching(/^[0-9]{1,3}$/), weight: 4 }, { arbitrary: fc.stringMatching(/^0*[0-9]{0,12}$/), weight: 2 }, { arbitrary: fc.constantFrom('256', '255', '4294967295', '4294967296', '00000000001', '9999999999'), weight: 1 });
-  const method = fc.oneof({ arbitrary: fc.constantFrom('INVITE', 'ACK', 'x-Y.z!'), weight: 4 }, { arbitrary: fc.stringMatching(/^[A-Za-z@;" ]{0,4}$/), weight: 1 });
+  const digits = fc.oneof(
+    { arbitrary: fc.stringMatching(/^[0-9]{1,3}$/), weight: 4 },
+    { arbitrary: fc.stringMatching(/^0*[0-9]{0,12}$/), weight: 2 },
+    { arbitrary: fc.constantFrom('256', '255', '4294967295', '4294967296', '00000000001', '9999999999'), weight: 1 },
+  );
+  const method = fc.oneof(
+    { arbitrary: fc.constantFrom('INVITE', 'ACK', 'x-Y.z!'), weight: 4 },
+    { arbitrary: fc.stringMatching(/^[A-Za-z@;" ]{0,4}$/), weight: 1 },
+  );
   const sp = fc.constantFrom(' ', ' ', ' ', '  ', '\t', '');
   const line = fc.oneof(
-    fc.tuple(fc.constantFrom('Max-Forwards', 'Expires', 'Min-Expires'), digits, fc.constantFrom('', '', ' x', 'x', ' 1')).map(([h, d, t]) => [h, `${d}${t}`] as const),
+    fc
+      .tuple(
+        fc.constantFrom('Max-Forwards', 'Expires', 'Min-Expires'),
+        digits,
+        fc.constantFrom('', '', ' x', 'x', ' 1'),
+      )
+      .map(([h, d, t]) => [h, `${d}${t}`] as const),
     fc.tuple(digits, sp, method).map(([d, s, m]) => ['CSeq', `${d}${s}${m}`] as const),
   );
-  const read = (m: SipRequest, h: string) => (h === 'CSeq' ? m.cseq : h === 'Max-Forwards' ? m.maxForwards : h === 'Expires' ? m.expires : m.minExpires);
+  const read = (m: SipRequest, h: string) =>
+    h === 'CSeq' ? m.cseq : h === 'Max-Forwards' ? m.maxForwards : h === 'Expires' ? m.expires : m.minExpires;
   const outcome = (f: () => unknown) => {
     try {
       return { ok: JSON.stringify(f()) };
@@ -396,7 +645,10 @@ test('Max-Forwards, Expires, Min-Expires, Content-Length and CSeq: the eager pla
   };
   fc.assert(
     fc.property(line, fc.constantFrom(0, 3, 12), ([h, v], cl) => {
-      const b = Buffer.from(`OPTIONS sip:o@h SIP/2.0\r\n${h}: ${v}\r\nContent-Length: ${cl}\r\n\r\n${'x'.repeat(cl)}`, 'latin1');
+      const b = Buffer.from(
+        `OPTIONS sip:o@h SIP/2.0\r\n${h}: ${v}\r\nContent-Length: ${cl}\r\n\r\n${'x'.repeat(cl)}`,
+        'latin1',
+      );
       const eager = outcome(() => {
         const m = parseMessage(b) as SipRequest;
         return [read(m, h), m.contentLength];
@@ -469,7 +721,8 @@ test('a bare CR in any typed header value is named as such, at its octet, eager 
       for (const lazy of [false, true]) {
         assert.throws(
           () => read(parseMessage(Buffer.from(text, 'latin1'), { lazy }) as SipRequest),
-          (e: unknown) => e instanceof SipParseError && e.reason === 'bare CR or LF in header value' && e.offset === where,
+          (e: unknown) =>
+            e instanceof SipParseError && e.reason === 'bare CR or LF in header value' && e.offset === where,
           `${lazy ? 'lazy' : 'eager'}: ${JSON.stringify(text)}`,
         );
       }

@@ -3,11 +3,19 @@ import assert from 'node:assert/strict';
 import { SipParseError, SipUri, TelUri, AbsoluteUri, parseUri, uriEquals } from '../../src/index.js';
 import { isIPv6 } from 'node:net';
 import fc from 'fast-check';
-import { ipv6ReferenceEnd, isIPv6Address, isIPv6Reference, sipUriGeneral, sipUriOnePass } from '../../src/message/uri.js';
+import {
+  ipv6ReferenceEnd,
+  isIPv6Address,
+  isIPv6Reference,
+  sipUriGeneral,
+  sipUriOnePass,
+} from '../../src/message/uri.js';
 import { latin1Bytes } from '../../src/message/chars.js';
 
 test('sip URI: user, password, host, port, params, headers', () => {
-  const u = parseUri('sips:alice:secret@atlanta.example.com:5061;transport=tls;lr?subject=project%20x&priority=urgent') as SipUri;
+  const u = parseUri(
+    'sips:alice:secret@atlanta.example.com:5061;transport=tls;lr?subject=project%20x&priority=urgent',
+  ) as SipUri;
   assert.equal(u.scheme, 'sips');
   assert.equal(u.user, 'alice');
   assert.equal(u.password, 'secret');
@@ -16,7 +24,10 @@ test('sip URI: user, password, host, port, params, headers', () => {
   assert.equal(u.transport, 'tls');
   assert.equal(u.lr, true);
   assert.equal(u.header('subject'), 'project x');
-  assert.equal(u.toString(), 'sips:alice:secret@atlanta.example.com:5061;transport=tls;lr?subject=project%20x&priority=urgent');
+  assert.equal(
+    u.toString(),
+    'sips:alice:secret@atlanta.example.com:5061;transport=tls;lr?subject=project%20x&priority=urgent',
+  );
 });
 
 test('IPv4 and IPv6 hosts', () => {
@@ -62,8 +73,14 @@ test('equality: equivalent URIs', () => {
     ['sip:%61lice@atlanta.com;transport=TCP', 'sip:alice@AtLanTa.CoM;Transport=tcp'],
     ['sip:carol@chicago.com', 'sip:carol@chicago.com;newparam=5'],
     ['sip:carol@chicago.com', 'sip:carol@chicago.com;security=on'],
-    ['sip:biloxi.com;transport=tcp;method=REGISTER?to=sip:bob%40biloxi.com', 'sip:biloxi.com;method=REGISTER;transport=tcp?to=sip:bob%40biloxi.com'],
-    ['sip:alice@atlanta.com?subject=project%20x&priority=urgent', 'sip:alice@atlanta.com?priority=urgent&subject=project%20x'],
+    [
+      'sip:biloxi.com;transport=tcp;method=REGISTER?to=sip:bob%40biloxi.com',
+      'sip:biloxi.com;method=REGISTER;transport=tcp?to=sip:bob%40biloxi.com',
+    ],
+    [
+      'sip:alice@atlanta.com?subject=project%20x&priority=urgent',
+      'sip:alice@atlanta.com?priority=urgent&subject=project%20x',
+    ],
   ];
   for (const [a, b] of eq) assert.ok(uriEquals(parseUri(a!), parseUri(b!)), `${a} == ${b}`);
 });
@@ -93,12 +110,38 @@ test('a modified URI serialises with its changes', () => {
 });
 
 test('isIPv6Address agrees with node:net isIPv6 on generated addresses (RFC 4291 §2.2)', () => {
-  const fixed = ['::', '::1', '1::', '1:2:3:4:5:6:7:8', '1:2:3:4:5:6:7::', '1:2:3:4:5:6:7:8:9', '::ffff:192.0.2.1', '1:2:3:4:5:6:7:192.0.2.1', '::192.0.2.01', '2001:db8:::192.0.2.1', '1::2::3', ':1::', '1:', '00000::1', '::256.1.1.1', '::1.2.3', 'fe80::1%eth0'];
+  const fixed = [
+    '::',
+    '::1',
+    '1::',
+    '1:2:3:4:5:6:7:8',
+    '1:2:3:4:5:6:7::',
+    '1:2:3:4:5:6:7:8:9',
+    '::ffff:192.0.2.1',
+    '1:2:3:4:5:6:7:192.0.2.1',
+    '::192.0.2.01',
+    '2001:db8:::192.0.2.1',
+    '1::2::3',
+    ':1::',
+    '1:',
+    '00000::1',
+    '::256.1.1.1',
+    '::1.2.3',
+    'fe80::1%eth0',
+  ];
   for (const f of fixed) assert.equal(isIPv6Address(f), isIPv6(f), f);
-  const group = fc.oneof(fc.constant(''), fc.integer({ min: 0, max: 0x1ffff }).map((n) => n.toString(16)));
+  const group = fc.oneof(
+    fc.constant(''),
+    fc.integer({ min: 0, max: 0x1ffff }).map((n) => n.toString(16)),
+  );
   const ipv4 = fc.array(fc.integer({ min: 0, max: 300 }), { minLength: 3, maxLength: 5 }).map((a) => a.join('.'));
-  const addr = fc.tuple(fc.array(group, { maxLength: 10 }), fc.option(ipv4)).map(([g, v4]) => g.join(':') + (v4 === null ? '' : (g.length ? ':' : '') + v4));
-  fc.assert(fc.property(fc.oneof(addr, fc.stringMatching(/^[0-9a-fA-Fg:.]{0,24}$/)), (s) => isIPv6Address(s) === isIPv6(s)), { numRuns: 5000, seed: 4291 });
+  const addr = fc
+    .tuple(fc.array(group, { maxLength: 10 }), fc.option(ipv4))
+    .map(([g, v4]) => g.join(':') + (v4 === null ? '' : (g.length ? ':' : '') + v4));
+  fc.assert(
+    fc.property(fc.oneof(addr, fc.stringMatching(/^[0-9a-fA-Fg:.]{0,24}$/)), (s) => isIPv6Address(s) === isIPv6(s)),
+    { numRuns: 5000, seed: 4291 },
+  );
 });
 
 test('an IPv6 reference ends where the text check says, whether the octet scan decides or defers (fast-check)', () => {
@@ -111,15 +154,43 @@ test('an IPv6 reference ends where the text check says, whether the octet scan d
     const b = Buffer.from('xx' + r + ';x', 'latin1');
     return ipv6ReferenceEnd('xx' + r + ';x', b, 0, 2, b.length) - 2;
   };
-  const fixed = ['[::]', '[::1]', '[1::]', '[1:2:3:4:5:6:7:8]', '[1:2:3:4:5:6:7::]', '[1:2:3:4:5:6:7:8::]', '[1:2:3:4:5:6:7:8:9]', '[::ffff:192.0.2.1]', '[2001:db8:::192.0.2.1]', '[1::2::3]', '[:1::]', '[1:]', '[00000::1]', '[fe80::1%eth0]', '[]', '[::', '[2001:DB8::9:1]'];
+  const fixed = [
+    '[::]',
+    '[::1]',
+    '[1::]',
+    '[1:2:3:4:5:6:7:8]',
+    '[1:2:3:4:5:6:7::]',
+    '[1:2:3:4:5:6:7:8::]',
+    '[1:2:3:4:5:6:7:8:9]',
+    '[::ffff:192.0.2.1]',
+    '[2001:db8:::192.0.2.1]',
+    '[1::2::3]',
+    '[:1::]',
+    '[1:]',
+    '[00000::1]',
+    '[fe80::1%eth0]',
+    '[]',
+    '[::',
+    '[2001:DB8::9:1]',
+  ];
   for (const r of fixed) assert.equal(at(r), byText(r) < 0 ? -3 : byText(r), r);
-  const group = fc.oneof(fc.constant(''), fc.integer({ min: 0, max: 0x1ffff }).map((n) => n.toString(16)));
+  const group = fc.oneof(
+    fc.constant(''),
+    fc.integer({ min: 0, max: 0x1ffff }).map((n) => n.toString(16)),
+  );
   const addr = fc.array(group, { maxLength: 10 }).map((g) => `[${g.join(':')}]`);
   fc.assert(
-    fc.property(fc.oneof(addr, fc.ipV6().map((a) => `[${a}]`), fc.stringMatching(/^\[[0-9a-fA-F:.%\]]{0,20}$/)), (r) => {
-      const want = byText(r);
-      assert.equal(at(r), want < 0 ? -3 : want, r);
-    }),
+    fc.property(
+      fc.oneof(
+        addr,
+        fc.ipV6().map((a) => `[${a}]`),
+        fc.stringMatching(/^\[[0-9a-fA-F:.%\]]{0,20}$/),
+      ),
+      (r) => {
+        const want = byText(r);
+        assert.equal(at(r), want < 0 ? -3 : want, r);
+      },
+    ),
     { numRuns: 5000, seed: 5118 },
   );
 });
@@ -127,16 +198,44 @@ test('an IPv6 reference ends where the text check says, whether the octet scan d
 test('sip URI: the one-pass path and the general scanner give the same result or the same fault (fast-check)', () => {
   // URIs of every shape, mostly valid, then with one octet replaced; both paths must agree
   const part = (re: RegExp) => fc.stringMatching(re);
-  const user = fc.oneof({ arbitrary: part(/^[A-Za-z0-9_.!~*'()&=+$,;?/-]{1,10}$/), weight: 4 }, { arbitrary: part(/^[A-Za-z0-9%]{1,6}$/), weight: 1 });
-  const host = fc.oneof(part(/^[a-z0-9]([a-z0-9-]{0,6}[a-z0-9])?(\.[a-z0-9]{1,6}){0,3}\.?$/), fc.ipV4(), fc.ipV6().map((a) => `[${a}]`));
-  const rarely = <T>(a: fc.Arbitrary<T>) => fc.oneof({ arbitrary: fc.constant(null), weight: 4 }, { arbitrary: a, weight: 1 });
-  const pchars = fc.oneof({ arbitrary: part(/^[A-Za-z0-9-]{1,6}$/), weight: 4 }, { arbitrary: part(/^[A-Za-z0-9%:&+$[\]/-]{0,6}$/), weight: 1 });
+  const user = fc.oneof(
+    { arbitrary: part(/^[A-Za-z0-9_.!~*'()&=+$,;?/-]{1,10}$/), weight: 4 },
+    { arbitrary: part(/^[A-Za-z0-9%]{1,6}$/), weight: 1 },
+  );
+  const host = fc.oneof(
+    part(/^[a-z0-9]([a-z0-9-]{0,6}[a-z0-9])?(\.[a-z0-9]{1,6}){0,3}\.?$/),
+    fc.ipV4(),
+    fc.ipV6().map((a) => `[${a}]`),
+  );
+  const rarely = <T>(a: fc.Arbitrary<T>) =>
+    fc.oneof({ arbitrary: fc.constant(null), weight: 4 }, { arbitrary: a, weight: 1 });
+  const pchars = fc.oneof(
+    { arbitrary: part(/^[A-Za-z0-9-]{1,6}$/), weight: 4 },
+    { arbitrary: part(/^[A-Za-z0-9%:&+$[\]/-]{0,6}$/), weight: 1 },
+  );
   const param = fc.tuple(pchars, fc.option(pchars)).map(([n, v]) => (v === null ? `;${n}` : `;${n}=${v}`));
-  const port = fc.oneof({ arbitrary: fc.integer({ min: 0, max: 65535 }).map(String), weight: 4 }, { arbitrary: part(/^[0-9]{0,7}$/), weight: 1 });
+  const port = fc.oneof(
+    { arbitrary: fc.integer({ min: 0, max: 65535 }).map(String), weight: 4 },
+    { arbitrary: part(/^[0-9]{0,7}$/), weight: 1 },
+  );
   const uri = fc
-    .tuple(fc.option(user), rarely(part(/^[A-Za-z0-9%;]{0,5}$/)), host, fc.option(port), fc.array(param, { maxLength: 3 }), rarely(part(/^[A-Za-z=&%?@]{0,10}$/)))
-    .map(([u, pw, h, pt, ps, hd]) => `${u === null ? '' : `${u}${pw === null ? '' : `:${pw}`}@`}${h}${pt === null ? '' : `:${pt}`}${ps.join('')}${hd === null ? '' : `?${hd}`}`);
-  const mutated = fc.tuple(uri, fc.nat(), fc.integer({ min: 0, max: 255 }), fc.boolean()).map(([u, at, c, keep]) => (keep || u.length === 0 ? u : u.slice(0, at % u.length) + String.fromCharCode(c) + u.slice((at % u.length) + 1)));
+    .tuple(
+      fc.option(user),
+      rarely(part(/^[A-Za-z0-9%;]{0,5}$/)),
+      host,
+      fc.option(port),
+      fc.array(param, { maxLength: 3 }),
+      rarely(part(/^[A-Za-z=&%?@]{0,10}$/)),
+    )
+    .map(
+      ([u, pw, h, pt, ps, hd]) =>
+        `${u === null ? '' : `${u}${pw === null ? '' : `:${pw}`}@`}${h}${pt === null ? '' : `:${pt}`}${ps.join('')}${hd === null ? '' : `?${hd}`}`,
+    );
+  const mutated = fc
+    .tuple(uri, fc.nat(), fc.integer({ min: 0, max: 255 }), fc.boolean())
+    .map(([u, at, c, keep]) =>
+      keep || u.length === 0 ? u : u.slice(0, at % u.length) + String.fromCharCode(c) + u.slice((at % u.length) + 1),
+    );
   const outcome = (f: () => SipUri) => {
     try {
       return { ok: JSON.stringify({ ...f(), kind: undefined }) };
@@ -156,7 +255,11 @@ test('sip URI: the one-pass path and the general scanner give the same result or
         if (r) onePass++;
         return r ?? sipUriGeneral(s, 'sip', 5, b, 0, limit);
       });
-      assert.deepEqual(fast, outcome(() => sipUriGeneral(s, 'sip', 5, b, 0, limit)), s);
+      assert.deepEqual(
+        fast,
+        outcome(() => sipUriGeneral(s, 'sip', 5, b, 0, limit)),
+        s,
+      );
     }),
     { numRuns: 5000, seed: 3261 },
   );
@@ -173,13 +276,16 @@ test('sip URI headers: the octet scanner agrees with a split("&") reference (fas
     for (const part of text.split('&')) {
       const eq = part.indexOf('=');
       if (eq <= 0) return { reason: 'URI header without name=value', offset: p };
-      if (!HNV.test(part.slice(0, eq)) || !HNV.test(part.slice(eq + 1))) return { reason: 'invalid character in URI header', offset: p };
+      if (!HNV.test(part.slice(0, eq)) || !HNV.test(part.slice(eq + 1)))
+        return { reason: 'invalid character in URI header', offset: p };
       out.push([part.slice(0, eq), part.slice(eq + 1)]);
       p += part.length + 1;
     }
     return out;
   };
-  const text = fc.array(fc.constantFrom('a', 'Z', '=', '&', '%', '%41', '%4', '?', ':', '@', ';', '"', ' ', 'é'), { maxLength: 12 }).map((xs) => xs.join(''));
+  const text = fc
+    .array(fc.constantFrom('a', 'Z', '=', '&', '%', '%41', '%4', '?', ':', '@', ';', '"', ' ', 'é'), { maxLength: 12 })
+    .map((xs) => xs.join(''));
   fc.assert(
     fc.property(text, (t) => {
       const prefix = 'sip:u@h.example.com?';

@@ -17,13 +17,27 @@ after(async () => {
 });
 
 async function device(name: string, autoAnswer: number | false): Promise<UserAgent> {
-  const ua = new UserAgent({ aor: `sip:bob@biloxi.example.com`, listen: [{ protocol: 'udp', host: '127.0.0.1', port: 0 }], autoAnswer, tap: lab.recorder.tap(name) });
+  const ua = new UserAgent({
+    aor: `sip:bob@biloxi.example.com`,
+    listen: [{ protocol: 'udp', host: '127.0.0.1', port: 0 }],
+    autoAnswer,
+    tap: lab.recorder.tap(name),
+  });
   await ua.start();
   extra.push(ua);
   return ua;
 }
 async function bind(ua: UserAgent, q: number): Promise<void> {
-  await lab.store.put({ aor: 'sip:bob@biloxi.example.com', uri: ua.contact.uri.toString(), params: '', expires: performance.now() + 600_000, q, callId: ua.contact.uri.toString(), cseq: 1, path: [] });
+  await lab.store.put({
+    aor: 'sip:bob@biloxi.example.com',
+    uri: ua.contact.uri.toString(),
+    params: '',
+    expires: performance.now() + 600_000,
+    q,
+    callId: ua.contact.uri.toString(),
+    cseq: 1,
+    path: [],
+  });
 }
 
 test('parallel fork: both devices answer, the caller ACKs both 2xx and hangs up the extra dialog', async () => {
@@ -62,7 +76,10 @@ test('sequential fork by q: the q=1.0 device is busy, the q=0.5 device answers',
   const c2 = await answered;
   assert.equal(c2.state, 'established');
   // the INVITE reached the busy device first, the second only after the 486
-  const order = lab.recorder.entries.filter((e) => (e.element === 'busy' || e.element === 'second') && e.direction === 'in').map((e) => ({ el: e.element, m: parseMessage(e.bytes) })).filter((x) => x.m.isRequest && (x.m as SipRequest).method === 'INVITE');
+  const order = lab.recorder.entries
+    .filter((e) => (e.element === 'busy' || e.element === 'second') && e.direction === 'in')
+    .map((e) => ({ el: e.element, m: parseMessage(e.bytes) }))
+    .filter((x) => x.m.isRequest && (x.m as SipRequest).method === 'INVITE');
   assert.deepEqual(order.map((x) => x.el).slice(0, 2), ['busy', 'second']);
   call.hangup();
 });
@@ -80,7 +97,10 @@ test('CANCEL through the proxy: the pending branch is cancelled, the caller gets
   call.hangup();
   assert.equal((await ended).code, 487);
   assert.equal((await calleeEnded).reason, 'cancelled');
-  const cancels = lab.recorder.entries.filter((e) => e.element === 'slow' && e.direction === 'in').map((e) => parseMessage(e.bytes)).filter((m) => m.isRequest && (m as SipRequest).method === 'CANCEL');
+  const cancels = lab.recorder.entries
+    .filter((e) => e.element === 'slow' && e.direction === 'in')
+    .map((e) => parseMessage(e.bytes))
+    .filter((m) => m.isRequest && (m as SipRequest).method === 'CANCEL');
   assert.equal(cancels.length, 1, 'the proxy forwarded the CANCEL');
 });
 
@@ -91,13 +111,26 @@ test('per-source rate limit: beyond the burst, 503 with Retry-After; the proxy k
   const dgram = await import('node:dgram');
   const t = new SipTransport();
   const port = (await t.listen({ protocol: 'udp', host: '127.0.0.1', port: 0 })).port;
-  const p = new Proxy({ transport: t, domains: ['example.com'], hostnames: ['127.0.0.1'], rateLimit: { perSecond: 1, burst: 2 } });
+  const p = new Proxy({
+    transport: t,
+    domains: ['example.com'],
+    hostnames: ['127.0.0.1'],
+    rateLimit: { perSecond: 1, burst: 2 },
+  });
   const sock = dgram.createSocket('udp4');
   await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
   const statuses: number[] = [];
-  sock.on('message', (b) => statuses.push((parseMessage(b, { lazy: true }) as import('../../src/message/index.js').SipResponse).status));
+  sock.on('message', (b) =>
+    statuses.push((parseMessage(b, { lazy: true }) as import('../../src/message/index.js').SipResponse).status),
+  );
   for (let i = 0; i < 4; i++) {
-    const opt = createRequest({ method: 'OPTIONS', uri: `sip:127.0.0.1:${port}`, from: 'sip:x@foreign.org', to: `sip:127.0.0.1:${port}`, via: createVia('UDP', '127.0.0.1', sock.address().port) });
+    const opt = createRequest({
+      method: 'OPTIONS',
+      uri: `sip:127.0.0.1:${port}`,
+      from: 'sip:x@foreign.org',
+      to: `sip:127.0.0.1:${port}`,
+      via: createVia('UDP', '127.0.0.1', sock.address().port),
+    });
     sock.send(opt.toBuffer(), port, '127.0.0.1');
   }
   await new Promise((r) => setTimeout(r, 300));

@@ -31,7 +31,8 @@ before(async () => {
     hostnames: ['127.0.0.1'],
     registrar: new Registrar({ domains: ['example.com'], store }),
     requestProcessors: (defaults) => [...defaults.slice(0, 2), noMessage, ...defaults.slice(2)],
-    targetProcessor: async (req) => (req.uri.kind === 'sip' && req.uri.user === 'helpdesk' ? [parseUri(bobUri)] : undefined),
+    targetProcessor: async (req) =>
+      req.uri.kind === 'sip' && req.uri.user === 'helpdesk' ? [parseUri(bobUri)] : undefined,
     responseProcessors: [(res) => void res.append('X-Switchboard-Proxy', 'yes')],
   });
 });
@@ -43,13 +44,30 @@ after(async () => {
 });
 
 test('an inserted request processor answers 405; a target processor routes helpdesk to Bob; a response processor adds a header', async () => {
-  const bob = new UserAgent({ aor: 'sip:bob@example.com', listen: [{ protocol: 'udp', host: '127.0.0.1', port: 0 }], autoAnswer: 0 });
-  const alice = new UserAgent({ aor: 'sip:alice@example.com', listen: [{ protocol: 'udp', host: '127.0.0.1', port: 0 }], outboundProxy: `sip:127.0.0.1:${port};lr` });
+  const bob = new UserAgent({
+    aor: 'sip:bob@example.com',
+    listen: [{ protocol: 'udp', host: '127.0.0.1', port: 0 }],
+    autoAnswer: 0,
+  });
+  const alice = new UserAgent({
+    aor: 'sip:alice@example.com',
+    listen: [{ protocol: 'udp', host: '127.0.0.1', port: 0 }],
+    outboundProxy: `sip:127.0.0.1:${port};lr`,
+  });
   await bob.start();
   await alice.start();
   uas.push(bob, alice);
   bobUri = bob.contact.uri.toString();
-  const msg = await alice.core.send(createRequest({ method: 'MESSAGE', uri: 'sip:bob@example.com', from: 'sip:alice@example.com', to: 'sip:bob@example.com', body: 'hi', contentType: 'text/plain' }));
+  const msg = await alice.core.send(
+    createRequest({
+      method: 'MESSAGE',
+      uri: 'sip:bob@example.com',
+      from: 'sip:alice@example.com',
+      to: 'sip:bob@example.com',
+      body: 'hi',
+      contentType: 'text/plain',
+    }),
+  );
   assert.equal(msg.status, 405);
   const inc = new Promise<Call>((r) => bob.once('incoming', r));
   let ringing = '';
@@ -61,7 +79,14 @@ test('an inserted request processor answers 405; a target processor routes helpd
   assert.equal(call.state, 'established');
   call.hangup();
   // responses forwarded upstream went through the response processor
-  const opt = await alice.core.send(createRequest({ method: 'OPTIONS', uri: 'sip:helpdesk@example.com', from: 'sip:alice@example.com', to: 'sip:helpdesk@example.com' }));
+  const opt = await alice.core.send(
+    createRequest({
+      method: 'OPTIONS',
+      uri: 'sip:helpdesk@example.com',
+      from: 'sip:alice@example.com',
+      to: 'sip:helpdesk@example.com',
+    }),
+  );
   assert.equal(opt.status, 200);
   assert.equal(opt.get('X-Switchboard-Proxy'), 'yes');
 });
@@ -71,23 +96,53 @@ test('in-dialog requests challenged by a proxy are re-sent with credentials and 
   const t2 = new SipTransport();
   const p2port = (await t2.listen({ protocol: 'udp', host: '127.0.0.1', port: 0 })).port;
   const store2 = new MemoryLocationStore();
-  const auth = new DigestServer({ realm: 'example.com', users: (u) => (u === 'alice' ? { password: 'pw' } : undefined) });
+  const auth = new DigestServer({
+    realm: 'example.com',
+    users: (u) => (u === 'alice' ? { password: 'pw' } : undefined),
+  });
   // a strict proxy: in-dialog BYE and INVITE from alice must carry credentials too
   const challengeInDialog: RequestProcessor = (ctx) => {
     const r = ctx.request;
     if (!r.to?.tag || !['BYE', 'INVITE'].includes(r.method) || !/alice/.test(r.get('From') ?? '')) return 'continue';
     const v = auth.verify(r, { proxy: true });
     if (v.ok) return 'continue';
-    ctx.tx.respond(createResponse(r, 407, { headers: auth.challenges().map((c) => ['Proxy-Authenticate', c] as [string, string]) }));
+    ctx.tx.respond(
+      createResponse(r, 407, { headers: auth.challenges().map((c) => ['Proxy-Authenticate', c] as [string, string]) }),
+    );
     return 'done';
   };
-  const p2 = new Proxy({ transport: t2, domains: ['example.com'], hostnames: ['127.0.0.1'], registrar: new Registrar({ domains: ['example.com'], store: store2 }), recordRoute: true, requestProcessors: (d) => [...d.slice(0, 4), challengeInDialog, ...d.slice(4)] });
-  const bob2 = new UserAgent({ aor: 'sip:bob@example.com', listen: [{ protocol: 'udp', host: '127.0.0.1', port: 0 }], autoAnswer: 0 });
-  const alice2 = new UserAgent({ aor: 'sip:alice@example.com', listen: [{ protocol: 'udp', host: '127.0.0.1', port: 0 }], outboundProxy: `sip:127.0.0.1:${p2port};lr`, credentials: { username: 'alice', password: 'pw' } });
+  const p2 = new Proxy({
+    transport: t2,
+    domains: ['example.com'],
+    hostnames: ['127.0.0.1'],
+    registrar: new Registrar({ domains: ['example.com'], store: store2 }),
+    recordRoute: true,
+    requestProcessors: (d) => [...d.slice(0, 4), challengeInDialog, ...d.slice(4)],
+  });
+  const bob2 = new UserAgent({
+    aor: 'sip:bob@example.com',
+    listen: [{ protocol: 'udp', host: '127.0.0.1', port: 0 }],
+    autoAnswer: 0,
+  });
+  const alice2 = new UserAgent({
+    aor: 'sip:alice@example.com',
+    listen: [{ protocol: 'udp', host: '127.0.0.1', port: 0 }],
+    outboundProxy: `sip:127.0.0.1:${p2port};lr`,
+    credentials: { username: 'alice', password: 'pw' },
+  });
   await bob2.start();
   await alice2.start();
   uas.push(bob2, alice2);
-  await store2.put({ aor: 'sip:bob@example.com', uri: bob2.contact.uri.toString(), params: '', expires: performance.now() + 600_000, q: 1, callId: 'z', cseq: 1, path: [] });
+  await store2.put({
+    aor: 'sip:bob@example.com',
+    uri: bob2.contact.uri.toString(),
+    params: '',
+    expires: performance.now() + 600_000,
+    q: 1,
+    callId: 'z',
+    cseq: 1,
+    path: [],
+  });
   const inc = new Promise<Call>((r) => bob2.once('incoming', r));
   const call = alice2.call('sip:bob@example.com');
   const bc = await inc;

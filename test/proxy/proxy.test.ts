@@ -3,7 +3,14 @@ import assert from 'node:assert/strict';
 import * as dgram from 'node:dgram';
 import { startLab, type Lab } from '../../src/cli/demo/lab.js';
 import { DigestClient } from '../../src/auth/index.js';
-import { createRequest, createVia, parseMessage, parseUri, type SipRequest, type SipResponse } from '../../src/message/index.js';
+import {
+  createRequest,
+  createVia,
+  parseMessage,
+  parseUri,
+  type SipRequest,
+  type SipResponse,
+} from '../../src/message/index.js';
 import { loopHash } from '../../src/proxy/rules.js';
 import type { Call } from '../../src/call/call.js';
 
@@ -44,11 +51,22 @@ function exchange(bytes: Buffer, ms = 3000): Promise<SipResponse> {
 }
 function request(method: string, ruri: string, from: string, extra: [string, string][] = [], cseq = 1): SipRequest {
   const port = sock.address().port;
-  return createRequest({ method, uri: ruri, from, to: ruri, cseq, via: createVia('UDP', '127.0.0.1', port), contact: `<sip:raw@127.0.0.1:${port}>`, headers: extra });
+  return createRequest({
+    method,
+    uri: ruri,
+    from,
+    to: ruri,
+    cseq,
+    via: createVia('UDP', '127.0.0.1', port),
+    contact: `<sip:raw@127.0.0.1:${port}>`,
+    headers: extra,
+  });
 }
 
 test('unauthenticated INVITE from a domain user gets 407 with a challenge', async () => {
-  const res = await exchange(request('INVITE', 'sip:bob@biloxi.example.com', 'sip:alice@atlanta.example.com').toBuffer());
+  const res = await exchange(
+    request('INVITE', 'sip:bob@biloxi.example.com', 'sip:alice@atlanta.example.com').toBuffer(),
+  );
   assert.equal(res.status, 407);
   assert.ok(res.proxyAuthenticate.length >= 1);
 });
@@ -87,7 +105,9 @@ test('Max-Forwards 0 gets 483; a looping request gets 482', async () => {
 });
 
 test('an oversized message is refused with 513; relaying for strangers is refused; the proxy keeps serving', async () => {
-  const big = request('OPTIONS', 'sip:bob@biloxi.example.com', 'sip:x@foreign.org', [['X-Padding', 'x'.repeat(40_000)]]);
+  const big = request('OPTIONS', 'sip:bob@biloxi.example.com', 'sip:x@foreign.org', [
+    ['X-Padding', 'x'.repeat(40_000)],
+  ]);
   assert.equal((await exchange(big.toBuffer())).status, 513);
   const relay = request('OPTIONS', 'sip:someone@elsewhere.org', 'sip:x@foreign.org');
   assert.equal((await exchange(relay.toBuffer())).status, 403);
@@ -116,8 +136,13 @@ test('every in-dialog request of a call with hold and transfer crosses the proxy
   await new Promise((r) => setTimeout(r, 1500));
   cb.hangup();
   await new Promise((r) => setTimeout(r, 300));
-  const phoneRequests = lab.recorder.entries.slice(mark).filter((e) => e.element !== 'proxy' && e.direction === 'out').map((e) => ({ e, m: parseMessage(e.bytes) })).filter((x) => x.m.isRequest);
+  const phoneRequests = lab.recorder.entries
+    .slice(mark)
+    .filter((e) => e.element !== 'proxy' && e.direction === 'out')
+    .map((e) => ({ e, m: parseMessage(e.bytes) }))
+    .filter((x) => x.m.isRequest);
   const methods = new Set(phoneRequests.map((x) => (x.m as SipRequest).method));
   for (const m of ['INVITE', 'ACK', 'REFER', 'NOTIFY', 'BYE']) assert.ok(methods.has(m), `${m} was sent`);
-  for (const x of phoneRequests) assert.equal(x.e.remote.port, proxyPort, `${(x.m as SipRequest).method} from ${x.e.element} went to the proxy`);
+  for (const x of phoneRequests)
+    assert.equal(x.e.remote.port, proxyPort, `${(x.m as SipRequest).method} from ${x.e.element} went to the proxy`);
 });

@@ -1,15 +1,36 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseMessage, parseUri, type SipRequest, type SipResponse, type SipUri } from '../../src/index.js';
-import { bestResponse, detectLoop, forwardCopy, isOurDomain, nextHop, preprocessRoute, validateRequest, type ProxyIdentity } from '../../src/proxy/rules.js';
+import {
+  bestResponse,
+  detectLoop,
+  forwardCopy,
+  isOurDomain,
+  nextHop,
+  preprocessRoute,
+  validateRequest,
+  type ProxyIdentity,
+} from '../../src/proxy/rules.js';
 
-const id: ProxyIdentity = { own: [parseUri('sip:ss1.example.com') as SipUri, parseUri('sip:192.0.2.10:5060') as SipUri], domains: ['example.com'] };
+const id: ProxyIdentity = {
+  own: [parseUri('sip:ss1.example.com') as SipUri, parseUri('sip:192.0.2.10:5060') as SipUri],
+  domains: ['example.com'],
+};
 
 function req(lines: string[]): SipRequest {
   return parseMessage(Buffer.from([...lines, 'Content-Length: 0', '', ''].join('\r\n'))) as SipRequest;
 }
 const base = (ruri = 'sip:bob@example.com', extra: string[] = []) =>
-  req([`INVITE ${ruri} SIP/2.0`, 'Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKa', 'Max-Forwards: 70', 'From: <sip:alice@atlanta.example.com>;tag=1', 'To: <sip:bob@example.com>', 'Call-ID: c1', 'CSeq: 1 INVITE', ...extra]);
+  req([
+    `INVITE ${ruri} SIP/2.0`,
+    'Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKa',
+    'Max-Forwards: 70',
+    'From: <sip:alice@atlanta.example.com>;tag=1',
+    'To: <sip:bob@example.com>',
+    'Call-ID: c1',
+    'CSeq: 1 INVITE',
+    ...extra,
+  ]);
 
 test('§16.3: Max-Forwards 0 gets 483, Proxy-Require unknown gets 420, bad scheme 416', () => {
   const mf0 = base('sip:bob@example.com', []);
@@ -29,7 +50,10 @@ test('§16.3: Max-Forwards 0 gets 483, Proxy-Require unknown gets 420, bad schem
 
 test('§16.6: forwarded copy decrements Max-Forwards, adds Record-Route and Via; loops are detected', () => {
   const r = base();
-  const out = forwardCopy(r, parseUri('sip:bob@192.0.2.4:5070'), { recordRoute: [parseUri('sip:ss1.example.com') as SipUri], via: { transport: 'udp', host: 'ss1.example.com', port: 5060 } });
+  const out = forwardCopy(r, parseUri('sip:bob@192.0.2.4:5070'), {
+    recordRoute: [parseUri('sip:ss1.example.com') as SipUri],
+    via: { transport: 'udp', host: 'ss1.example.com', port: 5060 },
+  });
   assert.equal(out.maxForwards, 69);
   assert.equal(out.uri.toString(), 'sip:bob@192.0.2.4:5070');
   assert.equal(out.get('Record-Route'), '<sip:ss1.example.com;lr>');
@@ -50,23 +74,47 @@ test('§16.6: forwarded copy decrements Max-Forwards, adds Record-Route and Via;
 test('§16.4: loose route naming us is removed; strict-routed request is restored', () => {
   const loose = base('sip:bob@192.0.2.4', ['Route: <sip:ss1.example.com;lr>, <sip:ss2.example.com;lr>']);
   preprocessRoute(loose, id);
-  assert.deepEqual(loose.route.map((r) => (r.uri as SipUri).host), ['ss2.example.com']);
+  assert.deepEqual(
+    loose.route.map((r) => (r.uri as SipUri).host),
+    ['ss2.example.com'],
+  );
   assert.equal((nextHop(loose) as SipUri).host, 'ss2.example.com');
   const strict = base('sip:ss1.example.com;lr', ['Route: <sip:ss2.example.com;lr>, <sip:bob@192.0.2.4>']);
   preprocessRoute(strict, id);
   assert.equal(strict.uri.toString(), 'sip:bob@192.0.2.4');
-  assert.deepEqual(strict.route.map((r) => (r.uri as SipUri).host), ['ss2.example.com']);
+  assert.deepEqual(
+    strict.route.map((r) => (r.uri as SipUri).host),
+    ['ss2.example.com'],
+  );
   assert.equal(isOurDomain(parseUri('sip:bob@EXAMPLE.com'), id), true);
   assert.equal(isOurDomain(parseUri('sip:bob@other.org'), id), false);
 });
 
 test('§16.7: best response selection, 6xx wins, challenges merged', () => {
   const res = (status: number, extra: string[] = []) =>
-    parseMessage(Buffer.from([`SIP/2.0 ${status} X`, 'Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKa', 'From: <sip:a@b>;tag=1', 'To: <sip:b@b>;tag=2', 'Call-ID: c', 'CSeq: 1 INVITE', ...extra, 'Content-Length: 0', '', ''].join('\r\n'))) as SipResponse;
+    parseMessage(
+      Buffer.from(
+        [
+          `SIP/2.0 ${status} X`,
+          'Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bKa',
+          'From: <sip:a@b>;tag=1',
+          'To: <sip:b@b>;tag=2',
+          'Call-ID: c',
+          'CSeq: 1 INVITE',
+          ...extra,
+          'Content-Length: 0',
+          '',
+          '',
+        ].join('\r\n'),
+      ),
+    ) as SipResponse;
   assert.equal(bestResponse([res(486), res(404), res(302)])!.status, 302);
   assert.equal(bestResponse([res(486), res(603), res(302)])!.status, 603);
   assert.equal(bestResponse([res(408), res(480)])!.status, 480);
-  const merged = bestResponse([res(401, ['WWW-Authenticate: Digest realm="a", nonce="1"']), res(407, ['Proxy-Authenticate: Digest realm="b", nonce="2"'])])!;
+  const merged = bestResponse([
+    res(401, ['WWW-Authenticate: Digest realm="a", nonce="1"']),
+    res(407, ['Proxy-Authenticate: Digest realm="b", nonce="2"']),
+  ])!;
   assert.equal(merged.wwwAuthenticate.length + merged.proxyAuthenticate.length, 2);
   assert.equal(bestResponse([]), undefined);
 });

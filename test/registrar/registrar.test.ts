@@ -14,13 +14,25 @@ function setup(opts: { auth?: DigestServer } = {}) {
   return { clock, store, reg };
 }
 let cseq = 1;
-function register(contacts: string[], opts: { expires?: number; callId?: string; cseq?: number; user?: string; path?: string[] } = {}): SipRequest {
+function register(
+  contacts: string[],
+  opts: { expires?: number; callId?: string; cseq?: number; user?: string; path?: string[] } = {},
+): SipRequest {
   const headers: [string, string][] = contacts.map((c) => ['Contact', c]);
   if (opts.expires !== undefined) headers.push(['Expires', String(opts.expires)]);
   for (const p of opts.path ?? []) headers.push(['Path', p]);
   const user = opts.user ?? 'alice';
   return parseMessage(
-    createRequest({ method: 'REGISTER', uri: 'sip:example.com', from: `sip:${user}@example.com`, to: `sip:${user}@example.com`, callId: opts.callId ?? 'reg-1', cseq: opts.cseq ?? cseq++, via: createVia('UDP', '192.0.2.1', 5060), headers }).toBuffer(),
+    createRequest({
+      method: 'REGISTER',
+      uri: 'sip:example.com',
+      from: `sip:${user}@example.com`,
+      to: `sip:${user}@example.com`,
+      callId: opts.callId ?? 'reg-1',
+      cseq: opts.cseq ?? cseq++,
+      via: createVia('UDP', '192.0.2.1', 5060),
+      headers,
+    }).toBuffer(),
   ) as SipRequest;
 }
 
@@ -34,9 +46,16 @@ test('bindings with expires and q, several per AoR, all returned in the 200; exp
   assert.equal(contacts.length, 2);
   assert.ok(res.has('Date'));
   const found = await store.lookup('sip:alice@example.com');
-  assert.deepEqual(found.map((b) => b.uri), ['sip:alice@192.0.2.2', 'sip:alice@192.0.2.1'], 'q order');
+  assert.deepEqual(
+    found.map((b) => b.uri),
+    ['sip:alice@192.0.2.2', 'sip:alice@192.0.2.1'],
+    'q order',
+  );
   clock.advance(121_000);
-  assert.deepEqual((await store.lookup('sip:alice@example.com')).map((b) => b.uri), ['sip:alice@192.0.2.2']);
+  assert.deepEqual(
+    (await store.lookup('sip:alice@example.com')).map((b) => b.uri),
+    ['sip:alice@192.0.2.2'],
+  );
   clock.advance(600_000);
   assert.deepEqual(await store.lookup('sip:alice@example.com'), []);
 });
@@ -61,9 +80,17 @@ test('Call-ID/CSeq ordering, foreign domain, non-SIP To, Path', async () => {
   const { reg } = setup();
   assert.equal((await reg.handleRegister(register(['<sip:alice@192.0.2.1>'], { cseq: 10, callId: 'x' }))).status, 200);
   assert.equal((await reg.handleRegister(register(['<sip:alice@192.0.2.1>'], { cseq: 9, callId: 'x' }))).status, 500);
-  assert.equal((await reg.handleRegister(register(['<sip:alice@192.0.2.1>'], { cseq: 1, callId: 'other' }))).status, 200, 'another Call-ID is fine');
+  assert.equal(
+    (await reg.handleRegister(register(['<sip:alice@192.0.2.1>'], { cseq: 1, callId: 'other' }))).status,
+    200,
+    'another Call-ID is fine',
+  );
   const foreign = register(['<sip:alice@192.0.2.1>']);
-  foreign.uri = (parseMessage(Buffer.from('OPTIONS sip:other.org SIP/2.0\r\nContent-Length: 0\r\n\r\n'), { lazy: true }) as SipRequest).uri;
+  foreign.uri = (
+    parseMessage(Buffer.from('OPTIONS sip:other.org SIP/2.0\r\nContent-Length: 0\r\n\r\n'), {
+      lazy: true,
+    }) as SipRequest
+  ).uri;
   assert.equal((await reg.handleRegister(foreign)).status, 404);
   const res = await reg.handleRegister(register(['<sip:alice@192.0.2.5>'], { path: ['<sip:edge.example.com;lr>'] }));
   assert.equal(res.get('Path'), '<sip:edge.example.com;lr>');
@@ -71,7 +98,10 @@ test('Call-ID/CSeq ordering, foreign domain, non-SIP To, Path', async () => {
 });
 
 test('with digest auth: 401, then 200 for the right user, 403 for another AoR', async () => {
-  const auth = new DigestServer({ realm: 'example.com', users: (u) => ({ alice: { password: 'a' }, bob: { password: 'b' } })[u] });
+  const auth = new DigestServer({
+    realm: 'example.com',
+    users: (u) => ({ alice: { password: 'a' }, bob: { password: 'b' } })[u],
+  });
   const { reg } = setup({ auth });
   const req = register(['<sip:alice@192.0.2.1>']);
   const ch = await reg.handleRegister(req);
@@ -98,7 +128,11 @@ test('RFC 4475 registrar vectors: cparam01, cparam02, regescrt, escnull', async 
     const req = load(file);
     const res = await reg.handleRegister(req);
     assert.equal(res.status, 200, file);
-    const aor = (await (async () => [...(await store.lookup('sip:' + (req.to!.uri as { userDecoded?: string }).userDecoded + '@example.com'))])())[0];
+    const aor = (
+      await (async () => [
+        ...(await store.lookup('sip:' + (req.to!.uri as { userDecoded?: string }).userDecoded + '@example.com')),
+      ])()
+    )[0];
     assert.ok(aor, `${file}: binding stored`);
     check(aor.uri);
     // and a later retrieval (the 200) shows the same

@@ -84,27 +84,67 @@ test('direction: media level overrides session level, default sendrecv, first at
 test('legacy hold: c=IN IP4 0.0.0.0 for the stream (session c= unless the media has its own)', () => {
   assert.ok(isLegacyHold(AV, 0));
   assert.ok(!isLegacyHold(AV, 1), 'the media-level c= overrides the session one');
-  assert.deepEqual(mediaConnections(AV, 1).map((c) => c.address), ['192.0.2.5']);
+  assert.deepEqual(
+    mediaConnections(AV, 1).map((c) => c.address),
+    ['192.0.2.5'],
+  );
   assert.equal(effectiveDirection(AV, 0), 'sendonly');
   assert.equal(effectiveDirection(AV, 1), 'recvonly');
-  const legacy = (d: Direction) => parseSdp(crlf('v=0', 'o=- 1 1 IN IP4 0.0.0.0', 's=-', 'c=IN IP4 0.0.0.0', 't=0 0', 'm=audio 4000 RTP/AVP 0', `a=${d}`));
+  const legacy = (d: Direction) =>
+    parseSdp(
+      crlf('v=0', 'o=- 1 1 IN IP4 0.0.0.0', 's=-', 'c=IN IP4 0.0.0.0', 't=0 0', 'm=audio 4000 RTP/AVP 0', `a=${d}`),
+    );
   // the author of c=0.0.0.0 cannot receive: recv is taken away from what it wrote
-  const want: Record<Direction, Direction> = { sendrecv: 'sendonly', sendonly: 'sendonly', recvonly: 'inactive', inactive: 'inactive' };
+  const want: Record<Direction, Direction> = {
+    sendrecv: 'sendonly',
+    sendonly: 'sendonly',
+    recvonly: 'inactive',
+    inactive: 'inactive',
+  };
   for (const d of Object.keys(want) as Direction[]) assert.equal(effectiveDirection(legacy(d), 0), want[d], d);
   const v6 = parseSdp(crlf('v=0', 'o=- 1 1 IN IP6 ::1', 's=-', 'c=IN IP6 ::', 't=0 0', 'm=audio 4000 RTP/AVP 0'));
   assert.ok(!isLegacyHold(v6, 0), 'only the IPv4 form is defined (RFC 3264 §8.4)');
 });
 
 test('setDirection replaces every direction attribute in place and keeps the rest', () => {
-  const sd = parseSdp(crlf('v=0', 'o=- 1 1 IN IP4 192.0.2.1', 's=-', 't=0 0', 'm=audio 4000 RTP/AVP 0', 'a=rtpmap:0 PCMU/8000', 'a=inactive', 'a=ptime:20', 'a=sendrecv'));
+  const sd = parseSdp(
+    crlf(
+      'v=0',
+      'o=- 1 1 IN IP4 192.0.2.1',
+      's=-',
+      't=0 0',
+      'm=audio 4000 RTP/AVP 0',
+      'a=rtpmap:0 PCMU/8000',
+      'a=inactive',
+      'a=ptime:20',
+      'a=sendrecv',
+    ),
+  );
   setDirection(sd.media[0]!.attributes, 'sendonly');
-  assert.equal(serializeSdp(sd), crlf('v=0', 'o=- 1 1 IN IP4 192.0.2.1', 's=-', 't=0 0', 'm=audio 4000 RTP/AVP 0', 'a=rtpmap:0 PCMU/8000', 'a=sendonly', 'a=ptime:20'));
+  assert.equal(
+    serializeSdp(sd),
+    crlf(
+      'v=0',
+      'o=- 1 1 IN IP4 192.0.2.1',
+      's=-',
+      't=0 0',
+      'm=audio 4000 RTP/AVP 0',
+      'a=rtpmap:0 PCMU/8000',
+      'a=sendonly',
+      'a=ptime:20',
+    ),
+  );
   setDirection(sd.attributes, 'recvonly');
   assert.deepEqual(sd.attributes, [{ name: 'recvonly' }]);
 });
 
 test('reverseDirection is the view from the other end', () => {
-  assert.deepEqual((['sendrecv', 'sendonly', 'recvonly', 'inactive'] as const).map(reverseDirection), ['sendrecv', 'recvonly', 'sendonly', 'inactive']);
+  assert.deepEqual((['sendrecv', 'sendonly', 'recvonly', 'inactive'] as const).map(reverseDirection), [
+    'sendrecv',
+    'recvonly',
+    'sendonly',
+    'inactive',
+  ]);
 });
 
 test('RFC 4733 event lists: parse, format, intersect (absent fmtp means 0-15)', () => {

@@ -49,7 +49,11 @@ function reach(state: State, legacy: boolean): OfferAnswer {
     const offer = oa.createOffer({ hold: true });
     oa.setRemoteAnswer(peer(reverseDirection(produced(offer)), legacy && peerHolds));
   }
-  assert.deepEqual(flags(oa), { localHold: state === 'local-hold' || state === 'both', remoteHold: peerHolds }, `reached ${state}`);
+  assert.deepEqual(
+    flags(oa),
+    { localHold: state === 'local-hold' || state === 'both', remoteHold: peerHolds },
+    `reached ${state}`,
+  );
   return oa;
 }
 

@@ -1,6 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OfferAnswer, OfferAnswerError, SdpParseError, getFmtp, mediaDirection, parseSdp, type Direction } from '../../src/sdp/index.js';
+import {
+  OfferAnswer,
+  OfferAnswerError,
+  SdpParseError,
+  getFmtp,
+  mediaDirection,
+  parseSdp,
+  type Direction,
+} from '../../src/sdp/index.js';
 
 const crlf = (...lines: string[]) => lines.join('\r\n') + '\r\n';
 const newOA = () => new OfferAnswer({ address: '192.0.2.1', port: 30000, sessionId: '1000' });
@@ -72,7 +80,10 @@ test('the answer uses the offerer payload types and order (RFC 3264 §6.1), even
 
 test('payload type mapping: PCMU on a dynamic number, events without fmtp, wrong clock rate ignored', () => {
   const oa = newOA();
-  const offer = peer({ m: 'm=audio 40000 RTP/AVP 97 98 99', extra: ['a=rtpmap:97 pcmu/8000', 'a=rtpmap:98 telephone-event/16000', 'a=rtpmap:99 telephone-event/8000'] });
+  const offer = peer({
+    m: 'm=audio 40000 RTP/AVP 97 98 99',
+    extra: ['a=rtpmap:97 pcmu/8000', 'a=rtpmap:98 telephone-event/16000', 'a=rtpmap:99 telephone-event/8000'],
+  });
   const m = parseSdp(oa.createAnswer(offer)).media[0]!;
   assert.deepEqual(m.formats, ['97', '99'], 'telephone-event/16000 is not ours');
   assert.equal(getFmtp(m, 99), '0-15', 'no fmtp in the offer means 0-15 (RFC 4733 §2.4.1)');
@@ -131,7 +142,14 @@ test('unsupported streams are rejected with port 0; m= count and order kept, als
   const answer = parseSdp(oa.createAnswer(offer));
   assert.deepEqual(
     answer.media.map((m) => `${m.media} ${m.port} ${m.proto} ${m.formats.join(' ')}`),
-    ['video 0 RTP/AVP 31 34', 'audio 0 RTP/SAVP 0', 'audio 0 RTP/AVP 0', 'audio 30000 RTP/AVP 0', 'audio 0 RTP/AVP 8', 'application 0 UDP/BFCP *'],
+    [
+      'video 0 RTP/AVP 31 34',
+      'audio 0 RTP/SAVP 0',
+      'audio 0 RTP/AVP 0',
+      'audio 30000 RTP/AVP 0',
+      'audio 0 RTP/AVP 8',
+      'application 0 UDP/BFCP *',
+    ],
   );
   assert.equal(oa.state.remotePort, 4002);
   const re = parseSdp(oa.createOffer({ hold: true }));
@@ -160,13 +178,22 @@ test('o= session id fixed; version +1 only when something changes (RFC 3264 §8)
   oa.setRemoteAnswer(peer({ dir: 'recvonly' }));
   const answer = oa.createAnswer(peer({ dir: 'sendonly', version: 2 }));
   assert.equal(version(answer), 1002n, 'an answer that changes the direction');
-  assert.equal(oa.createAnswer(peer({ dir: 'sendonly', version: 2 })), answer, 'the same offer answered again: same SDP');
+  assert.equal(
+    oa.createAnswer(peer({ dir: 'sendonly', version: 2 })),
+    answer,
+    'the same offer answered again: same SDP',
+  );
   assert.equal(version(oa.createOffer({ hold: false })), 1003n);
   for (const sdp of [o1, hold, answer]) assert.equal(parseSdp(sdp).origin.sessionId, '1000');
 });
 
 test('versions beyond 2^53 are incremented exactly', () => {
-  const oa = new OfferAnswer({ address: '192.0.2.1', port: 30000, sessionId: '9007199254740993', sessionVersion: '9007199254740993' });
+  const oa = new OfferAnswer({
+    address: '192.0.2.1',
+    port: 30000,
+    sessionId: '9007199254740993',
+    sessionVersion: '9007199254740993',
+  });
   oa.createOffer();
   assert.equal(parseSdp(oa.createOffer({ hold: true })).origin.sessionVersion, '9007199254740994');
   assert.throws(() => new OfferAnswer({ address: '192.0.2.1', port: 1, sessionId: '12a' }), RangeError);

@@ -36,7 +36,14 @@ test('RFC 8866 §5 example with every field type round-trips byte for byte', () 
   );
   const sd = parseSdp(text);
   assert.equal(serializeSdp(sd), text);
-  assert.deepEqual(sd.origin, { username: 'jdoe', sessionId: '3724394400', sessionVersion: '3724394405', netType: 'IN', addrType: 'IP4', address: '198.51.100.1' });
+  assert.deepEqual(sd.origin, {
+    username: 'jdoe',
+    sessionId: '3724394400',
+    sessionVersion: '3724394405',
+    netType: 'IN',
+    addrType: 'IP4',
+    address: '198.51.100.1',
+  });
   assert.equal(sd.sessionName, 'Call to John Smith');
   assert.equal(sd.information, 'SDP Offer #1');
   assert.equal(sd.uri, 'http://www.jdoe.example.com/home.html');
@@ -93,22 +100,55 @@ test('RFC 5118 style IPv6 SDP, each m= line with its own c=, 64-bit session id k
   assert.equal(sd.origin.sessionId, '971731711378798081', 'beyond 2^53, so kept as text');
   assert.equal(sd.origin.addrType, 'IP6');
   assert.equal(sd.connection, undefined);
-  assert.deepEqual(sd.media.map((m) => m.connections[0]!.address), ['2001:db8::1', '192.0.2.7']);
-  assert.deepEqual(sd.media.map((m) => m.connections[0]!.addrType), ['IP6', 'IP4']);
+  assert.deepEqual(
+    sd.media.map((m) => m.connections[0]!.address),
+    ['2001:db8::1', '192.0.2.7'],
+  );
+  assert.deepEqual(
+    sd.media.map((m) => m.connections[0]!.addrType),
+    ['IP6', 'IP4'],
+  );
 });
 
 test('unknown attributes are kept verbatim and in order, including empty values and odd spacing', () => {
-  const text = crlf('v=0', 'o=- 1 1 IN IP4 192.0.2.1', 's= ', 't=0 0', 'a=x-b:  two  spaces ', 'a=x-a', 'a=x-c:', 'm=audio 5 RTP/AVP 0', 'a=zz:1', 'a=rtpmap:0 PCMU/8000', 'a=aa:é ü');
+  const text = crlf(
+    'v=0',
+    'o=- 1 1 IN IP4 192.0.2.1',
+    's= ',
+    't=0 0',
+    'a=x-b:  two  spaces ',
+    'a=x-a',
+    'a=x-c:',
+    'm=audio 5 RTP/AVP 0',
+    'a=zz:1',
+    'a=rtpmap:0 PCMU/8000',
+    'a=aa:é ü',
+  );
   const sd = parseSdp(text);
-  assert.deepEqual(sd.attributes, [{ name: 'x-b', value: '  two  spaces ' }, { name: 'x-a' }, { name: 'x-c', value: '' }]);
-  assert.deepEqual(sd.media[0]!.attributes.map((a) => a.name), ['zz', 'rtpmap', 'aa']);
+  assert.deepEqual(sd.attributes, [
+    { name: 'x-b', value: '  two  spaces ' },
+    { name: 'x-a' },
+    { name: 'x-c', value: '' },
+  ]);
+  assert.deepEqual(
+    sd.media[0]!.attributes.map((a) => a.name),
+    ['zz', 'rtpmap', 'aa'],
+  );
   assert.equal(sd.sessionName, ' ');
   assert.equal(serializeSdp(sd), text);
   assert.equal(serializeSdp(parseSdp(Buffer.from(text))), text, 'UTF-8 bytes decode to the same text');
 });
 
 test('LF-only line ends, a missing final line end and a Buffer are accepted; CRLF is emitted', () => {
-  const text = crlf('v=0', 'o=- 1 2 IN IP4 192.0.2.1', 's=-', 'c=IN IP4 192.0.2.1', 't=0 0', 'm=audio 4000 RTP/AVP 0 8', 'a=sendonly');
+  const text = crlf(
+    'v=0',
+    'o=- 1 2 IN IP4 192.0.2.1',
+    's=-',
+    'c=IN IP4 192.0.2.1',
+    't=0 0',
+    'm=audio 4000 RTP/AVP 0 8',
+    'a=sendonly',
+  );
   assert.equal(serializeSdp(parseSdp(text.replace(/\r\n/g, '\n'))), text);
   assert.equal(serializeSdp(parseSdp(text.slice(0, -2))), text);
   assert.equal(serializeSdp(parseSdp(Buffer.from(text.replace(/\r\n/g, '\n')))), text);
@@ -117,8 +157,31 @@ test('LF-only line ends, a missing final line end and a Buffer are accepted; CRL
 });
 
 test('lines out of RFC order are accepted and written back in order', () => {
-  const sd = parseSdp(crlf('v=0', 's=-', 'o=- 1 2 IN IP4 192.0.2.1', 't=0 0', 'c=IN IP4 192.0.2.1', 'm=audio 4000 RTP/AVP 0', 'a=sendrecv', 'c=IN IP4 192.0.2.2'));
-  assert.equal(serializeSdp(sd), crlf('v=0', 'o=- 1 2 IN IP4 192.0.2.1', 's=-', 'c=IN IP4 192.0.2.1', 't=0 0', 'm=audio 4000 RTP/AVP 0', 'c=IN IP4 192.0.2.2', 'a=sendrecv'));
+  const sd = parseSdp(
+    crlf(
+      'v=0',
+      's=-',
+      'o=- 1 2 IN IP4 192.0.2.1',
+      't=0 0',
+      'c=IN IP4 192.0.2.1',
+      'm=audio 4000 RTP/AVP 0',
+      'a=sendrecv',
+      'c=IN IP4 192.0.2.2',
+    ),
+  );
+  assert.equal(
+    serializeSdp(sd),
+    crlf(
+      'v=0',
+      'o=- 1 2 IN IP4 192.0.2.1',
+      's=-',
+      'c=IN IP4 192.0.2.1',
+      't=0 0',
+      'm=audio 4000 RTP/AVP 0',
+      'c=IN IP4 192.0.2.2',
+      'a=sendrecv',
+    ),
+  );
 });
 
 test('serializeSdp refuses values that would inject lines', () => {
@@ -128,7 +191,8 @@ test('serializeSdp refuses values that would inject lines', () => {
 });
 
 test('a value that is neither text nor bytes is an SdpParseError too', () => {
-  for (const v of [undefined, null, 42, {}, ['v=0']]) assert.throws(() => parseSdp(v as unknown as string), SdpParseError);
+  for (const v of [undefined, null, 42, {}, ['v=0']])
+    assert.throws(() => parseSdp(v as unknown as string), SdpParseError);
 });
 
 const HEAD = ['v=0', 'o=- 1 2 IN IP4 192.0.2.1', 's=-', 't=0 0'];
@@ -155,7 +219,12 @@ const MALFORMED: [string, string[], number, RegExp][] = [
   ['IPv6 address typed IP4', [...HEAD, 'c=IN IP4 2001:db8::1'], 5, /not IPv4/],
   ['TTL out of range', [...HEAD, 'c=IN IP4 233.252.0.1/300'], 5, /TTL 300 is out of range/],
   ['too many IP6 parts', [...HEAD, 'c=IN IP6 ff1e::1/3/4'], 5, /too many/],
-  ['two session c=', ['v=0', 'o=- 1 2 IN IP4 192.0.2.1', 's=-', 'c=IN IP4 192.0.2.1', 'c=IN IP4 192.0.2.2', 't=0 0'], 5, /more than one session-level c=/],
+  [
+    'two session c=',
+    ['v=0', 'o=- 1 2 IN IP4 192.0.2.1', 's=-', 'c=IN IP4 192.0.2.1', 'c=IN IP4 192.0.2.2', 't=0 0'],
+    5,
+    /more than one session-level c=/,
+  ],
   ['b= without colon', [...HEAD, 'b=AS'], 5, /b= needs/],
   ['b= bandwidth not a number', [...HEAD, 'b=AS:fast'], 5, /bandwidth "fast" is not a number/],
   ['t= with one field', ['v=0', 'o=- 1 2 IN IP4 192.0.2.1', 's=-', 't=0'], 4, /t= needs 2 fields/],
@@ -170,7 +239,12 @@ const MALFORMED: [string, string[], number, RegExp][] = [
   ['m= without formats', [...HEAD, 'm=audio 4000 RTP/AVP'], 5, /at least one format/],
   ['m= port count zero', [...HEAD, 'm=video 4000/0 RTP/AVP 31'], 5, /number of ports/],
   ['m= bad proto', [...HEAD, 'm=audio 4000 RTP//AVP 0'], 5, /proto/],
-  ['t= inside a media description', [...HEAD, 'm=audio 4000 RTP/AVP 0', 't=0 0'], 6, /not allowed in a media description/],
+  [
+    't= inside a media description',
+    [...HEAD, 'm=audio 4000 RTP/AVP 0', 't=0 0'],
+    6,
+    /not allowed in a media description/,
+  ],
   ['two i= in a media description', [...HEAD, 'm=audio 4000 RTP/AVP 0', 'i=a', 'i=b'], 7, /more than one i=/],
   ['blank line in the middle', ['v=0', 'o=- 1 2 IN IP4 192.0.2.1', '', 's=-', 't=0 0'], 3, /empty line/],
   ['bare CR inside a line', ['v=0', 'o=- 1 2 IN IP4 192.0.2.1', 's=a\rb', 't=0 0'], 3, /bare CR/],

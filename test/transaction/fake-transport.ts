@@ -13,7 +13,12 @@ export class FakeTransport extends EventEmitter implements TransportLayer {
   send(message: SipMessage, target: Target, opts?: { connectionId?: string }): Promise<void> {
     if (this.failSends) return Promise.reject(new Error('network unreachable'));
     // serialise now, as a real transport would, and keep a parsed copy
-    this.sent.push({ at: this.clock.now(), message: parseMessage(message.toBuffer()), target, connectionId: opts?.connectionId });
+    this.sent.push({
+      at: this.clock.now(),
+      message: parseMessage(message.toBuffer()),
+      target,
+      connectionId: opts?.connectionId,
+    });
     return Promise.resolve();
   }
   isReliable(p: TransportProtocol): boolean {
@@ -22,8 +27,17 @@ export class FakeTransport extends EventEmitter implements TransportLayer {
   viaFor(): { host: string; port: number } {
     return { host: '192.0.2.1', port: 5060 };
   }
-  inject(message: SipRequest | SipResponse, protocol: TransportProtocol = 'udp', remote = { host: '192.0.2.9', port: 5070 }): void {
-    const m: Inbound = { message: parseMessage(message.toBuffer()), protocol, remote, local: { host: '192.0.2.1', port: 5060 } };
+  inject(
+    message: SipRequest | SipResponse,
+    protocol: TransportProtocol = 'udp',
+    remote = { host: '192.0.2.9', port: 5070 },
+  ): void {
+    const m: Inbound = {
+      message: parseMessage(message.toBuffer()),
+      protocol,
+      remote,
+      local: { host: '192.0.2.1', port: 5060 },
+    };
     if (protocol !== 'udp') m.connectionId = 'conn-1';
     this.emit('message', m);
   }

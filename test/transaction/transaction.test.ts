@@ -1,6 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequest, createResponse, createVia, parseMessage, type SipMessage, type SipRequest, type SipResponse } from '../../src/message/index.js';
+import {
+  createRequest,
+  createResponse,
+  createVia,
+  parseMessage,
+  type SipMessage,
+  type SipRequest,
+  type SipResponse,
+} from '../../src/message/index.js';
 import { TransactionLayer, buildAckForNonSuccess } from '../../src/transaction/index.js';
 import { FakeClock } from '../../src/util/clock.js';
 import { FakeTransport, flush } from './fake-transport.js';
@@ -88,7 +96,7 @@ test('INVITE client RFC 6026 Accepted: 2xx retransmissions reach the TU until Ti
   assert.equal(tx.state, 'accepted');
   transport.inject(ok);
   assert.deepEqual(got, [200, 200]);
-  assert.equal(transport.times(isMethod('ACK')).length, 0, 'the ACK for 2xx is the TU\'s job');
+  assert.equal(transport.times(isMethod('ACK')).length, 0, "the ACK for 2xx is the TU's job");
   clock.advance(32_000);
   assert.equal(tx.state, 'terminated');
   let stray = 0;
@@ -113,7 +121,10 @@ test('non-INVITE client: Timer E 0.5, 1, 2, 4, 4, 4 … capped at T2; Timer F at
   let timedOut = 0;
   layer.sendRequest(request('OPTIONS'), udp, { onTimeout: () => timedOut++ });
   clock.advance(33_000);
-  assert.deepEqual(transport.times(isMethod('OPTIONS')), [0, 500, 1500, 3500, 7500, 11500, 15500, 19500, 23500, 27500, 31500]);
+  assert.deepEqual(
+    transport.times(isMethod('OPTIONS')),
+    [0, 500, 1500, 3500, 7500, 11500, 15500, 19500, 23500, 27500, 31500],
+  );
   assert.equal(timedOut, 1);
   assert.equal(layer.size, 0);
 });
@@ -160,7 +171,10 @@ test('INVITE server: auto 100 Trying at 200 ms; not if the TU answered first', (
   transport.inject(request('INVITE', true));
   txs[1]!.respond(createResponse(txs[1]!.request, 180, { toTag: 't' }));
   clock.advance(1000);
-  assert.deepEqual(transport.sent.slice(1).map((s) => (s.message as SipResponse).status), [180]);
+  assert.deepEqual(
+    transport.sent.slice(1).map((s) => (s.message as SipResponse).status),
+    [180],
+  );
 });
 
 test('INVITE server: Timer G 0.5, 1, 2, 4, 4 … until ACK; Timer I then; retransmitted INVITE gets the final again', () => {
@@ -175,7 +189,10 @@ test('INVITE server: Timer G 0.5, 1, 2, 4, 4 … until ACK; Timer I then; retran
   assert.deepEqual(finals(), [0, 500, 1500, 3500, 7500, 11500]);
   transport.inject(inv); // request retransmission → final again
   assert.equal(finals().length, 7);
-  const ack = buildAckForNonSuccess(parseMessage(inv.toBuffer()) as SipRequest, transport.sent[0]!.message as SipResponse);
+  const ack = buildAckForNonSuccess(
+    parseMessage(inv.toBuffer()) as SipRequest,
+    transport.sent[0]!.message as SipResponse,
+  );
   transport.inject(ack);
   assert.equal(tx.state, 'confirmed');
   clock.advance(10_000);

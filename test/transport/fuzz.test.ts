@@ -13,14 +13,25 @@ const valid = Buffer.from(
 
 /** Inputs: a valid message with bytes flipped, cut or spliced, or plain random bytes. */
 const inputs = fc.oneof(
-  fc.tuple(fc.array(fc.tuple(fc.nat(valid.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 })).map(([flips]) => {
-    const b = Buffer.from(valid);
-    for (const [i, v] of flips) b[i] = v;
-    return b;
-  }),
+  fc
+    .tuple(
+      fc.array(fc.tuple(fc.nat(valid.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }),
+    )
+    .map(([flips]) => {
+      const b = Buffer.from(valid);
+      for (const [i, v] of flips) b[i] = v;
+      return b;
+    }),
   fc.nat(valid.length).map((n) => valid.subarray(0, n)),
   fc.uint8Array({ minLength: 1, maxLength: 600 }).map((a) => Buffer.from(a)),
-  fc.constantFrom('\r\n', 'SIP/2.0 200 OK\r\n\r\n', 'INVITE sip:x SIP/2.0\r\nContent-Length: 99999999999\r\n\r\n', 'OPTIONS sip:x SIP/2.0\r\nVia: SIP/2.0/UDP h\r\n\r\n').map((s) => Buffer.from(s)),
+  fc
+    .constantFrom(
+      '\r\n',
+      'SIP/2.0 200 OK\r\n\r\n',
+      'INVITE sip:x SIP/2.0\r\nContent-Length: 99999999999\r\n\r\n',
+      'OPTIONS sip:x SIP/2.0\r\nVia: SIP/2.0/UDP h\r\n\r\n',
+    )
+    .map((s) => Buffer.from(s)),
 );
 
 test('fuzzed datagrams, TCP streams and WS messages: answered or dropped, and the manager keeps serving', async () => {
@@ -52,7 +63,8 @@ test('fuzzed datagrams, TCP streams and WS messages: answered or dropped, and th
   await sleep(100);
   assert.ok(accounted() > samples.length + 100);
   assert.equal(server.stats.handlerErrors, 0);
-  for (const m of seen) assert.ok(m.message.has('Via') && m.message.has('CSeq'), 'only complete messages are delivered');
+  for (const m of seen)
+    assert.ok(m.message.has('Via') && m.message.has('CSeq'), 'only complete messages are delivered');
   // still serving on every listener
   for (const b of ['z9hG4bKok1', 'z9hG4bKok2']) {
     const got = nextMessage(server);

@@ -41,7 +41,14 @@ export function nextMessage(t: TransportManager, ms = 2000): Promise<Inbound> {
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** An OPTIONS request with a Via for `viaTransport` at viaHost:viaPort. */
-export function options(opts: { transport: string; viaHost: string; viaPort?: number; target: string; scheme?: 'sip' | 'sips'; rport?: boolean }): SipRequest {
+export function options(opts: {
+  transport: string;
+  viaHost: string;
+  viaPort?: number;
+  target: string;
+  scheme?: 'sip' | 'sips';
+  rport?: boolean;
+}): SipRequest {
   const scheme = opts.scheme ?? 'sip';
   return createRequest({
     method: 'OPTIONS',
@@ -55,7 +62,9 @@ export function options(opts: { transport: string; viaHost: string; viaPort?: nu
 export const hostport = (host: string, port: number) => `${net.isIPv6(host) ? `[${host}]` : host}:${port}`;
 
 /** A raw UDP peer: send bytes, await the next datagram. */
-export async function udpPeer(host = '127.0.0.1'): Promise<{ port: number; send(b: Buffer | string, port: number): void; next(ms?: number): Promise<Buffer> }> {
+export async function udpPeer(
+  host = '127.0.0.1',
+): Promise<{ port: number; send(b: Buffer | string, port: number): void; next(ms?: number): Promise<Buffer> }> {
   const sock = track(dgram.createSocket(net.isIPv6(host) ? 'udp6' : 'udp4'));
   await new Promise<void>((r) => sock.bind(0, host, () => r()));
   const queue: Buffer[] = [];
@@ -64,12 +73,21 @@ export async function udpPeer(host = '127.0.0.1'): Promise<{ port: number; send(
   return {
     port: sock.address().port,
     send: (b, port) => sock.send(b, port, host),
-    next: (ms = 1000) => (queue.length ? Promise.resolve(queue.shift()!) : within(ms, 'datagram', (r) => waiters.push(r))),
+    next: (ms = 1000) =>
+      queue.length ? Promise.resolve(queue.shift()!) : within(ms, 'datagram', (r) => waiters.push(r)),
   };
 }
 
 /** A raw TCP client: write, read everything received so far, await close. */
-export async function tcpPeer(port: number, host = '127.0.0.1'): Promise<{ sock: net.Socket; data(): string; waitFor(pred: (s: string) => boolean, ms?: number): Promise<string>; closed: Promise<void> }> {
+export async function tcpPeer(
+  port: number,
+  host = '127.0.0.1',
+): Promise<{
+  sock: net.Socket;
+  data(): string;
+  waitFor(pred: (s: string) => boolean, ms?: number): Promise<string>;
+  closed: Promise<void>;
+}> {
   const sock = net.connect(port, host);
   open.push({ close: () => sock.destroy() });
   await within(1000, 'connect', (r) => sock.once('connect', () => r(undefined)));

@@ -3,7 +3,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
 import { createResponse, parseMessage, type SipRequest, type SipResponse } from '../../src/message/index.js';
-import { TransportError, createDevCertificates, type Inbound, type TransportProtocol } from '../../src/transport/index.js';
+import {
+  TransportError,
+  createDevCertificates,
+  type Inbound,
+  type TransportProtocol,
+} from '../../src/transport/index.js';
 import { hostport, manager, nextMessage, options, within } from './helpers.js';
 
 const certs = await createDevCertificates(['localhost', '127.0.0.1', '::1', 'biloxi.example.com']);
@@ -20,7 +25,13 @@ for (const protocol of ['udp', 'tcp', 'tls', 'ws', 'wss'] as TransportProtocol[]
       assert.ok(s.port > 0);
       const c = await client.listen({ protocol, host, port: 0, ...(secure(protocol) ? { tls: creds } : {}) });
       // a Via sent-by that is a name: received must be added; an empty rport must be filled
-      const req = options({ transport: protocol, viaHost: 'client.invalid', viaPort: c.port, target: hostport(host, s.port), scheme: secure(protocol) ? 'sips' : 'sip' });
+      const req = options({
+        transport: protocol,
+        viaHost: 'client.invalid',
+        viaPort: c.port,
+        target: hostport(host, s.port),
+        scheme: secure(protocol) ? 'sips' : 'sip',
+      });
       const got = nextMessage(server);
       await client.send(req, { protocol, host, port: s.port });
       const inbound = await got;
@@ -51,7 +62,16 @@ for (const protocol of ['udp', 'tcp', 'tls', 'ws', 'wss'] as TransportProtocol[]
         assert.equal(client.stats.connectionsOpened, 1);
         // a second request reuses the client's connection too
         const again = nextMessage(server);
-        await client.send(options({ transport: protocol, viaHost: host, viaPort: c.port, target: hostport(host, s.port), scheme: secure(protocol) ? 'sips' : 'sip' }), { protocol, host, port: s.port });
+        await client.send(
+          options({
+            transport: protocol,
+            viaHost: host,
+            viaPort: c.port,
+            target: hostport(host, s.port),
+            scheme: secure(protocol) ? 'sips' : 'sip',
+          }),
+          { protocol, host, port: s.port },
+        );
         assert.equal((await again).connectionId, inbound.connectionId);
         assert.equal(client.stats.connectionsOpened, 1);
       }
@@ -70,7 +90,10 @@ test('TLS and WSS: a certificate from an untrusted CA is rejected by default', a
     server.on('message', (m: Inbound) => seen.push(m));
     for (const client of [manager(), manager({ tlsCa: other.ca })]) {
       await assert.rejects(
-        client.send(options({ transport: protocol, viaHost: '127.0.0.1', target: hostport('127.0.0.1', s.port), scheme: 'sips' }), { protocol, host: '127.0.0.1', port: s.port }),
+        client.send(
+          options({ transport: protocol, viaHost: '127.0.0.1', target: hostport('127.0.0.1', s.port), scheme: 'sips' }),
+          { protocol, host: '127.0.0.1', port: s.port },
+        ),
         (e: Error) => e instanceof TransportError && /certificate|self.signed|issuer/i.test(e.message),
       );
     }
@@ -87,14 +110,24 @@ test('TLS: the certificate must match the server name (RFC 5922); a listener tls
   const got = nextMessage(server);
   await client.send(req(), { protocol: 'tls', host: '127.0.0.1', port: s.port, servername: 'biloxi.example.com' });
   assert.equal(((await got).message as SipRequest).method, 'OPTIONS');
-  await assert.rejects(client.send(req(), { protocol: 'tls', host: '127.0.0.1', port: s.port, servername: 'atlanta.example.com' }), (e: Error) => e instanceof TransportError && /altnames|match/i.test(e.message));
+  await assert.rejects(
+    client.send(req(), { protocol: 'tls', host: '127.0.0.1', port: s.port, servername: 'atlanta.example.com' }),
+    (e: Error) => e instanceof TransportError && /altnames|match/i.test(e.message),
+  );
 });
 
 test('sips: requests are refused over anything but TLS / WSS', async () => {
   const client = manager();
   await client.listen({ protocol: 'udp', host: '127.0.0.1', port: 0 });
   for (const protocol of ['udp', 'tcp', 'ws'] as const) {
-    await assert.rejects(client.send(options({ transport: protocol, viaHost: '127.0.0.1', target: '127.0.0.1:9', scheme: 'sips' }), { protocol, host: '127.0.0.1', port: 9 }), (e: Error) => e instanceof TransportError && /sips/.test(e.message));
+    await assert.rejects(
+      client.send(options({ transport: protocol, viaHost: '127.0.0.1', target: '127.0.0.1:9', scheme: 'sips' }), {
+        protocol,
+        host: '127.0.0.1',
+        port: 9,
+      }),
+      (e: Error) => e instanceof TransportError && /sips/.test(e.message),
+    );
   }
   assert.equal(client.stats.sent, 0);
   assert.equal(client.stats.connectionsOpened, 0);
@@ -106,16 +139,40 @@ test('concurrent sends to one target share one connection; a closed port is a Tr
   const got: Inbound[] = [];
   server.on('message', (m: Inbound) => got.push(m));
   const client = manager();
-  await Promise.all([1, 2, 3, 4].map(() => client.send(options({ transport: 'tcp', viaHost: '127.0.0.1', target: '127.0.0.1' }), { protocol: 'tcp', host: '127.0.0.1', port: s.port })));
-  await within(1000, 'four messages', (r) => (got.length === 4 ? r(0) : server.on('message', () => got.length === 4 && r(0))));
+  await Promise.all(
+    [1, 2, 3, 4].map(() =>
+      client.send(options({ transport: 'tcp', viaHost: '127.0.0.1', target: '127.0.0.1' }), {
+        protocol: 'tcp',
+        host: '127.0.0.1',
+        port: s.port,
+      }),
+    ),
+  );
+  await within(1000, 'four messages', (r) =>
+    got.length === 4 ? r(0) : server.on('message', () => got.length === 4 && r(0)),
+  );
   assert.equal(client.stats.connectionsOpened, 1);
   assert.equal(new Set(got.map((m) => m.connectionId)).size, 1);
   const gone = within(1000, 'client side close', (r) => client.once('connection-closed', r));
   await server.close();
   await gone;
   assert.equal(client.connections().length, 0);
-  await assert.rejects(client.send(options({ transport: 'tcp', viaHost: '127.0.0.1', target: '127.0.0.1' }), { protocol: 'tcp', host: '127.0.0.1', port: s.port }), (e: Error) => e instanceof TransportError);
-  await assert.rejects(server.send(options({ transport: 'tcp', viaHost: '127.0.0.1', target: '127.0.0.1' }), { protocol: 'tcp', host: '127.0.0.1', port: 5060 }), /closed/);
+  await assert.rejects(
+    client.send(options({ transport: 'tcp', viaHost: '127.0.0.1', target: '127.0.0.1' }), {
+      protocol: 'tcp',
+      host: '127.0.0.1',
+      port: s.port,
+    }),
+    (e: Error) => e instanceof TransportError,
+  );
+  await assert.rejects(
+    server.send(options({ transport: 'tcp', viaHost: '127.0.0.1', target: '127.0.0.1' }), {
+      protocol: 'tcp',
+      host: '127.0.0.1',
+      port: 5060,
+    }),
+    /closed/,
+  );
 });
 
 test('WebSocket (RFC 7118): subprotocol "sip" required, text and binary frames, no Content-Length needed', async () => {
@@ -133,7 +190,9 @@ test('WebSocket (RFC 7118): subprotocol "sip" required, text and binary frames, 
   assert.equal(ws.protocol, 'sip');
   const replies: Buffer[] = [];
   ws.on('message', (d: Buffer, binary: boolean) => replies.push(Buffer.concat([Buffer.from(binary ? 'B' : 'T'), d])));
-  const text = options({ transport: 'ws', viaHost: 'df7jal23ls0d.invalid', target: '127.0.0.1' }).toString().replace(/Content-Length: 0\r\n/i, '');
+  const text = options({ transport: 'ws', viaHost: 'df7jal23ls0d.invalid', target: '127.0.0.1' })
+    .toString()
+    .replace(/Content-Length: 0\r\n/i, '');
   assert.doesNotMatch(text, /Content-Length/i);
   let got = nextMessage(server);
   ws.send(text);
@@ -141,7 +200,9 @@ test('WebSocket (RFC 7118): subprotocol "sip" required, text and binary frames, 
   assert.equal(a.protocol, 'ws');
   assert.equal((a.message as SipRequest).topVia!.received, '127.0.0.1');
   got = nextMessage(server);
-  ws.send(Buffer.from(options({ transport: 'ws', viaHost: 'df7jal23ls0d.invalid', target: '127.0.0.1' }).toString()), { binary: true });
+  ws.send(Buffer.from(options({ transport: 'ws', viaHost: 'df7jal23ls0d.invalid', target: '127.0.0.1' }).toString()), {
+    binary: true,
+  });
   const b = await got;
   assert.equal(b.connectionId, a.connectionId);
   // responses go back on the WebSocket as text frames (UTF-8)

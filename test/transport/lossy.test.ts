@@ -2,10 +2,24 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequest, createVia, parseMessage, type SipMessage, type SipRequest } from '../../src/message/index.js';
-import { LossyTransport, dropFirstCopies, dropRandomly, seededRandom, type Inbound } from '../../src/transport/index.js';
+import {
+  LossyTransport,
+  dropFirstCopies,
+  dropRandomly,
+  seededRandom,
+  type Inbound,
+} from '../../src/transport/index.js';
 import { manager, nextMessage, sleep, udpPeer } from './helpers.js';
 
-const request = (n: number) => createRequest({ method: 'MESSAGE', uri: 'sip:bob@127.0.0.1', from: 'sip:a@x', to: 'sip:b@x', callId: `c${n}`, via: createVia('UDP', '127.0.0.1', 5999) });
+const request = (n: number) =>
+  createRequest({
+    method: 'MESSAGE',
+    uri: 'sip:bob@127.0.0.1',
+    from: 'sip:a@x',
+    to: 'sip:b@x',
+    callId: `c${n}`,
+    via: createVia('UDP', '127.0.0.1', 5999),
+  });
 
 async function lossy(rule: ConstructorParameters<typeof LossyTransport>[1]) {
   const inner = manager();
@@ -31,10 +45,16 @@ test('a predicate sees each UDP datagram with its index; streams are never dropp
   });
   for (let i = 0; i < 6; i++) await wire.send(request(i), { protocol: 'udp', host: '127.0.0.1', port: peer.port });
   assert.deepEqual(await drain(peer), ['c1', 'c3', 'c5']);
-  assert.deepEqual(calls.map((c) => c[1]), [0, 1, 2, 3, 4, 5]);
+  assert.deepEqual(
+    calls.map((c) => c[1]),
+    [0, 1, 2, 3, 4, 5],
+  );
   assert.equal(wire.dropped, 3);
   assert.equal(wire.passed, 3);
-  assert.deepEqual(wire.lost.map((m) => (m as SipRequest).callId), ['c0', 'c2', 'c4']);
+  assert.deepEqual(
+    wire.lost.map((m) => (m as SipRequest).callId),
+    ['c0', 'c2', 'c4'],
+  );
   assert.equal(wire.isReliable('udp'), false);
   assert.deepEqual(wire.viaFor('udp'), inner.viaFor('udp'));
   // TCP through the wrapper: the rule is not even asked

@@ -6,7 +6,19 @@ import { sameAddress, stampReceived, type Inbound } from '../../src/transport/in
 import { manager, nextMessage, sleep, udpPeer } from './helpers.js';
 
 const req = (vias: string[], extra = '') =>
-  [`OPTIONS sip:bob@example.com SIP/2.0`, ...vias.map((v) => `Via: ${v}`), 'Max-Forwards: 70', 'From: <sip:alice@example.com>;tag=1', 'To: <sip:bob@example.com>', 'Call-ID: c1@x', 'CSeq: 1 OPTIONS', extra, 'Content-Length: 0', '', '']
+  [
+    `OPTIONS sip:bob@example.com SIP/2.0`,
+    ...vias.map((v) => `Via: ${v}`),
+    'Max-Forwards: 70',
+    'From: <sip:alice@example.com>;tag=1',
+    'To: <sip:bob@example.com>',
+    'Call-ID: c1@x',
+    'CSeq: 1 OPTIONS',
+    extra,
+    'Content-Length: 0',
+    '',
+    '',
+  ]
     .filter((l, i, a) => l !== '' || i >= a.length - 2)
     .join('\r\n');
 
@@ -24,14 +36,46 @@ test('sameAddress: IPv6 in any textual form, IPv4-mapped IPv6, names never match
 test('stampReceived: received when sent-by differs, rport filled (received then mandatory), other Vias byte for byte', () => {
   const second = 'SIP/2.0/UDP   proxy.example.com:5060 ;branch=z9hG4bKp1 ;x=Y';
   const cases: [string, { host: string; port: number }, string][] = [
-    ['SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK1', { host: '192.0.2.1', port: 5060 }, 'SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK1'],
-    ['SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK1', { host: '192.0.2.9', port: 5060 }, 'SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK1;received=192.0.2.9'],
-    ['SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bK1', { host: '192.0.2.1', port: 5060 }, 'SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bK1;received=192.0.2.1'],
-    ['SIP/2.0/UDP 192.0.2.1:5060;rport;branch=z9hG4bK1', { host: '192.0.2.1', port: 61000 }, 'SIP/2.0/UDP 192.0.2.1:5060;rport=61000;branch=z9hG4bK1;received=192.0.2.1'],
-    ['SIP/2.0/UDP 10.0.0.1:5060;rport;branch=z9hG4bK1', { host: '192.0.2.1', port: 61000 }, 'SIP/2.0/UDP 10.0.0.1:5060;rport=61000;branch=z9hG4bK1;received=192.0.2.1'],
-    ['SIP/2.0/UDP 10.0.0.1;rport=7;branch=z9hG4bK1', { host: '10.0.0.1', port: 61000 }, 'SIP/2.0/UDP 10.0.0.1;rport=7;branch=z9hG4bK1'],
-    ['SIP/2.0/UDP [0:0:0:0:0:0:0:1]:5060;branch=z9hG4bK1', { host: '::1', port: 5060 }, 'SIP/2.0/UDP [0:0:0:0:0:0:0:1]:5060;branch=z9hG4bK1'],
-    ['SIP/2.0/TCP [2001:db8::1];branch=z9hG4bK1', { host: '::ffff:192.0.2.1', port: 5060 }, 'SIP/2.0/TCP [2001:db8::1];branch=z9hG4bK1;received=192.0.2.1'],
+    [
+      'SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK1',
+      { host: '192.0.2.1', port: 5060 },
+      'SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK1',
+    ],
+    [
+      'SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK1',
+      { host: '192.0.2.9', port: 5060 },
+      'SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK1;received=192.0.2.9',
+    ],
+    [
+      'SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bK1',
+      { host: '192.0.2.1', port: 5060 },
+      'SIP/2.0/UDP pc33.atlanta.com;branch=z9hG4bK1;received=192.0.2.1',
+    ],
+    [
+      'SIP/2.0/UDP 192.0.2.1:5060;rport;branch=z9hG4bK1',
+      { host: '192.0.2.1', port: 61000 },
+      'SIP/2.0/UDP 192.0.2.1:5060;rport=61000;branch=z9hG4bK1;received=192.0.2.1',
+    ],
+    [
+      'SIP/2.0/UDP 10.0.0.1:5060;rport;branch=z9hG4bK1',
+      { host: '192.0.2.1', port: 61000 },
+      'SIP/2.0/UDP 10.0.0.1:5060;rport=61000;branch=z9hG4bK1;received=192.0.2.1',
+    ],
+    [
+      'SIP/2.0/UDP 10.0.0.1;rport=7;branch=z9hG4bK1',
+      { host: '10.0.0.1', port: 61000 },
+      'SIP/2.0/UDP 10.0.0.1;rport=7;branch=z9hG4bK1',
+    ],
+    [
+      'SIP/2.0/UDP [0:0:0:0:0:0:0:1]:5060;branch=z9hG4bK1',
+      { host: '::1', port: 5060 },
+      'SIP/2.0/UDP [0:0:0:0:0:0:0:1]:5060;branch=z9hG4bK1',
+    ],
+    [
+      'SIP/2.0/TCP [2001:db8::1];branch=z9hG4bK1',
+      { host: '::ffff:192.0.2.1', port: 5060 },
+      'SIP/2.0/TCP [2001:db8::1];branch=z9hG4bK1;received=192.0.2.1',
+    ],
   ];
   for (const [top, src, expected] of cases) {
     const m = parseMessage(req([top, second])) as SipRequest;
@@ -39,7 +83,10 @@ test('stampReceived: received when sent-by differs, rport filled (received then 
     assert.equal(changed, expected !== top, top);
     const text = m.toString();
     assert.equal(m.topVia!.toString(), expected);
-    assert.ok(text.includes(`Via: ${second}\r\n`) || text.includes(`, ${second}`) || text.includes(second), 'second Via untouched');
+    assert.ok(
+      text.includes(`Via: ${second}\r\n`) || text.includes(`, ${second}`) || text.includes(second),
+      'second Via untouched',
+    );
     assert.equal(m.via.length, 2);
     assert.equal(String(m.via[1]!.branch), 'z9hG4bKp1');
     assert.equal((parseMessage(text) as SipRequest).topVia!.toString(), expected, 'survives re-serialisation');
@@ -59,12 +106,15 @@ test('over UDP: the delivered request carries received/rport; an unchanged reque
   assert.equal(m.toBuffer().toString(), plain);
   // rport asked for, two Vias in one header line: the second stays as sent
   got = nextMessage(server);
-  peer.send(req([`SIP/2.0/UDP 10.1.1.1:5060;rport;branch=z9hG4bKb , SIP/2.0/UDP  p.example.net;branch=z9hG4bKc`]), s.port);
+  peer.send(
+    req([`SIP/2.0/UDP 10.1.1.1:5060;rport;branch=z9hG4bKb , SIP/2.0/UDP  p.example.net;branch=z9hG4bKc`]),
+    s.port,
+  );
   const inbound = await got;
   m = inbound.message as SipRequest;
   assert.equal(m.topVia!.received, '127.0.0.1');
   assert.equal(m.topVia!.rport, peer.port);
-  assert.match(m.toString(), /Via: SIP\/2\.0\/UDP  p\.example\.net;branch=z9hG4bKc\r\n/);
+  assert.match(m.toString(), /Via: SIP\/2\.0\/UDP {2}p\.example\.net;branch=z9hG4bKc\r\n/);
   assert.deepEqual(server.responseTarget(inbound).target, { protocol: 'udp', host: '127.0.0.1', port: peer.port });
 });
 

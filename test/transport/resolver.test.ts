@@ -3,10 +3,25 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseUri } from '../../src/message/index.js';
 import { FakeClock } from '../../src/util/clock.js';
-import { TransportError, orderSrv, resolveTargets, seededRandom, withFailover, type Dns, type NaptrRecord, type SrvRecord, type Target } from '../../src/transport/index.js';
+import {
+  TransportError,
+  orderSrv,
+  resolveTargets,
+  seededRandom,
+  withFailover,
+  type Dns,
+  type NaptrRecord,
+  type SrvRecord,
+  type Target,
+} from '../../src/transport/index.js';
 import { manager, nextMessage, options } from './helpers.js';
 
-function fakeDns(records: { naptr?: Record<string, NaptrRecord[]>; srv?: Record<string, SrvRecord[]>; a?: Record<string, string[]>; aaaa?: Record<string, string[]> }): Dns & { queries: string[] } {
+function fakeDns(records: {
+  naptr?: Record<string, NaptrRecord[]>;
+  srv?: Record<string, SrvRecord[]>;
+  a?: Record<string, string[]>;
+  aaaa?: Record<string, string[]>;
+}): Dns & { queries: string[] } {
   const queries: string[] = [];
   const miss = () => Promise.reject(Object.assign(new Error('queryA ENOTFOUND'), { code: 'ENOTFOUND' }));
   const look = <T>(kind: string, table: Record<string, T> | undefined, n: string) => {
@@ -21,12 +36,24 @@ function fakeDns(records: { naptr?: Record<string, NaptrRecord[]>; srv?: Record<
     resolve6: (n) => look('AAAA', records.aaaa, n),
   };
 }
-const naptr = (order: number, preference: number, service: string, replacement: string): NaptrRecord => ({ flags: 'S', service, regexp: '', replacement, order, preference });
+const naptr = (order: number, preference: number, service: string, replacement: string): NaptrRecord => ({
+  flags: 'S',
+  service,
+  regexp: '',
+  replacement,
+  order,
+  preference,
+});
 const show = (ts: Target[]) => ts.map((x) => `${x.protocol} ${x.host}:${x.port}`);
 
 const dns = fakeDns({
   naptr: {
-    'example.com': [naptr(20, 10, 'SIP+D2U', '_sip._udp.example.com'), naptr(10, 20, 'SIP+D2T', '_sip._tcp.example.com'), naptr(10, 10, 'SIPS+D2T', '_sips._tcp.example.com'), naptr(5, 10, 'SIP+D2X', '_x.example.com')],
+    'example.com': [
+      naptr(20, 10, 'SIP+D2U', '_sip._udp.example.com'),
+      naptr(10, 20, 'SIP+D2T', '_sip._tcp.example.com'),
+      naptr(10, 10, 'SIPS+D2T', '_sips._tcp.example.com'),
+      naptr(5, 10, 'SIP+D2X', '_x.example.com'),
+    ],
   },
   srv: {
     '_sips._tcp.example.com': [
@@ -39,25 +66,46 @@ const dns = fakeDns({
     '_sips._tcp.nonaptr.org': [{ name: 'c.nonaptr.org', port: 5081, priority: 0, weight: 0 }],
     '_sip._tcp.down.org': [{ name: '.', port: 0, priority: 0, weight: 0 }],
   },
-  a: { 'a.example.com': ['192.0.2.1'], 'b.example.com': ['192.0.2.2'], 'c.nonaptr.org': ['192.0.2.3'], 'plain.net': ['192.0.2.4'], 'down.org': ['192.0.2.5'] },
+  a: {
+    'a.example.com': ['192.0.2.1'],
+    'b.example.com': ['192.0.2.2'],
+    'c.nonaptr.org': ['192.0.2.3'],
+    'plain.net': ['192.0.2.4'],
+    'down.org': ['192.0.2.5'],
+  },
   aaaa: { 'a.example.com': ['2001:db8::1'], 'plain.net': ['2001:db8::4'] },
 });
 
 test('NAPTR (order, then preference; unknown services skipped) → SRV (priority) → A and AAAA', async () => {
   const t = await resolveTargets(parseUri('sip:bob@example.com'), { dns });
-  assert.deepEqual(show(t), ['tls 192.0.2.1:5061', 'tls 2001:db8::1:5061', 'tls 192.0.2.2:5063', 'tcp 192.0.2.2:5060', 'udp 192.0.2.1:5060', 'udp 2001:db8::1:5060']);
+  assert.deepEqual(show(t), [
+    'tls 192.0.2.1:5061',
+    'tls 2001:db8::1:5061',
+    'tls 192.0.2.2:5063',
+    'tcp 192.0.2.2:5060',
+    'udp 192.0.2.1:5060',
+    'udp 2001:db8::1:5060',
+  ]);
   assert.equal(t[0]!.servername, 'example.com', 'TLS identity is the URI domain (RFC 5922)');
   assert.equal(t[3]!.servername, undefined);
   // only the transports we support
-  assert.deepEqual(show(await resolveTargets(parseUri('sip:bob@example.com'), { dns, supported: ['udp'] })), ['udp 192.0.2.1:5060', 'udp 2001:db8::1:5060']);
+  assert.deepEqual(show(await resolveTargets(parseUri('sip:bob@example.com'), { dns, supported: ['udp'] })), [
+    'udp 192.0.2.1:5060',
+    'udp 2001:db8::1:5060',
+  ]);
 });
 
 test('sips: only SIPS NAPTR services, TLS everywhere; transport=tcp on sips means TLS; transport=udp is refused', async () => {
   const s = await resolveTargets(parseUri('sips:bob@example.com'), { dns });
   assert.deepEqual(show(s), ['tls 192.0.2.1:5061', 'tls 2001:db8::1:5061', 'tls 192.0.2.2:5063']);
   assert.deepEqual(show(await resolveTargets(parseUri('sips:bob@nonaptr.org'), { dns })), ['tls 192.0.2.3:5081']);
-  assert.deepEqual(show(await resolveTargets(parseUri('sips:bob@plain.net'), { dns })), ['tls 192.0.2.4:5061', 'tls 2001:db8::4:5061']);
-  assert.deepEqual(show(await resolveTargets(parseUri('sips:bob@192.0.2.9;transport=tcp'), { dns })), ['tls 192.0.2.9:5061']);
+  assert.deepEqual(show(await resolveTargets(parseUri('sips:bob@plain.net'), { dns })), [
+    'tls 192.0.2.4:5061',
+    'tls 2001:db8::4:5061',
+  ]);
+  assert.deepEqual(show(await resolveTargets(parseUri('sips:bob@192.0.2.9;transport=tcp'), { dns })), [
+    'tls 192.0.2.9:5061',
+  ]);
   await assert.rejects(resolveTargets(parseUri('sips:bob@192.0.2.9;transport=udp'), { dns }), TransportError);
 });
 
@@ -66,23 +114,39 @@ test('transport= skips NAPTR and asks SRV for that transport only', async () => 
   const u = await resolveTargets(parseUri('sip:bob@example.com;transport=udp'), { dns });
   assert.deepEqual(show(u), ['udp 192.0.2.1:5060', 'udp 2001:db8::1:5060']);
   assert.ok(!dns.queries.some((q) => q.startsWith('NAPTR')));
-  assert.deepEqual(show(await resolveTargets(parseUri('sip:bob@example.com;transport=tcp'), { dns })), ['tcp 192.0.2.2:5060']);
+  assert.deepEqual(show(await resolveTargets(parseUri('sip:bob@example.com;transport=tcp'), { dns })), [
+    'tcp 192.0.2.2:5060',
+  ]);
   await assert.rejects(resolveTargets(parseUri('sip:bob@example.com;transport=sctp'), { dns }), /sctp/);
 });
 
 test('no NAPTR: SRV for UDP, TCP, TLS in turn; no SRV (or SRV ".") : A/AAAA on the default port', async () => {
-  assert.deepEqual(show(await resolveTargets(parseUri('sip:nonaptr.org'), { dns })), ['udp 192.0.2.3:5080', 'tls 192.0.2.3:5081']);
-  assert.deepEqual(show(await resolveTargets(parseUri('sip:plain.net'), { dns })), ['udp 192.0.2.4:5060', 'udp 2001:db8::4:5060']);
+  assert.deepEqual(show(await resolveTargets(parseUri('sip:nonaptr.org'), { dns })), [
+    'udp 192.0.2.3:5080',
+    'tls 192.0.2.3:5081',
+  ]);
+  assert.deepEqual(show(await resolveTargets(parseUri('sip:plain.net'), { dns })), [
+    'udp 192.0.2.4:5060',
+    'udp 2001:db8::4:5060',
+  ]);
   assert.deepEqual(show(await resolveTargets(parseUri('sip:down.org'), { dns })), ['udp 192.0.2.5:5060']);
   assert.deepEqual(await resolveTargets(parseUri('sip:nowhere.invalid'), { dns }), []);
 });
 
 test('numeric host: that address, no DNS; explicit port with a name: A/AAAA only', async () => {
   dns.queries.length = 0;
-  assert.deepEqual(await resolveTargets(parseUri('sip:bob@192.0.2.9'), { dns }), [{ protocol: 'udp', host: '192.0.2.9', port: 5060 }]);
-  assert.deepEqual(await resolveTargets(parseUri('sips:[2001:db8::9]'), { dns }), [{ protocol: 'tls', host: '2001:db8::9', port: 5061 }]);
-  assert.deepEqual(await resolveTargets(parseUri('sip:[2001:db8::9]:5070;transport=ws'), { dns }), [{ protocol: 'ws', host: '2001:db8::9', port: 5070 }]);
-  assert.deepEqual(await resolveTargets(parseUri('sip:bob@192.0.2.9;transport=tcp'), { dns }), [{ protocol: 'tcp', host: '192.0.2.9', port: 5060 }]);
+  assert.deepEqual(await resolveTargets(parseUri('sip:bob@192.0.2.9'), { dns }), [
+    { protocol: 'udp', host: '192.0.2.9', port: 5060 },
+  ]);
+  assert.deepEqual(await resolveTargets(parseUri('sips:[2001:db8::9]'), { dns }), [
+    { protocol: 'tls', host: '2001:db8::9', port: 5061 },
+  ]);
+  assert.deepEqual(await resolveTargets(parseUri('sip:[2001:db8::9]:5070;transport=ws'), { dns }), [
+    { protocol: 'ws', host: '2001:db8::9', port: 5070 },
+  ]);
+  assert.deepEqual(await resolveTargets(parseUri('sip:bob@192.0.2.9;transport=tcp'), { dns }), [
+    { protocol: 'tcp', host: '192.0.2.9', port: 5060 },
+  ]);
   assert.deepEqual(dns.queries, []);
   assert.deepEqual(await resolveTargets(parseUri('sip:a.example.com:5099;transport=tcp'), { dns }), [
     { protocol: 'tcp', host: '192.0.2.1', port: 5099 },
@@ -94,7 +158,9 @@ test('numeric host: that address, no DNS; explicit port with a name: A/AAAA only
     { protocol: 'tls', host: '2001:db8::1', port: 5099, servername: 'a.example.com' },
   ]);
   // maddr overrides the host
-  assert.deepEqual(await resolveTargets(parseUri('sip:bob@example.com;maddr=192.0.2.77'), { dns }), [{ protocol: 'udp', host: '192.0.2.77', port: 5060 }]);
+  assert.deepEqual(await resolveTargets(parseUri('sip:bob@example.com;maddr=192.0.2.77'), { dns }), [
+    { protocol: 'udp', host: '192.0.2.77', port: 5060 },
+  ]);
   await assert.rejects(resolveTargets(parseUri('tel:+123'), { dns }), TransportError);
 });
 
@@ -117,7 +183,16 @@ test('SRV weights (RFC 2782): within a priority, picked in proportion to weight;
   assert.ok(first.get('light')! > 120 && first.get('light')! < 320, `light first ${first.get('light')}`);
   assert.ok((first.get('zero') ?? 0) < 60);
   // all weights 0: the order given is kept
-  assert.deepEqual(orderSrv([{ name: 'x', priority: 0, weight: 0 }, { name: 'y', priority: 0, weight: 0 }], () => 0.99).map((r) => r.name), ['x', 'y']);
+  assert.deepEqual(
+    orderSrv(
+      [
+        { name: 'x', priority: 0, weight: 0 },
+        { name: 'y', priority: 0, weight: 0 },
+      ],
+      () => 0.99,
+    ).map((r) => r.name),
+    ['x', 'y'],
+  );
   // reproducible with an injected random
   assert.deepEqual(orderSrv(recs, seededRandom(1)), orderSrv(recs, seededRandom(1)));
 });
@@ -149,8 +224,14 @@ test('failover: the next target after a TransportError or a timeout; other error
   );
   assert.deepEqual(tried, ['192.0.2.1']);
   // all fail: the last error; no targets: a TransportError
-  await assert.rejects(withFailover(targets, async (t) => Promise.reject(new TransportError(`down ${t.host}`, t))), /down 192\.0\.2\.3/);
-  await assert.rejects(withFailover([], async () => 1), TransportError);
+  await assert.rejects(
+    withFailover(targets, async (t) => Promise.reject(new TransportError(`down ${t.host}`, t))),
+    /down 192\.0\.2\.3/,
+  );
+  await assert.rejects(
+    withFailover([], async () => 1),
+    TransportError,
+  );
   // a timeout (on the Clock) moves on and aborts the slow attempt
   const clock = new FakeClock();
   const aborted: string[] = [];

@@ -43,11 +43,16 @@ test('TCP framing: a message split byte by byte, several messages (and keep-aliv
   }
   await count(1);
   assert.equal((got[0]!.message as SipRequest).body.toString(), 'héllo\r\n\r\nworld');
-  c.sock.write(Buffer.concat([msg('z9hG4bKa', 'A'), Buffer.from('\r\n'), msg('z9hG4bKb'), msg('z9hG4bKc', 'CC').subarray(0, 30)]));
+  c.sock.write(
+    Buffer.concat([msg('z9hG4bKa', 'A'), Buffer.from('\r\n'), msg('z9hG4bKb'), msg('z9hG4bKc', 'CC').subarray(0, 30)]),
+  );
   await count(3);
   c.sock.write(msg('z9hG4bKc', 'CC').subarray(30));
   await count(4);
-  assert.deepEqual(got.map((m) => (m.message as SipRequest).callId), ['z9hG4bKsplit', 'z9hG4bKa', 'z9hG4bKb', 'z9hG4bKc']);
+  assert.deepEqual(
+    got.map((m) => (m.message as SipRequest).callId),
+    ['z9hG4bKsplit', 'z9hG4bKa', 'z9hG4bKb', 'z9hG4bKc'],
+  );
   assert.equal(new Set(got.map((m) => m.connectionId)).size, 1);
   assert.equal(got[3]!.protocol, 'tcp');
 });
@@ -63,7 +68,11 @@ test('CRLFCRLF ping is answered with a CRLF pong (RFC 5626 §4.4.1); keepAlive()
     const srv = manager();
     const s = await srv.listen({ protocol, host: '127.0.0.1', port: 0 });
     const cli = manager();
-    await cli.send(options({ transport: protocol, viaHost: '127.0.0.1', target: '127.0.0.1' }), { protocol, host: '127.0.0.1', port: s.port });
+    await cli.send(options({ transport: protocol, viaHost: '127.0.0.1', target: '127.0.0.1' }), {
+      protocol,
+      host: '127.0.0.1',
+      port: s.port,
+    });
     const id = cli.connections()[0]!.id;
     await cli.keepAlive(id, 1000);
     assert.equal(cli.stats.keepAlives, 1, protocol);
@@ -78,7 +87,7 @@ test('a fatal framing error closes only that connection; a parse error inside a 
   await count(1);
   const bad = await tcpPeer(port);
   bad.sock.write('OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/TCP x;branch=z9hG4bK9\r\nContent-Length: -5\r\n\r\n');
-  await within(1000, 'bad connection closed', (r) => bad.closed.then(() => r(0)));
+  await within(1000, 'bad connection closed', (r) => void bad.closed.then(() => r(0)));
   assert.equal(server.stats.parseErrors, 1);
   // framed fine but with a broken Via: 400 on the same connection, which stays open
   good.sock.write(msg('z9hG4bK2').toString().replace(';branch=z9hG4bK2', ';branch=z9hG4bK2;;'));
@@ -126,14 +135,22 @@ test('idle connections close after the idle timeout on the Clock (default 5 min)
   const server = manager({ clock });
   const s = await server.listen({ protocol: 'tcp', host: '127.0.0.1', port: 0 });
   const client = manager({ clock, idleTimeout: 0 }); // the client never times out on its own
-  await client.send(options({ transport: 'tcp', viaHost: '127.0.0.1', target: '127.0.0.1' }), { protocol: 'tcp', host: '127.0.0.1', port: s.port });
+  await client.send(options({ transport: 'tcp', viaHost: '127.0.0.1', target: '127.0.0.1' }), {
+    protocol: 'tcp',
+    host: '127.0.0.1',
+    port: s.port,
+  });
   await within(1000, 'accepted', (r) => (server.connections().length ? r(0) : server.once('connection', r)));
   await within(1000, 'first message', (r) => (server.stats.received ? r(0) : server.once('message', r)));
   clock.advance(299_000);
   assert.equal(server.connections().length, 1);
   // traffic at t=299 s: the connection lives until t=599 s
   const got = nextMessage(server);
-  await client.send(options({ transport: 'tcp', viaHost: '127.0.0.1', target: '127.0.0.1' }), { protocol: 'tcp', host: '127.0.0.1', port: s.port });
+  await client.send(options({ transport: 'tcp', viaHost: '127.0.0.1', target: '127.0.0.1' }), {
+    protocol: 'tcp',
+    host: '127.0.0.1',
+    port: s.port,
+  });
   await got;
   clock.advance(2_000);
   assert.equal(server.connections().length, 1, 'not closed at 301 s');
@@ -151,7 +168,12 @@ test('idle connections close after the idle timeout on the Clock (default 5 min)
 test('TLS stream: split records and CRLF ping work the same; close() ends every connection', async () => {
   const certs = await createDevCertificates(['127.0.0.1']);
   const server = manager();
-  const s = await server.listen({ protocol: 'tls', host: '127.0.0.1', port: 0, tls: { key: certs.key, cert: certs.cert } });
+  const s = await server.listen({
+    protocol: 'tls',
+    host: '127.0.0.1',
+    port: 0,
+    tls: { key: certs.key, cert: certs.cert },
+  });
   const client = manager({ tlsCa: certs.ca });
   const big = options({ transport: 'tls', viaHost: '127.0.0.1', target: '127.0.0.1', scheme: 'sips' });
   big.setBody('x'.repeat(40_000), 'text/plain'); // several TLS records, several reads

@@ -50,7 +50,11 @@ test('a large request switches to TCP, the top Via says TCP with our TCP sent-by
   assert.equal((await back).protocol, 'tcp');
   // a small request stays on UDP
   const small = nextMessage(server);
-  await client.send(options({ transport: 'udp', viaHost: '127.0.0.1', target: '127.0.0.1' }), { protocol: 'udp', host: '127.0.0.1', port });
+  await client.send(options({ transport: 'udp', viaHost: '127.0.0.1', target: '127.0.0.1' }), {
+    protocol: 'udp',
+    host: '127.0.0.1',
+    port,
+  });
   assert.equal((await small).protocol, 'udp');
 });
 

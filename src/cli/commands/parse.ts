@@ -15,13 +15,22 @@ async function readInput(file: string): Promise<Buffer> {
 
 /** JSON view of a message: start line, every header (typed where the stack knows it), body summary. */
 export function messageToJson(msg: SipMessage): unknown {
-  const start = msg instanceof SipRequest
-    ? { type: 'request', method: msg.method, uri: msg.uri.toJSON(), version: msg.version }
-    : { type: 'response', status: (msg as unknown as { status: number }).status, reason: (msg as unknown as { reason: string }).reason, version: (msg as unknown as { version: string }).version };
+  const start =
+    msg instanceof SipRequest
+      ? { type: 'request', method: msg.method, uri: msg.uri.toJSON(), version: msg.version }
+      : {
+          type: 'response',
+          status: (msg as unknown as { status: number }).status,
+          reason: (msg as unknown as { reason: string }).reason,
+          version: (msg as unknown as { version: string }).version,
+        };
   const headers: { name: string; value: string; parsed?: unknown }[] = [];
   const seen = new Set<string>();
   for (const h of msg.headers) {
-    const entry: { name: string; value: string; parsed?: unknown } = { name: h.name, value: Buffer.from(h.value, 'latin1').toString('utf8') };
+    const entry: { name: string; value: string; parsed?: unknown } = {
+      name: h.name,
+      value: Buffer.from(h.value, 'latin1').toString('utf8'),
+    };
     if (!seen.has(h.key)) {
       seen.add(h.key);
       try {
@@ -53,7 +62,9 @@ export function registerParse(program: Command, setStatus: SetStatus): void {
       try {
         bytes = await readInput(file);
       } catch (e) {
-        process.stderr.write(`error: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+        process.stderr.write(
+          `error: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`,
+        );
         setStatus(2);
         return;
       }

@@ -17,7 +17,7 @@ function uriArg(v: string): Uri {
   try {
     return parseUri(v.replace(/^<|>$/g, ''));
   } catch (e) {
-    throw new Error(`bad URI "${v}": ${e instanceof SipParseError ? e.reason : (e as Error).message}`);
+    throw new Error(`bad URI "${v}": ${e instanceof SipParseError ? e.reason : (e as Error).message}`, { cause: e });
   }
 }
 
@@ -30,7 +30,9 @@ function watch(call: Call, emit: Emit): void {
   call.on('resumed', () => emit('resumed', { call: c }));
   call.on('remote-held', () => emit('remote-held', { call: c }));
   call.on('remote-resumed', () => emit('remote-resumed', { call: c }));
-  call.on('reinvite-failed', (status) => emit('error', { call: c, message: `re-INVITE failed with ${status}; the call is unchanged` }));
+  call.on('reinvite-failed', (status) =>
+    emit('error', { call: c, message: `re-INVITE failed with ${status}; the call is unchanged` }),
+  );
   call.on('refer-received', (i) => emit('refer-received', { call: c, referTo: i.referTo, referredBy: i.referredBy }));
   call.on('transfer-progress', (status, reason) => emit('transfer-progress', { call: c, status, reason }));
   call.on('transferred', (status) => emit('transferred', { call: c, status }));
@@ -86,13 +88,23 @@ export async function runCommand(ua: UserAgent, line: string, emit: Emit): Promi
     case 'hangup':
       return find(args[0]).hangup();
     case 'calls':
-      for (const c of ua.calls.values()) emit('call', { call: c.id, state: c.state, direction: c.direction, remote: c.remoteIdentity.uri.toString(), localHold: c.localHold, remoteHold: c.remoteHold });
+      for (const c of ua.calls.values())
+        emit('call', {
+          call: c.id,
+          state: c.state,
+          direction: c.direction,
+          remote: c.remoteIdentity.uri.toString(),
+          localHold: c.localHold,
+          remoteHold: c.remoteHold,
+        });
       return;
     case 'quit':
     case 'exit':
       return 'quit';
     default:
-      throw new Error(`unknown command "${cmd}" (call, answer, reject, hold, resume, transfer, attended, hangup, calls, quit)`);
+      throw new Error(
+        `unknown command "${cmd}" (call, answer, reject, hold, resume, transfer, attended, hangup, calls, quit)`,
+      );
   }
 }
 
@@ -106,93 +118,144 @@ export function registerPhone(program: Command, setStatus: SetStatus): void {
     .option('--listen <transport:host:port>', 'listen address (repeatable)', collect)
     .option('--registrar <uri>', 'REGISTER with this registrar')
     .option('--user <name>', 'digest username')
-    .option('--password <password>', 'digest password (never printed; SIP_PASSWORD in the environment keeps it out of the process list)')
+    .option(
+      '--password <password>',
+      'digest password (never printed; SIP_PASSWORD in the environment keeps it out of the process list)',
+    )
     .option('--outbound-proxy <uri>', 'send out-of-dialog requests through this proxy')
     .option('--auto-answer [ms]', 'answer incoming calls automatically (after ms)', (v) => {
       const n = Number(v);
-      if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('auto-answer delay must be a non-negative integer (ms)');
+      if (!Number.isInteger(n) || n < 0)
+        throw new InvalidArgumentError('auto-answer delay must be a non-negative integer (ms)');
       return n;
     })
-    .option('--refer-policy <policy>', 'accept or reject incoming REFER', (v) => {
-      if (v !== 'accept' && v !== 'reject') throw new InvalidArgumentError('refer-policy must be accept or reject');
-      return v;
-    }, 'accept')
+    .option(
+      '--refer-policy <policy>',
+      'accept or reject incoming REFER',
+      (v) => {
+        if (v !== 'accept' && v !== 'reject') throw new InvalidArgumentError('refer-policy must be accept or reject');
+        return v;
+      },
+      'accept',
+    )
     .option('--tls-cert <file>', 'certificate (PEM) for tls/wss listeners')
     .option('--tls-key <file>', 'private key (PEM) for tls/wss listeners')
     .option('--tls-ca <file>', 'trust this CA for outgoing TLS (development); verification stays on')
     .option('--trace <prefix>', 'write <prefix>.html/.pcap/.jsonl on exit')
     .option('--json', 'events as JSON objects, one per line')
     .option('-v, --verbose', 'print every SIP message on stderr (also DEBUG=switchboard)')
-    .action(async (opts: { aor: string; listen?: ListenOptions[]; registrar?: string; user?: string; password?: string; outboundProxy?: string; autoAnswer?: number | boolean; referPolicy: 'accept' | 'reject'; tlsCert?: string; tlsKey?: string; tlsCa?: string; trace?: string; json?: boolean; verbose?: boolean }) => {
-      const emit: Emit = (event, fields) => {
-        const clean = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
-        process.stdout.write(opts.json ? JSON.stringify({ event, ...clean }) + '\n' : `${event}${Object.entries(clean).map(([k, v]) => ` ${k}=${typeof v === 'string' && /\s/.test(v) ? JSON.stringify(v) : String(v)}`).join('')}\n`);
-      };
-      let ua: UserAgent;
-      const recorder = opts.trace ? new TraceRecorder() : undefined;
-      try {
-        const listen = opts.listen ?? [{ protocol: 'udp' as const, host: '127.0.0.1', port: 0 }];
-        const tls = opts.tlsCert && opts.tlsKey ? { cert: readFileSync(opts.tlsCert), key: readFileSync(opts.tlsKey) } : undefined;
-        if (listen.some((l) => (l.protocol === 'tls' || l.protocol === 'wss') && !tls)) throw new Error('tls/wss listeners need --tls-cert and --tls-key');
-        ua = new UserAgent({
-          aor: opts.aor,
-          listen: listen.map((l) => ({ ...l, ...(tls ? { tls } : {}) })),
-          ...(opts.tlsCa ? { tlsCa: readFileSync(opts.tlsCa, 'utf8') } : {}),
-          ...(opts.registrar ? { registrar: opts.registrar } : {}),
-          ...(opts.outboundProxy ? { outboundProxy: opts.outboundProxy } : {}),
-          ...(opts.user && (opts.password ?? process.env.SIP_PASSWORD) ? { credentials: { username: opts.user, password: (opts.password ?? process.env.SIP_PASSWORD)! } } : {}),
-          autoAnswer: opts.autoAnswer === undefined ? false : opts.autoAnswer === true ? 0 : (opts.autoAnswer as number),
-          referPolicy: opts.referPolicy,
-          ...(() => {
-            const tap = taps(recorder?.tap('phone'), wireLogEnabled(opts.verbose) ? wireLogger('phone') : undefined);
-            return tap ? { tap } : {};
-          })(),
+    .action(
+      async (opts: {
+        aor: string;
+        listen?: ListenOptions[];
+        registrar?: string;
+        user?: string;
+        password?: string;
+        outboundProxy?: string;
+        autoAnswer?: number | boolean;
+        referPolicy: 'accept' | 'reject';
+        tlsCert?: string;
+        tlsKey?: string;
+        tlsCa?: string;
+        trace?: string;
+        json?: boolean;
+        verbose?: boolean;
+      }) => {
+        const emit: Emit = (event, fields) => {
+          const clean = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+          process.stdout.write(
+            opts.json
+              ? JSON.stringify({ event, ...clean }) + '\n'
+              : `${event}${Object.entries(clean)
+                  .map(([k, v]) => ` ${k}=${typeof v === 'string' && /\s/.test(v) ? JSON.stringify(v) : String(v)}`)
+                  .join('')}\n`,
+          );
+        };
+        let ua: UserAgent;
+        const recorder = opts.trace ? new TraceRecorder() : undefined;
+        try {
+          const listen = opts.listen ?? [{ protocol: 'udp' as const, host: '127.0.0.1', port: 0 }];
+          const tls =
+            opts.tlsCert && opts.tlsKey
+              ? { cert: readFileSync(opts.tlsCert), key: readFileSync(opts.tlsKey) }
+              : undefined;
+          if (listen.some((l) => (l.protocol === 'tls' || l.protocol === 'wss') && !tls))
+            throw new Error('tls/wss listeners need --tls-cert and --tls-key');
+          ua = new UserAgent({
+            aor: opts.aor,
+            listen: listen.map((l) => ({ ...l, ...(tls ? { tls } : {}) })),
+            ...(opts.tlsCa ? { tlsCa: readFileSync(opts.tlsCa, 'utf8') } : {}),
+            ...(opts.registrar ? { registrar: opts.registrar } : {}),
+            ...(opts.outboundProxy ? { outboundProxy: opts.outboundProxy } : {}),
+            ...(opts.user && (opts.password ?? process.env.SIP_PASSWORD)
+              ? { credentials: { username: opts.user, password: (opts.password ?? process.env.SIP_PASSWORD)! } }
+              : {}),
+            autoAnswer:
+              opts.autoAnswer === undefined ? false : opts.autoAnswer === true ? 0 : (opts.autoAnswer as number),
+            referPolicy: opts.referPolicy,
+            ...(() => {
+              const tap = taps(recorder?.tap('phone'), wireLogEnabled(opts.verbose) ? wireLogger('phone') : undefined);
+              return tap ? { tap } : {};
+            })(),
+          });
+          await ua.start();
+        } catch (e) {
+          process.stderr.write(
+            `error: ${e instanceof SipParseError ? `bad --aor: ${e.reason}` : (e as Error).message}\n`,
+          );
+          setStatus(2);
+          return;
+        }
+        ua.on('call', (call: Call) => watch(call, emit));
+        ua.on('incoming', (call: Call) =>
+          emit('incoming', {
+            call: call.id,
+            from: call.invite.get('From'),
+            to: call.invite.get('To'),
+            referredBy: call.referredBy,
+            replaces: call.replaces,
+          }),
+        );
+        ua.on('registered', (expires) => emit('registered', { expires }));
+        ua.on('registration-failed', (status, reason) =>
+          emit('error', { message: `registration failed: ${status} ${reason}` }),
+        );
+        const c = ua.contact.uri.toString();
+        emit('ready', { contact: c });
+        if (opts.registrar) {
+          ua.register().catch((e: Error) => emit('error', { message: `registration failed: ${e.message}` }));
+        }
+        const rl = createInterface({ input: process.stdin, terminal: process.stdin.isTTY });
+        if (process.stdin.isTTY) {
+          rl.setPrompt('> ');
+          rl.prompt();
+        }
+        let quitting = false;
+        const done = new Promise<void>((resolve) => {
+          rl.on('line', (line) => {
+            void runCommand(ua, line, emit)
+              .then((r) => {
+                if (r === 'quit') {
+                  quitting = true;
+                  rl.close();
+                } else if (process.stdin.isTTY) rl.prompt();
+              })
+              .catch((e: Error) => {
+                emit('error', { message: e.message });
+                if (process.stdin.isTTY) rl.prompt();
+              });
+          });
+          rl.on('close', () => resolve());
+          process.once('SIGINT', () => rl.close());
+          process.once('SIGTERM', () => rl.close());
         });
-        await ua.start();
-      } catch (e) {
-        process.stderr.write(`error: ${e instanceof SipParseError ? `bad --aor: ${e.reason}` : (e as Error).message}\n`);
-        setStatus(2);
-        return;
-      }
-      ua.on('call', (call: Call) => watch(call, emit));
-      ua.on('incoming', (call: Call) => emit('incoming', { call: call.id, from: call.invite.get('From'), to: call.invite.get('To'), referredBy: call.referredBy, replaces: call.replaces }));
-      ua.on('registered', (expires) => emit('registered', { expires }));
-      ua.on('registration-failed', (status, reason) => emit('error', { message: `registration failed: ${status} ${reason}` }));
-      const c = ua.contact.uri.toString();
-      emit('ready', { contact: c });
-      if (opts.registrar) {
-        ua.register().catch((e: Error) => emit('error', { message: `registration failed: ${e.message}` }));
-      }
-      const rl = createInterface({ input: process.stdin, terminal: process.stdin.isTTY });
-      if (process.stdin.isTTY) {
-        rl.setPrompt('> ');
-        rl.prompt();
-      }
-      let quitting = false;
-      const done = new Promise<void>((resolve) => {
-        rl.on('line', (line) => {
-          void runCommand(ua, line, emit)
-            .then((r) => {
-              if (r === 'quit') {
-                quitting = true;
-                rl.close();
-              } else if (process.stdin.isTTY) rl.prompt();
-            })
-            .catch((e: Error) => {
-              emit('error', { message: e.message });
-              if (process.stdin.isTTY) rl.prompt();
-            });
-        });
-        rl.on('close', () => resolve());
-        process.once('SIGINT', () => rl.close());
-        process.once('SIGTERM', () => rl.close());
-      });
-      await done;
-      void quitting;
-      // let the last command's requests finish before hanging up
-      await new Promise((r) => setTimeout(r, 300));
-      await ua.stop();
-      if (recorder && opts.trace) await writeTraceFiles(recorder.entries, opts.trace);
-      setStatus(0);
-    });
+        await done;
+        void quitting;
+        // let the last command's requests finish before hanging up
+        await new Promise((r) => setTimeout(r, 300));
+        await ua.stop();
+        if (recorder && opts.trace) await writeTraceFiles(recorder.entries, opts.trace);
+        setStatus(0);
+      },
+    );
 }

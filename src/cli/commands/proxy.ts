@@ -12,7 +12,8 @@ import { taps, wireLogEnabled, wireLogger } from '../wire-log.js';
 /** `udp:127.0.0.1:5060`, `tls:[::1]:5061` → ListenOptions. */
 export function parseListen(v: string): ListenOptions {
   const m = /^(udp|tcp|tls|ws|wss):(\[[0-9a-fA-F:.]+\]|[^:[\]]+):(\d{1,5})$/.exec(v);
-  if (!m || Number(m[3]) > 65535) throw new InvalidArgumentError(`expected <udp|tcp|tls|ws|wss>:<host>:<port>, got "${v}"`);
+  if (!m || Number(m[3]) > 65535)
+    throw new InvalidArgumentError(`expected <udp|tcp|tls|ws|wss>:<host>:<port>, got "${v}"`);
   return { protocol: m[1] as TransportProtocol, host: m[2]!.replace(/^\[|\]$/g, ''), port: Number(m[3]) };
 }
 
@@ -27,63 +28,102 @@ export function registerProxy(program: Command, setStatus: SetStatus): void {
     .option('--users <file>', 'users file: user:password, user:md5:<HA1> or user:sha256:<HA1> per line')
     .option('--realm <realm>', 'digest realm (default: the first domain)')
     .option('--record-route', 'stay in the path of dialogs (Record-Route)', false)
-    .option('--digest <algorithms>', 'digest algorithms offered, in order (MD5 only for libre/baresip 1.0 clients)', (v) => {
-      const list = v.split(',').map((x) => x.trim().toUpperCase());
-      if (list.length === 0 || list.some((x) => x !== 'MD5' && x !== 'SHA-256')) throw new InvalidArgumentError('digest algorithms: a comma list of SHA-256 and MD5');
-      return list as ('MD5' | 'SHA-256')[];
-    })
-    .option('--hostname <name>', 'a name that means this proxy in Route headers (repeatable)', (v: string, p: string[] = []) => [...p, v])
+    .option(
+      '--digest <algorithms>',
+      'digest algorithms offered, in order (MD5 only for libre/baresip 1.0 clients)',
+      (v) => {
+        const list = v.split(',').map((x) => x.trim().toUpperCase());
+        if (list.length === 0 || list.some((x) => x !== 'MD5' && x !== 'SHA-256'))
+          throw new InvalidArgumentError('digest algorithms: a comma list of SHA-256 and MD5');
+        return list as ('MD5' | 'SHA-256')[];
+      },
+    )
+    .option(
+      '--hostname <name>',
+      'a name that means this proxy in Route headers (repeatable)',
+      (v: string, p: string[] = []) => [...p, v],
+    )
     .option('--tls-cert <file>', 'TLS certificate (PEM) for tls/wss listeners')
     .option('--tls-key <file>', 'TLS private key (PEM)')
     .option('--tls-ca <file>', 'trust this CA for outgoing TLS (development); verification stays on')
     .option('--trace <prefix>', 'write <prefix>.html/.pcap/.jsonl on exit')
     .option('-v, --verbose', 'one line per transaction on stderr (DEBUG=switchboard adds every message)')
-    .action(async (opts: { listen: ListenOptions[]; domain: string[]; users?: string; realm?: string; recordRoute: boolean; digest?: ('MD5' | 'SHA-256')[]; hostname?: string[]; tlsCert?: string; tlsKey?: string; tlsCa?: string; trace?: string; verbose?: boolean }) => {
-      let users;
-      let tls;
-      let ca;
-      try {
-        users = opts.users ? loadUsersFile(opts.users) : undefined;
-        if (opts.listen.some((l) => l.protocol === 'tls' || l.protocol === 'wss')) {
-          if (!opts.tlsCert || !opts.tlsKey) throw new Error('tls/wss listeners need --tls-cert and --tls-key');
-          tls = { cert: readFileSync(opts.tlsCert), key: readFileSync(opts.tlsKey) };
+    .action(
+      async (opts: {
+        listen: ListenOptions[];
+        domain: string[];
+        users?: string;
+        realm?: string;
+        recordRoute: boolean;
+        digest?: ('MD5' | 'SHA-256')[];
+        hostname?: string[];
+        tlsCert?: string;
+        tlsKey?: string;
+        tlsCa?: string;
+        trace?: string;
+        verbose?: boolean;
+      }) => {
+        let users;
+        let tls;
+        let ca;
+        try {
+          users = opts.users ? loadUsersFile(opts.users) : undefined;
+          if (opts.listen.some((l) => l.protocol === 'tls' || l.protocol === 'wss')) {
+            if (!opts.tlsCert || !opts.tlsKey) throw new Error('tls/wss listeners need --tls-cert and --tls-key');
+            tls = { cert: readFileSync(opts.tlsCert), key: readFileSync(opts.tlsKey) };
+          }
+          ca = opts.tlsCa ? readFileSync(opts.tlsCa, 'utf8') : undefined;
+        } catch (e) {
+          process.stderr.write(`error: ${(e as Error).message}\n`);
+          setStatus(2);
+          return;
         }
-        ca = opts.tlsCa ? readFileSync(opts.tlsCa, 'utf8') : undefined;
-      } catch (e) {
-        process.stderr.write(`error: ${(e as Error).message}\n`);
-        setStatus(2);
-        return;
-      }
-      const recorder = opts.trace ? new TraceRecorder() : undefined;
-      const tap = taps(recorder?.tap('proxy'), wireLogEnabled() ? wireLogger('proxy') : undefined);
-      const transport = new SipTransport({ ...(ca ? { tlsCa: ca } : {}), ...(tap ? { tap } : {}) });
-      try {
-        for (const l of opts.listen) {
-          const a = await transport.listen({ ...l, ...(tls ? { tls } : {}) });
-          process.stderr.write(`listening on ${l.protocol}:${a.host}:${a.port}\n`);
+        const recorder = opts.trace ? new TraceRecorder() : undefined;
+        const tap = taps(recorder?.tap('proxy'), wireLogEnabled() ? wireLogger('proxy') : undefined);
+        const transport = new SipTransport({ ...(ca ? { tlsCa: ca } : {}), ...(tap ? { tap } : {}) });
+        try {
+          for (const l of opts.listen) {
+            const a = await transport.listen({ ...l, ...(tls ? { tls } : {}) });
+            process.stderr.write(`listening on ${l.protocol}:${a.host}:${a.port}\n`);
+          }
+        } catch (e) {
+          process.stderr.write(`error: cannot listen: ${(e as Error).message}\n`);
+          await transport.close();
+          setStatus(1);
+          return;
         }
-      } catch (e) {
-        process.stderr.write(`error: cannot listen: ${(e as Error).message}\n`);
+        const auth = users
+          ? new DigestServer({
+              realm: opts.realm ?? opts.domain[0]!,
+              users: (u) => users.get(u),
+              ...(opts.digest ? { algorithms: opts.digest } : {}),
+            })
+          : undefined;
+        const store = new MemoryLocationStore();
+        const registrar = new Registrar({ domains: opts.domain, store, ...(auth ? { auth } : {}) });
+        const hostnames = [...(opts.hostname ?? []), ...opts.listen.map((l) => l.host)];
+        const proxy = new Proxy({
+          transport,
+          domains: opts.domain,
+          hostnames,
+          registrar,
+          ...(auth ? { auth } : {}),
+          recordRoute: opts.recordRoute,
+          rateLimit: { perSecond: 100, burst: 200 },
+          ...(opts.verbose ? { log: (l) => process.stderr.write(l + '\n') } : {}),
+        });
+        transport.on('error', (e: Error) => process.stderr.write(`transport error: ${e.message}\n`));
+        await new Promise<void>((resolve) => {
+          const stop = () => resolve();
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+        });
+        proxy.close();
+        store.close();
         await transport.close();
-        setStatus(1);
-        return;
-      }
-      const auth = users ? new DigestServer({ realm: opts.realm ?? opts.domain[0]!, users: (u) => users.get(u), ...(opts.digest ? { algorithms: opts.digest } : {}) }) : undefined;
-      const store = new MemoryLocationStore();
-      const registrar = new Registrar({ domains: opts.domain, store, ...(auth ? { auth } : {}) });
-      const hostnames = [...(opts.hostname ?? []), ...opts.listen.map((l) => l.host)];
-      const proxy = new Proxy({ transport, domains: opts.domain, hostnames, registrar, ...(auth ? { auth } : {}), recordRoute: opts.recordRoute, rateLimit: { perSecond: 100, burst: 200 }, ...(opts.verbose ? { log: (l) => process.stderr.write(l + '\n') } : {}) });
-      transport.on('error', (e: Error) => process.stderr.write(`transport error: ${e.message}\n`));
-      await new Promise<void>((resolve) => {
-        const stop = () => resolve();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
-      proxy.close();
-      store.close();
-      await transport.close();
-      if (recorder && opts.trace) await writeTraceFiles(recorder.entries, opts.trace);
-      process.stderr.write('proxy stopped\n');
-      setStatus(0);
-    });
+        if (recorder && opts.trace) await writeTraceFiles(recorder.entries, opts.trace);
+        process.stderr.write('proxy stopped\n');
+        setStatus(0);
+      },
+    );
 }

@@ -20,7 +20,9 @@ export function registerTrace(program: Command, setStatus: SetStatus): void {
       try {
         entries = await readTrace(file);
       } catch (e) {
-        process.stderr.write(`error: cannot read trace ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+        process.stderr.write(
+          `error: cannot read trace ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`,
+        );
         setStatus(1);
         return;
       }

@@ -1,5 +1,11 @@
 import { parseUri, type SipUri, type Uri } from '../../message/index.js';
-import { SipTransport, createDevCertificates, resolveTargets, type Target, type TransportProtocol } from '../../transport/index.js';
+import {
+  SipTransport,
+  createDevCertificates,
+  resolveTargets,
+  type Target,
+  type TransportProtocol,
+} from '../../transport/index.js';
 import { Registrar, MemoryLocationStore } from '../../registrar/index.js';
 import { DigestServer } from '../../auth/index.js';
 import { Proxy } from '../../proxy/proxy.js';
@@ -26,7 +32,15 @@ export interface Lab {
  * (TLS with sips: by default: a development CA is generated and every hop verifies it), the
  * phones registered with digest authentication. Names resolve to the proxy's address.
  */
-export async function startLab(transport: TransportProtocol = 'tls', opts: { verbose?: (s: string) => void; recordRoute?: boolean; extraUsers?: Record<string, string>; digestAlgorithms?: ('MD5' | 'SHA-256')[] } = {}): Promise<Lab> {
+export async function startLab(
+  transport: TransportProtocol = 'tls',
+  opts: {
+    verbose?: (s: string) => void;
+    recordRoute?: boolean;
+    extraUsers?: Record<string, string>;
+    digestAlgorithms?: ('MD5' | 'SHA-256')[];
+  } = {},
+): Promise<Lab> {
   const secure = transport === 'tls' || transport === 'wss';
   const scheme = secure ? 'sips' : 'sip';
   const certs = secure ? await createDevCertificates(['127.0.0.1', 'localhost', PROXY_HOST, ...DOMAINS]) : undefined;
@@ -36,14 +50,29 @@ export async function startLab(transport: TransportProtocol = 'tls', opts: { ver
   const pa = await proxyTransport.listen({ protocol: transport, host: '127.0.0.1', port: 0, ...(tls ? { tls } : {}) });
   const resolve = async (uri: Uri): Promise<Target[]> => {
     const host = uri.kind === 'sip' ? (uri as SipUri).hostname : '';
-    if (host === PROXY_HOST || DOMAINS.includes(host)) return [{ protocol: transport, host: '127.0.0.1', port: pa.port }];
+    if (host === PROXY_HOST || DOMAINS.includes(host))
+      return [{ protocol: transport, host: '127.0.0.1', port: pa.port }];
     return resolveTargets(uri);
   };
   const users: Record<string, string> = { ...USERS, ...(opts.extraUsers ?? {}) };
-  const auth = new DigestServer({ realm: 'example.com', users: (u) => (users[u] ? { password: users[u] } : undefined), ...(opts.digestAlgorithms ? { algorithms: opts.digestAlgorithms } : {}) });
+  const auth = new DigestServer({
+    realm: 'example.com',
+    users: (u) => (users[u] ? { password: users[u] } : undefined),
+    ...(opts.digestAlgorithms ? { algorithms: opts.digestAlgorithms } : {}),
+  });
   const store = new MemoryLocationStore();
   const registrar = new Registrar({ domains: DOMAINS, store, auth });
-  const proxy = new Proxy({ transport: proxyTransport, domains: DOMAINS, hostnames: [PROXY_HOST, '127.0.0.1'], registrar, auth, recordRoute: opts.recordRoute ?? true, resolve, rateLimit: { perSecond: 200, burst: 400 }, ...(opts.verbose ? { log: opts.verbose } : {}) });
+  const proxy = new Proxy({
+    transport: proxyTransport,
+    domains: DOMAINS,
+    hostnames: [PROXY_HOST, '127.0.0.1'],
+    registrar,
+    auth,
+    recordRoute: opts.recordRoute ?? true,
+    resolve,
+    rateLimit: { perSecond: 200, burst: 400 },
+    ...(opts.verbose ? { log: opts.verbose } : {}),
+  });
   const tparam = transport === 'tcp' || transport === 'ws' ? `;transport=${transport}` : '';
   const outbound = parseUri(`${scheme}:${PROXY_HOST};lr${tparam}`);
   const aor = (name: string) => `${scheme}:${name}@${DOMAINS[['alice', 'bob', 'carol'].indexOf(name)]}`;
@@ -62,7 +91,11 @@ export async function startLab(transport: TransportProtocol = 'tls', opts: { ver
     await ua.start();
     return ua;
   };
-  const phones = { alice: await phone('alice', 'Alice'), bob: await phone('bob', 'Bob'), carol: await phone('carol', 'Carol') };
+  const phones = {
+    alice: await phone('alice', 'Alice'),
+    bob: await phone('bob', 'Bob'),
+    carol: await phone('carol', 'Carol'),
+  };
   for (const p of Object.values(phones)) {
     const status = await p.register(600);
     if (status !== 200) throw new Error(`registration of ${p.aor.uri} failed with ${status}`);

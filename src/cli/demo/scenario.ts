@@ -23,16 +23,41 @@ function wire(lab: Lab, from = 0): Wire[] {
   return out;
 }
 const req = (w: Wire[], element: string, direction: 'in' | 'out', method: string) =>
-  w.filter((x) => x.e.element === element && x.e.direction === direction && x.m.isRequest && (x.m as SipRequest).method === method).map((x) => x.m as SipRequest);
+  w
+    .filter(
+      (x) =>
+        x.e.element === element &&
+        x.e.direction === direction &&
+        x.m.isRequest &&
+        (x.m as SipRequest).method === method,
+    )
+    .map((x) => x.m as SipRequest);
 const res = (w: Wire[], element: string, direction: 'in' | 'out', method: string, status?: number) =>
-  w.filter((x) => x.e.element === element && x.e.direction === direction && !x.m.isRequest && x.m.cseq?.method === method && (status === undefined || (x.m as SipResponse).status === status)).map((x) => x.m as SipResponse);
-const dir = (m: { body: Buffer } | undefined) => (m ? /a=(sendrecv|sendonly|recvonly|inactive)/.exec(m.body.toString())?.[1] : undefined);
+  w
+    .filter(
+      (x) =>
+        x.e.element === element &&
+        x.e.direction === direction &&
+        !x.m.isRequest &&
+        x.m.cseq?.method === method &&
+        (status === undefined || (x.m as SipResponse).status === status),
+    )
+    .map((x) => x.m as SipResponse);
+const dir = (m: { body: Buffer } | undefined) =>
+  m ? /a=(sendrecv|sendonly|recvonly|inactive)/.exec(m.body.toString())?.[1] : undefined;
 
 function waitFor<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  return Promise.race([p, new Promise<T>((_, rej) => setTimeout(() => rej(new Error(`timed out waiting for ${what}`)), ms))]);
+  return Promise.race([
+    p,
+    new Promise<T>((_, rej) => setTimeout(() => rej(new Error(`timed out waiting for ${what}`)), ms)),
+  ]);
 }
 const event = (em: Call | import('../../ua/user-agent.js').UserAgent, name: string, ms = 10_000) =>
-  waitFor(new Promise<unknown[]>((r) => (em as import('node:events').EventEmitter).once(name, (...a: unknown[]) => r(a))), ms, name);
+  waitFor(
+    new Promise<unknown[]>((r) => (em as import('node:events').EventEmitter).once(name, (...a: unknown[]) => r(a))),
+    ms,
+    name,
+  );
 const settle = (ms = 150) => new Promise((r) => setTimeout(r, ms));
 
 async function established(c: Call): Promise<void> {
@@ -47,7 +72,11 @@ function proxyCheck(lab: Lab, report: (c: Check) => void): Check[] {
   const sentByPhones = wire(lab).filter((x) => x.e.element !== 'proxy' && x.e.direction === 'out' && x.m.isRequest);
   const stray = sentByPhones.filter((x) => x.e.remote.port !== proxy.port);
   const methods = [...new Set(sentByPhones.map((x) => (x.m as SipRequest).method))].sort().join(', ');
-  const c = { step: '7 Every request crossed the proxy', ok: stray.length === 0 && sentByPhones.length > 0, detail: `${sentByPhones.length} requests (${methods}) sent by the phones, ${stray.length} bypassed the proxy` };
+  const c = {
+    step: '7 Every request crossed the proxy',
+    ok: stray.length === 0 && sentByPhones.length > 0,
+    detail: `${sentByPhones.length} requests (${methods}) sent by the phones, ${stray.length} bypassed the proxy`,
+  };
   report(c);
   return [c];
 }
@@ -79,7 +108,12 @@ export async function runScenario(lab: Lab, scenario: Scenario, report: (c: Chec
   const inviteAtBob = req(w, 'bob', 'in', 'INVITE').at(-1);
   check(
     '1 Alice calls Bob',
-    !!inviteOut && /;lr/.test(inviteOut.get('Route') ?? '') && (inviteOut.get('Route') ?? '').includes(`${scheme}:ss1.example.com`) && !!inviteAtBob?.has('Record-Route') && res(w, 'alice', 'in', 'INVITE', 200).length > 0 && req(w, 'alice', 'out', 'ACK').length > 0,
+    !!inviteOut &&
+      /;lr/.test(inviteOut.get('Route') ?? '') &&
+      (inviteOut.get('Route') ?? '').includes(`${scheme}:ss1.example.com`) &&
+      !!inviteAtBob?.has('Record-Route') &&
+      res(w, 'alice', 'in', 'INVITE', 200).length > 0 &&
+      req(w, 'alice', 'out', 'ACK').length > 0,
     `INVITE with Route ${inviteOut?.get('Route') ?? '-'}, Record-Route at Bob ${inviteAtBob?.get('Record-Route') ?? '-'}, 200 OK, ACK`,
   );
   if (scenario === 'hold' || scenario === 'all') {
@@ -91,7 +125,11 @@ export async function runScenario(lab: Lab, scenario: Scenario, report: (c: Chec
     const hold = req(w, 'bob', 'out', 'INVITE').at(-1);
     const holdAns = res(w, 'bob', 'in', 'INVITE', 200).at(-1);
     const viaProxy = req(w, 'proxy', 'in', 'INVITE').length > 0;
-    check('2 Bob holds Alice', dir(hold) === 'sendonly' && dir(holdAns) === 'recvonly' && viaProxy && ab.remoteHold, `re-INVITE a=${dir(hold)}, answer a=${dir(holdAns)}, through the proxy: ${viaProxy}`);
+    check(
+      '2 Bob holds Alice',
+      dir(hold) === 'sendonly' && dir(holdAns) === 'recvonly' && viaProxy && ab.remoteHold,
+      `re-INVITE a=${dir(hold)}, answer a=${dir(holdAns)}, through the proxy: ${viaProxy}`,
+    );
     // 3. Bob resumes
     mark = lab.recorder.entries.length;
     await ba.resume();
@@ -99,7 +137,11 @@ export async function runScenario(lab: Lab, scenario: Scenario, report: (c: Chec
     w = wire(lab, mark);
     const resume = req(w, 'bob', 'out', 'INVITE').at(-1);
     const resumeAns = res(w, 'bob', 'in', 'INVITE', 200).at(-1);
-    check('3 Bob resumes', dir(resume) === 'sendrecv' && dir(resumeAns) === 'sendrecv' && !ab.remoteHold, `re-INVITE a=${dir(resume)}, answer a=${dir(resumeAns)}`);
+    check(
+      '3 Bob resumes',
+      dir(resume) === 'sendrecv' && dir(resumeAns) === 'sendrecv' && !ab.remoteHold,
+      `re-INVITE a=${dir(resume)}, answer a=${dir(resumeAns)}`,
+    );
   }
   if (scenario === 'hold') {
     ab.hangup();
@@ -122,7 +164,10 @@ export async function runScenario(lab: Lab, scenario: Scenario, report: (c: Chec
   w = wire(lab, mark);
   const refer = req(w, 'alice', 'out', 'REFER')[0];
   const accepted = res(w, 'alice', 'in', 'REFER', 202).length > 0;
-  const notifies = req(w, 'bob', 'out', 'NOTIFY').map((n) => ({ frag: parseSipfrag(n.body), state: n.subscriptionState?.state }));
+  const notifies = req(w, 'bob', 'out', 'NOTIFY').map((n) => ({
+    frag: parseSipfrag(n.body),
+    state: n.subscriptionState?.state,
+  }));
   const bobInvite = req(w, 'bob', 'out', 'INVITE').at(-1);
   const carolGot = req(w, 'carol', 'in', 'INVITE').at(-1);
   const byeAB = req(w, 'alice', 'out', 'BYE').length + req(w, 'bob', 'out', 'BYE').length > 0;
@@ -170,7 +215,13 @@ export async function runScenario(lab: Lab, scenario: Scenario, report: (c: Chec
   const withReplaces = req(w, 'alice', 'in', 'INVITE').find((i) => i.has('Replaces'));
   check(
     '5 Attended transfer with Replaces',
-    !!refer2 && /\?Replaces=/.test(refer2.get('Refer-To') ?? '') && !!withReplaces && withReplaces.replaces!.callId === ca.invite.callId && ab2.state === 'established' && ac.state === 'terminated' && cb.state === 'terminated',
+    !!refer2 &&
+      /\?Replaces=/.test(refer2.get('Refer-To') ?? '') &&
+      !!withReplaces &&
+      withReplaces.replaces!.callId === ca.invite.callId &&
+      ab2.state === 'established' &&
+      ac.state === 'terminated' &&
+      cb.state === 'terminated',
     `REFER Refer-To ${refer2?.get('Refer-To')?.slice(0, 60)}...; Bob's INVITE to Alice has Replaces: ${withReplaces?.get('Replaces')}; consultation call replaced`,
   );
   // 6. everyone hangs up
@@ -178,8 +229,14 @@ export async function runScenario(lab: Lab, scenario: Scenario, report: (c: Chec
   ab2.hangup();
   await settle(400);
   w = wire(lab, mark);
-  const active = [...alice.calls.values(), ...bob.calls.values(), ...carol.calls.values()].filter((c) => c.state !== 'terminated');
-  check('6 Everyone hangs up', active.length === 0 && res(w, 'alice', 'in', 'BYE', 200).length > 0, `BYE, 200 OK; calls still up: ${active.length}`);
+  const active = [...alice.calls.values(), ...bob.calls.values(), ...carol.calls.values()].filter(
+    (c) => c.state !== 'terminated',
+  );
+  check(
+    '6 Everyone hangs up',
+    active.length === 0 && res(w, 'alice', 'in', 'BYE', 200).length > 0,
+    `BYE, 200 OK; calls still up: ${active.length}`,
+  );
   checks.push(...proxyCheck(lab, report));
   return checks;
 }

@@ -39,7 +39,11 @@ export class AuthHeader {
 }
 
 /** Build an auth header from plain values; `unquoted` names are written as tokens (algorithm, qop in credentials, nc, stale). */
-export function buildAuthHeader(scheme: string, values: Record<string, string | undefined>, unquoted: string[] = ['algorithm', 'nc', 'stale']): AuthHeader {
+export function buildAuthHeader(
+  scheme: string,
+  values: Record<string, string | undefined>,
+  unquoted: string[] = ['algorithm', 'nc', 'stale'],
+): AuthHeader {
   const params = new Params();
   for (const [k, v] of Object.entries(values)) {
     if (v === undefined) continue;
@@ -125,6 +129,7 @@ export function authGeneral(value: string, b: Uint8Array, o: number): AuthHeader
     if (sc.atEnd) break;
     if (!sc.eat(44)) sc.fail('expected "," between auth-params');
   }
-  if (params.size === 0 && scheme.toLowerCase() === 'digest') throw new SipParseError('Digest without parameters', sc.pos);
+  if (params.size === 0 && scheme.toLowerCase() === 'digest')
+    throw new SipParseError('Digest without parameters', sc.pos);
   return new AuthHeader(scheme, params);
 }

@@ -47,7 +47,11 @@ export class NameAddr {
     return v === undefined ? undefined : fromWire(v);
   }
   clone(): NameAddr {
-    return new NameAddr(this.uri.clone(), { displayName: this.displayName, params: this.params.clone(), angle: this.angle });
+    return new NameAddr(this.uri.clone(), {
+      displayName: this.displayName,
+      params: this.params.clone(),
+      angle: this.angle,
+    });
   }
   toString(): string {
     const uri = this.uri.toString();
@@ -258,7 +262,6 @@ export function fastNameAddr(s: string, b: Uint8Array, o: number, from: number, 
   if (simpleParamsEnd(s, b, o, o + close + (angle ? 1 : 0), E, list) !== E) return undefined;
   return new NameAddr(uri, { displayName, params: new Params(list), angle });
 }
-
 
 /** Octets that end a bare addr-spec's URI: ';' ',' SP HT, and '?' (headers need <>). */
 const ADDR_SPEC_END = new Uint8Array(256);

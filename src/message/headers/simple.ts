@@ -1,7 +1,17 @@
 import { CHAR, WORD, isDigits, isToken, latin1Bytes } from '../chars.js';
 import { SipParseError } from '../errors.js';
 import { Params, type Param } from '../params.js';
-import { LIST_END, Scanner, decimalValueB, digitsEndB, listNextB, lwsEndB, splitList, tokenEndB, trimLws } from '../scanner.js';
+import {
+  LIST_END,
+  Scanner,
+  decimalValueB,
+  digitsEndB,
+  listNextB,
+  lwsEndB,
+  splitList,
+  tokenEndB,
+  trimLws,
+} from '../scanner.js';
 import { fromWire } from '../wire.js';
 import { parseGenericParams, simpleParamsEnd, unquote } from './params.js';
 
@@ -52,7 +62,7 @@ export function parseCSeq(value: string, bytes?: Uint8Array, off = 0): CSeq {
   return { seq: n, method: value.slice(ms - o, me - o) };
 }
 
-const WORD_CLASS = "[A-Za-z0-9\\-.!%*_+`'~()<>:\\\\\"/\\[\\]?{}]";
+const WORD_CLASS = '[A-Za-z0-9\\-.!%*_+`\'~()<>:\\\\"/\\[\\]?{}]';
 const CALL_ID = new RegExp(`^${WORD_CLASS}+(?:@${WORD_CLASS}+)?$`);
 
 /** Call-ID (RFC 3261 §20.8): word [ "@" word ]. */
@@ -146,7 +156,11 @@ function simpleMedia(s: string, b: Uint8Array, o: number, p: number, E: number):
   const pe = simpleParamsEnd(s, b, o, p, E, list);
   if (pe < 0) return undefined;
   MEDIA_END = pe;
-  return { type: lowerAscii(s.slice(ts - o, ss - 1 - o)), subtype: lowerAscii(s.slice(ss - o, p - o)), params: new Params(list) };
+  return {
+    type: lowerAscii(s.slice(ts - o, ss - 1 - o)),
+    subtype: lowerAscii(s.slice(ss - o, p - o)),
+    params: new Params(list),
+  };
 }
 
 /**
@@ -181,7 +195,7 @@ export function parseAccept(value: string, b?: Uint8Array, o = 0): MediaType[] {
   const E = base + value.length;
   // the common list in one pass: media types separated by LWS "," LWS
   const out: MediaType[] = [];
-  for (let p = base; p >= 0; ) {
+  for (let p = base; p >= 0;) {
     const m = simpleMedia(value, bytes, base, p, E);
     if (!m) break;
     out.push(m);
@@ -274,7 +288,13 @@ export function parseSubscriptionState(value: string, b?: Uint8Array, o = 0): Su
     const x = params.get(n);
     return x && isDigits(x) ? Number(x) : undefined;
   };
-  return { state, reason: reason === undefined ? undefined : lowerAscii(reason), expires: num('expires'), retryAfter: num('retry-after'), params };
+  return {
+    state,
+    reason: reason === undefined ? undefined : lowerAscii(reason),
+    expires: num('expires'),
+    retryAfter: num('retry-after'),
+    params,
+  };
 }
 
 export interface Replaces {
@@ -352,7 +372,12 @@ export function parseReason(value: string, b?: Uint8Array, o = 0): Reason[] {
       end(sc, 'Reason');
       const cause = params.get('cause');
       const text = unquote(params.get('text'));
-      return { protocol, cause: cause && /^\d+$/.test(cause) ? Number(cause) : undefined, text: text === undefined ? undefined : fromWire(text), params };
+      return {
+        protocol,
+        cause: cause && /^\d+$/.test(cause) ? Number(cause) : undefined,
+        text: text === undefined ? undefined : fromWire(text),
+        params,
+      };
     } catch (e) {
       throw new SipParseError((e as SipParseError).reason, p.offset + (e as SipParseError).offset);
     }
@@ -389,7 +414,8 @@ export function parseWarning(value: string, b?: Uint8Array, o = 0): Warning[] {
   });
 }
 
-const DATE = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d{2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$/;
+const DATE =
+  /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d{2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$/;
 
 const MONTHS = 'JanFebMarAprMayJunJulAugSepOctNovDec';
 
@@ -410,6 +436,7 @@ export function parseDate(value: string): Date {
   d.setUTCFullYear(year, month, day);
   d.setUTCHours(h, min, sec, 0);
   // a day past the month's end (or 00), or a time out of range, would have rolled over
-  if (day < 1 || d.getUTCDate() !== day || d.getUTCMonth() !== month || h > 23 || min > 59 || sec > 59) throw new SipParseError('invalid Date', 0);
+  if (day < 1 || d.getUTCDate() !== day || d.getUTCMonth() !== month || h > 23 || min > 59 || sec > 59)
+    throw new SipParseError('invalid Date', 0);
   return d;
 }

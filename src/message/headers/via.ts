@@ -17,7 +17,14 @@ export class Via {
   port: number | undefined;
   params: Params;
 
-  constructor(init: { transport: string; host: string; port?: number | undefined; params?: Params; protocol?: string; version?: string }) {
+  constructor(init: {
+    transport: string;
+    host: string;
+    port?: number | undefined;
+    params?: Params;
+    protocol?: string;
+    version?: string;
+  }) {
     this.protocol = init.protocol ?? 'SIP';
     this.version = init.version ?? '2.0';
     const t = init.transport;
@@ -62,7 +69,14 @@ export class Via {
     return this.port === undefined ? this.host : `${this.host}:${this.port}`;
   }
   clone(): Via {
-    return new Via({ protocol: this.protocol, version: this.version, transport: this.transport, host: this.host, port: this.port, params: this.params.clone() });
+    return new Via({
+      protocol: this.protocol,
+      version: this.version,
+      transport: this.transport,
+      host: this.host,
+      port: this.port,
+      params: this.params.clone(),
+    });
   }
   toString(): string {
     return `${this.protocol}/${this.version}/${this.transport} ${this.sentBy}${this.params.toString()}`;
@@ -127,7 +141,8 @@ function parseOne(s: string, from: number, end: number, b: Uint8Array, o: number
   const hs = p;
   if (p < E && b[p] === C.LBRACKET) {
     const close = s.indexOf(']', p - o) + o;
-    if (close < o || close >= E || !isIPv6Reference(s.slice(p - o + 1, close - o))) throw new SipParseError('invalid IPv6 reference', hs - o);
+    if (close < o || close >= E || !isIPv6Reference(s.slice(p - o + 1, close - o)))
+      throw new SipParseError('invalid IPv6 reference', hs - o);
     host = s.slice(p - o, close + 1 - o);
     p = close + 1;
   } else {

@@ -1,0 +1,79 @@
+/**
+ * The media seam (issue 13 §4): what an INVITE session asks of its media. The call layer knows
+ * nothing of RTP; media knows nothing of SIP. The InviteSession calls these at the points of the
+ * offer/answer model (RFC 3264): it asks for an offer (initial INVITE, re-INVITE, UPDATE), applies
+ * the answer, answers the peer's offer, rolls a failed offer back, and closes the media on BYE,
+ * failure or transfer.
+ *
+ * Negotiation calls are synchronous so that the session's offer/answer state never interleaves
+ * with another message; opening (binding ports) and closing are asynchronous.
+ */
+import type { Direction } from '../sdp/index.js';
+import type { Codec } from '../sdp/index.js';
+
+/** What the last completed offer/answer exchange agreed (see sdp NegotiatedState). */
+export interface MediaState {
+  negotiated: boolean;
+  /** Our direction on the audio stream (what we do), undefined before negotiation. */
+  direction: Direction | undefined;
+  /** We hold the peer: we asked not to receive its media. */
+  localHold: boolean;
+  /** The peer holds us: it asked not to receive ours. */
+  remoteHold: boolean;
+  /** Agreed codecs with their payload types, in the answer's order. */
+  codecs: Codec[];
+  remoteAddress: string | undefined;
+  remotePort: number | undefined;
+  /** Media is protected with SRTP (RFC 3711) on this session. */
+  srtp: boolean;
+}
+
+export interface MediaOfferOptions {
+  /** Hold (true) or resume (false) with the RFC 6337 §5.3 rules; default: keep the current state. */
+  hold?: boolean;
+  /** Offer exactly this direction instead. */
+  direction?: Direction;
+}
+
+export interface MediaAnswerOptions {
+  /** Whether we hold the peer; default: keep the current hold state. */
+  hold?: boolean;
+}
+
+export interface MediaSession {
+  /** A snapshot of what was last negotiated. */
+  readonly state: MediaState;
+  /** Whether an offer of ours awaits its answer. */
+  readonly hasPendingOffer: boolean;
+  /** The last SDP we produced (re-sent unchanged for a session refresh, RFC 4028 §7.4). */
+  readonly localSdp: string | undefined;
+  /** An SDP offer. Calling it again before the answer replaces the pending offer. */
+  createOffer(opts?: MediaOfferOptions): string;
+  /**
+   * The peer's answer to our pending offer. Throws SdpParseError or OfferAnswerError (the offer is
+   * then rolled back and the state is unchanged). Media starts, stops or moves to follow it.
+   */
+  applyAnswer(sdp: string | Uint8Array): MediaState;
+  /**
+   * Our answer to the peer's offer. Throws SdpParseError, or OfferAnswerError with the status the
+   * request deserves (488 nothing usable, 491 an offer of ours is pending); the state is then unchanged.
+   */
+  answerOffer(sdp: string | Uint8Array, opts?: MediaAnswerOptions): string;
+  /** Forget the pending offer (non-2xx, 491, timeout): the last negotiated state stays. */
+  rollback(): void;
+  /** Stop sending and receiving and free the ports. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Context given to a media factory for one session. */
+export interface MediaSessionContext {
+  /** Our address for c=/o= (IPv4 or IPv6, no brackets). */
+  address: string;
+  /** The call runs over sips: or TLS: SRTP is offered by default (issue 14). */
+  secure: boolean;
+  /** Call-ID, for logs and stats only. */
+  callId: string;
+}
+
+/** Creates the media of one INVITE session (binds ports if it has any). */
+export type MediaSessionFactory = (ctx: MediaSessionContext) => Promise<MediaSession>;
