@@ -280,7 +280,7 @@ export class Call extends EventEmitter<CallEvents> {
     this.awaitingAck = true;
     this.state = 'established';
     this.dialog!.state = 'confirmed';
-    this.core.respond2xx(this.inviteTx, ok, this.dialog!).then((acked) => {
+    void this.core.respond2xx(this.inviteTx, ok, this.dialog!).then((acked) => {
       this.awaitingAck = false;
       if (!acked && this.state !== 'terminated') this.hangup();
     });
@@ -373,14 +373,14 @@ export class Call extends EventEmitter<CallEvents> {
         body = this.sdp.createOffer({ hold: this.localHoldWanted });
         this.pendingOfferInOk = true;
       }
-    } catch (e) {
+    } catch {
       // a failed re-INVITE leaves the session as it was (§14.2)
       tx.respond(createResponse(req, 488));
       return;
     }
     const ok = createResponse(req, 200, { contact: this.ctx.contact, body, contentType: 'application/sdp' });
     this.awaitingAck = true;
-    this.core.respond2xx(tx, ok, dialog).then(() => {
+    void this.core.respond2xx(tx, ok, dialog).then(() => {
       this.awaitingAck = false;
     });
     this.emitHoldChanges(before);
@@ -596,7 +596,7 @@ export class Call extends EventEmitter<CallEvents> {
       if (final) void sent.finally(() => this.releaseUsage(this.referUsage));
       return sent;
     };
-    notify(100, 'Trying', false);
+    void notify(100, 'Trying', false);
     // the new call carries Referred-By (RFC 3892) and Replaces when the Refer-To had one (RFC 3891)
     const target = referTo.uri.clone();
     const headers: [string, string][] = [];
@@ -608,6 +608,7 @@ export class Call extends EventEmitter<CallEvents> {
     }
     const newCall = this.ctx.placeCall(target, headers);
     newCall.on('ringing', (s) => void notify(s, s === 180 ? 'Ringing' : 'Session Progress', false));
+    // eslint-disable-next-line @typescript-eslint/no-misused-promises -- the handler catches its own failures
     newCall.once('established', async () => {
       const answered = notify(200, 'OK', true);
       // wait for the final NOTIFY's answer before BYE, avoiding the 481 race; the transferor
