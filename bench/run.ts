@@ -1,12 +1,41 @@
-/** `npm run bench`: every benchmark part in one run, printing ratios measured in the same run. */
+/**
+ * `npm run bench`: every benchmark part in one run, printing ratios measured in the same run.
+ * `npm run bench -- uas proxy` runs only the named parts (parser, uas, proxy).
+ */
 import { writeFileSync } from 'node:fs';
 import { runParserBench } from './parser.js';
-import { runCallsBench } from './calls.js';
+import { runUasBench } from './uas.js';
+import { runProxyBench } from './proxy.js';
+import { haveTool } from './lib.js';
 
-const parser = await runParserBench();
-console.log(parser.text);
-console.log('');
-const calls = await runCallsBench();
-if (calls) console.log(calls.text);
-if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify({ parser, calls }, null, 2));
+const all = ['parser', 'uas', 'proxy'];
+const parts = process.argv.slice(2).length ? process.argv.slice(2) : all;
+const unknown = parts.filter((p) => !all.includes(p));
+if (unknown.length) {
+  console.error(`unknown bench part(s): ${unknown.join(', ')}; known: ${all.join(', ')}`);
+  process.exit(2);
+}
+for (const tool of ['sipp', 'kamailio']) {
+  if (!haveTool(tool) && parts.some((p) => p !== 'parser')) {
+    console.error(`${tool} is needed (apt-get install sip-tester kamailio)`);
+    process.exit(2);
+  }
+}
+const out: Record<string, unknown> = {};
+if (parts.includes('parser')) {
+  const parser = await runParserBench();
+  console.log(parser.text + '\n');
+  out.parser = parser;
+}
+if (parts.includes('uas')) {
+  const uas = await runUasBench();
+  console.log(uas.text + '\n');
+  out.uas = uas.rows;
+}
+if (parts.includes('proxy')) {
+  const proxy = await runProxyBench();
+  console.log(proxy.text + '\n');
+  out.proxy = proxy.rows;
+}
+if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify(out, null, 2));
 process.exit(0);

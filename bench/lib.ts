@@ -1,0 +1,193 @@
+/**
+ * Shared bench plumbing: free loopback ports, SIPp runs with their counts, child processes that stop
+ * when the bench stops, and the rate search that finds the highest call rate with 0 failed calls.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as net from 'node:net';
+import * as dgram from 'node:dgram';
+
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const srv = net.createServer();
+    const port = await new Promise<number>((r) =>
+      srv.listen(0, '127.0.0.1', () => r((srv.address() as net.AddressInfo).port)),
+    );
+    await new Promise((r) => srv.close(r));
+    const s = dgram.createSocket('udp4');
+    const ok = await new Promise<boolean>((r) => {
+      s.once('error', () => r(false));
+      s.bind(port, '127.0.0.1', () => r(true));
+    });
+    s.close();
+    if (ok) return port;
+  }
+}
+
+export function haveTool(name: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
+}
+
+export interface SippRun {
+  code: number | null;
+  ms: number;
+  successful: number;
+  failed: number;
+  retransmissions: number;
+}
+
+/** One SIPp run (bounded in time); the counts come from its -trace_stat file. */
+export function sipp(args: string[], timeoutMs: number, onStart?: (child: ChildProcess) => void): Promise<SippRun> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-sipp-'));
+  const stf = join(dir, 'stat.csv');
+  const t0 = performance.now();
+  return new Promise((resolve) => {
+    // BENCH_DEBUG=1 keeps SIPp's error log (why calls failed) in its temporary folder
+    const debug = process.env.BENCH_DEBUG ? ['-trace_err', '-error_file', join(dir, 'err.log')] : [];
+    const p = spawn('sipp', [...args, '-nostdin', '-trace_stat', '-stf', stf, '-fd', '1', ...debug], {
+      stdio: 'ignore',
+      cwd: dir,
+    });
+    onStart?.(p);
+    const t = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
+    p.on('close', (code) => {
+      clearTimeout(t);
+      const ms = performance.now() - t0;
+      const stats = readStats(stf);
+      if (process.env.BENCH_DEBUG) console.error(`sipp ${args.join(' ')}: exit ${code}, files in ${dir}`);
+      else rmSync(dir, { recursive: true, force: true });
+      resolve({ code, ms, ...stats });
+    });
+  });
+}
+
+function readStats(file: string): { successful: number; failed: number; retransmissions: number } {
+  if (!existsSync(file)) return { successful: 0, failed: 0, retransmissions: 0 };
+  const lines = readFileSync(file, 'utf8').trim().split('\n');
+  const head = lines[0]!.split(';');
+  const last = lines[lines.length - 1]!.split(';');
+  const col = (name: string) => {
+    const i = head.indexOf(name);
+    return i < 0 ? 0 : Number(last[i]) || 0;
+  };
+  return {
+    successful: col('SuccessfulCall(C)'),
+    failed: col('FailedCall(C)'),
+    retransmissions: col('Retransmissions(C)'),
+  };
+}
+
+/** A background process (a peer or the element under test) killed by PID at the end. */
+export function startProcess(cmd: string, args: string[], opts: { ipc?: boolean } = {}): ChildProcess {
+  const child = spawn(cmd, args, { stdio: opts.ipc ? ['ignore', 'ignore', 'inherit', 'ipc'] : 'ignore' });
+  return child;
+}
+
+export async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const done = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const t = setTimeout(() => child.kill('SIGKILL'), 3000);
+  await done;
+  clearTimeout(t);
+}
+
+/** Waits until something answers SIP OPTIONS over UDP at host:port (a started peer is ready). */
+export async function waitForSip(port: number, timeoutMs = 10_000): Promise<void> {
+  const s = dgram.createSocket('udp4');
+  await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+  const lp = (s.address() as net.AddressInfo).port;
+  const deadline = performance.now() + timeoutMs;
+  try {
+    for (let i = 0; performance.now() < deadline; i++) {
+      const got = new Promise<boolean>((resolve) => {
+        const t = setTimeout(() => resolve(false), 200);
+        s.once('message', () => {
+          clearTimeout(t);
+          resolve(true);
+        });
+      });
+      const msg =
+        `OPTIONS sip:ping@127.0.0.1:${port} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:${lp};branch=z9hG4bKping${i}\r\n` +
+        `From: <sip:bench@127.0.0.1>;tag=b${i}\r\nTo: <sip:ping@127.0.0.1>\r\nCall-ID: ping${i}@bench\r\n` +
+        `CSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n`;
+      s.send(msg, port, '127.0.0.1');
+      if (await got) return;
+    }
+    throw new Error(`nothing answered SIP on udp 127.0.0.1:${port} within ${timeoutMs} ms`);
+  } finally {
+    s.close();
+  }
+}
+
+export interface RatePoint {
+  rate: number;
+  cps: number;
+  ok: boolean;
+  failed: number;
+}
+
+/**
+ * The highest rate at which a SIPp uac run completes with 0 failed calls (and reaches at least 90%
+ * of the asked rate). Each rate gets one retry: one lost datagram on a shared machine is noise.
+ * `run(rate, calls)` makes one SIPp run against the target.
+ */
+export async function maxRate(
+  run: (rate: number, calls: number) => Promise<SippRun>,
+  rates: number[],
+  secondsPerRun = 3,
+): Promise<{ best: RatePoint | undefined; points: RatePoint[] }> {
+  const points: RatePoint[] = [];
+  let best: RatePoint | undefined;
+  for (const rate of rates) {
+    const calls = Math.max(500, Math.round(rate * secondsPerRun));
+    let point: RatePoint | undefined;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const r = await run(rate, calls);
+      const cps = (r.successful / r.ms) * 1000;
+      // the run's wall time includes SIPp's start and the last calls' drain, hence 80% of the asked rate
+      const ok = r.code === 0 && r.failed === 0 && r.successful === calls && cps >= rate * 0.8;
+      point = { rate, cps, ok, failed: r.failed };
+      if (point.ok) break;
+    }
+    points.push(point!);
+    if (!point!.ok) break;
+    best = point;
+  }
+  return { best, points };
+}
+
+export function ratio(a: number | undefined, b: number | undefined): string {
+  return a && b ? `${(a / b).toFixed(2)}x` : 'n/a';
+}
+
+/** Resident set size of a process, from /proc (Linux), in bytes. */
+export function rssOf(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+/**
+ * Proportional set size of a process and all its descendants, in bytes (Linux smaps_rollup): shared
+ * memory (Kamailio's shm, used by all its workers) is counted once, split between the processes.
+ */
+export function pssOfTree(pid: number): number {
+  let total = 0;
+  const todo = [pid];
+  while (todo.length) {
+    const p = todo.pop()!;
+    try {
+      const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${p}/smaps_rollup`, 'utf8'));
+      total += m ? Number(m[1]) * 1024 : 0;
+      for (const t of readdirSync(`/proc/${p}/task`)) {
+        const kids = readFileSync(`/proc/${p}/task/${t}/children`, 'utf8').trim();
+        if (kids) todo.push(...kids.split(/\s+/).map(Number));
+      }
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return total;
+}

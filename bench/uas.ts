@@ -1,0 +1,171 @@
+/**
+ * UAS throughput and memory (issue 16 §1): SIPp's uac drives, over UDP on loopback, in the same run,
+ * - a Switchboard UserAgent answering at once (bench/uas-child.ts, its own process),
+ * - a UAS written on npm `sip` (scripts/bench-sip-uas.mjs, its own process),
+ * - SIPp's own uas.
+ * For each: the highest rate with 0 failed calls, CPU per call at a common rate, and heap/RSS per held
+ * call as the slope between two levels of held (answered, not yet ended) calls.
+ */
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { freePort, maxRate, ratio, pssOfTree, sipp, stopProcess, type RatePoint } from './lib.js';
+
+type Kind = 'switchboard' | 'npm-sip' | 'sipp';
+interface Started {
+  child: ChildProcess;
+  port: number;
+}
+
+const childScript: Record<Exclude<Kind, 'sipp'>, string> = {
+  switchboard: fileURLToPath(new URL('./uas-child.js', import.meta.url)),
+  'npm-sip': fileURLToPath(new URL('../../scripts/bench-sip-uas.mjs', import.meta.url)),
+};
+
+async function start(kind: Kind): Promise<Started> {
+  const port = await freePort();
+  if (kind === 'sipp') {
+    const child = spawn('sipp', ['-sn', 'uas', '-i', '127.0.0.1', '-p', String(port), '-t', 'u1', '-nostdin'], {
+      stdio: 'ignore',
+    });
+    // SIPp has no readiness signal; it binds within a few ms of starting
+    await new Promise((r) => setTimeout(r, 300));
+    return { child, port };
+  }
+  const child = fork(childScript[kind], [String(port)], { execArgv: ['--expose-gc'], stdio: 'ignore' });
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', () => resolve());
+    child.once('exit', (code) => reject(new Error(`${kind} UAS exited (${code}) before it was ready`)));
+  });
+  return { child, port };
+}
+
+async function uac(
+  port: number,
+  rate: number,
+  calls: number,
+  extra: string[] = [],
+  onStart?: (c: ChildProcess) => void,
+) {
+  const local = await freePort();
+  return sipp(
+    [
+      '-p',
+      String(local),
+      '-sn',
+      'uac',
+      `127.0.0.1:${port}`,
+      '-i',
+      '127.0.0.1',
+      '-t',
+      'u1',
+      '-r',
+      String(rate),
+      '-m',
+      String(calls),
+      '-l',
+      String(Math.max(2000, rate)),
+      '-timeout',
+      '60',
+      ...extra,
+    ],
+    90_000,
+    onStart,
+  );
+}
+
+/** CPU time (user+system) of a process so far, in ms, from /proc (Linux). */
+function cpuMs(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const parts = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return ((Number(parts[11]) + Number(parts[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ 100)
+}
+
+interface Mem {
+  heap: number | undefined;
+  rss: number;
+}
+
+async function memOf(s: Started): Promise<Mem> {
+  if (!s.child.send) return { heap: undefined, rss: pssOfTree(s.child.pid!) };
+  const reply = new Promise<{ mem: NodeJS.MemoryUsage }>((r) => s.child.once('message', r as never));
+  s.child.send({ type: 'mem' });
+  const { mem } = await reply;
+  return { heap: mem.heapUsed, rss: mem.rss };
+}
+
+/** Heap and RSS per held call: two levels of held calls, each in a fresh process; the slope between them. */
+async function heldCallMemory(kind: Kind, low = 1000, high = 3000): Promise<{ heap?: number; rss: number }> {
+  const level = async (n: number): Promise<Mem> => {
+    const s = await start(kind);
+    // calls last 60 s (-d), so all n are held when we measure; 500/s sets them up in n/500 s
+    let load: ChildProcess | undefined;
+    const run = uac(s.port, 500, n, ['-d', '60000'], (c) => (load = c));
+    await new Promise((r) => setTimeout(r, (n / 500) * 1000 + 2500));
+    const m = await memOf(s);
+    load?.kill('SIGKILL');
+    await run;
+    await stopProcess(s.child);
+    return m;
+  };
+  const a = await level(low);
+  const b = await level(high);
+  return {
+    heap: a.heap !== undefined && b.heap !== undefined ? (b.heap - a.heap) / (high - low) : undefined,
+    rss: (b.rss - a.rss) / (high - low),
+  };
+}
+
+export interface UasReport {
+  rows: Record<Kind, { best: RatePoint | undefined; cpuPerCallMs: number; heapPerCall?: number; rssPerCall: number }>;
+  text: string;
+}
+
+const RATES = process.env.BENCH_RATES
+  ? process.env.BENCH_RATES.split(',').map(Number)
+  : [500, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 5000, 6000, 7000, 8000, 10000, 12000, 14000, 16000];
+
+export async function runUasBench(kinds: Kind[] = ['switchboard', 'npm-sip', 'sipp']): Promise<UasReport> {
+  const rows = {} as UasReport['rows'];
+  for (const kind of kinds) {
+    const { best } = await maxRate(async (rate, calls) => {
+      const s = await start(kind);
+      try {
+        return await uac(s.port, rate, calls);
+      } finally {
+        await stopProcess(s.child);
+      }
+    }, RATES);
+    // CPU per call at one common rate, well below every peer's limit
+    const s = await start(kind);
+    const c0 = cpuMs(s.child.pid!);
+    const calls = 3000;
+    await uac(s.port, 1000, calls);
+    const cpuPerCallMs = (cpuMs(s.child.pid!) - c0) / calls;
+    await stopProcess(s.child);
+    const mem = await heldCallMemory(kind);
+    rows[kind] = { best, cpuPerCallMs, heapPerCall: mem.heap, rssPerCall: mem.rss };
+  }
+  const kb = (n: number | undefined) => (n === undefined ? '–' : `${(n / 1024).toFixed(1)} KB`);
+  const name: Record<Kind, string> = {
+    switchboard: 'Switchboard UA (auto-answer)',
+    'npm-sip': 'UAS on npm sip',
+    sipp: "SIPp's uas",
+  };
+  const lines = [
+    'UAS — SIPp uac over UDP, INVITE/200/ACK/BYE/200; max rate with 0 failed calls; CPU at 1,000 calls/s;',
+    'memory per held call = slope between 1,000 and 3,000 held calls',
+    `  ${'target'.padEnd(30)} ${'calls/s'.padStart(8)} ${'CPU/call'.padStart(10)} ${'heap/call'.padStart(10)} ${'RSS/call'.padStart(10)}`,
+  ];
+  for (const kind of kinds) {
+    const r = rows[kind];
+    lines.push(
+      `  ${name[kind].padEnd(30)} ${(r.best ? r.best.cps.toFixed(0) : '0').padStart(8)} ${`${r.cpuPerCallMs.toFixed(3)} ms`.padStart(10)} ${kb(r.heapPerCall).padStart(10)} ${kb(r.rssPerCall).padStart(10)}`,
+    );
+  }
+  const sb = rows.switchboard?.best?.cps;
+  lines.push(
+    `  Switchboard / npm sip: ${ratio(sb, rows['npm-sip']?.best?.cps)}   Switchboard / SIPp uas: ${ratio(sb, rows.sipp?.best?.cps)}`,
+  );
+  return { rows, text: lines.join('\n') };
+}
