@@ -48,28 +48,44 @@ export interface Credentials {
   realm?: string;
 }
 
+/** Bounds of what a DigestClient remembers (per nonce, per request chain). */
+export interface DigestClientLimits {
+  /** Nonces whose count is kept (oldest forgotten first). Default 256. */
+  maxNonces?: number;
+  /** Request chains in flight whose answered realms are kept (oldest forgotten first). Default 4096. */
+  maxChains?: number;
+}
+
 /**
  * The client side: answers 401/407 challenges for any request. Keeps a nonce count per nonce;
  * prefers SHA-256 over MD5 (RFC 8760 §2.4); retries a `stale=true` challenge silently, and
- * gives up when the same credentials are refused twice.
+ * gives up when the same realm refuses the same request chain twice (RFC 3261 §22.2). The
+ * chain is the request and its retries (same Call-ID, From tag and method; each retry has a
+ * new CSeq): concurrent requests, and a request after one that ended 486, start afresh.
  */
 export class DigestClient {
   #password: string;
   readonly username: string;
   readonly realm: string | undefined;
   private readonly nc = new Map<string, number>();
-  private failures = 0;
+  /** Per request awaiting its response: the realms already answered in its chain. */
+  private readonly chains = new Map<string, readonly string[]>();
+  private readonly maxNonces: number;
+  private readonly maxChains: number;
 
-  constructor(creds: Credentials) {
+  constructor(creds: Credentials, limits: DigestClientLimits = {}) {
     this.username = creds.username;
     this.#password = creds.password;
     this.realm = creds.realm;
+    this.maxNonces = limits.maxNonces ?? 256;
+    this.maxChains = limits.maxChains ?? 4096;
   }
 
   /** Pick the challenge to answer from a 401/407 (SHA-256 first). */
   choose(res: SipResponse): { challenge: AuthHeader; header: 'Authorization' | 'Proxy-Authorization' } | undefined {
     const proxy = res.status === 407;
-    const list = (proxy ? res.proxyAuthenticate : res.wwwAuthenticate).filter(
+    const got = res.parsed<readonly AuthHeader[]>(proxy ? 'Proxy-Authenticate' : 'WWW-Authenticate');
+    const list = (got.ok ? (got.value ?? []) : []).filter(
       (c) => c.scheme.toLowerCase() === 'digest' && (!this.realm || c.realm === this.realm),
     );
     const rank = (c: AuthHeader) =>
@@ -80,25 +96,31 @@ export class DigestClient {
   }
 
   /**
-   * Add credentials for `res`'s challenge to `req` (a copy to resend with CSeq + 1). Returns false
-   * when we cannot or should not answer (no usable challenge, or refused twice, RFC 3261 §22.2).
+   * Add credentials for `res`'s challenge to `req` (a copy to resend, with its new CSeq already
+   * set). Returns false when we cannot or should not answer: no usable challenge, or this realm
+   * already refused credentials in this request's chain (RFC 3261 §22.2).
    */
   authorize(req: SipRequest, res: SipResponse): boolean {
     const picked = this.choose(res);
     if (!picked) return false;
     const { challenge, header } = picked;
     const stale = (challenge.get('stale') ?? '').toLowerCase() === 'true';
-    if (!stale && ++this.failures > 1) return false;
+    const realm = challenge.realm ?? '';
+    // the challenged request is the one `res` answers; its chain ends here or goes on in `req`
+    const challenged = chainKey(res, res.cseq?.seq);
+    const answered = this.chains.get(challenged) ?? [];
+    this.chains.delete(challenged);
+    if (!stale && answered.includes(realm)) return false;
+    remember(this.chains, chainKey(req, req.cseq?.seq), stale ? answered : [...answered, realm], this.maxChains);
     const nonce = challenge.nonce ?? '';
     const algorithm = challenge.algorithm ?? 'MD5';
     const qops = (challenge.get('qop') ?? '').split(',').map((s) => s.trim().toLowerCase());
     const qop = qops.includes('auth') ? 'auth' : undefined;
     const count = (this.nc.get(nonce) ?? 0) + 1;
-    this.nc.set(nonce, count);
+    remember(this.nc, nonce, count, this.maxNonces);
     const nc = count.toString(16).padStart(8, '0');
     const cnonce = randomBytes(12).toString('hex');
     const uri = req.uri.toString();
-    const realm = challenge.realm ?? '';
     const response = computeDigestResponse({
       algorithm,
       username: this.username,
@@ -127,9 +149,14 @@ export class DigestClient {
     return true;
   }
 
-  /** A successful exchange resets the failure count. */
-  succeeded(): void {
-    this.failures = 0;
+  /** `req` (a request we authorized) got a final response that is not a challenge: its chain is over. */
+  settled(req: SipRequest): void {
+    this.chains.delete(chainKey(req, req.cseq?.seq));
+  }
+
+  /** Request chains still remembered (for tests and leak checks). */
+  get pendingChains(): number {
+    return this.chains.size;
   }
 
   toJSON(): unknown {
@@ -138,6 +165,18 @@ export class DigestClient {
   [inspect.custom](): string {
     return `DigestClient { username: ${this.username}, password: *** }`;
   }
+}
+
+/** One request of a chain: Call-ID, From tag, method and CSeq number. */
+function chainKey(m: SipRequest | SipResponse, seq: number | undefined): string {
+  return `${m.callId ?? ''}\u0000${m.from?.tag ?? ''}\u0000${m.cseq?.method ?? ''}\u0000${seq ?? ''}`;
+}
+
+/** Set `key` in a map bounded to `max` entries, forgetting the oldest first. */
+function remember<V>(map: Map<string, V>, key: string, value: V, max: number): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > max) map.delete(map.keys().next().value!);
 }
 
 /** What the server knows of a user: a password or precomputed HA1 values. */
@@ -261,7 +300,10 @@ export class DigestServer {
 
   /** Verify the credentials in `req` for our realm (Authorization, or Proxy-Authorization when `proxy`). */
   verify(req: SipRequest, opts: { proxy?: boolean } = {}): VerifyResult {
-    const list = opts.proxy ? req.proxyAuthorization : req.authorization;
+    // a malformed credential header (kept as a fault by the parser) counts as none: challenge again
+    const got = req.parsed<readonly AuthHeader[]>(opts.proxy ? 'Proxy-Authorization' : 'Authorization');
+    if (!got.ok) return { ok: false, reason: 'malformed credentials' };
+    const list = got.value ?? [];
     const cred = list.find((c) => c.scheme.toLowerCase() === 'digest' && c.realm === this.realm);
     if (!cred) return { ok: false, reason: 'no credentials for this realm' };
     const username = cred.get('username') ?? '';

@@ -43,7 +43,8 @@ export interface SendHandlers {
 /** Answers 401/407 challenges (a DigestClient). */
 export interface Authenticator {
   authorize(req: SipRequest, res: SipResponse): boolean;
-  succeeded?(): void;
+  /** An authorized request got a final response other than a challenge it answers (its chain is over). */
+  settled?(req: SipRequest): void;
 }
 
 /**
@@ -140,7 +141,7 @@ export class UserAgentCore extends EventEmitter {
       if (this.authenticator.authorize(retry, res)) {
         handlers.onRetry?.(retry);
         const again = await this.send(retry, handlers);
-        if (again.status < 400) this.authenticator.succeeded?.();
+        this.authenticator.settled?.(retry);
         return again;
       }
     }

@@ -2,6 +2,7 @@ import { reasonPhrase } from './build.js';
 import { SipParseError } from './errors.js';
 import { headerKey } from './header-names.js';
 import { SipRequest, SipResponse, type HeaderField } from './message.js';
+import { fatalFault } from './needed.js';
 import { parseMessage } from './parse.js';
 import { isIPv4 } from 'node:net';
 
@@ -79,6 +80,9 @@ export function checkRequest(req: SipRequest, options: CheckOptions = {}): Requi
     if (e instanceof SipParseError) return respond(400, e.reason);
     throw e;
   }
+  // a malformed header the request needs (liberal receiving: the others were kept as faults)
+  const fault = fatalFault(req);
+  if (fault) return respond(400, fault.error.reason);
   // RFC 4475 §3.2.1: a branch that is only the magic cookie identifies nothing
   if (req.topVia?.branch === 'z9hG4bK') return respond(400, 'Via branch is only the magic cookie');
   const cseq = req.cseq!;
@@ -144,6 +148,8 @@ export function checkResponse(
     if (e instanceof SipParseError) return { accept: false, why: e.reason };
     throw e;
   }
+  const fault = fatalFault(res);
+  if (fault) return { accept: false, why: fault.error.reason };
   for (const name of ['Via', 'From', 'To', 'Call-ID', 'CSeq'])
     if (!res.has(name)) return { accept: false, why: `missing ${name}` };
   const via = res.via;

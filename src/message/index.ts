@@ -2,7 +2,17 @@ export { SipParseError } from './errors.js';
 export { parseMessage, type ParseOptions } from './parse.js';
 export { StreamFramer, type FramerEvent } from './framer.js';
 export { DEFAULT_LIMITS, type MessageLimits } from './limits.js';
-export { SipMessage, SipRequest, SipResponse, KNOWN_HEADERS, type HeaderField, type SipMessageAny } from './message.js';
+export {
+  SipMessage,
+  SipRequest,
+  SipResponse,
+  KNOWN_HEADERS,
+  type HeaderField,
+  type HeaderFault,
+  type HeaderResult,
+  type SipMessageAny,
+} from './message.js';
+export { fatalFault, faultTolerated } from './needed.js';
 export { SipUri, TelUri, AbsoluteUri, parseUri, uriEquals, isIPv6Reference, type Uri } from './uri.js';
 export { Params, type Param } from './params.js';
 export { NameAddr, parseNameAddr, parseNameAddrList, parseContact } from './headers/name-addr.js';

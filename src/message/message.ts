@@ -85,6 +85,34 @@ const PARSERS: Record<string, { list: boolean; parse: (v: string, b?: Uint8Array
   date: { list: false, parse: parseDate },
 };
 
+/**
+ * A typed header whose value failed to parse. Only the headers every element needs (MANDATORY_IDS)
+ * make a message unparseable; a fault in any other header is kept with the message (its raw value
+ * stays readable, and is forwarded as received), and the element decides whether it matters
+ * (see needed.ts). Liberal receiving: RFC 3261 §7.3.1's robustness, RFC 4475 §3.1.2.12.
+ */
+export interface HeaderFault {
+  /** Canonical header name, e.g. "Referred-By". */
+  header: string;
+  /** Lower-case long name, as HeaderField.key. */
+  key: string;
+  /** What is wrong and where (offset in the message). */
+  error: SipParseError;
+}
+
+/** A typed header read that never throws for a peer's fault: the value (undefined when absent), or the fault. */
+export type HeaderResult<T> = { ok: true; value: T | undefined } | { ok: false; error: SipParseError };
+
+/**
+ * Headers whose fault makes the message unparseable: every element needs them (RFC 3261 §8.1.1,
+ * §16.3 step 1, §18.3 for Content-Length). Ids in KNOWN_KEYS order.
+ */
+const MANDATORY_KEYS = ['via', 'from', 'to', 'call-id', 'cseq', 'max-forwards', 'content-length'];
+const SOFT: boolean[] = KNOWN_KEYS.map((k) => !MANDATORY_KEYS.includes(k));
+/** The typed-cache mark of a header whose value failed to parse (the error is in `faults`). */
+const FAULT = Symbol('fault');
+const BARE_CR = 'bare CR or LF in header value';
+
 /** Header keys whose typed parse the message layer knows. */
 export const KNOWN_HEADERS: readonly string[] = Object.keys(PARSERS);
 
@@ -149,7 +177,7 @@ let FOUND_AFTER = 0;
 function bareCr(src: string, base: number, from: number, end: number): void {
   // the line's own CR is at end - 1: one search per unfolded line
   for (let cr = src.indexOf('\r', from); cr >= 0 && cr < end - 1; cr = src.indexOf('\r', cr + 2)) {
-    if (src.charCodeAt(cr + 1) !== 10) throw new SipParseError('bare CR or LF in header value', base + cr);
+    if (src.charCodeAt(cr + 1) !== 10) throw new SipParseError(BARE_CR, base + cr);
   }
 }
 
@@ -225,8 +253,10 @@ export abstract class SipMessage {
   private head: ParsedHead | undefined;
   /** Whether bare CRs have been checked on every line (eager parse). */
   private checked = true;
-  /** Typed values by header id: undefined = not parsed yet, NO_CACHE = absent. */
+  /** Typed values by header id: undefined = not parsed yet, NO_CACHE = absent, FAULT = see faults. */
   private tcache: unknown[] | undefined;
+  /** Faults of the headers that are not mandatory, in the order found. */
+  private faults: HeaderFault[] | undefined;
   private topViaCache: Via | undefined;
 
   constructor(headers: HeaderField[], body: Buffer, raw?: Buffer) {
@@ -306,7 +336,7 @@ export abstract class SipMessage {
     }
     if (!this.checked && (folded || !crSafe)) {
       const cr = v.indexOf('\r');
-      if (cr >= 0) throw new SipParseError('bare CR or LF in header value', this.head!.base + vs + cr);
+      if (cr >= 0) throw new SipParseError(BARE_CR, this.head!.base + vs + cr);
     }
     return v;
   }
@@ -408,6 +438,7 @@ export abstract class SipMessage {
     this._headers = h;
     this.dropHead();
     this.tcache = undefined;
+    this.faults = undefined;
     this.topViaCache = undefined;
     this.dirty = true;
   }
@@ -525,6 +556,7 @@ export abstract class SipMessage {
       this.dropHead();
       const id = headerId(key);
       if (id >= 0 && this.tcache) this.tcache[id] = undefined;
+      if (id >= 0 && this.faults) this.faults = this.faults.filter((f) => f.key !== key);
       if (id === ID_VIA) this.topViaCache = undefined;
     }
     return this;
@@ -539,31 +571,77 @@ export abstract class SipMessage {
     return this.typedId<T>(id);
   }
 
+  /**
+   * The typed value of a header, or its fault, never throwing for what the peer sent (a header
+   * not in the mandatory set may be malformed and the message still parse: see `headerFaults`).
+   */
+  parsed<T>(name: string): HeaderResult<T> {
+    const id = headerId(headerKey(name));
+    if (id < 0) throw new Error(`no typed parser for header "${name}"`);
+    try {
+      return { ok: true, value: this.typedId<T>(id) };
+    } catch (e) {
+      if (e instanceof SipParseError) return { ok: false, error: e };
+      throw e;
+    }
+  }
+
+  /**
+   * Faults found in headers that are not mandatory (their getters throw the fault; `parsed()` returns
+   * it). Complete on an eager parse; on a lazy one, after parseAll().
+   */
+  get headerFaults(): readonly HeaderFault[] {
+    return this.faults ?? NONE;
+  }
+
   /** The cached typed value, else a parse: small, so each getter inlines the cache read. */
   private typedId<T>(id: number): T | undefined {
     const c = this.tcache?.[id];
-    if (c === undefined) return this.parseTyped<T>(id);
+    if (c === undefined || c === FAULT) return this.parseTyped<T>(id);
     return c === NO_CACHE ? undefined : (c as T);
   }
 
   private parseTyped<T>(id: number): T | undefined {
     const tc = (this.tcache ??= EMPTY_CACHE.slice());
+    if (tc[id] === FAULT) throw this.faultOf(id);
     let result: unknown = NO_CACHE;
     const head = this.head;
-    if (head) {
-      const crSafe = CR_SAFE[id]!;
-      for (let r = this.findLine(id, 0); r >= 0; r = this.findLine(id, r + 1)) {
-        const v = this.valueAt(r, FOUND_AFTER, crSafe);
-        result = accumulate(result, v, LOC_BYTES, head.base + LOC_VS, id);
+    try {
+      if (head) {
+        const crSafe = CR_SAFE[id]!;
+        for (let r = this.findLine(id, 0); r >= 0; r = this.findLine(id, r + 1)) {
+          const v = this.valueAt(r, FOUND_AFTER, crSafe);
+          result = accumulate(result, v, LOC_BYTES, head.base + LOC_VS, id);
+        }
+      } else {
+        const key = KNOWN_KEYS[id]!;
+        for (const h of this._headers!) {
+          if (h.key === key) result = accumulate(result, h.value, undefined, Math.max(h.offset, 0), id);
+        }
       }
-    } else {
-      const key = KNOWN_KEYS[id]!;
-      for (const h of this._headers!) {
-        if (h.key === key) result = accumulate(result, h.value, undefined, Math.max(h.offset, 0), id);
-      }
+    } catch (e) {
+      tc[id] = this.soften(id, e);
+      throw e;
     }
     tc[id] = result;
     return result === NO_CACHE ? undefined : (result as T);
+  }
+
+  /**
+   * A parse error in header `id`: recorded as a fault (returns FAULT for the cache) when the
+   * header is not mandatory, else rethrown. A bare CR is a fault of the message's framing, never
+   * of one header (it could end the line for another parser: RFC 3261 §7.3.1).
+   */
+  private soften(id: number, e: unknown): typeof FAULT {
+    if (!SOFT[id] || !(e instanceof SipParseError) || e.reason === BARE_CR) throw e;
+    const key = KNOWN_KEYS[id]!;
+    (this.faults ??= []).push({ header: canonicalName(key), key, error: e });
+    return FAULT;
+  }
+
+  private faultOf(id: number): SipParseError {
+    const key = KNOWN_KEYS[id]!;
+    return this.faults!.find((f) => f.key === key)!.error;
   }
 
   get via(): readonly Via[] {
@@ -726,10 +804,12 @@ export abstract class SipMessage {
         // (accumulate names it); every other line is searched.
         if (id < 0 || (packed & 64) !== 0 || !CR_SAFE[id]) bareCr(src, base, starts[r]!, starts[r + 1]! - 1);
         if (id < 0) continue;
+        // a header that failed on an earlier line stays a fault; its later lines stay raw
+        if (tc[id] === FAULT) continue;
         if ((packed & 64) !== 0 || packed < 128) {
           // folded (or a name scan that kept no colon offset): the general path
           const v = this.valueAt(r);
-          tc[id] = accumulate(tc[id], v, LOC_BYTES, base + LOC_VS, id);
+          tc[id] = this.accumulateSoft(tc[id], v, LOC_BYTES, base + LOC_VS, id);
           continue;
         }
         // the value after the colon, as locate() finds it (without its method call and destructuring)
@@ -749,20 +829,44 @@ export abstract class SipMessage {
           if (v !== undefined) {
             const prev = tc[id];
             // as accumulate combines them (list headers join; a second single-value line is a fault)
-            tc[id] =
-              prev === NO_CACHE ? (SPECS[id]!.list ? [v] : v) : combine(SPECS[id]!.list, prev, [v], base + LOC_VS, id);
+            if (prev === NO_CACHE) tc[id] = SPECS[id]!.list ? [v] : v;
+            else {
+              try {
+                tc[id] = combine(SPECS[id]!.list, prev, [v], base + LOC_VS, id);
+              } catch (e) {
+                tc[id] = this.soften(id, e);
+              }
+            }
             continue;
           }
         }
-        tc[id] = accumulate(tc[id], src.slice(LOC_VS, LOC_VE), buf, base + LOC_VS, id);
+        tc[id] = this.accumulateSoft(tc[id], src.slice(LOC_VS, LOC_VE), buf, base + LOC_VS, id);
       }
     } else if (head) {
       for (let r = 0; r + 1 < head.starts.length; r++) {
         const id = head.ids ? (head.ids[r]! & 63) - 1 : headerId(headerKey(this.nameAt(r)));
-        if (id >= 0) this.typedId(id);
+        if (id >= 0) this.typedQuiet(id);
       }
-    } else for (const h of this.headers) if (PARSERS[h.key]) this.typed(h.key);
+    } else for (const h of this.headers) if (PARSERS[h.key]) this.typedQuiet(headerId(h.key));
     return this;
+  }
+
+  /** accumulate, with a fault in a header that is not mandatory recorded instead of thrown. */
+  private accumulateSoft(result: unknown, value: string, bytes: Uint8Array | undefined, at: number, id: number) {
+    try {
+      return accumulate(result, value, bytes, at, id);
+    } catch (e) {
+      return this.soften(id, e);
+    }
+  }
+
+  /** Parse header `id` into the cache; a fault that parseTyped recorded is not thrown again. */
+  private typedQuiet(id: number): void {
+    try {
+      this.typedId(id);
+    } catch (e) {
+      if (this.tcache?.[id] !== FAULT) throw e;
+    }
   }
 
   // ---- serialisation --------------------------------------------------------------------
@@ -861,7 +965,7 @@ function accumulate(result: unknown, value: string, bytes: Uint8Array | undefine
   } catch (e) {
     // a bare CR is named as such, whatever the parser tripped on (see CR_SAFE)
     const cr = value.indexOf('\r');
-    if (cr >= 0) throw new SipParseError('bare CR or LF in header value', at + cr);
+    if (cr >= 0) throw new SipParseError(BARE_CR, at + cr);
     throw SipParseError.within(e, at, canonicalName(KNOWN_KEYS[id]!));
   }
   return result === NO_CACHE ? v : combine(SPECS[id]!.list, result, v, at, id);

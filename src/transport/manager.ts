@@ -12,6 +12,7 @@ import {
   DEFAULT_LIMITS,
   SipParseError,
   StreamFramer,
+  fatalFault,
   parseMessage,
   responseForParseError,
   type MessageLimits,
@@ -815,6 +816,9 @@ export class TransportManager extends EventEmitter implements TransportLayer {
       });
       const missing = MANDATORY.find((h) => !message!.has(h));
       if (missing) throw new SipParseError(`missing ${missing} header`, 0);
+      // liberal receiving: a malformed header the message does not need travels on as a fault
+      const fault = fatalFault(message);
+      if (fault) throw fault.error;
       if (message.isRequest) stampReceived(message as SipRequest, remote);
     } catch (e) {
       this.reject(bytes, e, protocol, local, remote, from.id, reply);

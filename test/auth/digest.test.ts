@@ -168,3 +168,90 @@ test('users file: passwords and HA1 forms; HA1 verifies; secrets never printed',
   assert.ok(!JSON.stringify(client).includes('hunter2'));
   assert.ok(!inspect(client).includes('hunter2'));
 });
+
+/** An INVITE of its own call (Call-ID, From tag), as a UAC sends it. */
+function invite(cseq = 1, callId = `c${Math.random()}`): SipRequest {
+  return parseMessage(
+    createRequest({
+      method: 'INVITE',
+      uri: 'sip:bob@biloxi.example.com',
+      from: 'sip:alice@atlanta.example.com',
+      to: 'sip:bob@biloxi.example.com',
+      via: createVia('UDP', '192.0.2.1', 5060),
+      callId,
+      cseq,
+      contact: '<sip:alice@192.0.2.1>',
+    }).toBuffer(),
+  ) as SipRequest;
+}
+/** What the UA core sends after a challenge: the same request with CSeq + 1. */
+function retryOf(req: SipRequest): SipRequest {
+  const r = again(req);
+  r.set('CSeq', `${req.cseq!.seq + 1} ${req.method}`);
+  return r;
+}
+
+test('digest client: a challenged INVITE that ends 486/487/603 does not spoil the next challenge', () => {
+  const server = new DigestServer({ realm: 'r', users: () => ({ password: 'secret' }) });
+  const client = new DigestClient({ username: 'alice', password: 'secret' });
+  for (const status of [486, 487, 603, 486]) {
+    const first = invite();
+    const retry = retryOf(first);
+    assert.ok(client.authorize(retry, challenge(server, first, 407)), `challenge before the ${status} answered`);
+    assert.equal(server.verify(again(retry), { proxy: true }).ok, true);
+    // the retried INVITE ends with a failure that is not a challenge: its chain is over
+    client.settled(retry);
+  }
+  assert.equal(client.pendingChains, 0, 'settled chains are forgotten');
+});
+
+test('digest client: the same call, a new request after a failed one, is answered again', () => {
+  const server = new DigestServer({ realm: 'r', users: () => ({ password: 'secret' }) });
+  const client = new DigestClient({ username: 'alice', password: 'secret' });
+  const a = invite(1, 'same-call');
+  const a2 = retryOf(a);
+  assert.ok(client.authorize(a2, challenge(server, a)));
+  // no settled() call at all (an Authenticator user that does not report): still per request
+  const b = invite(5, 'same-call');
+  assert.ok(client.authorize(retryOf(b), challenge(server, b)), 'a later request of the call starts afresh');
+});
+
+test('digest client: two concurrent challenges are both answered, and each gives up on its own', () => {
+  const server = new DigestServer({ realm: 'r', users: () => ({ password: 'secret' }) });
+  const client = new DigestClient({ username: 'alice', password: 'wrong' });
+  const x = invite();
+  const y = invite();
+  const x2 = retryOf(x);
+  const y2 = retryOf(y);
+  // both challenged before either retry got its answer
+  assert.ok(client.authorize(x2, challenge(server, x)));
+  assert.ok(client.authorize(y2, challenge(server, y)));
+  // the wrong password is refused for each: each chain gives up after its own second refusal
+  assert.equal(client.authorize(retryOf(x2), challenge(server, x2)), false);
+  assert.equal(client.authorize(retryOf(y2), challenge(server, y2)), false);
+  assert.equal(client.pendingChains, 0);
+});
+
+test('digest client: a proxy realm then the UAS realm in one chain are both answered; stale is not a refusal', () => {
+  const proxy = new DigestServer({ realm: 'proxy.example.com', users: () => ({ password: 'secret' }) });
+  const uas = new DigestServer({ realm: 'bob.example.com', users: () => ({ password: 'secret' }) });
+  const client = new DigestClient({ username: 'alice', password: 'secret' });
+  const r1 = invite();
+  const r2 = retryOf(r1);
+  assert.ok(client.authorize(r2, challenge(proxy, r1, 407)));
+  const r3 = retryOf(r2);
+  assert.ok(client.authorize(r3, challenge(uas, r2, 401)), 'another realm in the same chain');
+  const r4 = retryOf(r3);
+  assert.ok(client.authorize(r4, challenge(uas, r3, 401, true)), 'stale=true: retried');
+  assert.equal(client.authorize(retryOf(r4), challenge(uas, r4, 401)), false, 'same realm refused again: give up');
+});
+
+test('digest client: remembered chains and nonces are bounded', () => {
+  const server = new DigestServer({ realm: 'r', users: () => ({ password: 'secret' }) });
+  const client = new DigestClient({ username: 'alice', password: 'secret' }, { maxChains: 8, maxNonces: 8 });
+  for (let i = 0; i < 50; i++) {
+    const r = invite();
+    client.authorize(retryOf(r), challenge(server, r));
+  }
+  assert.equal(client.pendingChains, 8);
+});

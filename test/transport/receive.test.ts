@@ -193,3 +193,22 @@ test('an IPv4 peer reaching a dual-stack :: socket is seen (and answered) as pla
   await server.respond(inbound, createResponse(inbound.message as SipRequest, 200));
   assert.equal((parseMessage(await peer.next()) as SipResponse).status, 200);
 });
+
+test('liberal receiving: a malformed header the request does not need is delivered with its fault; a needed one gets 400', async () => {
+  const server = manager();
+  const s = await server.listen({ protocol: 'udp', host: '127.0.0.1', port: 0 });
+  const peer = await udpPeer();
+  const via = `SIP/2.0/UDP 127.0.0.1:${peer.port};branch=z9hG4bKlib1`;
+  const got = nextMessage(server);
+  peer.send(req([via], 'Referred-By: <alice@atlanta.example.com>'), s.port);
+  const m = (await got).message as SipRequest;
+  assert.equal(m.headerFaults.length, 1);
+  assert.equal(m.headerFaults[0]!.header, 'Referred-By');
+  assert.equal(m.get('Referred-By'), '<alice@atlanta.example.com>');
+  assert.equal(server.stats.parseErrors, 0);
+  // Date is acted on in requests (RFC 4475 §3.1.2.12 verdict): still a 400 naming it
+  peer.send(req([via.replace('lib1', 'lib2')], 'Date: Fri, 01 Jan 2010 16:00:00 EST'), s.port);
+  const res = parseMessage(await peer.next()) as SipResponse;
+  assert.equal(res.status, 400);
+  assert.match(res.reason, /Date/);
+});

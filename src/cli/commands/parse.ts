@@ -1,7 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { SipParseError, parseMessage, type SipMessage } from '../../message/index.js';
-import { SipRequest } from '../../message/index.js';
+import {
+  KNOWN_HEADERS,
+  SipParseError,
+  SipRequest,
+  parseMessage,
+  type MediaType,
+  type SipMessage,
+} from '../../message/index.js';
 import type { SetStatus } from '../main.js';
 
 async function readInput(file: string): Promise<Buffer> {
@@ -24,31 +30,36 @@ export function messageToJson(msg: SipMessage): unknown {
           reason: (msg as unknown as { reason: string }).reason,
           version: (msg as unknown as { version: string }).version,
         };
-  const headers: { name: string; value: string; parsed?: unknown }[] = [];
+  const headers: HeaderJson[] = [];
   const seen = new Set<string>();
   for (const h of msg.headers) {
-    const entry: { name: string; value: string; parsed?: unknown } = {
-      name: h.name,
-      value: Buffer.from(h.value, 'latin1').toString('utf8'),
-    };
-    if (!seen.has(h.key)) {
+    const entry: HeaderJson = { name: h.name, value: Buffer.from(h.value, 'latin1').toString('utf8') };
+    if (!seen.has(h.key) && KNOWN_HEADERS.includes(h.key)) {
       seen.add(h.key);
-      try {
-        const parsed = msg.typed(h.key);
-        // list headers: the combined value of all lines goes on the first line (RFC 3261 §7.3.1)
-        entry.parsed = parsed;
-      } catch (e) {
-        if (!(e instanceof Error) || !/no typed parser/.test(e.message)) throw e;
-      }
+      // list headers: the combined value of all lines goes on the first line (RFC 3261 §7.3.1);
+      // a malformed header the message parses without (liberal receiving) shows its fault here
+      const r = msg.parsed(h.key);
+      if (r.ok) entry.parsed = r.value;
+      else entry.fault = { reason: r.error.reason, offset: r.error.offset };
     }
     headers.push(entry);
   }
-  const ct = msg.contentType;
-  return {
+  const ct = msg.parsed<MediaType>('Content-Type');
+  const out: Record<string, unknown> = {
     ...start,
     headers,
-    body: { length: msg.body.length, type: ct ? `${ct.type}/${ct.subtype}` : undefined },
+    body: { length: msg.body.length, type: ct.ok && ct.value ? `${ct.value.type}/${ct.value.subtype}` : undefined },
   };
+  if (msg.headerFaults.length) out.faults = msg.headerFaults.map((f) => `${f.error.reason} at byte ${f.error.offset}`);
+  return out;
+}
+
+interface HeaderJson {
+  name: string;
+  value: string;
+  parsed?: unknown;
+  /** Why the typed parse failed, for a header the message was accepted without. */
+  fault?: { reason: string; offset: number };
 }
 
 export function registerParse(program: Command, setStatus: SetStatus): void {
@@ -71,6 +82,9 @@ export function registerParse(program: Command, setStatus: SetStatus): void {
       try {
         const msg = parseMessage(bytes, { mode: opts.stream ? 'stream' : 'datagram' });
         process.stdout.write(JSON.stringify(messageToJson(msg), null, 2) + '\n');
+        // accepted with faults in headers it does not need: said on stderr too, still exit 0
+        for (const f of msg.headerFaults)
+          process.stderr.write(`warning: ${f.error.reason} at byte ${f.error.offset}\n`);
         setStatus(0);
       } catch (e) {
         if (!(e instanceof SipParseError)) throw e;
