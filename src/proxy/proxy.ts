@@ -361,7 +361,9 @@ export class Proxy extends EventEmitter {
             }
           },
           onTimeout: () => {
-            branch.final = createResponse(out, 408);
+            // §16.8: as if a 408 had arrived; built from the received request (not `out`), so it
+            // carries no Via of ours when it goes upstream (§16.7 step 3)
+            branch.final = createResponse(req, 408);
             ctx.responses.push(branch.final);
             resolve();
           },

@@ -8,7 +8,8 @@ export type DropRule = (message: SipMessage, index: number) => boolean;
 /**
  * A TransportLayer wrapper for tests that loses outgoing UDP datagrams by a rule, to prove that
  * retransmissions (Timers A, E, G and 2xx retransmission) recover from loss. Stream transports
- * are reliable and pass through untouched; inbound messages are relayed as they are.
+ * are reliable and pass through untouched; inbound UDP messages are relayed unless an inbound
+ * rule drops them.
  */
 export class LossyTransport extends EventEmitter implements TransportLayer {
   private n = 0;
@@ -18,11 +19,26 @@ export class LossyTransport extends EventEmitter implements TransportLayer {
   passed = 0;
   /** Every lost message, in order (for assertions). */
   readonly lost: SipMessage[] = [];
-  private readonly relay = (m: Inbound) => this.emit('message', m);
+  /** Inbound UDP datagrams lost so far (the `inbound` rule: a full socket receive buffer). */
+  droppedIn = 0;
+  private nIn = 0;
+  private readonly relay = (m: Inbound) => {
+    if (m.protocol === 'udp' && this.inbound?.(m.message, this.nIn++)) {
+      this.droppedIn++;
+      this.lost.push(m.message);
+      return;
+    }
+    this.emit('message', m);
+  };
 
+  /**
+   * `rule` decides the fate of outgoing UDP datagrams; `inbound`, when given, of received ones
+   * (the kernel dropping datagrams at a full socket, as under load).
+   */
   constructor(
     readonly inner: TransportLayer,
     private readonly rule: DropRule,
+    private readonly inbound?: DropRule,
   ) {
     super();
     inner.on('message', this.relay);
@@ -43,6 +59,11 @@ export class LossyTransport extends EventEmitter implements TransportLayer {
   }
   viaFor(p: TransportProtocol): { host: string; port: number } {
     return this.inner.viaFor(p);
+  }
+  /** The inner transport's bound address, when it has one (a proxy learns its own URIs from it). */
+  address(p: TransportProtocol): { host: string; port: number } | undefined {
+    const inner = this.inner as TransportLayer & { address?(p: TransportProtocol): { host: string; port: number } };
+    return inner.address?.(p);
   }
   /** Stop relaying the inner transport's messages. */
   detach(): void {

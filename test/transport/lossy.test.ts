@@ -110,3 +110,24 @@ test('inbound messages are relayed until detach()', async () => {
   await direct;
   assert.equal(seen.length, 1);
 });
+
+test('an inbound rule loses received UDP datagrams (a full socket buffer), counted apart from sent ones', async () => {
+  const inner = manager();
+  const port = (await inner.listen({ protocol: 'udp', host: '127.0.0.1', port: 0 })).port;
+  const wire = new LossyTransport(
+    inner,
+    () => false,
+    (m, i) => (m as SipRequest).callId === 'c1' && i === 0,
+  );
+  const seen: string[] = [];
+  wire.on('message', (m: Inbound) => seen.push((m.message as SipRequest).callId!));
+  const sender = manager();
+  await sender.listen({ protocol: 'udp', host: '127.0.0.1', port: 0 });
+  for (const n of [1, 1, 2]) await sender.send(request(n), { protocol: 'udp', host: '127.0.0.1', port });
+  for (let i = 0; i < 100 && seen.length < 2; i++) await sleep(5);
+  assert.deepEqual(seen, ['c1', 'c2']);
+  assert.equal(wire.droppedIn, 1);
+  assert.equal(wire.dropped, 0);
+  assert.equal((wire.lost[0] as SipRequest).callId, 'c1');
+  assert.deepEqual(wire.address('udp'), inner.address('udp'));
+});
