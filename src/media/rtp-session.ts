@@ -1,0 +1,431 @@
+/**
+ * One RTP stream over a UDP port pair (RFC 3550): paced sending of frames, receiving with
+ * per-source statistics, RTCP reports, optional SRTP (RFC 3711), and direction control that
+ * follows the offer/answer (RFC 3264 §5.1: sendonly/recvonly/inactive). Symmetric RTP (RFC 4961):
+ * we send from the ports we receive on, and optionally latch to where the peer's packets come from.
+ *
+ * Sequence number and timestamp start random (RFC 3550 §5.1) and run on across hold/resume and
+ * remote changes: the pacer keeps ticking while sending is gated, so timestamps stay tied to time.
+ */
+import { randomBytes, randomInt } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { receives, sends, type Direction } from '../sdp/index.js';
+import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
+import { Pacer } from './pacer.js';
+import type { PortAllocator, PortPair } from './ports.js';
+import { ntpFromUnixMs, parseRtcp, serializeRtcp, SDES_CNAME, type RtcpPacket } from './rtcp.js';
+import { ReceiverStats } from './rtcp-stats.js';
+import { parseRtp, serializeRtp, type RtpPacket } from './rtp-packet.js';
+import { SrtpContext, type SrtpSuite } from './srtp.js';
+
+export interface RtpRemote {
+  address: string;
+  port: number;
+  /** Default port + 1 (RFC 3550 §11). */
+  rtcpPort?: number;
+}
+
+/** SRTP keys for one session: ours protect what we send, the peer's unprotect what we receive. */
+export interface RtpSrtpOptions {
+  suite: SrtpSuite;
+  /** Our master key and salt (30 octets). */
+  localKey: Uint8Array;
+  /** The peer's master key and salt (30 octets). */
+  remoteKey: Uint8Array;
+  replayWindow?: number;
+}
+
+export interface RtpSessionOptions {
+  allocator: PortAllocator;
+  /** Local address to bind (loopback in tests). */
+  address: string;
+  /** Payload type of the audio we send. */
+  payloadType: number;
+  /** Payload types delivered as audio (default: payloadType). */
+  receivePayloadTypes?: readonly number[];
+  /** telephone-event payload type (RFC 4733), if negotiated. */
+  dtmfPayloadType?: number;
+  clockRate?: number;
+  /** Frame duration (a=ptime), default 20 ms. */
+  ptimeMs?: number;
+  remote?: RtpRemote;
+  direction?: Direction;
+  /** Send to where the peer's packets come from (NAT), default false. */
+  latch?: boolean;
+  srtp?: RtpSrtpOptions;
+  /** Mean RTCP report interval, default 5000 ms (RFC 3550 §6.2), randomised ×[0.5, 1.5] (§6.3.1). */
+  rtcpIntervalMs?: number;
+  /** SDES CNAME (default random). */
+  cname?: string;
+  clock?: Clock;
+  /** Wall clock for RTCP NTP timestamps (ms since 1970), default Date.now. */
+  wallClock?: () => number;
+  /** Uniform [0, 1) for the RTCP interval, default Math.random. */
+  random?: () => number;
+  /** Datagrams longer than this are dropped unread (default 4096). */
+  maxPacketSize?: number;
+  /** Remote SSRCs tracked for statistics (default 8; the oldest is forgotten). */
+  maxSources?: number;
+}
+
+export interface RtpStats {
+  sent: number;
+  received: number;
+  lost: number;
+  jitterMs: number;
+  octetsSent: number;
+  octetsReceived: number;
+  /** Incoming datagrams dropped: malformed, failed SRTP, unknown payload type, invalid sequence. */
+  discarded: number;
+  /** Incoming SRTP/SRTCP that failed authentication or replay checks. */
+  srtpFailures: number;
+  /** Frames skipped because the process fell behind the pacing schedule. */
+  skippedFrames: number;
+}
+
+export interface RtpSessionEvents {
+  /** An audio packet (receiving direction only). The payload is a view of the datagram. */
+  audio: [packet: RtpPacket];
+  /** A telephone-event packet (RFC 4733), receiving direction only. */
+  dtmf: [packet: RtpPacket];
+  rtcp: [packets: RtcpPacket[]];
+  /** The peer sent RTCP BYE. */
+  bye: [ssrcs: number[], reason: string | undefined];
+  /** We latched to a new source address. */
+  latched: [remote: RtpRemote];
+  error: [error: Error];
+  close: [];
+}
+
+/** Gives the payload of frame `tick` (each ptime), or undefined for silence (nothing sent). */
+export type FrameSource = (tick: number) => Uint8Array | undefined;
+
+export class RtpSession extends EventEmitter<RtpSessionEvents> {
+  readonly ssrc = randomBytes(4).readUInt32BE();
+  readonly cname: string;
+  private seq = randomInt(0, 0x10000);
+  /** Timestamp of the next audio frame. */
+  private nextTs = randomBytes(4).readUInt32BE();
+  private readonly samplesPerFrame: number;
+  private readonly clock: Clock;
+  private readonly pacer: Pacer;
+  private source: FrameSource | undefined;
+  private tsBase = 0;
+  /** The previous frame was not sent: the next one starts a talkspurt (RFC 3551 §4.1 marker). */
+  private gap = true;
+  private remote: RtpRemote | undefined;
+  private rtcpRemote: { address: string; port: number } | undefined;
+  private directionValue: Direction;
+  private tx: SrtpContext | undefined;
+  private rx: SrtpContext | undefined;
+  private readonly sources = new Map<number, ReceiverStats>();
+  private lastSource: ReceiverStats | undefined;
+  private rtcpTimer: TimerHandle | undefined;
+  private sentSinceReport = false;
+  private lastSent: { at: number; ts: number } | undefined;
+  private closing: Promise<void> | undefined;
+  private readonly counters = { sent: 0, received: 0, octetsSent: 0, octetsReceived: 0, discarded: 0, srtp: 0 };
+  private receivePts: Set<number>;
+  private payloadType: number;
+  private dtmfPayloadType: number | undefined;
+  /** The options without the SRTP keys, which live only inside the SRTP contexts. */
+  private readonly opts: Omit<RtpSessionOptions, 'srtp' | 'allocator'>;
+
+  private constructor(
+    private readonly ports: PortPair,
+    options: RtpSessionOptions,
+  ) {
+    super();
+    const { srtp, allocator: _allocator, ...opts } = options;
+    this.opts = opts;
+    this.payloadType = opts.payloadType;
+    this.dtmfPayloadType = opts.dtmfPayloadType;
+    this.clock = opts.clock ?? systemClock;
+    this.cname = opts.cname ?? `${randomBytes(8).toString('hex')}@switchboard`;
+    const clockRate = opts.clockRate ?? 8000;
+    const ptime = opts.ptimeMs ?? 20;
+    this.samplesPerFrame = Math.round((clockRate * ptime) / 1000);
+    this.directionValue = opts.direction ?? 'sendrecv';
+    this.receivePts = new Set(opts.receivePayloadTypes ?? [opts.payloadType]);
+    if (opts.remote) this.setRemote(opts.remote);
+    if (srtp) this.setSrtp(srtp);
+    this.pacer = new Pacer({ clock: this.clock, intervalMs: ptime }, (tick) => this.onTick(tick));
+    ports.rtp.on('message', (buf, rinfo) => this.onRtp(buf, rinfo));
+    ports.rtcp.on('message', (buf, rinfo) => this.onRtcp(buf, rinfo));
+    ports.rtp.on('error', (e) => this.fail(e));
+    ports.rtcp.on('error', (e) => this.fail(e));
+    // RFC 3550 §6.3.2: the first report after half the interval
+    this.scheduleRtcp(0.5);
+  }
+
+  /** Bind a port pair from the allocator and start the session (RTCP runs; sending waits for frames). */
+  static async open(opts: RtpSessionOptions): Promise<RtpSession> {
+    const ports = await opts.allocator.allocate(opts.address);
+    return new RtpSession(ports, opts);
+  }
+
+  get localPort(): number {
+    return this.ports.rtpPort;
+  }
+  get localRtcpPort(): number {
+    return this.ports.rtcpPort;
+  }
+  get direction(): Direction {
+    return this.directionValue;
+  }
+  get remoteAddress(): RtpRemote | undefined {
+    return this.remote && { ...this.remote };
+  }
+  get closed(): boolean {
+    return this.closing !== undefined;
+  }
+  /** Timestamp the next audio frame will carry (an RFC 4733 event starts here). */
+  get timestamp(): number {
+    return this.nextTs;
+  }
+  get srtp(): boolean {
+    return this.tx !== undefined;
+  }
+
+  /** Where to send (re-INVITE moving the stream); sequence and timestamp carry on. */
+  setRemote(remote: RtpRemote): void {
+    this.remote = { ...remote };
+    this.rtcpRemote = { address: remote.address, port: remote.rtcpPort ?? remote.port + 1 };
+  }
+
+  /** Direction from the offer/answer: gates sending and delivery (RTCP continues, RFC 3264 §5.1). */
+  setDirection(direction: Direction): void {
+    this.directionValue = direction;
+  }
+
+  /** Change the negotiated payload types (re-INVITE). */
+  setPayloadTypes(send: number, receive: readonly number[] = [send], dtmf?: number): void {
+    this.payloadType = send;
+    this.dtmfPayloadType = dtmf;
+    this.receivePts = new Set(receive);
+  }
+
+  /** Switch SRTP on with new keys, or off (undefined). The keys are not kept outside the contexts. */
+  setSrtp(srtp: RtpSrtpOptions | undefined): void {
+    if (!srtp) {
+      this.tx = this.rx = undefined;
+      return;
+    }
+    const { suite, replayWindow } = srtp;
+    this.tx = new SrtpContext({ suite, keyAndSalt: srtp.localKey, ...(replayWindow ? { replayWindow } : {}) });
+    this.rx = new SrtpContext({ suite, keyAndSalt: srtp.remoteKey, ...(replayWindow ? { replayWindow } : {}) });
+  }
+
+  // ---- sending --------------------------------------------------------------------------------
+
+  /** Send one frame every ptime from `source`, scheduled by absolute time (no drift). */
+  startPacing(source: FrameSource): void {
+    this.source = source;
+    if (this.pacer.running) return;
+    this.tsBase = this.nextTs;
+    this.pacer.start();
+  }
+
+  stopPacing(): void {
+    this.pacer.stop();
+    this.source = undefined;
+    this.gap = true;
+  }
+
+  private onTick(tick: number): void {
+    const ts = (this.tsBase + tick * this.samplesPerFrame) >>> 0;
+    this.nextTs = (ts + this.samplesPerFrame) >>> 0;
+    const payload = this.source?.(tick);
+    const sent = payload !== undefined && this.send(this.payloadType, payload, this.gap, ts);
+    this.gap = !sent;
+  }
+
+  /** Send one audio frame now (without the pacer); the timestamp advances by `samples` (default one ptime). */
+  sendFrame(payload: Uint8Array, opts: { marker?: boolean; samples?: number } = {}): boolean {
+    const ts = this.nextTs;
+    this.nextTs = (ts + (opts.samples ?? this.samplesPerFrame)) >>> 0;
+    return this.send(this.payloadType, payload, opts.marker ?? false, ts);
+  }
+
+  /** Send one RFC 4733 telephone-event packet with the event's timestamp. */
+  sendDtmf(payload: Uint8Array, opts: { marker: boolean; timestamp: number }): boolean {
+    if (this.dtmfPayloadType === undefined) throw new RangeError('no telephone-event payload type negotiated');
+    return this.send(this.dtmfPayloadType, payload, opts.marker, opts.timestamp);
+  }
+
+  private send(payloadType: number, payload: Uint8Array, marker: boolean, timestamp: number): boolean {
+    const remote = this.remote;
+    if (this.closing || !remote || !sends(this.directionValue)) return false;
+    const sequenceNumber = this.seq;
+    this.seq = (this.seq + 1) & 0xffff;
+    let buf = serializeRtp({ payloadType, marker, sequenceNumber, timestamp, ssrc: this.ssrc, payload });
+    if (this.tx) buf = this.tx.protectRtp(buf);
+    this.ports.rtp.send(buf, remote.port, remote.address, (e) => e && this.fail(e));
+    this.counters.sent++;
+    this.counters.octetsSent += payload.length;
+    this.lastSent = { at: this.clock.now(), ts: timestamp };
+    this.sentSinceReport = true;
+    return true;
+  }
+
+  // ---- receiving ------------------------------------------------------------------------------
+
+  private onRtp(buf: Buffer, rinfo: { address: string; port: number }): void {
+    if (this.closing || buf.length > (this.opts.maxPacketSize ?? 4096)) return this.discard();
+    let data: Uint8Array = buf;
+    if (this.rx) {
+      const r = this.rx.unprotectRtp(buf);
+      if (!r.ok) return this.discard(true);
+      data = r.packet;
+    }
+    const parsed = parseRtp(data);
+    if (!parsed.ok) return this.discard();
+    const p = parsed.packet;
+    const isDtmf = p.payloadType === this.dtmfPayloadType;
+    if (!isDtmf && !this.receivePts.has(p.payloadType)) return this.discard();
+    const stats = this.statsFor(p.ssrc, p.sequenceNumber);
+    if (stats.update(p.sequenceNumber) === 'bad') return this.discard();
+    this.lastSource = stats;
+    // jitter from audio only: the packets of one DTMF event share a timestamp
+    if (!isDtmf) stats.updateJitter(p.timestamp, this.clock.now());
+    this.counters.received++;
+    this.counters.octetsReceived += p.payload.length;
+    this.maybeLatch(rinfo);
+    if (!receives(this.directionValue)) return;
+    if (isDtmf) this.emit('dtmf', p);
+    else this.emit('audio', p);
+  }
+
+  private statsFor(ssrc: number, seq: number): ReceiverStats {
+    let s = this.sources.get(ssrc);
+    if (!s) {
+      const max = this.opts.maxSources ?? 8;
+      // forget the oldest source (Map keeps insertion order)
+      if (this.sources.size >= max) this.sources.delete(this.sources.keys().next().value!);
+      s = new ReceiverStats(ssrc, seq, this.opts.clockRate ?? 8000);
+      this.sources.set(ssrc, s);
+    }
+    return s;
+  }
+
+  private maybeLatch(rinfo: { address: string; port: number }): void {
+    if (!this.opts.latch) return;
+    const r = this.remote;
+    if (r && r.address === rinfo.address && r.port === rinfo.port) return;
+    this.remote = { address: rinfo.address, port: rinfo.port, rtcpPort: rinfo.port + 1 };
+    this.rtcpRemote = { address: rinfo.address, port: rinfo.port + 1 };
+    this.emit('latched', { ...this.remote });
+  }
+
+  private onRtcp(buf: Buffer, rinfo: { address: string; port: number }): void {
+    if (this.closing || buf.length > (this.opts.maxPacketSize ?? 4096)) return;
+    let data: Uint8Array = buf;
+    if (this.rx) {
+      const r = this.rx.unprotectRtcp(buf);
+      if (!r.ok) return void this.counters.srtp++;
+      data = r.packet;
+    }
+    const parsed = parseRtcp(data);
+    if (!parsed.ok) return;
+    if (this.opts.latch) this.rtcpRemote = { address: rinfo.address, port: rinfo.port };
+    const now = this.clock.now();
+    for (const p of parsed.packets) {
+      if (p.type === 'sr') this.sources.get(p.ssrc)?.onSenderReport(p.ntpSeconds, p.ntpFraction, now);
+      if (p.type === 'bye') this.emit('bye', p.ssrcs, p.reason);
+    }
+    this.emit('rtcp', parsed.packets);
+  }
+
+  private discard(srtp = false): void {
+    this.counters.discarded++;
+    if (srtp) this.counters.srtp++;
+  }
+
+  // ---- RTCP -----------------------------------------------------------------------------------
+
+  private scheduleRtcp(scale = 1): void {
+    const mean = this.opts.rtcpIntervalMs ?? 5000;
+    const r = (this.opts.random ?? Math.random)();
+    this.rtcpTimer = this.clock.setTimeout(
+      () => {
+        this.sendRtcp();
+        this.scheduleRtcp();
+      },
+      mean * scale * (0.5 + r),
+    );
+  }
+
+  /** The compound report: SR if we sent since the last report, else RR (RFC 3550 §6.4), then SDES CNAME. */
+  private report(extra: RtcpPacket[] = []): RtcpPacket[] {
+    const now = this.clock.now();
+    const reports = [...this.sources.values()].filter((s) => s.valid).map((s) => s.reportBlock(now));
+    reports.splice(31);
+    let first: RtcpPacket;
+    if (this.sentSinceReport && this.lastSent) {
+      const ntp = ntpFromUnixMs((this.opts.wallClock ?? Date.now)());
+      const rate = this.opts.clockRate ?? 8000;
+      const rtpTimestamp = (this.lastSent.ts + Math.round(((now - this.lastSent.at) * rate) / 1000)) >>> 0;
+      first = {
+        type: 'sr',
+        ssrc: this.ssrc,
+        ntpSeconds: ntp.seconds,
+        ntpFraction: ntp.fraction,
+        rtpTimestamp,
+        packetCount: this.counters.sent >>> 0,
+        octetCount: this.counters.octetsSent >>> 0,
+        reports,
+      };
+    } else first = { type: 'rr', ssrc: this.ssrc, reports };
+    this.sentSinceReport = false;
+    return [
+      first,
+      { type: 'sdes', chunks: [{ ssrc: this.ssrc, items: [{ type: SDES_CNAME, text: this.cname }] }] },
+      ...extra,
+    ];
+  }
+
+  private sendRtcp(extra: RtcpPacket[] = [], done?: () => void): void {
+    const to = this.rtcpRemote;
+    if (!to) return done?.();
+    let buf = serializeRtcp(this.report(extra));
+    if (this.tx) buf = this.tx.protectRtcp(buf);
+    this.ports.rtcp.send(buf, to.port, to.address, (e) => {
+      if (e) this.fail(e);
+      done?.();
+    });
+  }
+
+  stats(): RtpStats {
+    let lost = 0;
+    for (const s of this.sources.values()) lost += Math.max(0, s.lost);
+    const c = this.counters;
+    return {
+      sent: c.sent,
+      received: c.received,
+      lost,
+      jitterMs: this.lastSource?.jitterMs ?? 0,
+      octetsSent: c.octetsSent,
+      octetsReceived: c.octetsReceived,
+      discarded: c.discarded,
+      srtpFailures: c.srtp,
+      skippedFrames: this.pacer.skipped,
+    };
+  }
+
+  /** Stop, send RTCP BYE (RFC 3550 §6.6) and free the ports. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.pacer.stop();
+      this.clock.clearTimeout(this.rtcpTimer);
+      await new Promise<void>((resolve) => this.sendRtcp([{ type: 'bye', ssrcs: [this.ssrc] }], resolve));
+      await this.ports.close();
+      this.emit('close');
+    })();
+    return this.closing;
+  }
+
+  private fail(e: Error): void {
+    // an 'error' event without a listener would throw
+    if (this.listenerCount('error') > 0) this.emit('error', e);
+  }
+}
