@@ -41,5 +41,3 @@ export async function main(argv: string[]): Promise<number> {
   }
   return status;
 }
-
-export type SetStatus = (code: number) => void;

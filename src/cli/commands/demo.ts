@@ -4,7 +4,7 @@ import { startLab } from '../demo/lab.js';
 import { runScenario, type Check, type Scenario } from '../demo/scenario.js';
 import { ladderText, writeTraceFiles } from '../../trace/index.js';
 import type { TransportProtocol } from '../../transport/index.js';
-import type { SetStatus } from '../main.js';
+import type { SetStatus } from '../options.js';
 
 const TRANSPORTS = ['udp', 'tcp', 'tls', 'ws'];
 const SCENARIOS = ['hold', 'blind', 'attended', 'all'];

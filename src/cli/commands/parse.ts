@@ -8,7 +8,7 @@ import {
   type MediaType,
   type SipMessage,
 } from '../../message/index.js';
-import type { SetStatus } from '../main.js';
+import type { SetStatus } from '../options.js';
 
 async function readInput(file: string): Promise<Buffer> {
   if (file === '-') {

@@ -7,11 +7,12 @@ import { UserAgent } from '../../ua/user-agent.js';
 import type { Call } from '../../call/call.js';
 import type { ListenOptions } from '../../transport/index.js';
 import { TraceRecorder, writeTraceFiles } from '../../trace/index.js';
-import { parseListen } from './proxy.js';
 import { taps, wireLogEnabled, wireLogger } from '../wire-log.js';
-import type { SetStatus } from '../main.js';
+import { collectListen, type SetStatus } from '../options.js';
+import { LineWriter, eventEmitter, type Emit } from '../output.js';
 
-type Emit = (event: string, fields: Record<string, unknown>) => void;
+/** What --quiet still prints: errors, readiness, registration, and answers to the `calls` command. */
+const QUIET_EVENTS: ReadonlySet<string> = new Set(['error', 'ready', 'registered', 'call']);
 
 function uriArg(v: string): Uri {
   try {
@@ -108,14 +109,12 @@ export async function runCommand(ua: UserAgent, line: string, emit: Emit): Promi
   }
 }
 
-const collect = (v: string, prev: ListenOptions[] = []) => [...prev, parseListen(v)];
-
 export function registerPhone(program: Command, setStatus: SetStatus): void {
   program
     .command('phone')
     .description('a softphone on the command line: commands on stdin, events on stdout')
     .requiredOption('--aor <uri>', 'our address-of-record, e.g. "Alice <sip:alice@example.com>"')
-    .option('--listen <transport:host:port>', 'listen address (repeatable)', collect)
+    .option('--listen <transport:host:port>', 'listen address (repeatable)', collectListen)
     .option('--registrar <uri>', 'REGISTER with this registrar')
     .option('--user <name>', 'digest username')
     .option(
@@ -143,6 +142,7 @@ export function registerPhone(program: Command, setStatus: SetStatus): void {
     .option('--tls-ca <file>', 'trust this CA for outgoing TLS (development); verification stays on')
     .option('--trace <prefix>', 'write <prefix>.html/.pcap/.jsonl on exit')
     .option('--json', 'events as JSON objects, one per line')
+    .option('-q, --quiet', 'no per-call events (errors are still shown)')
     .option('-v, --verbose', 'print every SIP message on stderr (also DEBUG=switchboard)')
     .action(
       async (opts: {
@@ -159,18 +159,14 @@ export function registerPhone(program: Command, setStatus: SetStatus): void {
         tlsCa?: string;
         trace?: string;
         json?: boolean;
+        quiet?: boolean;
         verbose?: boolean;
       }) => {
-        const emit: Emit = (event, fields) => {
-          const clean = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
-          process.stdout.write(
-            opts.json
-              ? JSON.stringify({ event, ...clean }) + '\n'
-              : `${event}${Object.entries(clean)
-                  .map(([k, v]) => ` ${k}=${typeof v === 'string' && /\s/.test(v) ? JSON.stringify(v) : String(v)}`)
-                  .join('')}\n`,
-          );
-        };
+        // events are batched: one write per event-loop turn, not one per event (issue 16)
+        const out = new LineWriter(process.stdout);
+        const flushAtExit = () => out.flushSync();
+        process.once('exit', flushAtExit);
+        const emit = eventEmitter(out, { json: !!opts.json, quiet: !!opts.quiet, always: QUIET_EVENTS });
         let ua: UserAgent;
         const recorder = opts.trace ? new TraceRecorder() : undefined;
         try {
@@ -204,6 +200,7 @@ export function registerPhone(program: Command, setStatus: SetStatus): void {
             `error: ${e instanceof SipParseError ? `bad --aor: ${e.reason}` : (e as Error).message}\n`,
           );
           setStatus(2);
+          await out.end();
           return;
         }
         ua.on('call', (call: Call) => watch(call, emit));
@@ -255,6 +252,8 @@ export function registerPhone(program: Command, setStatus: SetStatus): void {
         await new Promise((r) => setTimeout(r, 300));
         await ua.stop();
         if (recorder && opts.trace) await writeTraceFiles(recorder.entries, opts.trace);
+        await out.end();
+        process.removeListener('exit', flushAtExit);
         setStatus(0);
       },
     );

@@ -1,29 +1,20 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { readFileSync } from 'node:fs';
-import { SipTransport, type ListenOptions, type TransportProtocol } from '../../transport/index.js';
+import { SipTransport, type ListenOptions } from '../../transport/index.js';
 import { Registrar, MemoryLocationStore } from '../../registrar/index.js';
 import { DigestServer, loadUsersFile } from '../../auth/index.js';
 import { Proxy } from '../../proxy/proxy.js';
 import { TraceRecorder, writeTraceFiles } from '../../trace/index.js';
-import type { SetStatus } from '../main.js';
+import { collectListen, type SetStatus } from '../options.js';
+import { LineWriter } from '../output.js';
 import { taps, wireLogEnabled, wireLogger } from '../wire-log.js';
-
-/** `udp:127.0.0.1:5060`, `tls:[::1]:5061` → ListenOptions. */
-export function parseListen(v: string): ListenOptions {
-  const m = /^(udp|tcp|tls|ws|wss):(\[[0-9a-fA-F:.]+\]|[^:[\]]+):(\d{1,5})$/.exec(v);
-  if (!m || Number(m[3]) > 65535)
-    throw new InvalidArgumentError(`expected <udp|tcp|tls|ws|wss>:<host>:<port>, got "${v}"`);
-  return { protocol: m[1] as TransportProtocol, host: m[2]!.replace(/^\[|\]$/g, ''), port: Number(m[3]) };
-}
-
-const collect = (v: string, prev: ListenOptions[] = []) => [...prev, parseListen(v)];
 
 export function registerProxy(program: Command, setStatus: SetStatus): void {
   program
     .command('proxy')
     .description('run a stateful SIP proxy and registrar (RFC 3261 §16, §10) with digest authentication')
-    .requiredOption('--listen <transport:host:port>', 'listen address (repeatable)', collect)
+    .requiredOption('--listen <transport:host:port>', 'listen address (repeatable)', collectListen)
     .requiredOption('--domain <name>', 'a domain we serve (repeatable)', (v: string, p: string[] = []) => [...p, v])
     .option('--users <file>', 'users file: user:password, user:md5:<HA1> or user:sha256:<HA1> per line')
     .option('--realm <realm>', 'digest realm (default: the first domain)')
@@ -48,6 +39,7 @@ export function registerProxy(program: Command, setStatus: SetStatus): void {
     .option('--tls-ca <file>', 'trust this CA for outgoing TLS (development); verification stays on')
     .option('--trace <prefix>', 'write <prefix>.html/.pcap/.jsonl on exit')
     .option('-v, --verbose', 'one line per transaction on stderr (DEBUG=switchboard adds every message)')
+    .option('-q, --quiet', 'no per-request lines, even with --verbose (errors are still shown)')
     .action(
       async (opts: {
         listen: ListenOptions[];
@@ -62,6 +54,7 @@ export function registerProxy(program: Command, setStatus: SetStatus): void {
         tlsCa?: string;
         trace?: string;
         verbose?: boolean;
+        quiet?: boolean;
       }) => {
         let users;
         let tls;
@@ -99,6 +92,7 @@ export function registerProxy(program: Command, setStatus: SetStatus): void {
               ...(opts.digest ? { algorithms: opts.digest } : {}),
             })
           : undefined;
+        const log = new LineWriter(process.stderr);
         const store = new MemoryLocationStore();
         const registrar = new Registrar({ domains: opts.domain, store, ...(auth ? { auth } : {}) });
         const hostnames = [...(opts.hostname ?? []), ...opts.listen.map((l) => l.host)];
@@ -110,7 +104,8 @@ export function registerProxy(program: Command, setStatus: SetStatus): void {
           ...(auth ? { auth } : {}),
           recordRoute: opts.recordRoute,
           rateLimit: { perSecond: 100, burst: 200 },
-          ...(opts.verbose ? { log: (l) => process.stderr.write(l + '\n') } : {}),
+          // per-request lines are batched (one write per event-loop turn), and off with --quiet
+          ...(opts.verbose && !opts.quiet ? { log: (l: string) => log.write(l + '\n') } : {}),
         });
         transport.on('error', (e: Error) => process.stderr.write(`transport error: ${e.message}\n`));
         await new Promise<void>((resolve) => {
@@ -122,6 +117,7 @@ export function registerProxy(program: Command, setStatus: SetStatus): void {
         store.close();
         await transport.close();
         if (recorder && opts.trace) await writeTraceFiles(recorder.entries, opts.trace);
+        await log.end();
         process.stderr.write('proxy stopped\n');
         setStatus(0);
       },

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { ladderHtml, ladderText, readTrace } from '../../trace/index.js';
-import type { SetStatus } from '../main.js';
+import type { SetStatus } from '../options.js';
 
 export function registerTrace(program: Command, setStatus: SetStatus): void {
   program
