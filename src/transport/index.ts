@@ -18,6 +18,7 @@ export {
   type DevCertificates,
   type DevCertificateOptions,
 } from './dev-certs.js';
+export { ConnectionGuard, DEFAULT_STREAM_LIMITS, type StreamLimits, type RefusalReason } from './guard.js';
 export { LossyTransport, dropFirstCopies, dropRandomly, seededRandom, type DropRule } from './lossy.js';
 export {
   resolveTargets,

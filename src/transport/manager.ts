@@ -2,7 +2,6 @@ import { EventEmitter } from 'node:events';
 import { isUtf8 } from 'node:buffer';
 import * as dgram from 'node:dgram';
 import * as net from 'node:net';
-import { networkInterfaces } from 'node:os';
 import * as tls from 'node:tls';
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -21,86 +20,14 @@ import {
 } from '../message/index.js';
 import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
 import { bracket, normalizeAddress, unbracket } from './address.js';
+import { dial } from './dial.js';
+import { ConnectionGuard, DEFAULT_STREAM_LIMITS, MessageDeadline } from './guard.js';
+import type { ConnectionInfo, ListenOptions, Pem, TransportOptions, TransportStats } from './options.js';
+import { hostAddress, isKeepAlive, replaceTopVia, requestScheme } from './util.js';
 import { responseTarget, stampReceived, type ResponseRoute } from './routing.js';
 import { TransportError, type Inbound, type Target, type TransportLayer, type TransportProtocol } from './types.js';
 
-type Pem = string | Buffer;
-
-export interface ListenOptions {
-  protocol: TransportProtocol;
-  /** Address to bind: IPv4, IPv6 (with or without brackets), `0.0.0.0`/`::`, or a name. */
-  host: string;
-  /** 0 picks a free port. */
-  port: number;
-  /**
-   * TLS / WSS server credentials. `ca`, when given, is also trusted for our outgoing TLS/WSS
-   * connections (a development CA), in addition to the system roots.
-   */
-  tls?: { key: Pem; cert: Pem; ca?: Pem | Pem[] };
-  /** The sent-by to put in our Via for this listener (NAT, wildcard binds); default the bound address. */
-  advertise?: { host: string; port?: number };
-}
-
-export interface TransportOptions {
-  /** Timers (idle connection timeout, keep-alive timeout). Default: the system clock. */
-  clock?: Clock;
-  limits?: Partial<MessageLimits>;
-  /** CA certificate(s) to trust for outgoing TLS/WSS, added to the system roots. Verification stays on. */
-  tlsCa?: Pem | Pem[];
-  /** Client certificate for mutual TLS (optional). */
-  tlsClient?: { key: Pem; cert: Pem };
-  /** Verify the server certificate of outgoing TLS/WSS connections (default true; false is for debugging only). */
-  rejectUnauthorized?: boolean;
-  /** Idle stream connections are closed after this many ms without traffic (default 5 min; 0 = never). */
-  idleTimeout?: number;
-  /** Time allowed to open an outgoing connection, TLS handshake / WS upgrade included (default 10 s). */
-  connectTimeout?: number;
-  /** Observe every message sent/received (traces). Bytes are the exact wire bytes. */
-  tap?: (entry: WireEvent) => void;
-  /**
-   * RFC 3261 §18.1.1: a request over UDP larger than this goes over TCP instead (default 1300,
-   * i.e. MTU 1500 − 200); 0 disables. If the TCP connection cannot be opened the request goes over UDP.
-   */
-  udpMaxBytes?: number;
-}
-
-export interface WireEvent {
-  direction: 'in' | 'out';
-  protocol: TransportProtocol;
-  local: { host: string; port: number };
-  remote: { host: string; port: number };
-  bytes: Buffer;
-}
-
-export interface TransportStats {
-  /** Messages parsed and delivered to 'message' listeners. */
-  received: number;
-  /** Messages written to the network (error responses included). */
-  sent: number;
-  /** Inputs that failed to parse or frame, or lacked a mandatory header. */
-  parseErrors: number;
-  /** Inputs discarded without an answer (broken responses, requests without a Via, garbage). */
-  dropped: number;
-  /** 400/505/513 responses sent back for unparseable requests. */
-  errorResponses: number;
-  /** CRLF / CRLFCRLF / STUN keep-alives received. */
-  keepAlives: number;
-  /** Requests moved from UDP to TCP by RFC 3261 §18.1.1. */
-  udpToTcp: number;
-  /** Exceptions thrown by 'message' listeners (caught so a bad packet never crashes the process). */
-  handlerErrors: number;
-  connectionsOpened: number;
-  connectionsClosed: number;
-}
-
-/** A stream connection (TCP, TLS, WS, WSS) as seen from outside. */
-export interface ConnectionInfo {
-  id: string;
-  protocol: TransportProtocol;
-  direction: 'in' | 'out';
-  local: { host: string; port: number };
-  remote: { host: string; port: number };
-}
+export type { ConnectionInfo, ListenOptions, TransportOptions, TransportStats, WireEvent } from './options.js';
 
 interface Connection extends ConnectionInfo {
   keys: string[];
@@ -129,22 +56,6 @@ const isSecure = (p: TransportProtocol) => p === 'tls' || p === 'wss';
 const connKey = (t: Target) => `${t.protocol}|${normalizeAddress(t.host)}|${t.port}|${t.servername ?? ''}`;
 const toList = (x: Pem | Pem[] | undefined): Pem[] => (x === undefined ? [] : Array.isArray(x) ? x : [x]);
 
-function isKeepAlive(buf: Buffer): boolean {
-  if (buf.length <= 4 && buf.every((b) => b === 13 || b === 10)) return true;
-  // RFC 5389 STUN (RFC 5626 §4.4.2 UDP keep-alive): top two bits 0, magic cookie at offset 4
-  return buf.length >= 20 && (buf[0]! & 0xc0) === 0 && buf.readUInt32BE(4) === 0x2112a442;
-}
-
-/** A concrete address of this host for a wildcard bind, to advertise in Via (loopback as a last resort). */
-function hostAddress(family: 4 | 6): string {
-  for (const list of Object.values(networkInterfaces())) {
-    for (const a of list ?? [])
-      if (!a.internal && a.family === (family === 4 ? 'IPv4' : 'IPv6') && !a.address.startsWith('fe80'))
-        return a.address;
-  }
-  return family === 4 ? '127.0.0.1' : '::1';
-}
-
 /**
  * The SIP transport layer (RFC 3261 §18, RFC 7118): UDP, TCP, TLS, WS and WSS listeners;
  * outgoing connections opened on demand and reused by (protocol, address, port) or by the
@@ -167,6 +78,9 @@ export class TransportManager extends EventEmitter implements TransportLayer {
     handlerErrors: 0,
     connectionsOpened: 0,
     connectionsClosed: 0,
+    connectionsRefused: 0,
+    handshakeTimeouts: 0,
+    messageTimeouts: 0,
   };
   private readonly clock: Clock;
   private readonly limits: MessageLimits;
@@ -180,6 +94,9 @@ export class TransportManager extends EventEmitter implements TransportLayer {
   /** UDP targets where the §18.1.1 switch to TCP failed: large requests go over UDP there. */
   private readonly noTcp = new Set<string>();
   private readonly trusted: Pem[];
+  /** Admission of inbound stream connections: caps and handshake deadline. */
+  private readonly guard: ConnectionGuard;
+  private readonly messageTimeout: number;
   private seq = 0;
   private closed = false;
 
@@ -188,6 +105,30 @@ export class TransportManager extends EventEmitter implements TransportLayer {
     this.clock = opts.clock ?? systemClock;
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
     this.trusted = toList(opts.tlsCa);
+    this.messageTimeout = opts.messageTimeout ?? DEFAULT_STREAM_LIMITS.messageTimeout;
+    this.guard = new ConnectionGuard(
+      this.clock,
+      {
+        maxConnections: opts.maxConnections ?? DEFAULT_STREAM_LIMITS.maxConnections,
+        maxConnectionsPerSource: opts.maxConnectionsPerSource ?? DEFAULT_STREAM_LIMITS.maxConnectionsPerSource,
+        handshakeTimeout: this.handshakeTimeout,
+        messageTimeout: this.messageTimeout,
+      },
+      (reason, remote) => {
+        if (reason === 'handshake-timeout') this.stats.handshakeTimeouts++;
+        else this.stats.connectionsRefused++;
+        this.emit('connection-refused', { reason, remote });
+      },
+    );
+  }
+
+  private get handshakeTimeout(): number {
+    return this.opts.handshakeTimeout ?? DEFAULT_STREAM_LIMITS.handshakeTimeout;
+  }
+
+  /** Inbound stream connections counted by the admission limits now (all sources, or one address). */
+  inboundConnections(source?: string): number {
+    return source === undefined ? this.guard.open : this.guard.openFrom(source);
   }
 
   // ---- listeners -------------------------------------------------------------------------
@@ -255,10 +196,18 @@ export class TransportManager extends EventEmitter implements TransportLayer {
     const server =
       protocol === 'tls'
         ? tls.createServer(
-            { key: l.tls!.key, cert: l.tls!.cert, handshakeTimeout: this.opts.connectTimeout ?? 10_000 },
-            (s) => this.adoptStream(s, 'tls', 'in'),
+            // node's own handshake deadline backs up the guard's (which runs on the Clock)
+            { key: l.tls!.key, cert: l.tls!.cert, handshakeTimeout: this.handshakeTimeout || 120_000 },
+            (s) => {
+              this.guard.ready({ host: s.remoteAddress ?? '', port: s.remotePort ?? 0 });
+              this.adoptStream(s, 'tls', 'in');
+            },
           )
-        : net.createServer((s) => this.adoptStream(s, 'tcp', 'in'));
+        : net.createServer();
+    // admission before any TLS work: caps per source and in total; TLS must finish its handshake in time
+    server.prependListener('connection', (s: net.Socket) => {
+      if (this.guard.admit(s, protocol === 'tls') && protocol === 'tcp') this.adoptStream(s, 'tcp', 'in');
+    });
     const bound = await this.bindServer(server, host, port);
     server.on('error', (e) => this.emitError(e));
     // a failed TLS handshake concerns that client only
@@ -315,10 +264,13 @@ export class TransportManager extends EventEmitter implements TransportLayer {
       wss.handleUpgrade(req, socket, head, (ws) => {
         const local = { host: normalizeAddress(req.socket.localAddress ?? ''), port: req.socket.localPort ?? 0 };
         const remote = { host: normalizeAddress(req.socket.remoteAddress ?? ''), port: req.socket.remotePort ?? 0 };
+        this.guard.ready(remote);
         this.adoptWs(ws, protocol, 'in', local, remote);
       });
     });
     if (protocol === 'wss') http.on('tlsClientError', () => undefined);
+    // admission before any TLS or HTTP work; the upgrade must finish within handshakeTimeout
+    http.prependListener('connection', (s: net.Socket) => void this.guard.admit(s, true));
     const bound = await this.bindServer(http, host, port);
     http.on('error', (e) => this.emitError(e));
     this.listeners_.push({
@@ -536,82 +488,25 @@ export class TransportManager extends EventEmitter implements TransportLayer {
     return p;
   }
 
-  private open(t: Target): Promise<Connection> {
-    const host = t.host;
-    const ms = this.opts.connectTimeout ?? 10_000;
-    const key = connKey(t);
-    const cas = this.trusted.length ? [...tls.rootCertificates, ...this.trusted] : undefined;
-    const servername = t.servername ?? (net.isIP(host) ? undefined : host);
-    return new Promise((resolve, reject) => {
-      let done = false;
-      let abort = () => undefined as void;
-      const timer = setTimeout(() => fail(new Error(`timed out after ${ms} ms`)), ms);
-      timer.unref?.();
-      const fail = (err: Error) => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        abort();
-        reject(new TransportError(`${t.protocol} connection to ${host}:${t.port} failed: ${err.message}`, t, err));
-      };
-      const ok = (adopt: () => Connection) => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        if (this.closed) {
-          abort();
-          reject(new TransportError('transport closed', t));
-          return;
-        }
-        const conn = adopt();
-        conn.keys.push(key);
-        this.byKey.set(key, conn);
-        resolve(conn);
-      };
-      if (t.protocol === 'tcp' || t.protocol === 'tls') {
-        const s =
-          t.protocol === 'tcp'
-            ? net.connect({ host, port: t.port })
-            : tls.connect({
-                host,
-                port: t.port,
-                ...(cas ? { ca: cas } : {}),
-                ...(this.opts.tlsClient ? { key: this.opts.tlsClient.key, cert: this.opts.tlsClient.cert } : {}),
-                ...(servername ? { servername } : {}),
-                rejectUnauthorized: this.opts.rejectUnauthorized ?? true,
-              });
-        abort = () => void s.destroy();
-        s.once('error', fail);
-        s.once(t.protocol === 'tcp' ? 'connect' : 'secureConnect', () => {
-          s.off('error', fail);
-          ok(() => this.adoptStream(s, t.protocol as 'tcp' | 'tls', 'out'));
-        });
-      } else if (t.protocol === 'ws' || t.protocol === 'wss') {
-        const url = `${t.protocol}://${bracket(host)}:${t.port}/`;
-        const ws = new WebSocket(url, 'sip', {
-          perMessageDeflate: false,
-          handshakeTimeout: ms,
-          maxPayload: this.limits.maxHeaderBytes + this.limits.maxBodyBytes,
-          ...(cas ? { ca: cas } : {}),
-          ...(this.opts.tlsClient ? { key: this.opts.tlsClient.key, cert: this.opts.tlsClient.cert } : {}),
-          ...(servername ? { servername } : {}),
-          rejectUnauthorized: this.opts.rejectUnauthorized ?? true,
-        });
-        let sock: net.Socket | undefined;
-        abort = () => void ws.terminate();
-        ws.once('upgrade', (res: IncomingMessage) => (sock = res.socket));
-        ws.once('error', fail);
-        ws.once('open', () => {
-          ws.off('error', fail);
-          if (ws.protocol !== 'sip') return fail(new Error('the server did not accept the "sip" subprotocol'));
-          const local = { host: normalizeAddress(sock?.localAddress ?? ''), port: sock?.localPort ?? 0 };
-          const remote = { host: normalizeAddress(sock?.remoteAddress ?? host), port: sock?.remotePort ?? t.port };
-          ok(() => this.adoptWs(ws, t.protocol as 'ws' | 'wss', 'out', local, remote));
-        });
-      } else {
-        fail(new Error('not a stream transport'));
-      }
+  private async open(t: Target): Promise<Connection> {
+    const d = await dial(t, {
+      opts: this.opts,
+      trusted: this.trusted,
+      maxPayload: this.limits.maxHeaderBytes + this.limits.maxBodyBytes,
     });
+    if (this.closed) {
+      if (d.kind === 'stream') d.socket.destroy();
+      else d.ws.terminate();
+      throw new TransportError('transport closed', t);
+    }
+    const conn =
+      d.kind === 'stream'
+        ? this.adoptStream(d.socket, d.protocol, 'out')
+        : this.adoptWs(d.ws, d.protocol, 'out', d.local, d.remote);
+    const key = connKey(t);
+    conn.keys.push(key);
+    this.byKey.set(key, conn);
+    return conn;
   }
 
   private adoptStream(socket: net.Socket, protocol: 'tcp' | 'tls', direction: 'in' | 'out'): Connection {
@@ -630,11 +525,21 @@ export class TransportManager extends EventEmitter implements TransportLayer {
       ping: () => void (socket.writable && socket.write(CRLFCRLF)),
       close: () => void socket.destroy(),
     });
+    const deadline = new MessageDeadline(this.clock, this.messageTimeout, () => {
+      this.stats.messageTimeouts++;
+      this.emit('parse-error', new SipParseError(`message not complete within ${this.messageTimeout} ms`, 0), {
+        protocol,
+        remote: conn.remote,
+        connectionId: conn.id,
+      });
+      socket.destroy();
+    });
     socket.on('data', (chunk: Buffer) => {
       conn.lastActivity = this.clock.now();
       let events;
       try {
         events = framer.push(chunk);
+        deadline.update(framer.pending, events.length);
       } catch (e) {
         // RFC 3261 §18.3: a framing error leaves the stream unusable: close this connection only
         this.stats.parseErrors++;
@@ -654,7 +559,10 @@ export class TransportManager extends EventEmitter implements TransportLayer {
       }
     });
     socket.on('error', () => socket.destroy());
-    socket.on('close', () => this.unregister(conn));
+    socket.on('close', () => {
+      deadline.stop();
+      this.unregister(conn);
+    });
     return conn;
   }
 
@@ -885,17 +793,4 @@ export class TransportManager extends EventEmitter implements TransportLayer {
     this.udp.clear();
     this.byKey.clear();
   }
-}
-
-function requestScheme(req: SipRequest): string | undefined {
-  try {
-    return req.uri.scheme;
-  } catch {
-    return undefined;
-  }
-}
-
-function replaceTopVia(req: SipRequest, text: string): void {
-  req.removeFirstValue('Via');
-  req.prepend('Via', text);
 }
