@@ -17,6 +17,7 @@ import {
   type ListenOptions,
   type Target,
   type TransportLayer,
+  type TransportOptions,
   type TransportProtocol,
   type WireEvent,
 } from '../transport/index.js';
@@ -48,6 +49,8 @@ export interface UserAgentOptions {
   credentials?: { username: string; password: string };
   /** Accept an INVITE with Replaces (RFC 3891) for one of our calls; false answers 603. Default: accept. */
   replacesPolicy?: (replaced: Call, req: SipRequest) => boolean;
+  /** Transport limits and timeouts (stream connection caps, idle/handshake/message timeouts, message limits). */
+  transportOptions?: Omit<TransportOptions, 'clock' | 'tap' | 'tlsCa'>;
   /** Wrap the transport seen by the core (tests: a LossyTransport). */
   wrapTransport?: (t: TransportLayer) => TransportLayer;
 }
@@ -90,6 +93,7 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
         : opts.aor;
     this.clock = opts.clock ?? systemClock;
     this.transport = new SipTransport({
+      ...opts.transportOptions,
       clock: this.clock,
       ...(opts.tlsCa ? { tlsCa: opts.tlsCa } : {}),
       ...(opts.tap ? { tap: opts.tap } : {}),

@@ -10,6 +10,7 @@ import { TraceRecorder, writeTraceFiles } from '../../trace/index.js';
 import { taps, wireLogEnabled, wireLogger } from '../wire-log.js';
 import { collectListen, type SetStatus } from '../options.js';
 import { LineWriter, eventEmitter, type Emit } from '../output.js';
+import { streamLimitOptions, streamLimits, type StreamLimitFlags } from './stream-limits.js';
 
 /** What --quiet still prints: errors, readiness, registration, and answers to the `calls` command. */
 const QUIET_EVENTS: ReadonlySet<string> = new Set(['error', 'ready', 'registered', 'call']);
@@ -110,8 +111,7 @@ export async function runCommand(ua: UserAgent, line: string, emit: Emit): Promi
 }
 
 export function registerPhone(program: Command, setStatus: SetStatus): void {
-  program
-    .command('phone')
+  streamLimitOptions(program.command('phone'))
     .description('a softphone on the command line: commands on stdin, events on stdout')
     .requiredOption('--aor <uri>', 'our address-of-record, e.g. "Alice <sip:alice@example.com>"')
     .option('--listen <transport:host:port>', 'listen address (repeatable)', collectListen)
@@ -145,23 +145,25 @@ export function registerPhone(program: Command, setStatus: SetStatus): void {
     .option('-q, --quiet', 'no per-call events (errors are still shown)')
     .option('-v, --verbose', 'print every SIP message on stderr (also DEBUG=switchboard)')
     .action(
-      async (opts: {
-        aor: string;
-        listen?: ListenOptions[];
-        registrar?: string;
-        user?: string;
-        password?: string;
-        outboundProxy?: string;
-        autoAnswer?: number | boolean;
-        referPolicy: 'accept' | 'reject';
-        tlsCert?: string;
-        tlsKey?: string;
-        tlsCa?: string;
-        trace?: string;
-        json?: boolean;
-        quiet?: boolean;
-        verbose?: boolean;
-      }) => {
+      async (
+        opts: StreamLimitFlags & {
+          aor: string;
+          listen?: ListenOptions[];
+          registrar?: string;
+          user?: string;
+          password?: string;
+          outboundProxy?: string;
+          autoAnswer?: number | boolean;
+          referPolicy: 'accept' | 'reject';
+          tlsCert?: string;
+          tlsKey?: string;
+          tlsCa?: string;
+          trace?: string;
+          json?: boolean;
+          quiet?: boolean;
+          verbose?: boolean;
+        },
+      ) => {
         // events are batched: one write per event-loop turn, not one per event (issue 16)
         const out = new LineWriter(process.stdout);
         const flushAtExit = () => out.flushSync();
@@ -179,6 +181,7 @@ export function registerPhone(program: Command, setStatus: SetStatus): void {
             throw new Error('tls/wss listeners need --tls-cert and --tls-key');
           ua = new UserAgent({
             aor: opts.aor,
+            transportOptions: streamLimits(opts),
             listen: listen.map((l) => ({ ...l, ...(tls ? { tls } : {}) })),
             ...(opts.tlsCa ? { tlsCa: readFileSync(opts.tlsCa, 'utf8') } : {}),
             ...(opts.registrar ? { registrar: opts.registrar } : {}),

@@ -9,10 +9,10 @@ import { TraceRecorder, writeTraceFiles } from '../../trace/index.js';
 import { collectListen, type SetStatus } from '../options.js';
 import { LineWriter } from '../output.js';
 import { taps, wireLogEnabled, wireLogger } from '../wire-log.js';
+import { streamLimitOptions, streamLimits, type StreamLimitFlags } from './stream-limits.js';
 
 export function registerProxy(program: Command, setStatus: SetStatus): void {
-  program
-    .command('proxy')
+  streamLimitOptions(program.command('proxy'))
     .description('run a stateful SIP proxy and registrar (RFC 3261 §16, §10) with digest authentication')
     .requiredOption('--listen <transport:host:port>', 'listen address (repeatable)', collectListen)
     .requiredOption('--domain <name>', 'a domain we serve (repeatable)', (v: string, p: string[] = []) => [...p, v])
@@ -41,21 +41,23 @@ export function registerProxy(program: Command, setStatus: SetStatus): void {
     .option('-v, --verbose', 'one line per transaction on stderr (DEBUG=switchboard adds every message)')
     .option('-q, --quiet', 'no per-request lines, even with --verbose (errors are still shown)')
     .action(
-      async (opts: {
-        listen: ListenOptions[];
-        domain: string[];
-        users?: string;
-        realm?: string;
-        recordRoute: boolean;
-        digest?: ('MD5' | 'SHA-256')[];
-        hostname?: string[];
-        tlsCert?: string;
-        tlsKey?: string;
-        tlsCa?: string;
-        trace?: string;
-        verbose?: boolean;
-        quiet?: boolean;
-      }) => {
+      async (
+        opts: StreamLimitFlags & {
+          listen: ListenOptions[];
+          domain: string[];
+          users?: string;
+          realm?: string;
+          recordRoute: boolean;
+          digest?: ('MD5' | 'SHA-256')[];
+          hostname?: string[];
+          tlsCert?: string;
+          tlsKey?: string;
+          tlsCa?: string;
+          trace?: string;
+          verbose?: boolean;
+          quiet?: boolean;
+        },
+      ) => {
         let users;
         let tls;
         let ca;
@@ -73,7 +75,11 @@ export function registerProxy(program: Command, setStatus: SetStatus): void {
         }
         const recorder = opts.trace ? new TraceRecorder() : undefined;
         const tap = taps(recorder?.tap('proxy'), wireLogEnabled() ? wireLogger('proxy') : undefined);
-        const transport = new SipTransport({ ...(ca ? { tlsCa: ca } : {}), ...(tap ? { tap } : {}) });
+        const transport = new SipTransport({
+          ...streamLimits(opts),
+          ...(ca ? { tlsCa: ca } : {}),
+          ...(tap ? { tap } : {}),
+        });
         try {
           for (const l of opts.listen) {
             const a = await transport.listen({ ...l, ...(tls ? { tls } : {}) });
