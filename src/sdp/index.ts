@@ -52,6 +52,23 @@ export {
   type Codec,
 } from './codecs.js';
 export {
+  CRYPTO_SUITES,
+  SDES_KEY_LENGTH,
+  SdesKey,
+  generateSdesKey,
+  parseCrypto,
+  redactSdpKeys,
+  formatCrypto,
+  offerCrypto,
+  answerCrypto,
+  acceptCrypto,
+  type CryptoSuite,
+  type CryptoAttribute,
+  type CryptoKeyParam,
+  type SdesAgreement,
+  type SrtpPolicy,
+} from './crypto.js';
+export {
   OfferAnswer,
   type LocalMedia,
   type NegotiatedState,

@@ -10,11 +10,21 @@
  */
 import { randomInt } from 'node:crypto';
 import { isIPv6 } from 'node:net';
+import { inspect } from 'node:util';
 import { formatRtpmap, getCodec, getFmtp } from './attributes.js';
 import { DEFAULT_CODECS, commonEvents, isTelephoneEvent, sameCodec, type Codec } from './codecs.js';
+import {
+  formatCrypto,
+  redactSdpKeys,
+  type CryptoAttribute,
+  type CryptoSuite,
+  type SdesAgreement,
+  type SrtpPolicy,
+} from './crypto.js';
 import { directionFrom, effectiveDirection, mediaConnections, receives, sends } from './direction.js';
 import { OfferAnswerError } from './errors.js';
 import { parseSdp } from './parse.js';
+import { SdesNegotiation } from './sdes.js';
 import { serializeSdp } from './serialize.js';
 import type { Attribute, Direction, MediaDescription, SessionDescription } from './session.js';
 
@@ -35,6 +45,13 @@ export interface LocalMedia {
   sessionName?: string;
   /** a=ptime in ms (default 20); 0 leaves it out. */
   ptime?: number;
+  /**
+   * SRTP with SDES keys (RFC 4568): 'off' (default); 'offer': RTP/AVP with a=crypto, a plain answer
+   * accepted; 'require': RTP/SAVP, and offers without a usable a=crypto are refused.
+   */
+  srtp?: SrtpPolicy;
+  /** SDES suites in preference order (default AES_CM_128_HMAC_SHA1_80, then _32). */
+  srtpSuites?: readonly CryptoSuite[];
 }
 
 export interface NegotiatedState {
@@ -51,6 +68,8 @@ export interface NegotiatedState {
   /** Where the peer receives RTP (0.0.0.0 with legacy hold). */
   remoteAddress: string | undefined;
   remotePort: number | undefined;
+  /** SRTP suite and keys agreed with SDES; undefined for plain RTP. */
+  srtp: SdesAgreement | undefined;
 }
 
 export interface OfferOptions {
@@ -80,6 +99,8 @@ interface PendingOffer {
   codecs: Codec[];
   slots: Slot[];
   audioIndex: number;
+  /** Our a=crypto lines, to match the answer's (RFC 4568 §7.1.3). */
+  crypto: CryptoAttribute[];
 }
 
 const INITIAL: NegotiatedState = {
@@ -90,13 +111,14 @@ const INITIAL: NegotiatedState = {
   codecs: [],
   remoteAddress: undefined,
   remotePort: undefined,
+  srtp: undefined,
 };
 
 export class OfferAnswer {
   /** o= sess-id: fixed for the session (RFC 3264 §5). */
   readonly sessionId: string;
   private version: bigint;
-  private readonly local: Required<Omit<LocalMedia, 'sessionId' | 'sessionVersion'>>;
+  private readonly local: Required<Omit<LocalMedia, 'sessionId' | 'sessionVersion' | 'srtp' | 'srtpSuites'>>;
   /** The last SDP we sent, and the same with its version blanked (to tell whether anything changed). */
   private lastSent: { content: string; sdp: string } | undefined;
   private pending: PendingOffer | undefined;
@@ -106,6 +128,7 @@ export class OfferAnswer {
   private audioIndex = 0;
   /** Payload types agreed for our codecs, reused in later offers (RFC 3264 §8.3.2). */
   private agreedPayloadTypes = new Map<Codec, number>();
+  private readonly sdes: SdesNegotiation;
 
   constructor(local: LocalMedia) {
     if (local.sessionId !== undefined && !/^[0-9]+$/.test(local.sessionId))
@@ -122,6 +145,7 @@ export class OfferAnswer {
       sessionName: local.sessionName ?? '-',
       ptime: local.ptime ?? 20,
     };
+    this.sdes = new SdesNegotiation(local.srtp, local.srtpSuites);
   }
 
   /** A snapshot of the negotiated state. */
@@ -144,6 +168,12 @@ export class OfferAnswer {
   /** The last SDP we produced (offer or answer). */
   get localSdp(): string | undefined {
     return this.lastSent?.sdp;
+  }
+
+  /** The last SDP with SDES keys redacted (the SDP itself carries them), for logs. */
+  [inspect.custom](): string {
+    const sdp = this.localSdp;
+    return `OfferAnswer ${inspect({ state: this.current, localSdp: sdp && redactSdpKeys(sdp) })}`;
   }
 
   // ---- offers -------------------------------------------------------------------------------
@@ -169,11 +199,14 @@ export class OfferAnswer {
       payloadType: this.agreedPayloadTypes.get(c) ?? c.payloadType,
     }));
     // RFC 3264 §8: keep every m= line of the session, in order; the ones we do not use stay rejected
-    const slots = this.slots.length > 0 ? this.slots : [{ media: 'audio', proto: 'RTP/AVP', formats: [] }];
+    const slots = this.slots.length > 0 ? this.slots : [{ media: 'audio', proto: this.sdes.offerProto, formats: [] }];
     const audioIndex = this.slots.length > 0 ? this.audioIndex : 0;
-    const media = slots.map((s, i) => (i === audioIndex ? this.audioMedia(codecs, direction) : rejected(s)));
+    const crypto = this.sdes.offerLines();
+    const media = slots.map((s, i) =>
+      i === audioIndex ? this.audioMedia(codecs, direction, s.proto, crypto) : rejected(s),
+    );
     const sdp = this.stamp(media);
-    this.pending = { direction, localHold, codecs, slots: media.map(slotOf), audioIndex };
+    this.pending = { direction, localHold, codecs, slots: media.map(slotOf), audioIndex, crypto };
     return sdp;
   }
 
@@ -221,6 +254,7 @@ export class OfferAnswer {
       throw new OfferAnswerError('the answer has no audio codec that we offered');
     const conn = mediaConnections(sd, i)[0];
     if (!conn) throw new OfferAnswerError('the answer has no c= line for the audio stream (RFC 8866 §5.7)');
+    const srtp = this.sdes.acceptAnswer(offer.crypto, m);
     const theirs = effectiveDirection(sd, i);
     // we do only what both agreed to (lenient with answers that break the RFC 3264 §6.1 table)
     const direction = directionFrom(
@@ -236,6 +270,7 @@ export class OfferAnswer {
       codecs,
       remoteAddress: conn.address,
       remotePort: m.port,
+      srtp,
     });
     this.slots = offer.slots;
     this.audioIndex = i;
@@ -264,19 +299,29 @@ export class OfferAnswer {
         `the offer has ${sd.media.length} m= lines, fewer than the session's ${this.slots.length} (RFC 3264 §8)`,
       );
     const localHold = opts.localHold ?? opts.hold ?? this.current.localHold;
-    let chosen: { index: number; codecs: Codec[]; address: string } | undefined;
+    type Chosen = {
+      index: number;
+      codecs: Codec[];
+      address: string;
+      sdes: Exclude<ReturnType<SdesNegotiation['answer']>, false>;
+    };
+    let chosen: Chosen | undefined;
     for (let i = 0; i < sd.media.length && !chosen; i++) {
       const m = sd.media[i]!;
-      if (m.media !== 'audio' || m.port === 0 || m.proto !== 'RTP/AVP') continue;
+      if (m.media !== 'audio' || m.port === 0 || !this.sdes.acceptsProto(m.proto)) continue;
+      const sdes = this.sdes.answer(m);
+      if (sdes === false) continue;
       const conn = mediaConnections(sd, i)[0];
       const codecs = this.match(m);
-      if (conn && codecs.length > 0) chosen = { index: i, codecs, address: conn.address };
+      if (conn && codecs.length > 0) chosen = { index: i, codecs, address: conn.address, sdes };
     }
-    if (!chosen) throw new OfferAnswerError('no usable audio stream in the offer (RTP/AVP with PCMU or PCMA)');
+    if (!chosen) throw new OfferAnswerError(`no usable audio stream in the offer (${this.sdes.requirement})`);
     const theirs = effectiveDirection(sd, chosen.index);
     const direction = answerDirection(theirs, localHold);
     const media = sd.media.map((m, i) =>
-      i === chosen.index ? this.audioMedia(chosen.codecs, direction) : rejected(m),
+      i === chosen.index
+        ? this.audioMedia(chosen.codecs, direction, m.proto, chosen.sdes ? [chosen.sdes.line] : [])
+        : rejected(m),
     );
     const sdp = this.stamp(media);
     const state: NegotiatedState = {
@@ -287,6 +332,7 @@ export class OfferAnswer {
       codecs: chosen.codecs,
       remoteAddress: chosen.address,
       remotePort: sd.media[chosen.index]!.port,
+      srtp: chosen.sdes?.agreement,
     };
     this.commit(state, true);
     this.slots = media.map(slotOf);
@@ -312,7 +358,12 @@ export class OfferAnswer {
 
   // ---- building SDP ----------------------------------------------------------------------------
 
-  private audioMedia(codecs: Codec[], direction: Direction): MediaDescription {
+  private audioMedia(
+    codecs: Codec[],
+    direction: Direction,
+    proto: string,
+    crypto: readonly CryptoAttribute[],
+  ): MediaDescription {
     const attributes: Attribute[] = [];
     for (const c of codecs) {
       // rtpmap for static types too, as RFC 3264 §5.1 recommends
@@ -328,12 +379,13 @@ export class OfferAnswer {
       if (c.fmtp !== undefined) attributes.push({ name: 'fmtp', value: `${c.payloadType} ${c.fmtp}` });
     }
     if (this.local.ptime > 0) attributes.push({ name: 'ptime', value: String(this.local.ptime) });
+    for (const c of crypto) attributes.push({ name: 'crypto', value: formatCrypto(c) });
     // always explicit, even sendrecv: the peer need not know the default
     attributes.push({ name: direction });
     return {
       media: 'audio',
       port: this.local.port,
-      proto: 'RTP/AVP',
+      proto,
       formats: codecs.map((c) => String(c.payloadType)),
       connections: [],
       bandwidths: [],
