@@ -6,6 +6,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LineWriter, eventEmitter, formatEvent } from '../../src/cli/output.js';
+import { FakeClock } from '../../src/util/clock.js';
 import { Proc, run } from './helpers.js';
 
 /** A sink that records writes and pushes back when told to. */
@@ -43,6 +44,21 @@ test('LineWriter: the lines of one turn go out in one write, in order', () => {
   w.write('next\n');
   turns.endTurn();
   assert.deepEqual(sink.chunks.slice(1), ['next\n']);
+});
+
+test('LineWriter: by default, what arrives within 10 ms (on the clock) shares one write', () => {
+  const sink = new FakeSink();
+  const clock = new FakeClock();
+  const w = new LineWriter(sink, { clock });
+  w.write('a\n');
+  clock.advance(9);
+  w.write('b\n');
+  assert.equal(sink.chunks.length, 0);
+  clock.advance(1);
+  assert.deepEqual(sink.chunks, ['a\nb\n']);
+  w.write('c\n');
+  clock.advance(10);
+  assert.deepEqual(sink.chunks, ['a\nb\n', 'c\n']);
 });
 
 test('LineWriter: a large buffer is written at once, without waiting for the turn to end', () => {
