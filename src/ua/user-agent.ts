@@ -151,6 +151,11 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
 
   private track(call: Call): Call {
     this.calls.set(call.id, call);
+    // a call's 'error' (a peer's unusable SDP, a failed send) must not crash the process for want
+    // of a listener on that call: relayed to the UA's 'error', itself emitted only when listened to
+    call.on('error', (e: Error) => {
+      if (this.listenerCount('error') > 0) this.emit('error', e);
+    });
     call.once('terminated', () => {
       // keep it briefly for `calls` listings, then forget it
       this.clock.setTimeout(() => this.calls.delete(call.id), 5000);
