@@ -39,6 +39,8 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   private readonly pacer: Pacer;
   private source: FrameSource | undefined;
   private tsBase = 0;
+  /** Timestamp of the latest frame slot and when it was (clock ms), to resume in step with time. */
+  private lastFrame: { at: number; ts: number } | undefined;
   /** The previous frame was not sent: the next one starts a talkspurt (RFC 3551 §4.1 marker). */
   private gap = true;
   private remote: RtpRemote | undefined;
@@ -139,6 +141,8 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       this.tx = this.rx = undefined;
       return;
     }
+    // the same keys keep the same cryptographic contexts: ROC and replay state carry on (RFC 3711 §3.2)
+    if (this.tx?.usesKey(srtp.suite, srtp.localKey) && this.rx?.usesKey(srtp.suite, srtp.remoteKey)) return;
     const { suite, replayWindow } = srtp;
     this.tx = new SrtpContext({ suite, keyAndSalt: srtp.localKey, ...(replayWindow ? { replayWindow } : {}) });
     this.rx = new SrtpContext({ suite, keyAndSalt: srtp.remoteKey, ...(replayWindow ? { replayWindow } : {}) });
@@ -150,7 +154,11 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   startPacing(source: FrameSource): void {
     this.source = source;
     if (this.pacer.running) return;
-    this.tsBase = this.nextTs;
+    // after a pause the timestamp moves on by the time that passed (RFC 3550 §5.1: sampling instant)
+    const last = this.lastFrame;
+    const ptime = this.opts.ptimeMs ?? 20;
+    const frames = last ? Math.max(1, Math.round((this.clock.now() - last.at) / ptime)) : 0;
+    this.tsBase = last ? (last.ts + frames * this.samplesPerFrame) >>> 0 : this.nextTs;
     this.pacer.start();
   }
 
@@ -163,6 +171,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   private onTick(tick: number): void {
     const ts = (this.tsBase + tick * this.samplesPerFrame) >>> 0;
     this.nextTs = (ts + this.samplesPerFrame) >>> 0;
+    this.lastFrame = { at: this.clock.now(), ts };
     const payload = this.source?.(tick);
     const sent = payload !== undefined && this.send(this.payloadType, payload, this.gap, ts);
     this.gap = !sent;
@@ -172,6 +181,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   sendFrame(payload: Uint8Array, opts: { marker?: boolean; samples?: number } = {}): boolean {
     const ts = this.nextTs;
     this.nextTs = (ts + (opts.samples ?? this.samplesPerFrame)) >>> 0;
+    this.lastFrame = { at: this.clock.now(), ts };
     return this.send(this.payloadType, payload, opts.marker ?? false, ts);
   }
 

@@ -7,7 +7,7 @@
  * One SrtpContext serves one direction with one master key: ours to protect what we send, the
  * peer's to unprotect what we receive. Keys live in private fields; inspect/JSON show the suite only.
  */
-import { createCipheriv, createHmac, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { inspect } from 'node:util';
 import { rtpHeaderLength } from './rtp-packet.js';
 import { ReplayWindow } from './srtp-replay.js';
@@ -113,6 +113,8 @@ export class SrtpContext {
   readonly #tags: { rtp: number; rtcp: number };
   readonly #windowSize: number;
   readonly #maxSources: number;
+  /** Fingerprint of the master key, to tell whether new keys are the same (never the key itself). */
+  readonly #fingerprint: Buffer;
   /** Receive side: per-SSRC ROC and replay state; send side: per-SSRC ROC. */
   readonly #rtpSources = new Map<number, RtpSourceState>();
   readonly #rtcpReplay = new Map<number, ReplayWindow>();
@@ -132,11 +134,17 @@ export class SrtpContext {
     this.#tags = tags;
     this.#windowSize = window;
     this.#maxSources = opts.maxSources ?? 16;
+    this.#fingerprint = fingerprint(opts.keyAndSalt);
     const key = opts.keyAndSalt.subarray(0, SRTP_MASTER_KEY_LENGTH);
     const salt = opts.keyAndSalt.subarray(SRTP_MASTER_KEY_LENGTH);
     const d = (label: number, n: number): Buffer => deriveSessionKey(key, salt, label, n);
     this.#rtp = { enc: d(LABEL.rtpEnc, 16), auth: d(LABEL.rtpAuth, AUTH_KEY_LENGTH), salt: d(LABEL.rtpSalt, 14) };
     this.#rtcp = { enc: d(LABEL.rtcpEnc, 16), auth: d(LABEL.rtcpAuth, AUTH_KEY_LENGTH), salt: d(LABEL.rtcpSalt, 14) };
+  }
+
+  /** Whether this context was made from this suite and master key and salt. */
+  usesKey(suite: SrtpSuite, keyAndSalt: Uint8Array): boolean {
+    return suite === this.suite && timingSafeEqual(this.#fingerprint, fingerprint(keyAndSalt));
   }
 
   /** Octets protection adds to an RTP packet. */
@@ -272,6 +280,10 @@ export class SrtpContext {
   toString(): string {
     return `SrtpContext(${this.suite})`;
   }
+}
+
+function fingerprint(keyAndSalt: Uint8Array): Buffer {
+  return createHash('sha256').update(keyAndSalt).digest();
 }
 
 function readU32(b: Uint8Array, at: number): number {

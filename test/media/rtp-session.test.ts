@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { createSocket } from 'node:dgram';
 import { FakeClock, type Clock } from '../../src/util/clock.js';
 import { PortAllocator } from '../../src/media/ports.js';
 import { Pacer } from '../../src/media/pacer.js';
@@ -247,4 +248,54 @@ test('pacer: ticks are scheduled by absolute time, so late timers do not accumul
   assert.ok(q.skipped > 0 && n < 20, `${n} ticks, ${q.skipped} skipped`);
   p.stop();
   q.stop();
+});
+
+test('pacing stopped and restarted: seq +1, timestamp advanced by the pause, marker set', T, async () => {
+  const clock = new FakeClock();
+  const { A, B } = await pair(clock);
+  const atB = collect<RtpPacket>(B, 'audio', 4);
+  A.startPacing(frame(1));
+  clock.advance(40); // 3 frames
+  A.stopPacing();
+  clock.advance(1000);
+  A.startPacing(frame(1));
+  clock.advance(0); // the first tick is due at once
+  const got = await atB.done;
+  const [before, after] = [got[2]!, got[3]!];
+  assert.equal(after.sequenceNumber, (before.sequenceNumber + 1) & 0xffff);
+  assert.equal(after.timestamp, (before.timestamp + 50 * 160) >>> 0);
+  assert.equal(after.marker, true);
+  await Promise.all([A.close(), B.close()]);
+});
+
+test('SRTP: setSrtp with the same keys keeps the contexts (a replayed packet is still refused)', T, async () => {
+  const clock = new FakeClock();
+  const ka = randomBytes(30);
+  const kb = randomBytes(30);
+  const suite = 'AES_CM_128_HMAC_SHA1_80' as const;
+  const { A, B } = await pair(
+    clock,
+    { srtp: { suite, localKey: ka, remoteKey: kb } },
+    { srtp: { suite, localKey: kb, remoteKey: ka } },
+  );
+  // capture one protected packet on a plain socket, then play it to B twice
+  const tap = createSocket('udp4');
+  await new Promise<void>((r) => tap.bind(0, '127.0.0.1', () => r()));
+  const captured = new Promise<Buffer>((r) => tap.once('message', (m) => r(m)));
+  A.setRemote({ address: '127.0.0.1', port: tap.address().port });
+  A.sendFrame(new Uint8Array(160).fill(3));
+  const pkt = await captured;
+  const atB = collect<RtpPacket>(B, 'audio', 1);
+  tap.send(pkt, B.localPort, '127.0.0.1');
+  await atB.done;
+  B.setSrtp({ suite, localKey: kb, remoteKey: ka }); // a re-INVITE with unchanged keys
+  const failures = B.stats().srtpFailures;
+  tap.send(pkt, B.localPort, '127.0.0.1');
+  await new Promise<void>((resolve) => {
+    const check = () => (B.stats().srtpFailures > failures ? resolve() : setImmediate(check));
+    check();
+  });
+  assert.equal(B.stats().received, 1, 'the replay was refused');
+  await new Promise<void>((r) => tap.close(() => r()));
+  await Promise.all([A.close(), B.close()]);
 });

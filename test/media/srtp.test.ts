@@ -159,3 +159,10 @@ test('too many SSRCs from a peer are refused rather than tracked', () => {
   assert.ok(rx.unprotectRtp(from(2)).ok);
   assert.deepEqual(rx.unprotectRtp(from(3)), { ok: false, reason: 'sources' });
 });
+
+test('usesKey tells the same suite and key apart from others without exposing the key', () => {
+  const ctx = new SrtpContext({ suite: 'AES_CM_128_HMAC_SHA1_80', keyAndSalt });
+  assert.equal(ctx.usesKey('AES_CM_128_HMAC_SHA1_80', Buffer.from(keyAndSalt)), true);
+  assert.equal(ctx.usesKey('AES_CM_128_HMAC_SHA1_32', keyAndSalt), false);
+  assert.equal(ctx.usesKey('AES_CM_128_HMAC_SHA1_80', randomBytes(30)), false);
+});
