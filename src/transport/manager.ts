@@ -2,11 +2,7 @@ import { EventEmitter } from 'node:events';
 import { isUtf8 } from 'node:buffer';
 import * as dgram from 'node:dgram';
 import * as net from 'node:net';
-import * as tls from 'node:tls';
-import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
-import type { Duplex } from 'node:stream';
-import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { WebSocket, type RawData } from 'ws';
 import {
   DEFAULT_LIMITS,
   SipParseError,
@@ -21,6 +17,7 @@ import {
 import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
 import { bracket, normalizeAddress, unbracket } from './address.js';
 import { dial } from './dial.js';
+import { listenStream, listenUdp, listenWs, type Listener, type ListenerHost } from './listeners.js';
 import { ConnectionGuard, DEFAULT_STREAM_LIMITS, MessageDeadline } from './guard.js';
 import type { ConnectionInfo, ListenOptions, Pem, TransportOptions, TransportStats } from './options.js';
 import { hostAddress, isKeepAlive, replaceTopVia, requestScheme } from './util.js';
@@ -38,14 +35,6 @@ interface Connection extends ConnectionInfo {
   lastActivity: number;
   idle?: TimerHandle | undefined;
   pongWaiters: Set<() => void>;
-}
-
-interface Listener {
-  protocol: TransportProtocol;
-  host: string;
-  port: number;
-  advertise?: { host: string; port?: number } | undefined;
-  close(): Promise<void>;
 }
 
 const MANDATORY = ['Via', 'From', 'To', 'Call-ID', 'CSeq'];
@@ -120,11 +109,23 @@ export class TransportManager extends EventEmitter implements TransportLayer {
         this.emit('connection-refused', { reason, remote });
       },
     );
+    this.host = {
+      limits: this.limits,
+      guard: this.guard,
+      handshakeTimeout: this.handshakeTimeout,
+      onDatagram: (sock, buf, rinfo) => this.onDatagram(sock, buf, rinfo),
+      adoptStream: (sock, protocol, direction) => void this.adoptStream(sock, protocol, direction),
+      adoptWs: (ws, protocol, direction, local, remote) => void this.adoptWs(ws, protocol, direction, local, remote),
+      emitError: (e) => this.emitError(e),
+    };
   }
 
   private get handshakeTimeout(): number {
     return this.opts.handshakeTimeout ?? DEFAULT_STREAM_LIMITS.handshakeTimeout;
   }
+
+  /** The manager as its listeners see it. */
+  private readonly host: ListenerHost;
 
   /** Inbound stream connections counted by the admission limits now (all sources, or one address). */
   inboundConnections(source?: string): number {
@@ -140,152 +141,28 @@ export class TransportManager extends EventEmitter implements TransportLayer {
     if ((l.protocol === 'tls' || l.protocol === 'wss') && !l.tls)
       throw new TransportError(`a ${l.protocol} listener needs tls.key and tls.cert`);
     this.trusted.push(...toList(l.tls?.ca));
-    let bound: { host: string; port: number };
+    let listener: Listener;
     switch (l.protocol) {
-      case 'udp':
-        bound = await this.listenUdp(host, l.port, l.advertise);
+      case 'udp': {
+        const u = await listenUdp(this.host, host, l.port, l.advertise);
+        if (!this.udp.has(u.family))
+          this.udp.set(u.family, { sock: u.sock, host: u.listener.host, port: u.listener.port });
+        listener = u.listener;
         break;
+      }
       case 'tcp':
       case 'tls':
-        bound = await this.listenStream(l.protocol, host, l.port, l);
+        listener = await listenStream(this.host, l.protocol, host, l.port, l);
         break;
       case 'ws':
       case 'wss':
-        bound = await this.listenWs(l.protocol, host, l.port, l);
+        listener = await listenWs(this.host, l.protocol, host, l.port, l);
         break;
       default:
         throw new TransportError(`unknown transport ${String(l.protocol)}`);
     }
-    return bound;
-  }
-
-  private async listenUdp(
-    host: string,
-    port: number,
-    advertise: ListenOptions['advertise'],
-  ): Promise<{ host: string; port: number }> {
-    const family: 4 | 6 = net.isIPv6(host) ? 6 : 4;
-    const sock = dgram.createSocket({ type: family === 6 ? 'udp6' : 'udp4' });
-    sock.on('message', (buf, rinfo) => this.onDatagram(sock, buf, rinfo));
-    await new Promise<void>((resolve, reject) => {
-      sock.once('error', reject);
-      sock.bind(port, host, () => {
-        sock.off('error', reject);
-        resolve();
-      });
-    });
-    sock.on('error', (e) => this.emitError(e));
-    const a = sock.address();
-    const bound = { host: normalizeAddress(a.address), port: a.port };
-    if (!this.udp.has(family)) this.udp.set(family, { sock, ...bound });
-    this.listeners_.push({
-      protocol: 'udp',
-      ...bound,
-      advertise,
-      close: () => new Promise((r) => sock.close(() => r())),
-    });
-    return bound;
-  }
-
-  private async listenStream(
-    protocol: 'tcp' | 'tls',
-    host: string,
-    port: number,
-    l: ListenOptions,
-  ): Promise<{ host: string; port: number }> {
-    const server =
-      protocol === 'tls'
-        ? tls.createServer(
-            // node's own handshake deadline backs up the guard's (which runs on the Clock)
-            { key: l.tls!.key, cert: l.tls!.cert, handshakeTimeout: this.handshakeTimeout || 120_000 },
-            (s) => {
-              this.guard.ready({ host: s.remoteAddress ?? '', port: s.remotePort ?? 0 });
-              this.adoptStream(s, 'tls', 'in');
-            },
-          )
-        : net.createServer();
-    // admission before any TLS work: caps per source and in total; TLS must finish its handshake in time
-    server.prependListener('connection', (s: net.Socket) => {
-      if (this.guard.admit(s, protocol === 'tls') && protocol === 'tcp') this.adoptStream(s, 'tcp', 'in');
-    });
-    const bound = await this.bindServer(server, host, port);
-    server.on('error', (e) => this.emitError(e));
-    // a failed TLS handshake concerns that client only
-    server.on('tlsClientError', () => undefined);
-    this.listeners_.push({
-      protocol,
-      ...bound,
-      advertise: l.advertise,
-      close: () => new Promise((r) => server.close(() => r())),
-    });
-    return bound;
-  }
-
-  private async bindServer(server: net.Server, host: string, port: number): Promise<{ host: string; port: number }> {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    const a = server.address() as net.AddressInfo;
-    return { host: normalizeAddress(a.address), port: a.port };
-  }
-
-  private async listenWs(
-    protocol: 'ws' | 'wss',
-    host: string,
-    port: number,
-    l: ListenOptions,
-  ): Promise<{ host: string; port: number }> {
-    const http: HttpServer =
-      protocol === 'wss' ? createHttpsServer({ key: l.tls!.key, cert: l.tls!.cert }) : createHttpServer();
-    const wss = new WebSocketServer({
-      noServer: true,
-      perMessageDeflate: false,
-      maxPayload: this.limits.maxHeaderBytes + this.limits.maxBodyBytes,
-      // RFC 7118 §4.1: the "sip" subprotocol is negotiated
-      handleProtocols: (offered) => [...offered].find((p) => p.toLowerCase() === 'sip') ?? false,
-    });
-    http.on('request', (_req, res) => {
-      res.writeHead(426, { Upgrade: 'websocket', 'Content-Type': 'text/plain' });
-      res.end('SIP over WebSocket (RFC 7118): upgrade with subprotocol "sip"\n');
-    });
-    http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      socket.on('error', () => socket.destroy());
-      const offered = String(req.headers['sec-websocket-protocol'] ?? '')
-        .split(',')
-        .map((s) => s.trim().toLowerCase());
-      if (!offered.includes('sip')) {
-        socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-        return;
-      }
-      wss.handleUpgrade(req, socket, head, (ws) => {
-        const local = { host: normalizeAddress(req.socket.localAddress ?? ''), port: req.socket.localPort ?? 0 };
-        const remote = { host: normalizeAddress(req.socket.remoteAddress ?? ''), port: req.socket.remotePort ?? 0 };
-        this.guard.ready(remote);
-        this.adoptWs(ws, protocol, 'in', local, remote);
-      });
-    });
-    if (protocol === 'wss') http.on('tlsClientError', () => undefined);
-    // admission before any TLS or HTTP work; the upgrade must finish within handshakeTimeout
-    http.prependListener('connection', (s: net.Socket) => void this.guard.admit(s, true));
-    const bound = await this.bindServer(http, host, port);
-    http.on('error', (e) => this.emitError(e));
-    this.listeners_.push({
-      protocol,
-      ...bound,
-      advertise: l.advertise,
-      close: () =>
-        new Promise((r) => {
-          for (const c of wss.clients) c.terminate();
-          wss.close();
-          http.closeAllConnections();
-          http.close(() => r());
-        }),
-    });
-    return bound;
+    this.listeners_.push(listener);
+    return { host: listener.host, port: listener.port };
   }
 
   // ---- TransportLayer --------------------------------------------------------------------

@@ -21,8 +21,8 @@ import type { Call } from '../../src/call/call.js';
 import { Mutator } from '../helpers/mutate.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 1604);
-const DATAGRAMS = 2000; // per element
-const CONNECTIONS = 60; // per element, 10 messages each, over TCP, TLS and WS in turn
+const DATAGRAMS = 1500; // per element
+const CONNECTIONS = 48; // per element, 10 messages each, over TCP, TLS and WS in turn
 /** Heap growth allowed across the fuzzing and the call after it (forced GC before each reading). */
 const HEAP_BOUND = 32 * 1024 * 1024;
 const DOMAIN = 'fuzz.example.com';
