@@ -165,8 +165,8 @@ export class SrtpContext {
       st = { roc: 0, sL: seq, replay: new ReplayWindow(this.#windowSize) };
       this.#rtpSources.set(ssrc, st);
     }
-    // the sender's ROC counts its own sequence wraps (§3.3.1)
-    const v = estimateRoc(st.sL, st.roc, seq);
+    // the sender's ROC counts its own sequence wraps (§3.3.1); never below 0 for a jump back
+    const v = Math.max(0, estimateRoc(st.sL, st.roc, seq));
     if (v > st.roc || (v === st.roc && seq > st.sL)) {
       st.roc = v;
       st.sL = seq;

@@ -166,3 +166,40 @@ test('usesKey tells the same suite and key apart from others without exposing th
   assert.equal(ctx.usesKey('AES_CM_128_HMAC_SHA1_32', keyAndSalt), false);
   assert.equal(ctx.usesKey('AES_CM_128_HMAC_SHA1_80', randomBytes(30)), false);
 });
+
+test('known answers from an independent implementation (pion/srtp test cases, AES_CM_128_HMAC_SHA1_80)', async () => {
+  const { createHmac } = await import('node:crypto');
+  const masterKey = hex('0dcd213e4cbcf28f017f6994401e2889');
+  const masterSalt = hex('62776038c06dc9419f6dd9433e7c');
+  const keys = Buffer.concat([masterKey, masterSalt]);
+  const authKey = deriveSessionKey(masterKey, masterSalt, 1, 20);
+  const cases: [number, string][] = [
+    [5000, '6dd37ed599b72d28b1f3a1f00cfbfd08'],
+    [5001, 'da470b2a745365bd2febdc4b6d23f3de'],
+    [5002, '6ea7698d246ddcbfec021cd16076c10e'],
+    [65535, 'aff7c2703720839c2c6385150e44ca36'],
+  ];
+  for (const [seq, expected] of cases) {
+    const payload = hex('000102030405');
+    // ciphertext: the same keystream whatever the header's first octet
+    const sealed = new SrtpContext({ suite: 'AES_CM_128_HMAC_SHA1_80', keyAndSalt: keys }).protectRtp(
+      serializeRtp({ payloadType: 0, sequenceNumber: seq, timestamp: 0, ssrc: 0, payload }),
+    );
+    assert.equal(Buffer.from(sealed.subarray(12, 18)).toString('hex'), expected.slice(0, 12), `cipher ${seq}`);
+    // tag: their header has version 0 (a Go zero value): HMAC over it, the ciphertext and ROC 0
+    const header = Buffer.alloc(12);
+    header.writeUInt16BE(seq, 2);
+    const tag = createHmac('sha1', authKey)
+      .update(Buffer.concat([header, hex(expected.slice(0, 12)), Buffer.alloc(4)]))
+      .digest()
+      .subarray(0, 10);
+    assert.equal(tag.toString('hex'), expected.slice(12), `tag ${seq}`);
+  }
+});
+
+test('a sender jumping back below the first sequence number keeps ROC 0', () => {
+  const tx = new SrtpContext({ suite: 'AES_CM_128_HMAC_SHA1_80', keyAndSalt });
+  tx.protectRtp(rtp(5002));
+  const rx = new SrtpContext({ suite: 'AES_CM_128_HMAC_SHA1_80', keyAndSalt });
+  assert.ok(rx.unprotectRtp(tx.protectRtp(rtp(65535))).ok);
+});
