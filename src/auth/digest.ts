@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { AuthHeader, buildAuthHeader, type SipRequest, type SipResponse } from '../message/index.js';
 import { systemClock, type Clock } from '../util/clock.js';
+import { MemoryNonceState, type NonceState } from './nonce-state.js';
 
 /** HTTP Digest for SIP: RFC 3261 §22, RFC 7616 (SHA-256), RFC 8760 (SIP use of SHA-256). */
 export type DigestAlgorithm = 'MD5' | 'SHA-256' | 'MD5-sess' | 'SHA-256-sess';
@@ -224,8 +225,10 @@ export interface DigestServerOptions {
   nonceTtl?: number;
   algorithms?: ('SHA-256' | 'MD5')[];
   clock?: Clock;
-  /** HMAC key for nonces; random per process by default. */
+  /** HMAC key for nonces; random per process by default. Ignored when `nonces` is given. */
   secret?: Buffer;
+  /** Nonce key and replay window, shared by several servers (RedisNonceState); per process by default. */
+  nonces?: NonceState;
 }
 
 /**
@@ -235,17 +238,16 @@ export interface DigestServerOptions {
  */
 export class DigestServer {
   readonly realm: string;
-  private readonly secret: Buffer;
+  private readonly nonces: NonceState;
   private readonly clock: Clock;
   private readonly ttl: number;
   private readonly algorithms: ('SHA-256' | 'MD5')[];
-  /** Highest nonce-count seen per nonce (bounded; entries expire with their nonce). */
-  private readonly seen = new Map<string, { nc: number; expires: number }>();
 
   constructor(private readonly opts: DigestServerOptions) {
     this.realm = opts.realm;
-    this.secret = opts.secret ?? randomBytes(32);
     this.clock = opts.clock ?? systemClock;
+    this.nonces =
+      opts.nonces ?? new MemoryNonceState({ clock: this.clock, ...(opts.secret ? { secret: opts.secret } : {}) });
     this.ttl = opts.nonceTtl ?? 300_000;
     // SHA-256 first (RFC 8760). Note: libre-based clients (baresip 1.0) refuse a 401 that offers
     // SHA-256 at all ("Function not implemented"): serve them with algorithms: ['MD5']
@@ -253,15 +255,15 @@ export class DigestServer {
   }
 
   private now(): number {
-    // wall-clock independent: the injected clock's milliseconds
-    return Math.floor(this.clock.now());
+    // wall-clock epoch ms: a nonce made by one proxy is dated the same way at another
+    return Math.floor(this.clock.wallNow());
   }
 
   createNonce(): string {
     const ts = Buffer.alloc(8);
     ts.writeBigUInt64BE(BigInt(this.now()));
     const rnd = randomBytes(8);
-    const mac = createHmac('sha256', this.secret)
+    const mac = createHmac('sha256', this.nonces.secret)
       .update(Buffer.concat([ts, rnd, Buffer.from(this.realm)]))
       .digest()
       .subarray(0, 16);
@@ -277,7 +279,7 @@ export class DigestServer {
       return 'forged';
     }
     if (raw.length !== 32) return 'forged';
-    const mac = createHmac('sha256', this.secret)
+    const mac = createHmac('sha256', this.nonces.secret)
       .update(Buffer.concat([raw.subarray(0, 16), Buffer.from(this.realm)]))
       .digest()
       .subarray(0, 16);
@@ -298,8 +300,11 @@ export class DigestServer {
     );
   }
 
-  /** Verify the credentials in `req` for our realm (Authorization, or Proxy-Authorization when `proxy`). */
-  verify(req: SipRequest, opts: { proxy?: boolean } = {}): VerifyResult {
+  /**
+   * Verify the credentials in `req` for our realm (Authorization, or Proxy-Authorization when
+   * `proxy`). Rejects with StoreUnavailableError when shared nonce state does not answer.
+   */
+  async verify(req: SipRequest, opts: { proxy?: boolean } = {}): Promise<VerifyResult> {
     // a malformed credential header (kept as a fault by the parser) counts as none: challenge again
     const got = req.parsed<readonly AuthHeader[]>(opts.proxy ? 'Proxy-Authorization' : 'Authorization');
     if (!got.ok) return { ok: false, reason: 'malformed credentials' };
@@ -348,12 +353,9 @@ export class DigestServer {
     if (qop) {
       // replay protection: the nonce count must grow (RFC 7616 §3.4.5)
       const count = parseInt(nc, 16);
-      if (!Number.isFinite(count)) return { ok: false, reason: 'bad nonce count' };
-      const now = this.now();
-      const prev = this.seen.get(nonce);
-      if (prev && count <= prev.nc) return { ok: false, reason: 'replayed nonce count' };
-      this.seen.set(nonce, { nc: count, expires: now + this.ttl });
-      if (this.seen.size > 10_000) for (const [k, v] of this.seen) if (v.expires < now) this.seen.delete(k);
+      if (!/^[0-9a-f]{1,8}$/i.test(nc)) return { ok: false, reason: 'bad nonce count' };
+      if (!(await this.nonces.acceptCount(nonce, count, this.ttl)))
+        return { ok: false, reason: 'replayed nonce count' };
     }
     return { ok: true, user: username };
   }

@@ -11,3 +11,4 @@ export {
   type VerifyResult,
   type DigestAlgorithm,
 } from './digest.js';
+export { MemoryNonceState, RedisNonceState, type NonceState } from './nonce-state.js';

@@ -201,12 +201,12 @@ export class Proxy extends EventEmitter {
       return 'continue';
     },
     // §22.3: out-of-dialog requests from our users must authenticate (407)
-    (ctx) => {
+    async (ctx) => {
       const req = ctx.request;
       const auth = this.opts.auth;
       const fromOurs = req.from ? isOurDomain(req.from.uri, this.id) : false;
       if (!auth || !fromOurs || req.to?.tag || req.method === 'ACK') return 'continue';
-      const r = auth.verify(req, { proxy: true });
+      const r = await auth.verify(req, { proxy: true });
       if (!r.ok) {
         this.log(`${req.method} ${req.uri} -> 407 (${r.reason})`);
         ctx.tx.respond(

@@ -1,2 +1,8 @@
 export { Registrar, canonicalAor, type RegistrarOptions } from './registrar.js';
-export { MemoryLocationStore, type LocationStore, type Binding } from './location.js';
+export {
+  MemoryLocationStore,
+  type LocationStore,
+  type Binding,
+  type RegisterChange,
+  type RegisterOutcome,
+} from './location.js';

@@ -1,5 +1,4 @@
 import {
-  NameAddr,
   SipUri,
   createResponse,
   uriEquals,
@@ -10,7 +9,7 @@ import {
 } from '../message/index.js';
 import type { DigestServer } from '../auth/index.js';
 import { systemClock, type Clock } from '../util/clock.js';
-import type { Binding, LocationStore } from './location.js';
+import type { Binding, LocationStore, RegisterChange } from './location.js';
 
 export interface RegistrarOptions {
   /** Domains we are the registrar for. */
@@ -59,7 +58,7 @@ export class Registrar {
     const to = req.to!;
     if (to.uri.kind !== 'sip') return createResponse(req, 400, { reason: 'Bad Request (To is not a SIP or SIPS URI)' });
     if (this.opts.auth) {
-      const v = this.opts.auth.verify(req);
+      const v = await this.opts.auth.verify(req);
       if (!v.ok)
         return createResponse(req, 401, {
           headers: this.opts.auth
@@ -79,16 +78,14 @@ export class Registrar {
     // step 6: "*" only with Expires: 0 and nothing else
     if (contacts === '*') {
       if (headerExpires !== 0) return createResponse(req, 400, { reason: 'Bad Request (Contact: * needs Expires: 0)' });
-      for (const b of await this.store.get(aor)) {
-        if (b.callId === callId && cseq <= b.cseq)
-          return createResponse(req, 500, { reason: 'Server Internal Error (CSeq out of order)' });
-      }
-      await this.store.removeAll(aor);
-      return this.ok(req, aor);
+      const r = await this.store.register(aor, { callId, cseq, wildcard: true, put: [], remove: [] });
+      return r.ok ? this.ok(req, r.bindings) : this.outOfOrder(req);
     }
-    const now = this.clock.now();
-    const existing = await this.store.get(aor);
-    const updates: { uri: string; contact: NameAddr; expires: number }[] = [];
+    const now = this.clock.wallNow();
+    // matched by URI equality (§10.3 step 7, §19.1.4), not spelling: a refresh may write it differently
+    const existing = await this.store.lookup(aor);
+    const path = req.path.map(String);
+    const change: RegisterChange = { callId, cseq, put: [], remove: [] };
     for (const c of contacts) {
       let expires = c.expires ?? headerExpires ?? this.dflt;
       if (expires > 0 && expires < this.min) {
@@ -96,43 +93,42 @@ export class Registrar {
       }
       expires = Math.min(expires, this.max);
       const uri = c.uri.toString();
-      // step 7: same Call-ID with a lower or equal CSeq is out of order
       const prev = existing.find((b) => uriEquals(parseUri(b.uri), c.uri));
-      if (prev && prev.callId === callId && cseq <= prev.cseq)
-        return createResponse(req, 500, { reason: 'Server Internal Error (CSeq out of order)' });
-      updates.push({ uri: prev ? prev.uri : uri, contact: c, expires });
-    }
-    const path = req.path.map(String);
-    for (const u of updates) {
-      if (u.expires === 0) {
-        await this.store.remove(aor, u.uri);
+      if (prev && prev.uri !== uri) change.remove.push(prev.uri);
+      if (expires === 0) {
+        change.remove.push(uri);
         continue;
       }
-      const params = u.contact.params.list
+      const params = c.params.list
         .filter((p) => !['expires', 'q'].includes(p.name.toLowerCase()))
         .map((p) => (p.value === null ? `;${p.name}` : `;${p.name}=${p.value}`))
         .join('');
-      await this.store.put({
+      change.put.push({
         aor,
-        uri: u.contact.uri.toString(),
+        uri,
         params,
-        expires: now + u.expires * 1000,
-        q: u.contact.q ?? 1,
+        expires: now + expires * 1000,
+        q: c.q ?? 1,
         callId,
         cseq,
         path,
         ...(source ? { source } : {}),
       });
-      if (u.uri !== u.contact.uri.toString()) await this.store.remove(aor, u.uri);
     }
-    return this.ok(req, aor, path);
+    // step 7 (Call-ID/CSeq order) is checked by the store, atomically with the update
+    const r = await this.store.register(aor, change);
+    return r.ok ? this.ok(req, r.bindings, path) : this.outOfOrder(req);
+  }
+
+  private outOfOrder(req: SipRequest): SipResponse {
+    return createResponse(req, 500, { reason: 'Server Internal Error (CSeq out of order)' });
   }
 
   /** §10.3 step 8: 200 with every current binding and its remaining expiry. */
-  private async ok(req: SipRequest, aor: string, path: string[] = []): Promise<SipResponse> {
-    const now = this.clock.now();
+  private ok(req: SipRequest, bindings: Binding[], path: string[] = []): SipResponse {
+    const now = this.clock.wallNow();
     const headers: [string, string][] = [];
-    for (const b of await this.store.lookup(aor)) {
+    for (const b of bindings) {
       headers.push([
         'Contact',
         `<${b.uri}>${b.params};expires=${Math.max(0, Math.round((b.expires - now) / 1000))}${b.q !== 1 ? `;q=${b.q}` : ''}`,

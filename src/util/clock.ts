@@ -10,6 +10,11 @@ export interface TimerHandle {
 export interface Clock {
   /** Milliseconds, monotonic within one clock. */
   now(): number;
+  /**
+   * Wall-clock time in epoch milliseconds: for deadlines shared with other processes (location
+   * bindings and nonces in a shared store), which a per-process monotonic origin cannot express.
+   */
+  wallNow(): number;
   setTimeout(fn: () => void, ms: number): TimerHandle;
   clearTimeout(handle: TimerHandle | undefined): void;
 }
@@ -18,6 +23,7 @@ let nextId = 1;
 
 export const systemClock: Clock = {
   now: () => performance.now(),
+  wallNow: () => Date.now(),
   setTimeout(fn, ms) {
     const t = setTimeout(fn, ms);
     // protocol timers must not keep a CLI or test process alive on their own
@@ -42,8 +48,14 @@ export class FakeClock implements Clock {
   private seq = 0;
   private timers: FakeTimer[] = [];
 
+  /** `epoch`: the wall-clock time (epoch ms) at fake time 0; wallNow() moves with advance(). */
+  constructor(private readonly epoch = 1_700_000_000_000) {}
+
   now(): number {
     return this.t;
+  }
+  wallNow(): number {
+    return this.epoch + this.t;
   }
   setTimeout(fn: () => void, ms: number): TimerHandle {
     const timer = { id: nextId++, at: this.t + Math.max(0, ms), seq: this.seq++, fn };

@@ -54,7 +54,7 @@ function challenge(server: DigestServer, req: SipRequest, status = 401, stale = 
 const again = (r: SipRequest) => parseMessage(r.toBuffer()) as SipRequest;
 
 for (const algorithms of [['SHA-256'], ['MD5'], ['SHA-256', 'MD5']] as ('SHA-256' | 'MD5')[][]) {
-  test(`client/server round trip: ${algorithms.join('+')}`, () => {
+  test(`client/server round trip: ${algorithms.join('+')}`, async () => {
     const clock = new FakeClock();
     const server = new DigestServer({
       realm: 'atlanta.example.com',
@@ -64,22 +64,22 @@ for (const algorithms of [['SHA-256'], ['MD5'], ['SHA-256', 'MD5']] as ('SHA-256
     });
     const client = new DigestClient({ username: 'alice', password: 'secret' });
     const req = register();
-    assert.equal(server.verify(req).ok, false);
+    assert.equal((await server.verify(req)).ok, false);
     assert.ok(client.authorize(req, challenge(server, req)));
-    const r = server.verify(again(req));
+    const r = await server.verify(again(req));
     assert.deepEqual(r, { ok: true, user: 'alice' });
     assert.equal(again(req).authorization[0]!.algorithm, algorithms[0], 'SHA-256 preferred when offered');
   });
 }
 
-test('wrong password, unknown user, forged nonce, uri mismatch are refused', () => {
+test('wrong password, unknown user, forged nonce, uri mismatch are refused', async () => {
   const server = new DigestServer({ realm: 'r', users: (u) => (u === 'alice' ? { password: 'secret' } : undefined) });
   const req = register();
   new DigestClient({ username: 'alice', password: 'WRONG' }).authorize(req, challenge(server, req));
-  assert.deepEqual(server.verify(again(req)), { ok: false, reason: 'wrong credentials' });
+  assert.deepEqual(await server.verify(again(req)), { ok: false, reason: 'wrong credentials' });
   const r2 = register();
   new DigestClient({ username: 'mallory', password: 'x' }).authorize(r2, challenge(server, r2));
-  assert.equal((server.verify(again(r2)) as { reason: string }).reason, 'unknown user');
+  assert.equal(((await server.verify(again(r2))) as { reason: string }).reason, 'unknown user');
   const r3 = register();
   new DigestClient({ username: 'alice', password: 'secret' }).authorize(r3, challenge(server, r3));
   const forged = r3
@@ -87,12 +87,12 @@ test('wrong password, unknown user, forged nonce, uri mismatch are refused', () 
     .toString()
     .replace(/nonce="[^"]+"/, 'nonce="AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"');
   assert.equal(
-    (server.verify(parseMessage(Buffer.from(forged)) as SipRequest) as { reason: string }).reason,
+    ((await server.verify(parseMessage(Buffer.from(forged)) as SipRequest)) as { reason: string }).reason,
     'invalid nonce',
   );
   const other = new DigestServer({ realm: 'r', users: () => ({ password: 'secret' }) });
   assert.equal(
-    (other.verify(again(r3)) as { reason: string }).reason,
+    ((await other.verify(again(r3))) as { reason: string }).reason,
     'invalid nonce',
     "another server's nonce is not ours",
   );
@@ -120,35 +120,35 @@ test('wrong password, unknown user, forged nonce, uri mismatch are refused', () 
         ) as SipRequest
       ).uri
     : moved.uri;
-  assert.match((server.verify(moved) as { reason: string }).reason, /uri/);
+  assert.match(((await server.verify(moved)) as { reason: string }).reason, /uri/);
 });
 
-test('expired nonce → stale; the client retries a stale challenge without counting a failure', () => {
+test('expired nonce → stale; the client retries a stale challenge without counting a failure', async () => {
   const clock = new FakeClock();
   const server = new DigestServer({ realm: 'r', users: () => ({ password: 'secret' }), clock, nonceTtl: 60_000 });
   const client = new DigestClient({ username: 'alice', password: 'secret' });
   const req = register();
   client.authorize(req, challenge(server, req));
   clock.advance(61_000);
-  assert.deepEqual(server.verify(again(req)), { ok: false, stale: true, reason: 'nonce expired' });
+  assert.deepEqual(await server.verify(again(req)), { ok: false, stale: true, reason: 'nonce expired' });
   assert.ok(client.authorize(req, challenge(server, req, 401, true)), 'stale: retried');
-  assert.equal(server.verify(again(req)).ok, true);
+  assert.equal((await server.verify(again(req))).ok, true);
   // refused twice without stale: give up
   const c2 = new DigestClient({ username: 'alice', password: 'bad' });
   assert.ok(c2.authorize(req, challenge(server, req)));
   assert.equal(c2.authorize(req, challenge(server, req)), false);
 });
 
-test('replayed nonce count is refused', () => {
+test('replayed nonce count is refused', async () => {
   const server = new DigestServer({ realm: 'r', users: () => ({ password: 'secret' }) });
   const client = new DigestClient({ username: 'alice', password: 'secret' });
   const req = register();
   client.authorize(req, challenge(server, req));
-  assert.equal(server.verify(again(req)).ok, true);
-  assert.deepEqual(server.verify(again(req)), { ok: false, reason: 'replayed nonce count' });
+  assert.equal((await server.verify(again(req))).ok, true);
+  assert.deepEqual(await server.verify(again(req)), { ok: false, reason: 'replayed nonce count' });
 });
 
-test('users file: passwords and HA1 forms; HA1 verifies; secrets never printed', () => {
+test('users file: passwords and HA1 forms; HA1 verifies; secrets never printed', async () => {
   const users = parseUsers(
     `# users\nalice:secret\nbob:md5:${ha1Of('MD5', 'bob', 'r', 'pw')}\ncarol:sha256:${ha1Of('SHA-256', 'carol', 'r', 'pw2')}\n`,
   );
@@ -161,7 +161,7 @@ test('users file: passwords and HA1 forms; HA1 verifies; secrets never printed',
     const server = new DigestServer({ realm: 'r', users: (n) => users.get(n), algorithms: [alg] });
     const req = register();
     new DigestClient({ username: u!, password: p! }).authorize(req, challenge(server, req));
-    assert.equal(server.verify(again(req)).ok, true, u);
+    assert.equal((await server.verify(again(req))).ok, true, u);
   }
   assert.throws(() => parseUsers('nocolon'), /line 1/);
   const client = new DigestClient({ username: 'alice', password: 'hunter2' });
@@ -191,14 +191,14 @@ function retryOf(req: SipRequest): SipRequest {
   return r;
 }
 
-test('digest client: a challenged INVITE that ends 486/487/603 does not spoil the next challenge', () => {
+test('digest client: a challenged INVITE that ends 486/487/603 does not spoil the next challenge', async () => {
   const server = new DigestServer({ realm: 'r', users: () => ({ password: 'secret' }) });
   const client = new DigestClient({ username: 'alice', password: 'secret' });
   for (const status of [486, 487, 603, 486]) {
     const first = invite();
     const retry = retryOf(first);
     assert.ok(client.authorize(retry, challenge(server, first, 407)), `challenge before the ${status} answered`);
-    assert.equal(server.verify(again(retry), { proxy: true }).ok, true);
+    assert.equal((await server.verify(again(retry), { proxy: true })).ok, true);
     // the retried INVITE ends with a failure that is not a challenge: its chain is over
     client.settled(retry);
   }

@@ -32,7 +32,7 @@ async function bind(ua: UserAgent, q: number): Promise<void> {
     aor: 'sip:bob@biloxi.example.com',
     uri: ua.contact.uri.toString(),
     params: '',
-    expires: performance.now() + 600_000,
+    expires: Date.now() + 600_000,
     q,
     callId: ua.contact.uri.toString(),
     cseq: 1,

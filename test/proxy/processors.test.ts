@@ -101,10 +101,10 @@ test('in-dialog requests challenged by a proxy are re-sent with credentials and 
     users: (u) => (u === 'alice' ? { password: 'pw' } : undefined),
   });
   // a strict proxy: in-dialog BYE and INVITE from alice must carry credentials too
-  const challengeInDialog: RequestProcessor = (ctx) => {
+  const challengeInDialog: RequestProcessor = async (ctx) => {
     const r = ctx.request;
     if (!r.to?.tag || !['BYE', 'INVITE'].includes(r.method) || !/alice/.test(r.get('From') ?? '')) return 'continue';
-    const v = auth.verify(r, { proxy: true });
+    const v = await auth.verify(r, { proxy: true });
     if (v.ok) return 'continue';
     ctx.tx.respond(
       createResponse(r, 407, { headers: auth.challenges().map((c) => ['Proxy-Authenticate', c] as [string, string]) }),
@@ -137,7 +137,7 @@ test('in-dialog requests challenged by a proxy are re-sent with credentials and 
     aor: 'sip:bob@example.com',
     uri: bob2.contact.uri.toString(),
     params: '',
-    expires: performance.now() + 600_000,
+    expires: Date.now() + 600_000,
     q: 1,
     callId: 'z',
     cseq: 1,
