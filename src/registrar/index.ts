@@ -6,3 +6,4 @@ export {
   type RegisterChange,
   type RegisterOutcome,
 } from './location.js';
+export { RedisLocationStore, type RedisLocationOptions } from './redis-location.js';
