@@ -2,7 +2,7 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { AuthHeader, buildAuthHeader, type SipRequest, type SipResponse } from '../message/index.js';
-import { systemClock, type Clock } from '../util/clock.js';
+import { systemClock, wallTime, type Clock } from '../util/clock.js';
 import { MemoryNonceState, type NonceState } from './nonce-state.js';
 
 /** HTTP Digest for SIP: RFC 3261 §22, RFC 7616 (SHA-256), RFC 8760 (SIP use of SHA-256). */
@@ -256,7 +256,7 @@ export class DigestServer {
 
   private now(): number {
     // wall-clock epoch ms: a nonce made by one proxy is dated the same way at another
-    return Math.floor(this.clock.wallNow());
+    return Math.floor(wallTime(this.clock));
   }
 
   createNonce(): string {

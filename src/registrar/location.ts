@@ -1,5 +1,5 @@
 import type { Clock, TimerHandle } from '../util/clock.js';
-import { systemClock } from '../util/clock.js';
+import { systemClock, wallTime } from '../util/clock.js';
 
 /** One registered contact of an address-of-record (RFC 3261 §10.3). */
 export interface Binding {
@@ -79,7 +79,7 @@ export class MemoryLocationStore implements LocationStore {
   constructor(private readonly clock: Clock = systemClock) {}
 
   async lookup(aor: string): Promise<Binding[]> {
-    return liveSorted(this.all(aor), this.clock.wallNow());
+    return liveSorted(this.all(aor), wallTime(this.clock));
   }
   async put(b: Binding): Promise<void> {
     this.set(b);
@@ -91,7 +91,7 @@ export class MemoryLocationStore implements LocationStore {
     for (const b of this.all(aor)) this.delete(aor, b.uri);
   }
   async register(aor: string, change: RegisterChange): Promise<RegisterOutcome> {
-    const now = this.clock.wallNow();
+    const now = wallTime(this.clock);
     // synchronous from here on: nothing can interleave within this process
     if (outOfOrder(liveSorted(this.all(aor), now), change)) return { ok: false, reason: 'out-of-order' };
     if (change.wildcard) for (const b of this.all(aor)) this.delete(aor, b.uri);
@@ -100,7 +100,7 @@ export class MemoryLocationStore implements LocationStore {
     return { ok: true, bindings: liveSorted(this.all(aor), now) };
   }
   async expire(): Promise<number> {
-    const now = this.clock.wallNow();
+    const now = wallTime(this.clock);
     let n = 0;
     for (const [aor, m] of [...this.map])
       for (const e of [...m.values()])
@@ -127,7 +127,7 @@ export class MemoryLocationStore implements LocationStore {
     // (timers cannot exceed 2^31-1 ms; bindings are capped far below that anyway)
     const timer = this.clock.setTimeout(
       () => this.delete(b.aor, b.uri),
-      Math.min(0x7fffffff, Math.max(0, b.expires - this.clock.wallNow())),
+      Math.min(0x7fffffff, Math.max(0, b.expires - wallTime(this.clock))),
     );
     m.set(b.uri, { b, timer });
   }

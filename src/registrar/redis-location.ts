@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { systemClock, type Clock } from '../util/clock.js';
+import { systemClock, wallTime, type Clock } from '../util/clock.js';
 import { guarded } from '../util/redis.js';
 import { liveSorted, type Binding, type LocationStore, type RegisterChange, type RegisterOutcome } from './location.js';
 
@@ -92,7 +92,7 @@ export class RedisLocationStore implements LocationStore {
 
   async lookup(aor: string): Promise<Binding[]> {
     const h = await guarded(`location lookup ${aor}`, () => this.redis.hgetall(this.key(aor)));
-    return liveSorted(Object.values(h).flatMap(parseBinding), this.clock.wallNow());
+    return liveSorted(Object.values(h).flatMap(parseBinding), wallTime(this.clock));
   }
 
   async put(b: Binding): Promise<void> {
@@ -135,7 +135,7 @@ export class RedisLocationStore implements LocationStore {
   }
 
   private async run(aor: string, change: RegisterChange, check: boolean): Promise<RegisterOutcome> {
-    const now = this.clock.wallNow();
+    const now = wallTime(this.clock);
     const reply = (await guarded(`location update ${aor}`, () =>
       this.redis.eval(
         REGISTER,

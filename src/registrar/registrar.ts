@@ -8,7 +8,7 @@ import {
   type Uri,
 } from '../message/index.js';
 import type { DigestServer } from '../auth/index.js';
-import { systemClock, type Clock } from '../util/clock.js';
+import { systemClock, wallTime, type Clock } from '../util/clock.js';
 import type { Binding, LocationStore, RegisterChange } from './location.js';
 
 export interface RegistrarOptions {
@@ -81,7 +81,7 @@ export class Registrar {
       const r = await this.store.register(aor, { callId, cseq, wildcard: true, put: [], remove: [] });
       return r.ok ? this.ok(req, r.bindings) : this.outOfOrder(req);
     }
-    const now = this.clock.wallNow();
+    const now = wallTime(this.clock);
     // matched by URI equality (§10.3 step 7, §19.1.4), not spelling: a refresh may write it differently
     const existing = await this.store.lookup(aor);
     const path = req.path.map(String);
@@ -126,7 +126,7 @@ export class Registrar {
 
   /** §10.3 step 8: 200 with every current binding and its remaining expiry. */
   private ok(req: SipRequest, bindings: Binding[], path: string[] = []): SipResponse {
-    const now = this.clock.wallNow();
+    const now = wallTime(this.clock);
     const headers: [string, string][] = [];
     for (const b of bindings) {
       headers.push([

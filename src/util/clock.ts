@@ -13,8 +13,9 @@ export interface Clock {
   /**
    * Wall-clock time in epoch milliseconds: for deadlines shared with other processes (location
    * bindings and nonces in a shared store), which a per-process monotonic origin cannot express.
+   * Optional: read it through wallTime(), which falls back to Date.now().
    */
-  wallNow(): number;
+  wallNow?(): number;
   setTimeout(fn: () => void, ms: number): TimerHandle;
   clearTimeout(handle: TimerHandle | undefined): void;
 }
@@ -91,4 +92,9 @@ export class FakeClock implements Clock {
     this.advance(at - this.t);
     return this.t;
   }
+}
+
+/** Wall-clock epoch ms from `clock` (Date.now() for a clock that only keeps monotonic time). */
+export function wallTime(clock: Clock): number {
+  return clock.wallNow ? clock.wallNow() : Date.now();
 }
