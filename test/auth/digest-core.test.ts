@@ -26,14 +26,15 @@ class ChallengingPeer extends FakeTransport {
     const p = super.send(...args);
     if (message.isRequest && (message as SipRequest).method === 'INVITE') {
       const req = this.sent.at(-1)!.message as SipRequest;
-      const ok = this.server.verify(req, { proxy: true }).ok;
-      if (!ok) this.challenges++;
-      const res = ok
-        ? createResponse(req, this.final(req), { toTag: 'uas1' })
-        : createResponse(req, 407, {
-            headers: this.server.challenges().map((c) => ['Proxy-Authenticate', c] as [string, string]),
-          });
-      setImmediate(() => this.inject(res));
+      void this.server.verify(req, { proxy: true }).then(({ ok }) => {
+        if (!ok) this.challenges++;
+        const res = ok
+          ? createResponse(req, this.final(req), { toTag: 'uas1' })
+          : createResponse(req, 407, {
+              headers: this.server.challenges().map((c) => ['Proxy-Authenticate', c] as [string, string]),
+            });
+        setImmediate(() => this.inject(res));
+      });
     }
     return p;
   }
