@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { SipRequest, SipResponse, SipUri, createResponse, createCancel, parseUri, type Uri } from '../message/index.js';
-import { ClientTransaction, ServerTransaction, TransactionLayer, type TimerConfig } from '../transaction/index.js';
+import { createResponse, parseUri, type SipRequest, type SipResponse, type Uri } from '../message/index.js';
+import { ServerTransaction, TransactionLayer, type TimerConfig } from '../transaction/index.js';
 import {
   resolveTargets,
   type Inbound,
@@ -8,25 +8,25 @@ import {
   type TransportLayer,
   type TransportProtocol,
 } from '../transport/index.js';
-import { Registrar, canonicalAor, type Binding } from '../registrar/index.js';
+import { canonicalAor, type Registrar } from '../registrar/index.js';
 import type { DigestServer } from '../auth/index.js';
 import { systemClock, type Clock } from '../util/clock.js';
-import {
-  bestResponse,
-  forwardCopy,
-  isOurDomain,
-  isOwnUri,
-  nextHop,
-  preprocessRoute,
-  validateRequest,
-  type ProxyIdentity,
-} from './rules.js';
+import { ProcessorChain, processor } from './chain.js';
+import type { ProxyStats, RequestContext, ResponseContext, TargetContext } from './context.js';
+import { Forwarder, popVia } from './forwarder.js';
+import { isOurDomain, isOwnVia, makeIdentity, type Listener, type ProxyIdentity } from './identity.js';
+import { TokenBucketLimiter, TrustList, type RateLimitConfig, type RateLimiter } from './rate-limit.js';
+import { defaultRequestProcessors } from './request-processors.js';
+import { forwardCopy, preprocessRoute, validateRequest } from './rules.js';
 
 export interface ProxyOptions {
-  transport: TransportLayer & { address?(p: TransportProtocol): { host: string; port: number } | undefined };
+  transport: TransportLayer & {
+    address?(p: TransportProtocol): { host: string; port: number } | undefined;
+    readonly listening?: Listener[];
+  };
   /** Our domains (registrar and location service). */
   domains: string[];
-  /** Host names and addresses that mean "this proxy" in Route / Request-URI. */
+  /** Aliases (`--hostname`): names or addresses that mean this proxy besides its listening sockets. */
   hostnames: string[];
   registrar?: Registrar;
   /** Challenge out-of-dialog requests from our domains' users with 407 (RFC 3261 §22.3). */
@@ -35,59 +35,58 @@ export interface ProxyOptions {
   clock?: Clock;
   timers?: Partial<TimerConfig>;
   resolve?: (uri: Uri) => Promise<Target[]>;
-  /** Requests per second allowed per source address before 503 + Retry-After (like Kamailio's pike). */
-  rateLimit?: { perSecond: number; burst: number };
-  /** One line per transaction (for --verbose). */
+  /** Token bucket per source address (like Kamailio's pike); off when absent. */
+  rateLimit?: RateLimitConfig;
+  /** A limiter of your own (a shared store); takes precedence over rateLimit. */
+  rateLimiter?: RateLimiter;
+  /** Networks (CIDR, IPv4 or IPv6) that skip the rate limit. */
+  trust?: string[];
+  /** Timer C in ms (§16.6 step 11; more than 3 minutes by the RFC): default 185 s. */
+  timerC?: number;
+  /** One line per transaction, for people (--verbose). */
   log?: (line: string) => void;
-  /** Replaceable routing policy: return targets for a request, or undefined for the default (§16.5). */
-  targetProcessor?: (req: SipRequest) => Promise<Uri[] | undefined>;
-  /** Build the request processor chain from the defaults (insert, remove or replace steps). */
-  requestProcessors?: (defaults: RequestProcessor[]) => RequestProcessor[];
-  /** Called on every response before it goes upstream (e.g. to strip or add headers). */
-  responseProcessors?: ((res: SipResponse, request: SipRequest) => void)[];
+  /** One record per transaction, for machines (--log-format json). */
+  onTransaction?: (record: TransactionRecord) => void;
+  /** Change the processor chains (insert before or after a default processor by name). */
+  processors?: (chains: ProxyChains) => void;
 }
 
-/** What a request processor sees: the request, its transaction and source, the target set it builds. */
-export interface RequestContext {
-  request: SipRequest;
-  tx: ServerTransaction;
-  inbound: Inbound;
-  targets: { uri: Uri; q: number; path: string[] }[];
-  respond(status: number, init?: Parameters<typeof createResponse>[2]): void;
+/** The three chains (like repro's request, target and response processors). */
+export interface ProxyChains {
+  readonly request: ProcessorChain<RequestContext>;
+  readonly target: ProcessorChain<TargetContext>;
+  readonly response: ProcessorChain<ResponseContext>;
 }
 
-/** One step of the proxy's request processing: answer it ('done') or pass it on ('continue'). */
-export type RequestProcessor = (ctx: RequestContext) => 'continue' | 'done' | Promise<'continue' | 'done'>;
-
-interface Branch {
-  tx: ClientTransaction | undefined;
-  final: SipResponse | undefined;
-  request: SipRequest;
-  target: Uri;
+/** What a transaction looked like, once it has its final response. */
+export interface TransactionRecord {
+  method: string;
+  callId: string;
+  status: number;
+  /** ms from the request's arrival to its final response. */
+  duration: number;
+  /** `protocol:host:port` the request came from. */
+  source: string;
+  /** `protocol:host:port` of the branch whose response was chosen, when one was. */
+  target?: string;
 }
 
-/** A response context (§16.7): one server transaction and its branches. */
-interface Context {
-  server: ServerTransaction;
-  branches: Branch[];
-  responses: SipResponse[];
-  answered: boolean;
-  cancelled: boolean;
-}
+const DEFAULT_TIMER_C = 185_000;
 
 /**
  * A stateful proxy (RFC 3261 §16) with a registrar, digest authentication, record-routing,
- * forking by q-value, CANCEL forwarding, and protection against floods and open relaying.
- * Policy points (target processing) can be replaced without forking the proxy.
+ * forking by q-value, RFC 3263 failover, Timer C, CANCEL forwarding, and opt-in flood
+ * protection. Its policy is three chains of named processors (request, target, response).
  */
 export class Proxy extends EventEmitter {
   readonly transactions: TransactionLayer;
   readonly id: ProxyIdentity;
+  readonly chains: ProxyChains;
+  readonly stats: ProxyStats = { requests: 0, forwarded: 0, rejected: 0, rateLimited: 0, timerC: 0, failovers: 0 };
   private readonly clock: Clock;
-  private readonly contexts = new Map<ServerTransaction, Context>();
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
   private readonly resolver: (uri: Uri) => Promise<Target[]>;
-  readonly stats = { requests: 0, forwarded: 0, rejected: 0, rateLimited: 0 };
+  private readonly forwarder: Forwarder;
+  private draining = false;
 
   constructor(private readonly opts: ProxyOptions) {
     super();
@@ -96,384 +95,177 @@ export class Proxy extends EventEmitter {
       clock: this.clock,
       ...(opts.timers ? { timers: opts.timers } : {}),
     });
-    const own: SipUri[] = [];
-    for (const p of ['udp', 'tcp', 'tls', 'ws', 'wss'] as TransportProtocol[]) {
-      const a = opts.transport.address?.(p);
-      if (!a) continue;
-      for (const h of opts.hostnames) own.push(new SipUri({ host: h.includes(':') ? `[${h}]` : h, port: a.port }));
-    }
-    for (const h of opts.hostnames) own.push(new SipUri({ host: h.includes(':') ? `[${h}]` : h }));
-    this.id = { own, domains: opts.domains, supported: ['path'] };
+    this.id = makeIdentity(this.sockets(), opts.hostnames, opts.domains);
     this.resolver = opts.resolve ?? ((u) => resolveTargets(u));
-    this.transactions.on(
-      'request',
-      (tx, inbound) => void this.onRequest(tx, inbound).catch((e: Error) => this.fail(tx, e)),
-    );
-    this.transactions.on('ack', (ack) => void this.forwardStateless(ack).catch(() => undefined));
+    const limiter =
+      opts.rateLimiter ??
+      (opts.rateLimit ? new TokenBucketLimiter({ ...opts.rateLimit, clock: this.clock }) : undefined);
+    this.chains = {
+      request: new ProcessorChain(
+        'request',
+        defaultRequestProcessors({
+          id: this.id,
+          registrar: opts.registrar,
+          auth: opts.auth,
+          limiter,
+          trust: new TrustList(opts.trust ?? []),
+          stats: this.stats,
+          cancel: (tx) => {
+            // not ours: we know nothing of its INVITE (§16.10 allows a stateless forward)
+            if (!this.forwarder.cancel(tx)) this.reply(tx, createResponse(tx.request, 481), this.clock.now());
+          },
+        }),
+      ),
+      target: new ProcessorChain('target', [processor('resolve', (t) => this.resolveHops(t))]),
+      response: new ProcessorChain('response'),
+    };
+    this.forwarder = new Forwarder({
+      transactions: this.transactions,
+      transport: opts.transport,
+      clock: this.clock,
+      recordRoute: opts.recordRoute ?? false,
+      timerC: opts.timerC ?? DEFAULT_TIMER_C,
+      targetChain: this.chains.target,
+      responseChain: this.chains.response,
+      stats: this.stats,
+      onFinal: (rc, res, hop) => this.report(rc.tx, rc.inbound, rc.started, res.status, hop),
+      log: (l) => this.opts.log?.(l),
+    });
+    opts.processors?.(this.chains);
+    this.transactions.on('request', (tx, inbound) => this.onRequest(tx, inbound));
+    this.transactions.on('ack', (ack, inbound) => void this.forwardAck(ack, inbound).catch(() => undefined));
     this.transactions.on('stray-response', (res) => void this.forwardStrayResponse(res).catch(() => undefined));
   }
 
-  private log(s: string): void {
-    this.opts.log?.(s);
+  private sockets(): Listener[] {
+    const t = this.opts.transport;
+    if (t.listening) return t.listening;
+    const out: Listener[] = [];
+    for (const p of ['udp', 'tcp', 'tls', 'ws', 'wss'] as TransportProtocol[]) {
+      const a = t.address?.(p);
+      if (a) out.push({ protocol: p, host: a.host, port: a.port });
+    }
+    return out;
   }
 
-  private fail(tx: ServerTransaction, e: Error): void {
-    this.log(`error ${tx.request.method} ${e.message}`);
-    if (tx.state === 'trying' || tx.state === 'proceeding')
-      tx.respond(createResponse(tx.request, 500, { reason: 'Server Internal Error' }));
+  /** Open transactions: requests still waiting for a final response. */
+  get pending(): number {
+    return this.forwarder.pending;
   }
 
-  /** Token bucket per source address. */
-  private allow(source: string): boolean {
-    const rl = this.opts.rateLimit;
-    if (!rl) return true;
-    const now = this.clock.now();
-    const b = this.buckets.get(source) ?? { tokens: rl.burst, at: now };
-    b.tokens = Math.min(rl.burst, b.tokens + ((now - b.at) / 1000) * rl.perSecond);
-    b.at = now;
-    this.buckets.set(source, b);
-    if (b.tokens < 1) return false;
-    b.tokens -= 1;
-    if (this.buckets.size > 10_000) this.buckets.clear();
-    return true;
-  }
-
-  private reply(tx: ServerTransaction, status: number, init: Parameters<typeof createResponse>[2] = {}): void {
-    this.stats.rejected++;
-    tx.respond(createResponse(tx.request, status, init));
-    this.log(`${tx.request.method} ${tx.request.uri} -> ${status}`);
-  }
-
-  /**
-   * The request processor chain (like repro's request processors): each one may answer the
-   * request (return 'done') or let it go on; the last ones build the target set. Replace or extend
-   * it with ProxyOptions.requestProcessors.
-   */
-  readonly defaultRequestProcessors: RequestProcessor[] = [
-    // flood protection (like Kamailio's pike)
-    (ctx) => {
-      if (this.allow(ctx.inbound.remote.host)) return 'continue';
-      this.stats.rateLimited++;
-      ctx.respond(503, { headers: [['Retry-After', '5']] });
-      return 'done';
-    },
-    // §16.3 validation: scheme, Max-Forwards, loops, Proxy-Require
-    (ctx) => {
-      const v = validateRequest(ctx.request, this.id);
-      if (v.ok) return 'continue';
-      this.stats.rejected++;
-      ctx.tx.respond(v.response);
-      this.log(`${ctx.request.method} ${ctx.request.uri} -> ${v.response.status}`);
-      return 'done';
-    },
-    // §16.10 CANCEL
-    (ctx) => {
-      if (ctx.request.method !== 'CANCEL') return 'continue';
-      this.onCancel(ctx.tx);
-      return 'done';
-    },
-    // §16.4 route preprocessing
-    (ctx) => {
-      preprocessRoute(ctx.request, this.id);
-      return 'continue';
-    },
-    // requests for us: REGISTER for our domains (§10.3), OPTIONS to the proxy itself
-    async (ctx) => {
-      const req = ctx.request;
-      if (req.route.length === 0 && req.method === 'REGISTER' && isOurDomain(req.uri, this.id) && this.opts.registrar) {
-        const i = ctx.inbound;
-        const res = await this.opts.registrar.handleRegister(req, {
-          protocol: i.protocol,
-          host: i.remote.host,
-          port: i.remote.port,
-          ...(i.connectionId ? { connectionId: i.connectionId } : {}),
-        });
-        ctx.tx.respond(res);
-        this.log(`REGISTER ${req.to?.uri} -> ${res.status}`);
-        return 'done';
-      }
-      if (req.route.length === 0 && req.method === 'OPTIONS' && isOwnUri(req.uri, this.id)) {
-        ctx.respond(200, {
-          headers: [['Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, REFER, NOTIFY, SUBSCRIBE, INFO, MESSAGE']],
-        });
-        return 'done';
-      }
-      return 'continue';
-    },
-    // §22.3: out-of-dialog requests from our users must authenticate (407)
-    async (ctx) => {
-      const req = ctx.request;
-      const auth = this.opts.auth;
-      const fromOurs = req.from ? isOurDomain(req.from.uri, this.id) : false;
-      if (!auth || !fromOurs || req.to?.tag || req.method === 'ACK') return 'continue';
-      const r = await auth.verify(req, { proxy: true });
-      if (!r.ok) {
-        this.log(`${req.method} ${req.uri} -> 407 (${r.reason})`);
-        ctx.tx.respond(
-          createResponse(req, 407, {
-            headers: auth
-              .challenges({ stale: r.stale ?? false })
-              .map((c) => ['Proxy-Authenticate', c] as [string, string]),
-          }),
-        );
-        return 'done';
-      }
-      if ((req.from!.uri as SipUri).userDecoded !== r.user) {
-        ctx.respond(403, { reason: 'Forbidden (From does not match the authenticated user)' });
-        return 'done';
-      }
-      // credentials for us are not forwarded (§22.3)
-      req.headers = req.headers.filter(
-        (h) => !(h.key === 'proxy-authorization' && h.value.includes(`realm="${auth.realm}"`)),
-      );
-      return 'continue';
-    },
-    // §16.5 target set: a user's targetProcessor, else the location service for our domains
-    async (ctx) => {
-      const req = ctx.request;
-      const custom = this.opts.targetProcessor ? await this.opts.targetProcessor(req) : undefined;
-      if (custom) {
-        ctx.targets.push(...custom.map((uri) => ({ uri, q: 1, path: [] })));
-        return 'continue';
-      }
-      if (req.route.length === 0 && isOurDomain(req.uri, this.id)) {
-        const bindings = this.opts.registrar ? await this.opts.registrar.store.lookup(canonicalAor(req.uri)) : [];
-        if (bindings.length === 0) {
-          ctx.respond(req.to?.tag ? 481 : 404);
-          return 'done';
-        }
-        ctx.targets.push(...bindings.map((b: Binding) => ({ uri: parseUri(b.uri), q: b.q, path: b.path })));
-      }
-      return 'continue';
-    },
-    // not for our domain: relay only our own users' requests or in-dialog ones (no open relay)
-    (ctx) => {
-      if (ctx.targets.length) return 'continue';
-      const req = ctx.request;
-      const fromOurs = req.from ? isOurDomain(req.from.uri, this.id) : false;
-      if (!fromOurs && !req.to?.tag && req.route.length === 0) {
-        ctx.respond(403, { reason: 'Forbidden (relaying denied)' });
-        return 'done';
-      }
-      ctx.targets.push({ uri: req.uri, q: 1, path: [] });
-      return 'continue';
-    },
-  ];
-
-  private async onRequest(tx: ServerTransaction, inbound: Inbound): Promise<void> {
+  private onRequest(tx: ServerTransaction, inbound: Inbound): void {
     this.stats.requests++;
-    const ctx: RequestContext = {
-      request: tx.request,
+    const started = this.clock.now();
+    const req = tx.request;
+    if (this.draining && req.method !== 'CANCEL') {
+      // shutting down: no new transactions (a CANCEL still ends an open one)
+      this.reply(tx, createResponse(req, 503, { headers: [['Retry-After', '5']] }), started, inbound);
+      return;
+    }
+    const rc: RequestContext = {
+      request: req,
       tx,
       inbound,
+      storage: new Map(),
       targets: [],
-      respond: (status, init = {}) => this.reply(tx, status, init),
+      routedToUs: false,
+      started,
+      respond: (status, init = {}) => {
+        this.stats.rejected++;
+        this.reply(tx, createResponse(req, status, init), started, inbound);
+      },
+      respondWith: (res) => this.reply(tx, res, started, inbound),
     };
-    const chain = this.opts.requestProcessors
-      ? this.opts.requestProcessors(this.defaultRequestProcessors)
-      : this.defaultRequestProcessors;
-    for (const p of chain) if ((await p(ctx)) === 'done') return;
-    if (ctx.targets.length === 0) return this.reply(tx, 480);
-    await this.fork(tx, inbound, ctx.targets);
+    const r = this.chains.request.run(rc);
+    if (typeof r === 'string') this.afterRequestChain(rc, r);
+    else r.then((v) => this.afterRequestChain(rc, v)).catch((e: Error) => this.fail(rc, e));
   }
 
-  /** §16.6: forward to each target; groups of equal q in parallel, lower q only if those fail. */
-  private async fork(
+  private afterRequestChain(rc: RequestContext, r: string): void {
+    if (r === 'stop') return;
+    if (rc.targets.length === 0) return rc.respond(480);
+    this.forwarder.fork(rc).catch((e: Error) => this.fail(rc, e));
+  }
+
+  private fail(rc: RequestContext, e: Error): void {
+    this.opts.log?.(`error ${rc.request.method} ${e.message}`);
+    const st = rc.tx.state;
+    if (st === 'trying' || st === 'proceeding') rc.respond(500, { reason: 'Server Internal Error' });
+  }
+
+  /** A response of the proxy's own: to the client, then to the log. */
+  private reply(tx: ServerTransaction, res: SipResponse, started: number, inbound?: Inbound): void {
+    tx.respond(res);
+    if (res.status >= 200) this.report(tx, inbound, started, res.status, undefined);
+  }
+
+  private report(
     tx: ServerTransaction,
-    inbound: Inbound,
-    targets: { uri: Uri; q: number; path: string[] }[],
-  ): Promise<void> {
+    inbound: Inbound | undefined,
+    started: number,
+    status: number,
+    hop: Target | undefined,
+  ): void {
+    const { log, onTransaction } = this.opts;
+    if (!log && !onTransaction) return;
     const req = tx.request;
-    const ctx: Context = { server: tx, branches: [], responses: [], answered: false, cancelled: false };
-    this.contexts.set(tx, ctx);
-    tx.once('terminated', () => this.contexts.delete(tx));
-    const groups = new Map<number, typeof targets>();
-    for (const t of targets) groups.set(t.q, [...(groups.get(t.q) ?? []), t]);
-    const order = [...groups.keys()].sort((a, b) => b - a);
-    for (const q of order) {
-      if (ctx.answered || ctx.cancelled) break;
-      await Promise.all(groups.get(q)!.map((t) => this.forwardBranch(ctx, inbound, t.uri, t.path)));
-      if (ctx.answered) break;
-    }
-    if (!ctx.answered && !ctx.cancelled) {
-      ctx.answered = true;
-      const best = bestResponse(ctx.responses) ?? createResponse(req, 480);
-      this.sendUpstream(tx, best);
-    } else if (ctx.cancelled && !ctx.answered) {
-      ctx.answered = true;
-      this.sendUpstream(tx, createResponse(req, 487));
-    }
-  }
-
-  private recordRouteFor(inbound: Inbound, out: TransportProtocol, secure: boolean): SipUri[] {
-    if (!this.opts.recordRoute) return [];
-    const mk = (p: TransportProtocol) => {
-      const a = this.opts.transport.viaFor(p);
-      const u = new SipUri({
-        scheme: secure ? 'sips' : 'sip',
-        host: a.host.includes(':') ? `[${a.host}]` : a.host,
-        port: a.port,
-      });
-      if (p !== 'udp' && !(secure && p === 'tls')) u.params.set('transport', p);
-      u.params.set('lr');
-      return u;
-    };
-    // RFC 5658: two Record-Route values when the proxy changes transport
-    return inbound.protocol === out ? [mk(out)] : [mk(out), mk(inbound.protocol)];
-  }
-
-  private forwardBranch(ctx: Context, inbound: Inbound, target: Uri, path: string[]): Promise<void> {
-    const req = ctx.server.request;
-    return new Promise<void>((resolve) => {
-      void (async () => {
-        // the next hop: Path (RFC 3327) first, then the top Route, else the target itself
-        const probe = forwardCopy(req, target, { via: { transport: 'UDP', host: '0.0.0.0', port: 0 } });
-        for (const p of [...path].reverse()) probe.prepend('Route', p);
-        let hops: Target[];
-        try {
-          hops = await this.resolver(nextHop(probe));
-        } catch {
-          hops = [];
-        }
-        const hop = hops[0];
-        if (!hop) {
-          ctx.responses.push(createResponse(req, 404, { reason: 'Not Found (no route to the target)' }));
-          return resolve();
-        }
-        const secure = req.uri.scheme === 'sips' || target.scheme === 'sips';
-        const creates = !req.to?.tag && ['INVITE', 'SUBSCRIBE', 'REFER', 'NOTIFY'].includes(req.method);
-        const via = this.opts.transport.viaFor(hop.protocol);
-        const out = forwardCopy(req, target, {
-          recordRoute: creates ? this.recordRouteFor(inbound, hop.protocol, secure) : [],
-          via: { transport: hop.protocol === 'wss' ? 'WSS' : hop.protocol, host: via.host, port: via.port },
-        });
-        for (const p of [...path].reverse()) out.prepend('Route', p);
-        const branch: Branch = { tx: undefined, final: undefined, request: out, target };
-        ctx.branches.push(branch);
-        this.stats.forwarded++;
-        this.log(`${req.method} ${req.uri} -> ${hop.protocol}:${hop.host}:${hop.port}`);
-        branch.tx = this.transactions.sendRequest(out, hop, {
-          onResponse: (res) => {
-            this.onBranchResponse(ctx, branch, res);
-            if (res.status >= 200 && !branch.final) {
-              branch.final = res;
-              resolve();
-            }
-          },
-          onTimeout: () => {
-            // §16.8: as if a 408 had arrived; built from the received request (not `out`), so it
-            // carries no Via of ours when it goes upstream (§16.7 step 3)
-            branch.final = createResponse(req, 408);
-            ctx.responses.push(branch.final);
-            resolve();
-          },
-          onTransportError: () => {
-            branch.final = createResponse(out, 503);
-            ctx.responses.push(createResponse(req, 503));
-            resolve();
-          },
-        });
-      })().catch(() => resolve());
+    const source = inbound ? `${inbound.protocol}:${inbound.remote.host}:${inbound.remote.port}` : '';
+    const target = hop ? `${hop.protocol}:${hop.host}:${hop.port}` : undefined;
+    log?.(`${req.method} ${String(req.uri)} <- ${status}${target ? ` via ${target}` : ''}`);
+    onTransaction?.({
+      method: req.method,
+      callId: req.callId ?? '',
+      status,
+      duration: Math.round((this.clock.now() - started) * 1000) / 1000,
+      source,
+      ...(target ? { target } : {}),
     });
   }
 
-  /** §16.7 response processing for one branch. */
-  private onBranchResponse(ctx: Context, branch: Branch, res: SipResponse): void {
-    const s = res.status;
-    if (s === 100) return; // §16.7 step 5: 100 is not forwarded
-    if (s < 200) {
-      if (!ctx.answered) this.sendUpstream(ctx.server, this.upstream(res));
-      return;
+  /** The default target processor: the next hop (Path, then Route, then the target, §16.6 step 7) resolved (RFC 3263). */
+  private async resolveHops(t: TargetContext): Promise<'continue'> {
+    const path = t.target.path[0];
+    const uri = path ? parseRouteUri(path) : (t.request.request.route[0]?.uri ?? t.target.uri);
+    try {
+      t.hops = uri ? await this.resolver(uri) : [];
+    } catch {
+      t.hops = [];
     }
-    if (s < 300) {
-      // 2xx (and their retransmissions, RFC 6026) go upstream at once; other branches are cancelled
-      ctx.answered = true;
-      this.sendUpstream(ctx.server, this.upstream(res), true);
-      this.cancelOthers(ctx, branch);
-      return;
-    }
-    if (branch.final) return; // a retransmitted final
-    ctx.responses.push(this.upstream(res));
-    if (s >= 600 && !ctx.answered) {
-      // §16.7 step 5: a 6xx ends the search and cancels pending branches
-      ctx.answered = true;
-      this.sendUpstream(ctx.server, this.upstream(res));
-      this.cancelOthers(ctx, branch);
-    }
+    return 'continue';
   }
 
-  /** Strip our Via (§16.7 step 3) and translate 503 (step 6 via bestResponse callers). */
-  private upstream(res: SipResponse): SipResponse {
-    const copy = this.copyResponse(res);
-    copy.removeFirstValue('Via');
-    return copy;
-  }
-
-  private copyResponse(res: SipResponse): SipResponse {
-    return new SipResponse(
-      res.status,
-      Buffer.from(res.reason, 'utf8').toString('latin1'),
-      res.headers.map((h) => ({ ...h, raw: h.raw })),
-      res.body,
-    );
-  }
-
-  private sendUpstream(tx: ServerTransaction, res: SipResponse, force = false): void {
-    for (const p of this.opts.responseProcessors ?? []) p(res, tx.request);
-    if (res.status === 503) {
-      res.status = 500;
-      res.reason = 'Server Internal Error';
-    }
-    if (force || tx.state === 'trying' || tx.state === 'proceeding' || tx.state === 'accepted') tx.respond(res);
-    this.log(`${tx.request.method} ${tx.request.uri} <- ${res.status}`);
-  }
-
-  private cancelOthers(ctx: Context, except?: Branch): void {
-    for (const b of ctx.branches) {
-      if (b === except || b.final || !b.tx || b.request.method !== 'INVITE') continue;
-      // §16.10: a CANCEL per pending branch, built from the branch's own INVITE (§9.1)
-      const cancel = createCancel(b.request);
-      this.transactions.sendRequest(cancel, b.tx.target, {});
-    }
-  }
-
-  /** §16.10: answer the CANCEL and cancel every pending branch of its INVITE. */
-  private onCancel(tx: ServerTransaction): void {
-    const invite = this.transactions.findInviteFor(tx.request);
-    const ctx = invite ? this.contexts.get(invite) : undefined;
-    if (!invite || !ctx) {
-      // not ours: forward statelessly would be allowed; we know nothing of it
-      return this.reply(tx, 481);
-    }
-    tx.respond(createResponse(tx.request, 200));
-    ctx.cancelled = true;
-    this.cancelOthers(ctx);
-  }
-
-  /** ACK for a 2xx (and other transaction-less requests): forward without state (§16.11). */
-  private async forwardStateless(req: SipRequest): Promise<void> {
-    const v = validateRequest(req, this.id);
-    if (!v.ok) return;
-    preprocessRoute(req, this.id);
+  /**
+   * ACK for a 2xx (no transaction, §16.11 forwards it statelessly). It always goes through: no
+   * rate limit, no shutdown refusal, and inside a dialog it goes to its Request-URI.
+   */
+  private async forwardAck(req: SipRequest, inbound: Inbound): Promise<void> {
+    if (!validateRequest(req, this.id).ok) return;
+    const routed = preprocessRoute(req, this.id);
     let target: Uri = req.uri;
-    if (req.route.length === 0 && isOurDomain(req.uri, this.id) && this.opts.registrar) {
+    const inDialog = routed && req.to?.tag !== undefined;
+    if (!inDialog && req.route.length === 0 && isOurDomain(req.uri, this.id) && this.opts.registrar) {
       const b = (await this.opts.registrar.store.lookup(canonicalAor(req.uri)))[0];
-      if (!b) return;
+      if (!b) return this.opts.log?.(`ACK ${String(req.uri)} dropped: no binding`);
       target = parseUri(b.uri);
     }
-    const [hop] = await this.resolver(req.route.length ? nextHop(req) : target);
-    if (!hop) return;
+    const first = req.route[0];
+    const hops = await this.resolver(first ? first.uri : target);
+    const hop = hops[0];
+    if (!hop) return this.opts.log?.(`ACK ${String(req.uri)} dropped: no route`);
     const via = this.opts.transport.viaFor(hop.protocol);
     const out = forwardCopy(req, target, { via: { transport: hop.protocol, host: via.host, port: via.port } });
+    this.opts.log?.(
+      `ACK ${String(req.uri)} from ${inbound.remote.host}:${inbound.remote.port} -> ${hop.host}:${hop.port}`,
+    );
     await this.opts.transport.send(out, hop);
   }
 
-  /** A response without a transaction (e.g. a 2xx retransmission after Timer M): by its Via (§16.7, §18.2.2). */
+  /** A response without a transaction (a 2xx retransmission after Timer M): by its Via (§16.7, §18.2.2). */
   private async forwardStrayResponse(res: SipResponse): Promise<void> {
     const ours = res.topVia;
-    if (!ours || !this.id.own.some((u) => u.hostname === ours.hostname.toLowerCase())) return;
+    if (!ours || !isOwnVia(ours.host, ours.port, this.id)) return;
     if (res.status < 200 || res.status >= 300) return;
-    const copy = this.upstream(res);
+    const copy = popVia(res);
     const next = copy.topVia;
     if (!next) return;
     const protocol = next.transport.toLowerCase() as TransportProtocol;
@@ -485,7 +277,35 @@ export class Proxy extends EventEmitter {
     });
   }
 
+  /**
+   * Graceful shutdown: new transactions get 503 from now on; resolves when the open ones have
+   * their final responses, or after `boundMs`, when what is left ends as if Timer C fired (408).
+   */
+  async drain(boundMs: number): Promise<void> {
+    this.draining = true;
+    if (this.forwarder.pending === 0) return;
+    let timer;
+    const bound = new Promise<void>((r) => {
+      timer = this.clock.setTimeout(() => {
+        this.forwarder.expireAll();
+        r();
+      }, boundMs);
+    });
+    await Promise.race([this.forwarder.idle(), bound]);
+    this.clock.clearTimeout(timer);
+  }
+
   close(): void {
     this.transactions.close();
+  }
+}
+
+function parseRouteUri(value: string): Uri | undefined {
+  const lt = value.indexOf('<');
+  const gt = value.indexOf('>', lt);
+  try {
+    return parseUri(lt >= 0 && gt > lt ? value.slice(lt + 1, gt) : value.trim());
+  } catch {
+    return undefined;
   }
 }

@@ -13,15 +13,9 @@ import {
   parseMessage,
 } from '../message/index.js';
 import { createHash } from 'node:crypto';
+import { isMyself, isOwnUri, isOwnVia, type ProxyIdentity } from './identity.js';
 
-export interface ProxyIdentity {
-  /** URIs that address this proxy (for Route/R-URI recognition, §16.4). */
-  own: SipUri[];
-  /** Domains this proxy is responsible for. */
-  domains: string[];
-  /** Option tags the proxy understands in Proxy-Require (§16.3 step 5). */
-  supported?: string[];
-}
+export type { ProxyIdentity } from './identity.js';
 
 export type Validation = { ok: true } | { ok: false; response: SipResponse };
 
@@ -67,12 +61,6 @@ export function loopHash(req: SipRequest): string {
   return h.digest('hex').slice(0, 16);
 }
 
-export function isOwnVia(host: string, port: number | undefined, id: ProxyIdentity): boolean {
-  return id.own.some(
-    (u) => u.hostname === host.replace(/^\[|\]$/g, '').toLowerCase() && (u.port ?? 5060) === (port ?? 5060),
-  );
-}
-
 export function detectLoop(req: SipRequest, id: ProxyIdentity): boolean {
   const vias = req.via;
   if (vias.length === 0) return false;
@@ -94,20 +82,16 @@ export function proxyBranch(req: SipRequest): string {
   return `${newBranch()}.${loopHash(req)}`;
 }
 
-export function isOwnUri(u: Uri, id: ProxyIdentity): boolean {
-  // our Record-Route and Route URIs carry no user part; sip:bob@<our address> is a user, not us
-  if (u.kind !== 'sip' || u.user !== undefined) return false;
-  // a URI without a port names us by host alone (the default port is whatever we listen on)
-  return id.own.some((o) => o.hostname === u.hostname && (u.port === undefined || o.port === u.port));
-}
-
 /**
  * §16.4 Route information preprocessing. Returns the request with:
  *  - a strict-routing previous hop undone (R-URI was our Record-Route URI: restore it from the last Route);
  *  - maddr that names us removed;
  *  - our own URI removed from the top of Route.
+ * Returns true when the request reached us by a Route (or strict-routed Request-URI) naming us:
+ * an in-dialog request that did is forwarded to its Request-URI, never looked up (§16.4, §16.6).
  */
-export function preprocessRoute(req: SipRequest, id: ProxyIdentity): void {
+export function preprocessRoute(req: SipRequest, id: ProxyIdentity): boolean {
+  let routed = false;
   // 1. The Request-URI is a value we put in Record-Route: the previous element was a strict router
   if (isOwnUri(req.uri, id) && req.route.length > 0) {
     const routes = req.route;
@@ -116,22 +100,26 @@ export function preprocessRoute(req: SipRequest, id: ProxyIdentity): void {
     const keep = routes.slice(0, -1).map(String);
     req.remove('Route');
     for (const r of keep) req.append('Route', r);
+    routed = true;
   }
   // 2. maddr naming us is removed (§16.4 paragraph 2)
   const ruri = req.uri;
-  if (ruri.kind === 'sip' && ruri.maddr && id.own.some((o) => o.hostname === ruri.maddr!.toLowerCase())) {
+  if (
+    ruri.kind === 'sip' &&
+    ruri.maddr &&
+    isMyself(ruri.maddr, ruri.port, id, ruri.transport, ruri.scheme === 'sips')
+  ) {
     const u = ruri.clone();
     u.params.delete('maddr');
     req.uri = u;
   }
   // 3. the first Route naming us is removed
   const first = req.route[0];
-  if (first && isOwnUri(first.uri, id)) req.removeFirstValue('Route');
-}
-
-/** Is the Request-URI within one of our domains (we are responsible for it: location service)? */
-export function isOurDomain(u: Uri, id: ProxyIdentity): boolean {
-  return u.kind === 'sip' && id.domains.some((d) => d.toLowerCase() === u.hostname);
+  if (first && isOwnUri(first.uri, id)) {
+    req.removeFirstValue('Route');
+    routed = true;
+  }
+  return routed;
 }
 
 /**
@@ -212,17 +200,4 @@ function classRank(status: number): number {
   if (status === 408) return 498;
   if (status >= 400 && status < 500) return 400 + (status % 100) / 1000;
   return status;
-}
-
-/** §16.7 step 3: strip our Via from a response before forwarding it upstream. */
-export function stripTopVia(res: SipResponse): void {
-  res.removeFirstValue('Via');
-}
-
-/** §16.7 step 6: a 503 from downstream goes upstream as 500 (the proxy itself is not unavailable). */
-export function translate503(res: SipResponse): void {
-  if (res.status === 503) {
-    res.status = 500;
-    res.reason = 'Server Internal Error';
-  }
 }

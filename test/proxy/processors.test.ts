@@ -3,7 +3,9 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { SipTransport } from '../../src/transport/index.js';
 import { Registrar, MemoryLocationStore } from '../../src/registrar/index.js';
-import { Proxy, type RequestProcessor } from '../../src/proxy/proxy.js';
+import { Proxy } from '../../src/proxy/proxy.js';
+import type { Processor } from '../../src/proxy/chain.js';
+import type { RequestContext } from '../../src/proxy/context.js';
 import { UserAgent } from '../../src/ua/user-agent.js';
 import type { Call } from '../../src/call/call.js';
 import { createRequest, createResponse, parseUri } from '../../src/message/index.js';
@@ -20,20 +22,38 @@ before(async () => {
   port = (await transport.listen({ protocol: 'udp', host: '127.0.0.1', port: 0 })).port;
   store = new MemoryLocationStore();
   // a policy step: no MESSAGE through this proxy; and "sip:helpdesk@example.com" goes to Bob
-  const noMessage: RequestProcessor = (ctx) => {
-    if (ctx.request.method !== 'MESSAGE') return 'continue';
-    ctx.respond(405, { headers: [['Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS']] });
-    return 'done';
+  const noMessage: Processor<RequestContext> = {
+    name: 'no-message',
+    process(ctx) {
+      if (ctx.request.method !== 'MESSAGE') return 'continue';
+      ctx.respond(405, { headers: [['Allow', 'INVITE, ACK, CANCEL, BYE, OPTIONS']] });
+      return 'stop';
+    },
   };
   proxy = new Proxy({
     transport,
     domains: ['example.com'],
     hostnames: ['127.0.0.1'],
     registrar: new Registrar({ domains: ['example.com'], store }),
-    requestProcessors: (defaults) => [...defaults.slice(0, 2), noMessage, ...defaults.slice(2)],
-    targetProcessor: async (req) =>
-      req.uri.kind === 'sip' && req.uri.user === 'helpdesk' ? [parseUri(bobUri)] : undefined,
-    responseProcessors: [(res) => void res.append('X-Switchboard-Proxy', 'yes')],
+    processors: (chains) => {
+      chains.request.insertAfter('validate', noMessage);
+      chains.request.insertBefore('location', {
+        name: 'helpdesk',
+        process(ctx) {
+          const u = ctx.request.uri;
+          if (u.kind !== 'sip' || u.user !== 'helpdesk') return 'continue';
+          ctx.targets.push({ uri: parseUri(bobUri), q: 1, path: [] });
+          return 'skip';
+        },
+      });
+      chains.response.append({
+        name: 'mark',
+        process(ctx) {
+          ctx.response.append('X-Switchboard-Proxy', 'yes');
+          return 'continue';
+        },
+      });
+    },
   });
 });
 after(async () => {
@@ -101,15 +121,20 @@ test('in-dialog requests challenged by a proxy are re-sent with credentials and 
     users: (u) => (u === 'alice' ? { password: 'pw' } : undefined),
   });
   // a strict proxy: in-dialog BYE and INVITE from alice must carry credentials too
-  const challengeInDialog: RequestProcessor = async (ctx) => {
-    const r = ctx.request;
-    if (!r.to?.tag || !['BYE', 'INVITE'].includes(r.method) || !/alice/.test(r.get('From') ?? '')) return 'continue';
-    const v = await auth.verify(r, { proxy: true });
-    if (v.ok) return 'continue';
-    ctx.tx.respond(
-      createResponse(r, 407, { headers: auth.challenges().map((c) => ['Proxy-Authenticate', c] as [string, string]) }),
-    );
-    return 'done';
+  const challengeInDialog: Processor<RequestContext> = {
+    name: 'challenge-in-dialog',
+    async process(ctx) {
+      const r = ctx.request;
+      if (!r.to?.tag || !['BYE', 'INVITE'].includes(r.method) || !/alice/.test(r.get('From') ?? '')) return 'continue';
+      const v = await auth.verify(r, { proxy: true });
+      if (v.ok) return 'continue';
+      ctx.respondWith(
+        createResponse(r, 407, {
+          headers: auth.challenges().map((c) => ['Proxy-Authenticate', c] as [string, string]),
+        }),
+      );
+      return 'stop';
+    },
   };
   const p2 = new Proxy({
     transport: t2,
@@ -117,7 +142,7 @@ test('in-dialog requests challenged by a proxy are re-sent with credentials and 
     hostnames: ['127.0.0.1'],
     registrar: new Registrar({ domains: ['example.com'], store: store2 }),
     recordRoute: true,
-    requestProcessors: (d) => [...d.slice(0, 4), challengeInDialog, ...d.slice(4)],
+    processors: (c) => void c.request.insertAfter('route', challengeInDialog),
   });
   const bob2 = new UserAgent({
     aor: 'sip:bob@example.com',

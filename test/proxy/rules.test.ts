@@ -5,17 +5,18 @@ import {
   bestResponse,
   detectLoop,
   forwardCopy,
-  isOurDomain,
   nextHop,
   preprocessRoute,
   validateRequest,
   type ProxyIdentity,
 } from '../../src/proxy/rules.js';
+import { isOurDomain, makeIdentity } from '../../src/proxy/identity.js';
 
-const id: ProxyIdentity = {
-  own: [parseUri('sip:ss1.example.com') as SipUri, parseUri('sip:192.0.2.10:5060') as SipUri],
-  domains: ['example.com'],
-};
+const id: ProxyIdentity = makeIdentity(
+  [{ protocol: 'udp', host: '192.0.2.10', port: 5060 }],
+  ['ss1.example.com'],
+  ['example.com'],
+);
 
 function req(lines: string[]): SipRequest {
   return parseMessage(Buffer.from([...lines, 'Content-Length: 0', '', ''].join('\r\n'))) as SipRequest;

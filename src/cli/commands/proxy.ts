@@ -5,6 +5,7 @@ import { SipTransport, type ListenOptions } from '../../transport/index.js';
 import { Registrar, MemoryLocationStore } from '../../registrar/index.js';
 import { DigestServer, loadUsersFile } from '../../auth/index.js';
 import { Proxy } from '../../proxy/proxy.js';
+import { addProxyOpsOptions, proxyOpsOptions, type ProxyOpsFlags } from './proxy-ops.js';
 import { TraceRecorder, writeTraceFiles } from '../../trace/index.js';
 import { collectListen, type SetStatus } from '../options.js';
 import { LineWriter } from '../output.js';
@@ -12,7 +13,7 @@ import { taps, wireLogEnabled, wireLogger } from '../wire-log.js';
 import { streamLimitOptions, streamLimits, type StreamLimitFlags } from './stream-limits.js';
 
 export function registerProxy(program: Command, setStatus: SetStatus): void {
-  streamLimitOptions(program.command('proxy'))
+  addProxyOpsOptions(streamLimitOptions(program.command('proxy')))
     .description('run a stateful SIP proxy and registrar (RFC 3261 §16, §10) with digest authentication')
     .requiredOption('--listen <transport:host:port>', 'listen address (repeatable)', collectListen)
     .requiredOption('--domain <name>', 'a domain we serve (repeatable)', (v: string, p: string[] = []) => [...p, v])
@@ -56,7 +57,7 @@ export function registerProxy(program: Command, setStatus: SetStatus): void {
           trace?: string;
           verbose?: boolean;
           quiet?: boolean;
-        },
+        } & ProxyOpsFlags,
       ) => {
         let users;
         let tls;
@@ -99,19 +100,22 @@ export function registerProxy(program: Command, setStatus: SetStatus): void {
             })
           : undefined;
         const log = new LineWriter(process.stderr);
+        // --log-format json: one object per transaction on stdout
+        const records = new LineWriter(process.stdout);
         const store = new MemoryLocationStore();
         const registrar = new Registrar({ domains: opts.domain, store, ...(auth ? { auth } : {}) });
-        const hostnames = [...(opts.hostname ?? []), ...opts.listen.map((l) => l.host)];
         const proxy = new Proxy({
           transport,
           domains: opts.domain,
-          hostnames,
+          // the listening sockets mean us by host and port; --hostname adds aliases
+          hostnames: opts.hostname ?? [],
           registrar,
           ...(auth ? { auth } : {}),
           recordRoute: opts.recordRoute,
-          rateLimit: { perSecond: 100, burst: 200 },
+          ...proxyOpsOptions(opts),
           // per-request lines are batched (one write per event-loop turn), and off with --quiet
           ...(opts.verbose && !opts.quiet ? { log: (l: string) => log.write(l + '\n') } : {}),
+          ...(opts.logFormat === 'json' ? { onTransaction: (r) => records.write(JSON.stringify(r) + '\n') } : {}),
         });
         transport.on('error', (e: Error) => process.stderr.write(`transport error: ${e.message}\n`));
         await new Promise<void>((resolve) => {
@@ -119,11 +123,14 @@ export function registerProxy(program: Command, setStatus: SetStatus): void {
           process.once('SIGINT', stop);
           process.once('SIGTERM', stop);
         });
+        // graceful: no new transactions (503), open ones get their final responses within the bound
+        await proxy.drain((opts.shutdownTimeout ?? 5) * 1000);
         proxy.close();
         store.close();
         await transport.close();
         if (recorder && opts.trace) await writeTraceFiles(recorder.entries, opts.trace);
         await log.end();
+        await records.end();
         process.stderr.write('proxy stopped\n');
         setStatus(0);
       },
