@@ -211,7 +211,7 @@ export class Proxy extends EventEmitter {
     const req = tx.request;
     const source = inbound ? `${inbound.protocol}:${inbound.remote.host}:${inbound.remote.port}` : '';
     const target = hop ? `${hop.protocol}:${hop.host}:${hop.port}` : undefined;
-    log?.(`${req.method} ${String(req.uri)} <- ${status}${target ? ` via ${target}` : ''}`);
+    log?.(`${req.method} ${String(req.uri)} -> ${status}${target ? ` from ${target}` : ''}`);
     onTransaction?.({
       method: req.method,
       callId: req.callId ?? '',

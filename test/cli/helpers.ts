@@ -11,8 +11,11 @@ export class Proc {
   private waiters: { pred: (l: string) => boolean; resolve: (l: string) => void }[] = [];
   readonly exited: Promise<number | null>;
 
-  constructor(args: string[]) {
-    this.child = spawn(process.execPath, [bin, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  constructor(args: string[], env?: NodeJS.ProcessEnv) {
+    this.child = spawn(process.execPath, [bin, ...args], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      ...(env ? { env: { ...process.env, ...env } } : {}),
+    });
     let buf = '';
     this.child.stdout.on('data', (d: Buffer) => {
       buf += d.toString();
