@@ -203,3 +203,16 @@ test('a sender jumping back below the first sequence number keeps ROC 0', () => 
   const rx = new SrtpContext({ suite: 'AES_CM_128_HMAC_SHA1_80', keyAndSalt });
   assert.ok(rx.unprotectRtp(tx.protectRtp(rtp(65535))).ok);
 });
+
+test('property: unprotect never throws on arbitrary datagrams and accepts none of them', async () => {
+  const fc = (await import('fast-check')).default;
+  const rx = new SrtpContext({ suite: 'AES_CM_128_HMAC_SHA1_32', keyAndSalt });
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 120 }), (b) => {
+      if (b.length > 0) b[0] = 0x80 | (b[0]! & 0x3f);
+      assert.equal(rx.unprotectRtp(b).ok, false);
+      assert.equal(rx.unprotectRtcp(b).ok, false);
+    }),
+    { numRuns: 3000 },
+  );
+});
