@@ -124,6 +124,7 @@ export function registerProxy(program: Command, setStatus: SetStatus): void {
           process.once('SIGTERM', stop);
         });
         // graceful: no new transactions (503), open ones get their final responses within the bound
+        process.stderr.write('stopping: no new transactions, finishing open ones\n');
         await proxy.drain((opts.shutdownTimeout ?? 5) * 1000);
         proxy.close();
         store.close();
