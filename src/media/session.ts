@@ -61,6 +61,11 @@ export interface MediaSession {
   answerOffer(sdp: string | Uint8Array, opts?: MediaAnswerOptions): string;
   /** Forget the pending offer (non-2xx, 491, timeout): the last negotiated state stays. */
   rollback(): void;
+  /**
+   * Bind ports and get ready; the INVITE session awaits it before the first offer or answer.
+   * Called once; a failure fails the call (488 to an incoming INVITE).
+   */
+  open(): Promise<void>;
   /** Stop sending and receiving and free the ports. Idempotent. */
   close(): Promise<void>;
 }
@@ -75,5 +80,11 @@ export interface MediaSessionContext {
   callId: string;
 }
 
-/** Creates the media of one INVITE session (binds ports if it has any). */
-export type MediaSessionFactory = (ctx: MediaSessionContext) => Promise<MediaSession>;
+/**
+ * Creates the media of one INVITE session, synchronously (so that a call object exists at once);
+ * ports are bound in open(). A media engine sees what was negotiated after every offer/answer
+ * exchange: applyAnswer() and answerOffer() are called for each one (initial INVITE, re-INVITE,
+ * the ACK of an offer in a 2xx), and `state` then holds the remote address, port, codecs and
+ * direction.
+ */
+export type MediaSessionFactory = (ctx: MediaSessionContext) => MediaSession;

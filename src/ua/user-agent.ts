@@ -22,6 +22,9 @@ import {
   type WireEvent,
 } from '../transport/index.js';
 import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
+import { asError, emitError } from '../util/events.js';
+import { signallingOnlyFactory } from '../media/signalling-only.js';
+import type { MediaSessionFactory } from '../media/session.js';
 import { DigestClient } from '../auth/index.js';
 import { createRequest } from '../message/index.js';
 
@@ -53,6 +56,18 @@ export interface UserAgentOptions {
   transportOptions?: Omit<TransportOptions, 'clock' | 'tap' | 'tlsCa'>;
   /** Wrap the transport seen by the core (tests: a LossyTransport). */
   wrapTransport?: (t: TransportLayer) => TransportLayer;
+  /** The media of each call (an RTP engine plugs in here); default: SignallingOnlyMedia (SDP, no RTP). */
+  mediaFactory?: MediaSessionFactory;
+  /** How long a transferor waits for the final NOTIFY (ms, default 32 000). */
+  transferTimeout?: number;
+  /** After a successful transfer as transferee, how long to wait for the transferor's BYE before sending ours (ms, default 1000). */
+  transfereeByeDelay?: number;
+  /** RFC 3261 §14.1 delay after 491 (ms) given whether we own the Call-ID; default glareDelay(). */
+  glareDelay?: (ownsCallId: boolean) => number;
+  /** Retries after 491 before a re-INVITE rejects with RequestPendingError (default 3). */
+  maxGlareRetries?: number;
+  /** stop(): how long to wait for the BYEs/CANCELs to be answered (ms, default 2000). */
+  stopTimeout?: number;
 }
 
 export interface UserAgentEvents {
@@ -61,10 +76,18 @@ export interface UserAgentEvents {
   'registration-failed': [status: number, reason: string];
   incoming: [call: Call];
   call: [call: Call];
+  /** Transport and internal failures (never thrown for want of a listener). */
   error: [err: Error];
 }
 
-let mediaPort = 40000 + 2 * Math.floor(Math.random() * 5000);
+export interface CallOptions {
+  headers?: [string, string][];
+  /** Aborting hangs the call up (CANCEL) and rejects with CancelledError. */
+  signal?: AbortSignal;
+}
+
+/** Handles an out-of-dialog request method (answer through `tx`). */
+export type RequestHandler = (tx: ServerTransaction) => void;
 
 /**
  * A SIP phone as a library: transports, the UA core, and calls with hold and transfer.
@@ -81,6 +104,10 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
   private regTimer: TimerHandle | undefined;
   private regCallId: string | undefined;
   private regCSeq = 0;
+  private callSeq = 0;
+  private readonly mediaFactory: MediaSessionFactory;
+  /** Out-of-dialog requests by method; INVITE is ours unless replaced. */
+  private readonly handlers = new Map<string, RequestHandler>();
   registered = false;
 
   constructor(readonly opts: UserAgentOptions) {
@@ -92,12 +119,15 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
           : new NameAddr(parseUri(opts.aor))
         : opts.aor;
     this.clock = opts.clock ?? systemClock;
+    this.mediaFactory = opts.mediaFactory ?? signallingOnlyFactory();
     this.transport = new SipTransport({
       ...opts.transportOptions,
       clock: this.clock,
       ...(opts.tlsCa ? { tlsCa: opts.tlsCa } : {}),
       ...(opts.tap ? { tap: opts.tap } : {}),
     });
+    this.transport.on('error', (e: Error) => emitError(this, e));
+    this.handlers.set('INVITE', (tx) => this.onInvite(tx));
   }
 
   async start(): Promise<void> {
@@ -128,34 +158,43 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
       ...(this.opts.credentials ? { authenticator: new DigestClient(this.opts.credentials) } : {}),
     });
     this.core.on('request', (tx: ServerTransaction) => this.onRequest(tx));
+    // RFC 3261 §9.2: the CANCEL was matched to its INVITE server transaction (Request-URI, tags,
+    // Call-ID, CSeq number, top Via branch); only the call of that transaction is cancelled
     this.core.on('cancel', (tx: ServerTransaction) => {
-      for (const c of this.calls.values())
-        if (c.invite === tx.request || c.invite.callId === tx.request.callId) c.cancelled();
+      for (const c of this.calls.values()) if (c.session.isTransaction(tx)) c.cancelled();
     });
     this.started = true;
   }
 
-  private callContext(): CallContext {
+  /** Handle out-of-dialog requests of `method` yourself (MESSAGE, OPTIONS, SUBSCRIBE...); undefined: 405. */
+  setRequestHandler(method: string, handler: RequestHandler | undefined): void {
+    if (handler) this.handlers.set(method.toUpperCase(), handler);
+    else this.handlers.delete(method.toUpperCase());
+  }
+
+  private callContext(callId: string, secure: boolean): CallContext {
     const policy = this.opts.referPolicy ?? 'accept';
+    const o = this.opts;
     return {
+      id: `c${++this.callSeq}`,
       core: this.core,
       clock: this.clock,
       contact: this.contact,
       aor: this.aor,
-      mediaAddress: this.transport.viaFor('udp').host,
-      mediaPort: (mediaPort += 2),
+      media: this.mediaFactory({ address: this.transport.viaFor('udp').host, secure, callId }),
       referPolicy: typeof policy === 'function' ? policy : () => policy === 'accept',
-      placeCall: (target, headers) => this.call(target, { headers }),
+      placeCall: (target, headers) => this.dial(target, { headers }),
+      ...(o.transferTimeout !== undefined ? { transferTimeout: o.transferTimeout } : {}),
+      ...(o.transfereeByeDelay !== undefined ? { transfereeByeDelay: o.transfereeByeDelay } : {}),
+      ...(o.glareDelay ? { glareDelay: o.glareDelay } : {}),
+      ...(o.maxGlareRetries !== undefined ? { maxGlareRetries: o.maxGlareRetries } : {}),
     };
   }
 
   private track(call: Call): Call {
     this.calls.set(call.id, call);
-    // a call's 'error' (a peer's unusable SDP, a failed send) must not crash the process for want
-    // of a listener on that call: relayed to the UA's 'error', itself emitted only when listened to
-    call.on('error', (e: Error) => {
-      if (this.listenerCount('error') > 0) this.emit('error', e);
-    });
+    // a call's 'error' (a peer's unusable SDP, a failed send) is relayed to the UA's, emitted only when listened to
+    call.on('error', (e) => emitError(this, e));
     call.once('terminated', () => {
       // keep it briefly for `calls` listings, then forget it
       this.clock.setTimeout(() => this.calls.delete(call.id), 5000);
@@ -164,32 +203,58 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
     return call;
   }
 
-  /** Place a call to `target` (URI string or object). */
-  call(target: string | Uri, opts: { headers?: [string, string][] } = {}): Call {
+  /** Place a call to `target` and return it at once (follow it with its events, or `answered()`). */
+  dial(target: string | Uri, opts: CallOptions = {}): Call {
     if (!this.started) throw new Error('user agent not started');
     const uri = typeof target === 'string' ? parseUri(target) : target;
-    const from = this.aor.clone();
-    const call = Call.dial(this.callContext(), uri, { from, ...(opts.headers ? { headers: opts.headers } : {}) });
-    return this.track(call);
+    const invite = Call.createInvite({ core: this.core, contact: this.contact }, uri, {
+      from: this.aor.clone(),
+      ...(opts.headers ? { headers: opts.headers } : {}),
+    });
+    const call = this.track(
+      new Call(this.callContext(invite.callId!, uri.scheme === 'sips'), { direction: 'outgoing', invite }),
+    );
+    call.start();
+    return call;
+  }
+
+  /**
+   * Call `target`: resolves with the call once answered; rejects with CallRejectedError (status,
+   * reason), RequestTimeoutError or CancelledError (also when `signal` aborts).
+   */
+  call(target: string | Uri, opts: CallOptions = {}): Promise<Call> {
+    try {
+      return this.dial(target, opts).answered(opts.signal);
+    } catch (e) {
+      return Promise.reject(asError(e));
+    }
+  }
+  /** Same as call() (the name issue 13 uses). */
+  invite(target: string | Uri, opts: CallOptions = {}): Promise<Call> {
+    return this.call(target, opts);
   }
 
   private onRequest(tx: ServerTransaction): void {
+    const h = this.handlers.get(tx.request.method);
+    if (h) h(tx);
+    else tx.respond(createResponse(tx.request, 405, { headers: [['Allow', this.core.allow.join(', ')]] }));
+  }
+
+  private onInvite(tx: ServerTransaction): void {
     const req = tx.request;
-    if (req.method !== 'INVITE') {
-      tx.respond(createResponse(req, 405, { headers: [['Allow', this.core.allow.join(', ')]] }));
-      return;
-    }
     // RFC 3891: an INVITE with Replaces takes over an existing dialog
     let replaced: Call | undefined;
     const rep = req.has('Replaces') ? req.replaces : undefined;
     if (rep) {
       const d = this.core.findDialog(rep.callId, rep.toTag, rep.fromTag);
       replaced = d ? [...this.calls.values()].find((c) => c.dialog === d) : undefined;
-      if (!d || !replaced || replaced.state === 'terminated') {
+      // RFC 3891 §3: no such dialog, or an early dialog we did not create → 481
+      if (!d || !replaced || replaced.state === 'terminated' || (d.state === 'early' && !d.isUac)) {
         tx.respond(createResponse(req, 481));
         return;
       }
-      if ((d.state === 'early' && !d.isUac) || (rep.earlyOnly && d.state === 'confirmed')) {
+      // early-only and the dialog is confirmed → 486 (RFC 3891 §3)
+      if (rep.earlyOnly && d.state === 'confirmed') {
         tx.respond(createResponse(req, 486));
         return;
       }
@@ -198,21 +263,26 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
         return;
       }
     }
-    const call = new Call(this.callContext(), { direction: 'incoming', invite: req, tx });
+    const call = new Call(this.callContext(req.callId!, req.uri.scheme === 'sips'), {
+      direction: 'incoming',
+      invite: req,
+      tx,
+    });
     this.track(call);
     this.emit('incoming', call);
     call.ring();
+    const answer = () => call.answer().catch((e: Error) => emitError(call, e));
     if (replaced) {
       // the replacement is answered at once; the replaced call ends with BYE
       const old = replaced;
-      call.once('established', () => old.hangup());
-      call.answer();
+      call.once('established', () => void old.hangup());
+      void answer();
       return;
     }
     const auto = this.opts.autoAnswer;
     if (auto !== undefined && auto !== false) {
       this.clock.setTimeout(() => {
-        if (call.state === 'incoming') call.answer();
+        if (call.state === 'incoming') void answer();
       }, auto);
     }
   }
@@ -250,7 +320,7 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
       if (expires > 0) {
         // refresh a little before expiry
         this.regTimer = this.clock.setTimeout(
-          () => void this.register(expires).catch(() => undefined),
+          () => void this.register(expires).catch((e) => emitError(this, asError(e))),
           Math.max(1, granted * 0.8) * 1000,
         );
         this.emit('registered', granted);
@@ -272,8 +342,14 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
   async stop(): Promise<void> {
     if (this.registered) await this.unregister().catch(() => undefined);
     this.clock.clearTimeout(this.regTimer);
-    for (const c of this.calls.values()) c.hangup();
-    await new Promise((r) => setTimeout(r, 50));
+    // wait for the BYEs (and CANCELs) to be answered, within stopTimeout
+    const ending = [...this.calls.values()].map((c) => c.hangup().catch(() => undefined));
+    let timer: TimerHandle | undefined;
+    await Promise.race([
+      Promise.all(ending),
+      new Promise<void>((r) => (timer = this.clock.setTimeout(r, this.opts.stopTimeout ?? 2000))),
+    ]);
+    this.clock.clearTimeout(timer);
     this.core?.close();
     await this.transport.close();
   }

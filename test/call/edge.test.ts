@@ -24,12 +24,12 @@ test('CANCEL of a ringing call: 200 to the CANCEL, 487 to the INVITE, both sides
   const alice = await make('alice');
   const bob = await make('bob', { autoAnswer: false });
   const inc = once<[Call]>(bob.ua, 'incoming');
-  const call = alice.ua.call(parseUri(bob.uri));
+  const call = alice.ua.dial(parseUri(bob.uri));
   await once(call, 'ringing');
   const [bc] = await inc;
   const ended = once<[{ reason: string; code?: number }]>(call, 'terminated');
   const bobEnded = once<[{ reason: string }]>(bc, 'terminated');
-  call.hangup();
+  void call.hangup();
   const [info] = await ended;
   assert.equal(info.code, 487);
   assert.equal((await bobEnded)[0].reason, 'cancelled');
@@ -45,7 +45,7 @@ test('re-INVITE without an offer: our offer goes in the 200, the answer comes in
   const alice = await make('alice');
   const bob = await make('bob');
   const inc = once<[Call]>(bob.ua, 'incoming');
-  const call = alice.ua.call(parseUri(bob.uri));
+  const call = alice.ua.dial(parseUri(bob.uri));
   const [bc] = await inc;
   await once(call, 'established');
   await new Promise((r) => setTimeout(r, 100));
@@ -55,7 +55,7 @@ test('re-INVITE without an offer: our offer goes in the 200, the answer comes in
   const res = await alice.ua.core.send(req, { onResponse: (r) => (r.status === 200 ? (ok = r) : undefined) });
   assert.equal(res.status, 200);
   assert.match(ok!.body.toString(), /^v=0/);
-  const answer = call.sdp.createAnswer(ok!.body);
+  const answer = call.media.answerOffer(ok!.body);
   await alice.ua.core.sendStateless(call.dialog!.createAck(req, { body: answer, contentType: 'application/sdp' }));
   await new Promise((r) => setTimeout(r, 200));
   assert.equal(bc.state, 'established');
@@ -67,29 +67,35 @@ test('re-INVITE without an offer: our offer goes in the 200, the answer comes in
     acks.some((a) => a.body.length > 0),
     'the ACK carried the answer',
   );
-  call.hangup();
+  void call.hangup();
 });
 
 test('a re-INVITE before the ACK of the previous 2xx gets 500 with Retry-After', async () => {
   const alice = await make('alice');
   const bob = await make('bob');
   const inc = once<[Call]>(bob.ua, 'incoming');
-  const call = alice.ua.call(parseUri(bob.uri));
+  const call = alice.ua.dial(parseUri(bob.uri));
   await inc;
   await once(call, 'established');
   await new Promise((r) => setTimeout(r, 100));
   // a re-INVITE that we never ACK, then another one
-  const first = call.dialog!.createRequest('INVITE', { body: call.sdp.createOffer(), contentType: 'application/sdp' });
+  const first = call.dialog!.createRequest('INVITE', {
+    body: call.media.createOffer(),
+    contentType: 'application/sdp',
+  });
   const r1 = await alice.ua.core.send(first);
   assert.equal(r1.status, 200);
-  call.sdp.rollback();
-  const second = call.dialog!.createRequest('INVITE', { body: call.sdp.createOffer(), contentType: 'application/sdp' });
+  call.media.rollback();
+  const second = call.dialog!.createRequest('INVITE', {
+    body: call.media.createOffer(),
+    contentType: 'application/sdp',
+  });
   const r2 = await alice.ua.core.send(second);
-  call.sdp.rollback();
+  call.media.rollback();
   assert.equal(r2.status, 500);
   assert.ok(r2.retryAfter !== undefined);
   await alice.ua.core.sendStateless(call.dialog!.createAck(first));
-  call.hangup();
+  void call.hangup();
 });
 
 test('Refer-Sub: false (RFC 4488): 202 without a subscription, no NOTIFY, the transfer still happens', async () => {
@@ -97,7 +103,7 @@ test('Refer-Sub: false (RFC 4488): 202 without a subscription, no NOTIFY, the tr
   const bob = await make('bob');
   const carol = await make('carol');
   const inc = once<[Call]>(bob.ua, 'incoming');
-  const call = alice.ua.call(parseUri(bob.uri));
+  const call = alice.ua.dial(parseUri(bob.uri));
   const [bc] = await inc;
   await once(call, 'established');
   const carolInc = once<[Call]>(carol.ua, 'incoming');
@@ -109,8 +115,8 @@ test('Refer-Sub: false (RFC 4488): 202 without a subscription, no NOTIFY, the tr
   assert.equal(accepted.status, 202);
   assert.equal(accepted.get('Refer-Sub'), 'false');
   assert.equal(sent(alice, 'REFER')[0]!.get('Refer-Sub'), 'false');
-  call.hangup();
-  cc.hangup();
+  void call.hangup();
+  void cc.hangup();
 });
 
 test('OPTIONS outside a dialog is answered with Allow, Accept and Supported', async () => {
@@ -136,29 +142,29 @@ test('INVITE with Replaces: 481 for an unknown dialog, 603 when the application 
   const bob = await make('bob');
   const carol = await make('carol', { replacesPolicy: () => false });
   // unknown dialog
-  const ghost = alice.ua.call(parseUri(bob.uri), { headers: [['Replaces', 'nope@x;to-tag=a;from-tag=b']] });
+  const ghost = alice.ua.dial(parseUri(bob.uri), { headers: [['Replaces', 'nope@x;to-tag=a;from-tag=b']] });
   const [g] = await once<[{ code?: number }]>(ghost, 'terminated');
   assert.equal(g.code, 481);
   // a real dialog at Carol, but Carol refuses to have it replaced
   const inc = once<[Call]>(carol.ua, 'incoming');
-  const ac = alice.ua.call(parseUri(carol.uri));
+  const ac = alice.ua.dial(parseUri(carol.uri));
   await inc;
   await once(ac, 'established');
   const d = ac.dialog!;
-  const refused = bob.ua.call(parseUri(carol.uri), {
+  const refused = bob.ua.dial(parseUri(carol.uri), {
     headers: [['Replaces', `${d.callId};to-tag=${d.remoteTag};from-tag=${d.localTag}`]],
   });
   const [r] = await once<[{ code?: number }]>(refused, 'terminated');
   assert.equal(r.code, 603);
   assert.equal(ac.state, 'established');
-  ac.hangup();
+  void ac.hangup();
 });
 
 test('hang up before any provisional response: the CANCEL waits for the first 1xx (RFC 3261 §9.1)', async () => {
   const alice = await make('alice');
   const bob = await make('bob', { autoAnswer: false });
-  const call = alice.ua.call(parseUri(bob.uri));
-  call.hangup(); // nothing received yet: no CANCEL may go out now
+  const call = alice.ua.dial(parseUri(bob.uri));
+  void call.hangup(); // nothing received yet: no CANCEL may go out now
   assert.equal(sent(alice, 'CANCEL').length, 0);
   const [info] = await once<[{ code?: number }]>(call, 'terminated');
   assert.equal(info.code, 487);

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { UserAgent } from '../../src/ua/user-agent.js';
 import { glareDelay, type Call } from '../../src/call/call.js';
 import { FakeClock } from '../../src/util/clock.js';
+import { TransferFailedError } from '../../src/call/errors.js';
 import { parseUri } from '../../src/message/index.js';
 
 const uas: UserAgent[] = [];
@@ -47,14 +48,15 @@ test('transferor: no final NOTIFY within the timeout → transfer-failed, the ca
     uas.push(u);
   }
   const inc = new Promise<Call>((r) => bob.once('incoming', r));
-  const call = alice.call(parseUri(`sip:bob@127.0.0.1:${bob.transport.address('tcp')!.port};transport=tcp`));
+  const call = alice.dial(parseUri(`sip:bob@127.0.0.1:${bob.transport.address('tcp')!.port};transport=tcp`));
   const bc = await inc;
   // the 100 Trying timer of Alice's transactions runs on the fake clock; the responses come on real sockets
   await new Promise<void>((r) => (call.state === 'established' ? r() : call.once('established', () => r())));
   const ringing = new Promise<Call>((r) => carol.once('incoming', r));
   const progress: number[] = [];
   call.on('transfer-progress', (s) => progress.push(s));
-  await call.transfer(parseUri(`sip:carol@127.0.0.1:${carol.transport.address('tcp')!.port};transport=tcp`));
+  const outcome = call.transfer(parseUri(`sip:carol@127.0.0.1:${carol.transport.address('tcp')!.port};transport=tcp`));
+  outcome.catch(() => undefined); // asserted below, after the clock has moved
   await ringing;
   await new Promise((r) => setTimeout(r, 200));
   assert.ok(progress.includes(100));
@@ -64,6 +66,7 @@ test('transferor: no final NOTIFY within the timeout → transfer-failed, the ca
   clock.advance(1_500);
   const [status, why] = await failed;
   assert.equal(status, 408);
+  await assert.rejects(outcome, (e: unknown) => e instanceof TransferFailedError && e.status === 408);
   assert.match(why, /NOTIFY/);
   assert.equal(call.state, 'established', 'the original call is kept');
   assert.equal(bc.state, 'established');

@@ -2,6 +2,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { once, phone, sdpDirection, sent, type Phone } from './helpers.js';
 import type { Call } from '../../src/call/call.js';
+import { TransferFailedError } from '../../src/call/errors.js';
 import { parseMessage, type SipResponse } from '../../src/message/index.js';
 
 const phones: Phone[] = [];
@@ -17,7 +18,7 @@ async function make(name: string, opts = {}, protocol: 'udp' | 'tcp' = 'udp'): P
 /** Alice calls Bob; resolves both established calls. */
 async function connect(a: Phone, b: Phone): Promise<[Call, Call]> {
   const incoming = once<[Call]>(b.ua, 'incoming');
-  const ac = a.ua.call(b.uri);
+  const ac = a.ua.dial(b.uri);
   const [bc] = await incoming;
   await Promise.all([
     ac.state === 'established' ? Promise.resolve() : once(ac, 'established'),
@@ -34,7 +35,7 @@ for (const protocol of ['udp', 'tcp'] as const) {
     assert.equal(ac.state, 'established');
     // Bob holds Alice: re-INVITE a=sendonly, answer a=recvonly
     const remoteHeld = once(ac, 'remote-held');
-    assert.equal(await bc.hold(), true);
+    assert.equal((await bc.hold()).localHold, true);
     await remoteHeld;
     assert.equal(bc.localHold, true);
     assert.equal(ac.remoteHold, true);
@@ -49,16 +50,16 @@ for (const protocol of ['udp', 'tcp'] as const) {
     assert.equal(sdpDirection(answer.body), 'recvonly');
     // Bob resumes
     const resumed = once(ac, 'remote-resumed');
-    assert.equal(await bc.resume(), true);
+    assert.equal((await bc.resume()).localHold, false);
     await resumed;
     assert.equal(sdpDirection(sent(bob, 'INVITE').at(-1)!.body), 'sendrecv');
     // Alice holds Bob, then resumes
-    assert.equal(await ac.hold(), true);
+    assert.equal((await ac.hold()).localHold, true);
     assert.equal(bc.remoteHold, true);
-    assert.equal(await ac.resume(), true);
+    assert.equal((await ac.resume()).localHold, false);
     assert.equal(bc.remoteHold, false);
     const ended = once<[{ reason: string }]>(bc, 'terminated');
-    ac.hangup();
+    void ac.hangup();
     assert.equal((await ended)[0].reason, 'remote-bye');
     assert.equal(sent(alice, 'BYE').length, 1);
   });
@@ -70,8 +71,8 @@ test('glare: both hold at once, one gets 491 and retries per §14.1; both end up
   const [ac, bc] = await connect(alice, bob);
   await new Promise((r) => setTimeout(r, 100)); // let the ACK land: both sides are idle
   const [ra, rb] = await Promise.all([ac.hold(), bc.hold()]);
-  assert.equal(ra, true);
-  assert.equal(rb, true);
+  assert.equal(ra.localHold, true);
+  assert.equal(rb.localHold, true);
   const statuses = [...alice.wire, ...bob.wire]
     .filter((e) => e.direction === 'out')
     .map((e) => parseMessage(e.bytes))
@@ -85,7 +86,7 @@ test('glare: both hold at once, one gets 491 and retries per §14.1; both end up
       sdpDirection(sent(bob, 'INVITE').at(-1)!.body) === 'inactive',
     true,
   );
-  ac.hangup();
+  void ac.hangup();
 });
 
 test('blind transfer: Alice refers Bob to Carol; Referred-By carried; NOTIFY 100 then 200; Alice-Bob ends', async () => {
@@ -98,7 +99,8 @@ test('blind transfer: Alice refers Bob to Carol; Referred-By carried; NOTIFY 100
   const progress: number[] = [];
   ac.on('transfer-progress', (s) => progress.push(s));
   const bobEnded = once<[{ reason: string }]>(bc, 'terminated');
-  await ac.transfer((await import('../../src/message/index.js')).parseUri(carol.uri));
+  // resolves with the final sipfrag status (RFC 3515 §2.4.5)
+  assert.equal(await ac.transfer((await import('../../src/message/index.js')).parseUri(carol.uri)), 200);
   const [cc] = await carolIncoming;
   assert.match(cc.referredBy ?? '', /alice/);
   await transferred;
@@ -118,7 +120,7 @@ test('blind transfer: Alice refers Bob to Carol; Referred-By carried; NOTIFY 100
   assert.match(sent(bob, 'INVITE').at(-1)!.get('Referred-By')!, /alice/);
   assert.equal(cc.state, 'established');
   assert.equal(ac.state, 'terminated');
-  cc.hangup();
+  void cc.hangup();
   // every dialog usage (INVITE sessions and refer subscriptions, RFC 5057) has ended: no dialog leaks
   await new Promise((r) => setTimeout(r, 1500));
   assert.deepEqual(
@@ -134,14 +136,17 @@ test('blind transfer failure: the target is busy, the original call survives', a
   carol.ua.on('incoming', (c: Call) => setTimeout(() => c.reject(486), 20));
   const [ac, bc] = await connect(alice, bob);
   const failed = once<[number, string]>(ac, 'transfer-failed');
-  await ac.transfer((await import('../../src/message/index.js')).parseUri(carol.uri), { consult: true });
+  await assert.rejects(
+    ac.transfer((await import('../../src/message/index.js')).parseUri(carol.uri), { consult: true }),
+    (e: unknown) => e instanceof TransferFailedError && e.status === 486 && /Busy/.test(e.reason),
+  );
   const [status] = await failed;
   assert.equal(status, 486);
   await new Promise((r) => setTimeout(r, 200));
   assert.equal(ac.state, 'established');
   assert.equal(bc.state, 'established');
   assert.equal(ac.localHold, false, 'resumed after the failed consultation transfer');
-  ac.hangup();
+  void ac.hangup();
 });
 
 test('attended transfer: Alice consults Carol, then transfers Bob to Carol with Replaces', async () => {
@@ -167,5 +172,5 @@ test('attended transfer: Alice consults Carol, then transfers Bob to Carol with 
   assert.deepEqual(inviteToCarol.replaces!.callId, ca.invite.callId);
   assert.equal(cb.state, 'established');
   assert.equal(ba.state, 'terminated');
-  cb.hangup();
+  void cb.hangup();
 });

@@ -35,7 +35,7 @@ async function lossyPhone(name: string, rule: () => DropRule, counter: { dropped
 async function fullCall(a: UserAgent, b: UserAgent): Promise<void> {
   const bobUri = `sip:bob@127.0.0.1:${b.transport.address('udp')!.port}`;
   const inc = new Promise<Call>((r) => b.once('incoming', r));
-  const call = a.call(parseUri(bobUri));
+  const call = a.dial(parseUri(bobUri));
   const remote = await inc;
   await new Promise<void>((r, j) => {
     call.once('established', () => r());
@@ -44,7 +44,7 @@ async function fullCall(a: UserAgent, b: UserAgent): Promise<void> {
   // the INVITE's 2xx is retransmitted until the (possibly lost) ACK arrives
   await new Promise((r) => setTimeout(r, 600));
   const ended = new Promise<void>((r) => remote.once('terminated', () => r()));
-  call.hangup();
+  void call.hangup();
   await ended;
   assert.equal(remote.state, 'terminated');
 }

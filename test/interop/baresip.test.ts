@@ -75,20 +75,20 @@ const waitCall = (c: Call, ev: string, ms = 8000) =>
 test('Switchboard calls baresip, holds and resumes it; baresip holds and resumes Switchboard', async () => {
   const bs = await baresip('bs');
   const alice = await phone('alice');
-  const call = alice.ua.call(parseUri(`sip:bs@127.0.0.1:${bs.sipPort}`));
+  const call = alice.ua.dial(parseUri(`sip:bs@127.0.0.1:${bs.sipPort}`));
   await bs.waitEvent('CALL_INCOMING');
   await bs.command('accept');
   await waitCall(call, 'established');
   await bs.waitEvent('CALL_ESTABLISHED');
   // we hold baresip: a=sendonly, baresip answers a=recvonly
-  assert.equal(await call.hold(), true);
+  assert.equal((await call.hold()).localHold, true);
   const invites = msgs(alice.wire, 'out').filter((m) => m.isRequest && (m as SipRequest).method === 'INVITE');
   assert.equal(dirOf(invites.at(-1)!.body), 'sendonly');
   const answers = msgs(alice.wire, 'in').filter(
     (m) => !m.isRequest && (m as SipResponse).status === 200 && m.cseq!.method === 'INVITE',
   );
   assert.equal(dirOf(answers.at(-1)!.body), 'recvonly');
-  assert.equal(await call.resume(), true);
+  assert.equal((await call.resume()).localHold, false);
   assert.equal(call.localHold, false);
   // baresip holds us
   const held = waitCall(call, 'remote-held');
@@ -122,7 +122,7 @@ test('transfer with baresip as transferee: Switchboard REFERs baresip to a Switc
   const bs = await baresip('bs3');
   const alice = await phone('alice3');
   const carol = await phone('carol3');
-  const call = alice.ua.call(parseUri(`sip:bs3@127.0.0.1:${bs.sipPort}`));
+  const call = alice.ua.dial(parseUri(`sip:bs3@127.0.0.1:${bs.sipPort}`));
   await bs.waitEvent('CALL_INCOMING');
   await bs.command('accept');
   await waitCall(call, 'established');
@@ -134,7 +134,7 @@ test('transfer with baresip as transferee: Switchboard REFERs baresip to a Switc
   await transferred;
   assert.equal(cc.state, 'established');
   assert.equal(call.state, 'terminated');
-  cc.hangup();
+  void cc.hangup();
 });
 
 test('transfer with baresip as transferor: baresip REFERs Switchboard to a Switchboard target', async () => {
@@ -154,7 +154,7 @@ test('transfer with baresip as transferor: baresip REFERs Switchboard to a Switc
   assert.equal(cc.state, 'established');
   await waitCall(call, 'terminated', 10_000).catch(() => undefined);
   assert.equal(call.state, 'terminated');
-  cc.hangup();
+  void cc.hangup();
 });
 
 test('baresip registers with the Switchboard proxy (digest), calls a Switchboard phone through it, is held and transferred', async () => {
@@ -188,8 +188,8 @@ test('baresip registers with the Switchboard proxy (digest), calls a Switchboard
     'baresip answered the 407',
   );
   // Bob (Switchboard) holds baresip through the proxy
-  assert.equal(await call.hold(), true);
-  assert.equal(await call.resume(), true);
+  assert.equal((await call.hold()).localHold, true);
+  assert.equal((await call.resume()).localHold, false);
   // and transfers it to Carol: baresip is the transferee, its INVITE to Carol crosses the proxy
   const carolInc = new Promise<Call>((r) => carol.once('incoming', r));
   await call.transfer(parseUri(lab.aor('carol')));
@@ -197,5 +197,5 @@ test('baresip registers with the Switchboard proxy (digest), calls a Switchboard
   await waitCall(cc, 'established');
   await waitCall(call, 'terminated', 10_000);
   assert.equal(cc.state, 'established');
-  cc.hangup();
+  void cc.hangup();
 });

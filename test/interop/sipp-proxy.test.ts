@@ -119,7 +119,7 @@ test('Switchboard UAC → Switchboard proxy → SIPp uas: 10 calls, none failed'
   await alice.start();
   uas.push(alice);
   for (let i = 0; i < 10; i++) {
-    const call = alice.call(parseUri('sip:sipp@127.0.0.1'));
+    const call = alice.dial(parseUri('sip:sipp@127.0.0.1'));
     await new Promise<void>((resolve, reject) => {
       call.once('established', () => setTimeout(() => (call.hangup(), resolve()), 20));
       call.once('terminated', (info) =>

@@ -89,12 +89,12 @@ for (const protocol of ['udp', 'tcp'] as const) {
     const { ua } = await switchboard('uac', protocol);
     let established = 0;
     for (let i = 0; i < 10; i++) {
-      const call = ua.call(parseUri(`sip:service@127.0.0.1:${sp}${protocol === 'tcp' ? ';transport=tcp' : ''}`));
+      const call = ua.dial(parseUri(`sip:service@127.0.0.1:${sp}${protocol === 'tcp' ? ';transport=tcp' : ''}`));
       await new Promise<void>((resolve, reject) => {
         call.once('established', () => {
           established++;
           setTimeout(() => {
-            call.hangup();
+            void call.hangup();
             resolve();
           }, 20);
         });
@@ -207,12 +207,12 @@ test('A Switchboard phone holds SIPp: our offers say a=sendonly, then a=sendrecv
   );
   await new Promise((r) => setTimeout(r, 500));
   const { ua } = await switchboard('holder', 'udp');
-  const call = ua.call(parseUri(`sip:service@127.0.0.1:${sp}`));
+  const call = ua.dial(parseUri(`sip:service@127.0.0.1:${sp}`));
   await new Promise<void>((r) => call.once('established', () => r()));
-  assert.equal(await call.hold(), true);
+  assert.equal((await call.hold()).localHold, true);
   assert.equal(call.localHold, true);
-  assert.equal(await call.resume(), true);
-  call.hangup();
+  assert.equal((await call.resume()).localHold, false);
+  void call.hangup();
   const r = await sipp;
   assert.equal(r.code, 0, `sipp failed: ${r.errors || r.stderr.slice(-1500)}`);
 });
@@ -278,7 +278,7 @@ test('A Switchboard phone REFERs SIPp (transferor): Refer-To and Referred-By che
   );
   await new Promise((r) => setTimeout(r, 500));
   const { ua } = await switchboard('transferor', 'udp');
-  const call = ua.call(parseUri(`sip:service@127.0.0.1:${sp}`));
+  const call = ua.dial(parseUri(`sip:service@127.0.0.1:${sp}`));
   await new Promise<void>((r) => call.once('established', () => r()));
   const transferred = new Promise((r) => call.once('transferred', r));
   await call.transfer(parseUri('sip:carol@chicago.example.com'));

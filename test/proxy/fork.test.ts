@@ -49,13 +49,13 @@ test('parallel fork: both devices answer, the caller ACKs both 2xx and hangs up 
   const got: Call[] = [];
   d1.on('incoming', (c: Call) => got.push(c));
   d2.on('incoming', (c: Call) => got.push(c));
-  const call = lab.phones.alice.call('sip:bob@biloxi.example.com');
+  const call = lab.phones.alice.dial('sip:bob@biloxi.example.com');
   await new Promise<void>((r) => call.once('established', () => r()));
   await new Promise((r) => setTimeout(r, 800));
   assert.equal(got.length, 2, 'both devices rang');
   const live = got.filter((c) => c.state === 'established');
   assert.equal(live.length, 1, 'one dialog survives; the other 2xx was ACKed and ended with BYE (or cancelled)');
-  call.hangup();
+  void call.hangup();
   await new Promise((r) => setTimeout(r, 300));
   assert.ok(got.every((c) => c.state === 'terminated'));
 });
@@ -68,7 +68,7 @@ test('sequential fork by q: the q=1.0 device is busy, the q=0.5 device answers',
   await bind(busy, 1);
   await bind(second, 0.5);
   const answered = new Promise<Call>((r) => second.once('incoming', r));
-  const call = lab.phones.alice.call('sip:bob@biloxi.example.com');
+  const call = lab.phones.alice.dial('sip:bob@biloxi.example.com');
   await new Promise<void>((r, j) => {
     call.once('established', () => r());
     call.once('terminated', (i) => j(new Error(`${i.reason} ${i.code}`)));
@@ -81,7 +81,7 @@ test('sequential fork by q: the q=1.0 device is busy, the q=0.5 device answers',
     .map((e) => ({ el: e.element, m: parseMessage(e.bytes) }))
     .filter((x) => x.m.isRequest && (x.m as SipRequest).method === 'INVITE');
   assert.deepEqual(order.map((x) => x.el).slice(0, 2), ['busy', 'second']);
-  call.hangup();
+  void call.hangup();
 });
 
 test('CANCEL through the proxy: the pending branch is cancelled, the caller gets 487', async () => {
@@ -89,12 +89,12 @@ test('CANCEL through the proxy: the pending branch is cancelled, the caller gets
   const slow = await device('slow', false);
   await bind(slow, 1);
   const ringing = new Promise<Call>((r) => slow.once('incoming', r));
-  const call = lab.phones.alice.call('sip:bob@biloxi.example.com');
+  const call = lab.phones.alice.dial('sip:bob@biloxi.example.com');
   const callee = await ringing;
   await new Promise<void>((r) => (call.state === 'ringing' ? r() : call.once('ringing', () => r())));
   const ended = new Promise<{ reason: string; code?: number }>((r) => call.once('terminated', r));
   const calleeEnded = new Promise<{ reason: string }>((r) => callee.once('terminated', r));
-  call.hangup();
+  void call.hangup();
   assert.equal((await ended).code, 487);
   assert.equal((await calleeEnded).reason, 'cancelled');
   const cancels = lab.recorder.entries

@@ -91,13 +91,13 @@ test('an inserted request processor answers 405; a target processor routes helpd
   assert.equal(msg.status, 405);
   const inc = new Promise<Call>((r) => bob.once('incoming', r));
   let ringing = '';
-  const call = alice.call('sip:helpdesk@example.com');
+  const call = alice.dial('sip:helpdesk@example.com');
   call.on('ringing', () => (ringing = 'yes'));
   await new Promise<void>((r) => call.once('established', () => r()));
   await inc;
   assert.equal(ringing, 'yes');
   assert.equal(call.state, 'established');
-  call.hangup();
+  void call.hangup();
   // responses forwarded upstream went through the response processor
   const opt = await alice.core.send(
     createRequest({
@@ -169,14 +169,14 @@ test('in-dialog requests challenged by a proxy are re-sent with credentials and 
     path: [],
   });
   const inc = new Promise<Call>((r) => bob2.once('incoming', r));
-  const call = alice2.call('sip:bob@example.com');
+  const call = alice2.dial('sip:bob@example.com');
   const bc = await inc;
   await new Promise<void>((r) => (call.state === 'established' ? r() : call.once('established', () => r())));
   await new Promise((r) => setTimeout(r, 100));
-  assert.equal(await call.hold(), true, 'the challenged re-INVITE went through on the second try');
+  assert.equal((await call.hold()).localHold, true, 'the challenged re-INVITE went through on the second try');
   assert.equal(bc.remoteHold, true);
   const ended = new Promise((r) => bc.once('terminated', r));
-  call.hangup();
+  void call.hangup();
   await ended;
   p2.close();
   store2.close();

@@ -122,7 +122,7 @@ test('every in-dialog request of a call with hold and transfer crosses the proxy
   const { alice, bob, carol } = lab.phones;
   const mark = lab.recorder.entries.length;
   const inc = new Promise<Call>((r) => bob.once('incoming', r));
-  const ab = alice.call(lab.aor('bob'));
+  const ab = alice.dial(lab.aor('bob'));
   const ba = await inc;
   await new Promise<void>((r) => (ab.state === 'established' ? r() : ab.once('established', () => r())));
   await new Promise((r) => setTimeout(r, 100));
@@ -134,7 +134,7 @@ test('every in-dialog request of a call with hold and transfer crosses the proxy
   const cb = await carolInc;
   await done;
   await new Promise((r) => setTimeout(r, 1500));
-  cb.hangup();
+  void cb.hangup();
   await new Promise((r) => setTimeout(r, 300));
   const phoneRequests = lab.recorder.entries
     .slice(mark)

@@ -61,7 +61,7 @@ export async function runCommand(ua: UserAgent, line: string, emit: Emit): Promi
   switch (cmd) {
     case 'call': {
       if (!args[0]) throw new Error('usage: call <uri>');
-      const call = ua.call(uriArg(args[0]));
+      const call = ua.dial(uriArg(args[0]));
       emit('calling', { call: call.id, to: args[0] });
       return;
     }

@@ -99,7 +99,7 @@ export async function runScenario(lab: Lab, scenario: Scenario, report: (c: Chec
   // 1. Alice calls Bob through the proxy
   let mark = lab.recorder.entries.length;
   const bobIncoming = event(bob, 'incoming');
-  const ab = alice.call(lab.aor('bob'));
+  const ab = alice.dial(lab.aor('bob'));
   const [ba] = (await bobIncoming) as [Call];
   await Promise.all([established(ab), established(ba)]);
   await settle();
@@ -144,7 +144,7 @@ export async function runScenario(lab: Lab, scenario: Scenario, report: (c: Chec
     );
   }
   if (scenario === 'hold') {
-    ab.hangup();
+    await ab.hangup();
     await settle(300);
     check('6 hang up', ba.state === 'terminated' && ab.state === 'terminated', 'BYE, 200 OK');
     checks.push(...proxyCheck(lab, report));
@@ -189,7 +189,7 @@ export async function runScenario(lab: Lab, scenario: Scenario, report: (c: Chec
     `REFER Refer-To ${refer?.get('Refer-To')}, Referred-By ${refer?.get('Referred-By')}; 202; NOTIFY ${notifies.map((n) => `${n.frag.status}/${n.state}`).join(', ')}; Bob's INVITE to Carol carries Referred-By: ${!!carolGot?.get('Referred-By')}; Alice-Bob ended with BYE`,
   );
   if (scenario === 'blind') {
-    cb.hangup();
+    await cb.hangup();
     await settle(300);
     check('6 hang up', cb.state === 'terminated', 'BYE, 200 OK');
     checks.push(...proxyCheck(lab, report));
@@ -199,7 +199,7 @@ export async function runScenario(lab: Lab, scenario: Scenario, report: (c: Chec
   mark = lab.recorder.entries.length;
   await cb.hold();
   const aliceIncoming = event(alice, 'incoming');
-  const ca = carol.call(lab.aor('alice'));
+  const ca = carol.dial(lab.aor('alice'));
   const [ac] = (await aliceIncoming) as [Call];
   await Promise.all([established(ca), established(ac)]);
   await settle();
@@ -226,7 +226,7 @@ export async function runScenario(lab: Lab, scenario: Scenario, report: (c: Chec
   );
   // 6. everyone hangs up
   mark = lab.recorder.entries.length;
-  ab2.hangup();
+  await ab2.hangup();
   await settle(400);
   w = wire(lab, mark);
   const active = [...alice.calls.values(), ...bob.calls.values(), ...carol.calls.values()].filter(

@@ -1,0 +1,428 @@
+/**
+ * The INVITE dialog usage (RFC 3261 §13–§15, RFC 5057): one session, UAC or UAS, with an
+ * explicit session state and offer/answer signalling state (RFC 3264, RFC 6337). Its own
+ * re-INVITEs go through a serial queue that also handles 491 glare (§14.1). Media is reached
+ * only through the MediaSession seam. The initial INVITE's client side is in invite-client.ts.
+ */
+import { EventEmitter } from 'node:events';
+import { createResponse, newTag, type NameAddr, type SipRequest, type SipResponse } from '../message/index.js';
+import { Dialog, type DialogUsage } from '../dialog/dialog.js';
+import type { UserAgentCore } from '../dialog/user-agent-core.js';
+import type { UsageRouter } from '../dialog/usage-router.js';
+import type { ServerTransaction } from '../transaction/index.js';
+import type { Clock } from '../util/clock.js';
+import { asError, emitError } from '../util/events.js';
+import type { MediaSession, MediaState } from '../media/session.js';
+import { InvalidStateError, errorForStatus } from './errors.js';
+import { RequestQueue, glareDelay, type Attempt } from './request-queue.js';
+import { InviteState, SignallingState, sessionMachine, signallingMachine, type Machine } from './states.js';
+
+export interface InviteSessionOptions {
+  core: UserAgentCore;
+  clock: Clock;
+  /** Our Contact on the INVITE, its 2xx and re-INVITEs. */
+  contact: NameAddr;
+  media: MediaSession;
+  router: UsageRouter;
+  /** RFC 3261 §14.1 delay after 491 (ms); default glareDelay(). */
+  glareDelay?: (ownsCallId: boolean) => number;
+  /** Retries after 491 before giving up with RequestPendingError (default 3). */
+  maxGlareRetries?: number;
+  /** Retry-After (s) for a re-INVITE that arrives before the ACK of our last 2xx (§14.2); default random 0–9. */
+  retryAfter?: () => number;
+}
+
+export interface TerminatedInfo {
+  /** cancelled, rejected, local-bye, remote-bye, dialog-gone, error */
+  reason: string;
+  /** The status that ended it (final response, 487, 200 to BYE). */
+  code?: number;
+  /** The reason phrase of a final response that ended it. */
+  detail?: string;
+}
+
+export interface HoldPair {
+  localHold: boolean;
+  remoteHold: boolean;
+}
+
+export interface InviteSessionEvents {
+  /** A provisional response above 100 to our INVITE (UAC). */
+  progress: [status: number];
+  connected: [];
+  /** The negotiated hold state changed: `before` is what it was. */
+  'hold-changed': [before: HoldPair];
+  /** The dialog of the session exists (early or confirmed) and is routed to us. */
+  dialog: [dialog: Dialog];
+  /** Our re-INVITE got 491: it is retried after `delay` ms (RFC 3261 §14.1). */
+  glare: [delay: number];
+  /** A re-INVITE of ours got a final non-2xx; the session is unchanged. */
+  'reinvite-failed': [status: number];
+  terminated: [info: TerminatedInfo];
+  error: [err: Error];
+}
+
+export class InviteSession extends EventEmitter<InviteSessionEvents> {
+  readonly role: 'uac' | 'uas';
+  readonly media: MediaSession;
+  dialog: Dialog | undefined;
+  /** The initial INVITE (ours, as last sent; or the peer's). */
+  invite: SipRequest;
+  protected readonly machine: Machine<InviteState>;
+  protected readonly signalling: Machine<SignallingState> = signallingMachine();
+  protected readonly usage: DialogUsage = { kind: 'invite' };
+  protected readonly queue: RequestQueue;
+  /** An INVITE transaction of ours (initial or re-INVITE) without a final response yet. */
+  protected clientInviteBusy = false;
+  /** Our last 2xx to an INVITE awaits its ACK (§13.3.1.4); our own re-INVITE waits for it (§14.1). */
+  private ackWait: { promise: Promise<boolean>; resolve: (acked: boolean) => void } | undefined;
+  /** Our offer went in a 2xx (offerless INVITE): the answer comes in the ACK (§14.2). */
+  private offerInOk = false;
+  private inviteTx: ServerTransaction | undefined;
+  private ended: Promise<TerminatedInfo> | undefined;
+  private endedResolve: ((i: TerminatedInfo) => void) | undefined;
+
+  constructor(
+    protected readonly opts: InviteSessionOptions,
+    init: { role: 'uac'; invite: SipRequest } | { role: 'uas'; invite: SipRequest; tx: ServerTransaction },
+  ) {
+    super();
+    this.role = init.role;
+    this.invite = init.invite;
+    this.media = opts.media;
+    this.machine = sessionMachine(init.role === 'uac' ? InviteState.Calling : InviteState.Incoming);
+    if (init.role === 'uas') {
+      this.inviteTx = init.tx;
+      if (init.invite.body.length) this.signalling.to(SignallingState.HaveRemoteOffer);
+    }
+    this.queue = new RequestQueue({
+      clock: opts.clock,
+      retryDelay: () => (opts.glareDelay ?? glareDelay)(this.dialog?.isUac ?? this.role === 'uac'),
+      ...(opts.maxGlareRetries !== undefined ? { maxGlareRetries: opts.maxGlareRetries } : {}),
+      onRetry: (delay) => this.emit('glare', delay),
+    });
+  }
+
+  get state(): InviteState {
+    return this.machine.state;
+  }
+  get signallingState(): SignallingState {
+    return this.signalling.state;
+  }
+  get holds(): HoldPair {
+    const s = this.media.state;
+    return { localHold: s.localHold, remoteHold: s.remoteHold };
+  }
+  /** Requests of ours waiting in (or running from) the serial queue. */
+  get queued(): number {
+    return this.queue.length;
+  }
+  get isLive(): boolean {
+    return this.state !== InviteState.Terminating && this.state !== InviteState.Terminated;
+  }
+  protected get core(): UserAgentCore {
+    return this.opts.core;
+  }
+
+  /** Resolves once the session is terminated (never rejects). */
+  whenTerminated(): Promise<TerminatedInfo> {
+    this.ended ??= new Promise((r) => (this.endedResolve = r));
+    return this.ended;
+  }
+
+  // ---- UAS: answering the initial INVITE ---------------------------------------------------
+
+  /** Our dialog for the incoming INVITE (created with our To tag at the first response). */
+  protected uasDialog(): Dialog {
+    if (!this.dialog) {
+      this.dialog = this.dialogFromUas();
+      this.adoptDialog(this.dialog);
+    }
+    return this.dialog;
+  }
+  protected dialogFromUas(): Dialog {
+    return Dialog.fromUas(this.invite, newTag(), this.opts.contact);
+  }
+
+  protected adoptDialog(d: Dialog): void {
+    this.opts.router.addUsage(d, this.usage);
+    this.opts.router.attach(d);
+    this.emit('dialog', d);
+  }
+
+  /** 180 Ringing, creating the early dialog. */
+  ring(): void {
+    if (this.state !== InviteState.Incoming || !this.inviteTx) return;
+    const tag = this.uasDialog().localTag;
+    this.inviteTx.respond(createResponse(this.invite, 180, { toTag: tag, contact: this.opts.contact }));
+    this.machine.to(InviteState.Early);
+  }
+
+  /**
+   * 200 OK with our answer (or our offer when the INVITE had none). Resolves when the ACK
+   * arrives; rejects when the offer is unusable (488 sent) or the ACK never comes (BYE sent).
+   */
+  async answer(): Promise<void> {
+    if ((this.state !== InviteState.Incoming && this.state !== InviteState.Early) || !this.inviteTx)
+      throw new InvalidStateError('INVITE session', this.state, InviteState.Connected);
+    let body: string;
+    try {
+      await this.media.open();
+      if (this.state !== InviteState.Incoming && this.state !== InviteState.Early)
+        throw new InvalidStateError('INVITE session', this.state, InviteState.Connected);
+      body = this.invite.body.length ? this.media.answerOffer(this.invite.body) : this.media.createOffer();
+    } catch (e) {
+      this.reject(488);
+      throw asError(e);
+    }
+    this.signalling.to(this.invite.body.length ? SignallingState.Stable : SignallingState.HaveLocalOffer);
+    this.offerInOk = !this.invite.body.length;
+    const dialog = this.uasDialog();
+    const ok = createResponse(this.invite, 200, {
+      toTag: dialog.localTag,
+      contact: this.opts.contact,
+      body,
+      contentType: 'application/sdp',
+      headers: this.capabilityHeaders(),
+    });
+    this.machine.to(InviteState.Connected);
+    dialog.state = 'confirmed';
+    const acked = this.respond2xx(this.inviteTx, ok, dialog);
+    this.emit('connected');
+    if (this.media.state.remoteHold) this.emit('hold-changed', { localHold: false, remoteHold: false });
+    if (!(await acked)) throw errorForStatus(408, 'no ACK for our 2xx', 'answer');
+  }
+
+  reject(status = 486): void {
+    if ((this.state !== InviteState.Incoming && this.state !== InviteState.Early) || !this.inviteTx) return;
+    this.inviteTx.respond(createResponse(this.invite, status, { toTag: this.dialog?.localTag }));
+    this.end('rejected', status);
+  }
+
+  /** The INVITE was CANCELled (the core already answered 487). */
+  cancelled(): void {
+    if (this.role === 'uas' && (this.state === InviteState.Incoming || this.state === InviteState.Early))
+      this.end('cancelled', 487);
+  }
+
+  /** Whether `tx` is the server transaction of our initial INVITE. */
+  isTransaction(tx: ServerTransaction): boolean {
+    return this.inviteTx === tx;
+  }
+
+  protected capabilityHeaders(): [string, string][] {
+    return [
+      ['Allow', this.core.allow.join(', ')],
+      ['Supported', this.core.supported.join(', ')],
+    ];
+  }
+
+  private respond2xx(tx: ServerTransaction, ok: SipResponse, dialog: Dialog): Promise<boolean> {
+    let resolve!: (acked: boolean) => void;
+    const promise = new Promise<boolean>((r) => (resolve = r));
+    const wait = { promise, resolve };
+    this.ackWait = wait;
+    void this.core.respond2xx(tx, ok, dialog).then((acked) => {
+      if (this.ackWait === wait) this.ackWait = undefined;
+      wait.resolve(acked);
+    });
+    return promise;
+  }
+
+  // ---- in-dialog requests from the peer ------------------------------------------------------
+
+  /** The ACK for our 2xx; it carries the answer when our offer was in the 2xx (§14.2). */
+  onAck(ack: SipRequest): void {
+    // synchronously: a re-INVITE in the same TCP read as this ACK must not get 500 (§14.2)
+    const wait = this.ackWait;
+    this.ackWait = undefined;
+    wait?.resolve(true);
+    if (!this.offerInOk) return;
+    this.offerInOk = false;
+    const before = this.holds;
+    try {
+      if (ack.body.length) this.media.applyAnswer(ack.body);
+      else this.media.rollback();
+    } catch (e) {
+      emitError(this, asError(e));
+    }
+    this.signalling.to(SignallingState.Stable);
+    this.emitHoldChange(before);
+  }
+
+  /** Our 2xx was never ACKed (64*T1): end the session with BYE (§13.3.1.4). */
+  onAckTimeout(): void {
+    void this.hangup();
+  }
+
+  /** A re-INVITE (RFC 3261 §14.2). */
+  onReInvite(tx: ServerTransaction, dialog: Dialog): void {
+    const req = tx.request;
+    // §14.2: an offer while ours is pending (or any INVITE while ours is in progress) → 491
+    if (this.clientInviteBusy || this.signalling.state !== SignallingState.Stable) {
+      tx.respond(createResponse(req, 491));
+      return;
+    }
+    if (this.ackWait) {
+      // §14.2: before the ACK of our previous 2xx → 500 with Retry-After
+      const after = this.opts.retryAfter?.() ?? Math.floor(Math.random() * 10);
+      tx.respond(createResponse(req, 500, { headers: [['Retry-After', String(after)]] }));
+      return;
+    }
+    if (this.state !== InviteState.Connected) {
+      tx.respond(createResponse(req, 481));
+      return;
+    }
+    dialog.refreshTarget(req);
+    const before = this.holds;
+    let body: string;
+    try {
+      if (req.body.length) {
+        this.signalling.to(SignallingState.HaveRemoteOffer);
+        body = this.media.answerOffer(req.body);
+      } else body = this.media.createOffer();
+    } catch {
+      // a failed re-INVITE leaves the session as it was (§14.2)
+      this.signalling.to(SignallingState.Stable);
+      tx.respond(createResponse(req, 488));
+      return;
+    }
+    this.offerInOk = !req.body.length;
+    this.signalling.to(this.offerInOk ? SignallingState.HaveLocalOffer : SignallingState.Stable);
+    const ok = createResponse(req, 200, { contact: this.opts.contact, body, contentType: 'application/sdp' });
+    void this.respond2xx(tx, ok, dialog);
+    this.emitHoldChange(before);
+  }
+
+  onBye(tx: ServerTransaction): void {
+    tx.respond(createResponse(tx.request, 200));
+    this.end('remote-bye', 200);
+  }
+
+  protected emitHoldChange(before: HoldPair): void {
+    const now = this.holds;
+    if (now.localHold !== before.localHold || now.remoteHold !== before.remoteHold) this.emit('hold-changed', before);
+  }
+
+  // ---- hold / resume: our re-INVITEs, one at a time (§14.1) ---------------------------------
+
+  /** Hold (RFC 6337 §5.3): resolves with the negotiated media state, or rejects leaving the session unchanged. */
+  hold(): Promise<MediaState> {
+    return this.reinvite(true);
+  }
+  resume(): Promise<MediaState> {
+    return this.reinvite(false);
+  }
+
+  /** A re-INVITE with an offer, queued behind any earlier one; 491 is retried after the §14.1 delay. */
+  reinvite(hold?: boolean): Promise<MediaState> {
+    if (this.state !== InviteState.Connected)
+      return Promise.reject(new InvalidStateError('INVITE session', this.state, 're-INVITE'));
+    return this.queue
+      .enqueue(() => this.attemptReinvite(hold))
+      .then((r) => {
+        if (!('status' in r)) return r;
+        this.emit('reinvite-failed', r.status);
+        throw errorForStatus(r.status, r.reason, 're-INVITE');
+      });
+  }
+
+  private async attemptReinvite(hold: boolean | undefined): Promise<Attempt<MediaState | SipResponse>> {
+    // §14.1: not while an INVITE transaction is in progress in either direction
+    if (this.ackWait) await this.ackWait.promise;
+    const dialog = this.dialog;
+    if (this.state !== InviteState.Connected || !dialog)
+      throw new InvalidStateError('INVITE session', this.state, 're-INVITE');
+    const before = this.holds;
+    const offer = this.media.createOffer(hold === undefined ? {} : { hold });
+    this.signalling.to(SignallingState.HaveLocalOffer);
+    const req = dialog.createRequest('INVITE', { body: offer, contentType: 'application/sdp' });
+    this.clientInviteBusy = true;
+    let ack: SipRequest | undefined;
+    let sent = req;
+    let res: SipResponse;
+    try {
+      res = await this.core.send(req, {
+        // a challenged re-INVITE is re-sent with credentials and a new CSeq: ACK that one
+        onRetry: (r) => (sent = r),
+        onResponse: (r) => {
+          // every 2xx (first and retransmitted) gets the same ACK (§13.2.2.4)
+          if (r.status >= 200 && r.status < 300)
+            this.core.sendStateless((ack ??= dialog.createAck(sent))).catch((e) => emitError(this, asError(e)));
+        },
+      });
+    } finally {
+      this.clientInviteBusy = false;
+    }
+    if (res.status >= 200 && res.status < 300) {
+      dialog.refreshTarget(res);
+      try {
+        this.media.applyAnswer(res.body);
+      } finally {
+        this.signalling.to(SignallingState.Stable);
+      }
+      this.emitHoldChange(before);
+      return { glare: false, value: this.media.state };
+    }
+    // failure: the previous session stays as it was (never end the call on a failed re-INVITE)
+    this.media.rollback();
+    this.signalling.to(SignallingState.Stable);
+    if (res.status === 481 || res.status === 408) this.end('dialog-gone', res.status); // §12.2.1.2, §14.1
+    return { glare: res.status === 491 && this.state === InviteState.Connected, value: res };
+  }
+
+  // ---- ending ----------------------------------------------------------------------------------
+
+  /** Hang up: CANCEL while calling (UAC), reject while ringing (UAS), BYE when connected. Resolves when done. */
+  async hangup(): Promise<void> {
+    switch (this.state) {
+      case InviteState.Calling:
+      case InviteState.Early:
+        if (this.role === 'uac') this.cancel();
+        else this.reject(603);
+        break;
+      case InviteState.Incoming:
+        this.reject(603);
+        break;
+      case InviteState.Connected:
+        await this.bye();
+        return;
+      case InviteState.Terminating:
+      case InviteState.Terminated:
+        break;
+    }
+    await this.whenTerminated();
+  }
+
+  private async bye(): Promise<void> {
+    const d = this.dialog!;
+    this.machine.to(InviteState.Terminating);
+    this.queue.close();
+    // §15: the callee sends no BYE before the ACK of its 2xx (or its timeout)
+    if (this.ackWait) await this.ackWait.promise;
+    await this.core.send(d.createRequest('BYE')).catch((e) => emitError(this, asError(e)));
+    this.end('local-bye');
+  }
+
+  /** UAC: CANCEL the initial INVITE (invite-client.ts). */
+  protected cancel(): void {
+    throw new InvalidStateError('INVITE session', this.state, 'cancel');
+  }
+
+  protected end(reason: string, code?: number, detail?: string): void {
+    if (this.state === InviteState.Terminated) return;
+    this.machine.to(InviteState.Terminated);
+    this.queue.close();
+    this.ackWait?.resolve(false);
+    if (this.signalling.state === SignallingState.HaveLocalOffer) this.media.rollback();
+    this.signalling.to(SignallingState.Stable);
+    // the INVITE usage ends; the dialog lives on while a refer subscription uses it (RFC 5057 §5.2)
+    this.opts.router.releaseUsage(this.dialog, this.usage);
+    this.media.close().catch((e) => emitError(this, asError(e)));
+    const info: TerminatedInfo = code === undefined ? { reason } : { reason, code };
+    if (detail !== undefined) info.detail = detail;
+    void this.whenTerminated();
+    this.endedResolve?.(info);
+    this.emit('terminated', info);
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * Dispatch of in-dialog requests to the usages of a dialog (RFC 5057): one handler per method,
+ * so that a new usage or extension (UPDATE, INFO, PRACK, session timers) plugs in with
+ * setHandler() and touches nothing else. The dialog lives while one of its usages does.
+ */
+import { createResponse, type SipRequest } from '../message/index.js';
+import type { ServerTransaction } from '../transaction/index.js';
+import type { Dialog, DialogUsage } from './dialog.js';
+import type { DialogHandler, UserAgentCore } from './user-agent-core.js';
+
+export type InDialogRequestHandler = (tx: ServerTransaction, dialog: Dialog) => void;
+
+export interface UsageRouterHooks {
+  onAck?(ack: SipRequest, dialog: Dialog): void;
+  onAckTimeout?(dialog: Dialog): void;
+}
+
+export class UsageRouter implements DialogHandler {
+  private readonly handlers = new Map<string, InDialogRequestHandler>();
+  /** Runs before the method's handler; returning true means it answered the request. */
+  guard: ((tx: ServerTransaction, dialog: Dialog) => boolean) | undefined;
+
+  constructor(
+    private readonly core: UserAgentCore,
+    private readonly hooks: UsageRouterHooks = {},
+  ) {}
+
+  /** Handle `method` in this dialog (replacing any handler it had); undefined removes it (405). */
+  setHandler(method: string, handler: InDialogRequestHandler | undefined): void {
+    if (handler) this.handlers.set(method.toUpperCase(), handler);
+    else this.handlers.delete(method.toUpperCase());
+  }
+  getHandler(method: string): InDialogRequestHandler | undefined {
+    return this.handlers.get(method.toUpperCase());
+  }
+
+  /** Have the core route this dialog's requests here. */
+  attach(dialog: Dialog): void {
+    this.core.addDialog(dialog, this);
+  }
+
+  addUsage(dialog: Dialog, usage: DialogUsage): void {
+    dialog.usages.add(usage);
+  }
+
+  /** A usage ended; the dialog ends with its last usage (RFC 5057 §5). */
+  releaseUsage(dialog: Dialog | undefined, usage: DialogUsage): void {
+    if (!dialog) return;
+    dialog.usages.delete(usage);
+    if (dialog.usages.size === 0) {
+      dialog.state = 'terminated';
+      this.core.removeDialog(dialog);
+    }
+  }
+
+  onRequest(tx: ServerTransaction, dialog: Dialog): void {
+    if (this.guard?.(tx, dialog)) return;
+    const h = this.handlers.get(tx.request.method);
+    if (h) h(tx, dialog);
+    else tx.respond(createResponse(tx.request, 405, { headers: [['Allow', this.core.allow.join(', ')]] }));
+  }
+  onAck(ack: SipRequest, dialog: Dialog): void {
+    this.hooks.onAck?.(ack, dialog);
+  }
+  onAckTimeout(dialog: Dialog): void {
+    this.hooks.onAckTimeout?.(dialog);
+  }
+}
