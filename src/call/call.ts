@@ -16,6 +16,7 @@ import type { MediaSession, MediaState } from '../media/session.js';
 import { CancelledError, InvalidStateError, TransferFailedError, errorForStatus } from './errors.js';
 import { InviteSession, type HoldPair, type InviteSessionOptions, type TerminatedInfo } from './invite-session.js';
 import { OutgoingInviteSession } from './invite-client.js';
+import { IncomingInviteSession } from './invite-server.js';
 import { ReferNotifier, ReferSubscriber, SubscriptionState, referEventId } from './refer.js';
 import { InviteState, type SignallingState } from './states.js';
 import { readRefer, referToFor, runTransferee, type ReferInfo } from './transfer.js';
@@ -110,7 +111,7 @@ export class Call extends EventEmitter<CallEvents> {
       ...(ctx.maxGlareRetries !== undefined ? { maxGlareRetries: ctx.maxGlareRetries } : {}),
     };
     if (init.direction === 'incoming') {
-      this.session = new InviteSession(opts, { role: 'uas', invite: init.invite, tx: init.tx });
+      this.session = new IncomingInviteSession(opts, init.invite, init.tx);
       this.remoteIdentity = init.invite.from!;
       this.referredBy = init.invite.get('Referred-By');
       this.replaces = init.invite.get('Replaces');
@@ -251,18 +252,23 @@ export class Call extends EventEmitter<CallEvents> {
   // ---- the INVITE session ------------------------------------------------------------------
 
   ring(): void {
-    this.session.ring();
+    if (this.session instanceof IncomingInviteSession) this.session.ring();
   }
   /** Answer with 200 OK; resolves when the ACK arrives. */
   answer(): Promise<void> {
-    return this.session.answer();
+    if (this.session instanceof IncomingInviteSession) return this.session.answer();
+    return Promise.reject(new InvalidStateError(`call ${this.id}`, 'outgoing', 'answer'));
   }
   reject(status = 486): void {
-    this.session.reject(status);
+    if (this.session instanceof IncomingInviteSession) this.session.reject(status);
   }
   /** The INVITE was CANCELled (the core already answered 487). */
   cancelled(): void {
-    this.session.cancelled();
+    if (this.session instanceof IncomingInviteSession) this.session.cancelled();
+  }
+  /** Whether `tx` is the server transaction of this call's initial INVITE (CANCEL matching, RFC 3261 §9.2). */
+  isInviteTransaction(tx: ServerTransaction): boolean {
+    return this.session instanceof IncomingInviteSession && this.session.isTransaction(tx);
   }
   /** Hold: resolves with the negotiated media state once answered; a failure rejects and changes nothing. */
   hold(): Promise<MediaState> {

@@ -17,7 +17,7 @@ export class OutgoingInviteSession extends InviteSession {
   private provisionalSeen = false;
 
   constructor(opts: InviteSessionOptions, invite: SipRequest) {
-    super(opts, { role: 'uac', invite });
+    super(opts, 'uac', invite);
   }
 
   /** Put our offer in the INVITE and send it; resolves with the final response once handled. */
@@ -106,7 +106,7 @@ export class OutgoingInviteSession extends InviteSession {
   }
 
   /** §9.1: CANCEL with the INVITE's Request-URI, Call-ID, From, To, CSeq number and top Via. */
-  protected override cancel(): void {
+  protected override abandon(): void {
     if (this.cancelRequested) return;
     this.cancelRequested = true;
     this.machine.to(InviteState.Terminating);

@@ -2,11 +2,12 @@
  * The INVITE dialog usage (RFC 3261 §13–§15, RFC 5057): one session, UAC or UAS, with an
  * explicit session state and offer/answer signalling state (RFC 3264, RFC 6337). Its own
  * re-INVITEs go through a serial queue that also handles 491 glare (§14.1). Media is reached
- * only through the MediaSession seam. The initial INVITE's client side is in invite-client.ts.
+ * only through the MediaSession seam. The initial INVITE is handled by the two subclasses:
+ * OutgoingInviteSession (invite-client.ts, UAC) and IncomingInviteSession (invite-server.ts, UAS).
  */
 import { EventEmitter } from 'node:events';
-import { createResponse, newTag, type NameAddr, type SipRequest, type SipResponse } from '../message/index.js';
-import { Dialog, type DialogUsage } from '../dialog/dialog.js';
+import { createResponse, type NameAddr, type SipRequest, type SipResponse } from '../message/index.js';
+import type { Dialog, DialogUsage } from '../dialog/dialog.js';
 import type { UserAgentCore } from '../dialog/user-agent-core.js';
 import type { UsageRouter } from '../dialog/usage-router.js';
 import type { ServerTransaction } from '../transaction/index.js';
@@ -62,7 +63,7 @@ export interface InviteSessionEvents {
   error: [err: Error];
 }
 
-export class InviteSession extends EventEmitter<InviteSessionEvents> {
+export abstract class InviteSession extends EventEmitter<InviteSessionEvents> {
   readonly role: 'uac' | 'uas';
   readonly media: MediaSession;
   dialog: Dialog | undefined;
@@ -77,24 +78,20 @@ export class InviteSession extends EventEmitter<InviteSessionEvents> {
   /** Our last 2xx to an INVITE awaits its ACK (§13.3.1.4); our own re-INVITE waits for it (§14.1). */
   private ackWait: { promise: Promise<boolean>; resolve: (acked: boolean) => void } | undefined;
   /** Our offer went in a 2xx (offerless INVITE): the answer comes in the ACK (§14.2). */
-  private offerInOk = false;
-  private inviteTx: ServerTransaction | undefined;
+  protected offerInOk = false;
   private ended: Promise<TerminatedInfo> | undefined;
   private endedResolve: ((i: TerminatedInfo) => void) | undefined;
 
   constructor(
     protected readonly opts: InviteSessionOptions,
-    init: { role: 'uac'; invite: SipRequest } | { role: 'uas'; invite: SipRequest; tx: ServerTransaction },
+    role: 'uac' | 'uas',
+    invite: SipRequest,
   ) {
     super();
-    this.role = init.role;
-    this.invite = init.invite;
+    this.role = role;
+    this.invite = invite;
     this.media = opts.media;
-    this.machine = sessionMachine(init.role === 'uac' ? InviteState.Calling : InviteState.Incoming);
-    if (init.role === 'uas') {
-      this.inviteTx = init.tx;
-      if (init.invite.body.length) this.signalling.to(SignallingState.HaveRemoteOffer);
-    }
+    this.machine = sessionMachine(role === 'uac' ? InviteState.Calling : InviteState.Incoming);
     this.queue = new RequestQueue({
       clock: opts.clock,
       retryDelay: () => (opts.glareDelay ?? glareDelay)(this.dialog?.isUac ?? this.role === 'uac'),
@@ -130,84 +127,10 @@ export class InviteSession extends EventEmitter<InviteSessionEvents> {
     return this.ended;
   }
 
-  // ---- UAS: answering the initial INVITE ---------------------------------------------------
-
-  /** Our dialog for the incoming INVITE (created with our To tag at the first response). */
-  protected uasDialog(): Dialog {
-    if (!this.dialog) {
-      this.dialog = this.dialogFromUas();
-      this.adoptDialog(this.dialog);
-    }
-    return this.dialog;
-  }
-  protected dialogFromUas(): Dialog {
-    return Dialog.fromUas(this.invite, newTag(), this.opts.contact);
-  }
-
   protected adoptDialog(d: Dialog): void {
     this.opts.router.addUsage(d, this.usage);
     this.opts.router.attach(d);
     this.emit('dialog', d);
-  }
-
-  /** 180 Ringing, creating the early dialog. */
-  ring(): void {
-    if (this.state !== InviteState.Incoming || !this.inviteTx) return;
-    const tag = this.uasDialog().localTag;
-    this.inviteTx.respond(createResponse(this.invite, 180, { toTag: tag, contact: this.opts.contact }));
-    this.machine.to(InviteState.Early);
-  }
-
-  /**
-   * 200 OK with our answer (or our offer when the INVITE had none). Resolves when the ACK
-   * arrives; rejects when the offer is unusable (488 sent) or the ACK never comes (BYE sent).
-   */
-  async answer(): Promise<void> {
-    if ((this.state !== InviteState.Incoming && this.state !== InviteState.Early) || !this.inviteTx)
-      throw new InvalidStateError('INVITE session', this.state, InviteState.Connected);
-    let body: string;
-    try {
-      await this.media.open();
-      if (this.state !== InviteState.Incoming && this.state !== InviteState.Early)
-        throw new InvalidStateError('INVITE session', this.state, InviteState.Connected);
-      body = this.invite.body.length ? this.media.answerOffer(this.invite.body) : this.media.createOffer();
-    } catch (e) {
-      this.reject(488);
-      throw asError(e);
-    }
-    this.signalling.to(this.invite.body.length ? SignallingState.Stable : SignallingState.HaveLocalOffer);
-    this.offerInOk = !this.invite.body.length;
-    const dialog = this.uasDialog();
-    const ok = createResponse(this.invite, 200, {
-      toTag: dialog.localTag,
-      contact: this.opts.contact,
-      body,
-      contentType: 'application/sdp',
-      headers: this.capabilityHeaders(),
-    });
-    this.machine.to(InviteState.Connected);
-    dialog.state = 'confirmed';
-    const acked = this.respond2xx(this.inviteTx, ok, dialog);
-    this.emit('connected');
-    if (this.media.state.remoteHold) this.emit('hold-changed', { localHold: false, remoteHold: false });
-    if (!(await acked)) throw errorForStatus(408, 'no ACK for our 2xx', 'answer');
-  }
-
-  reject(status = 486): void {
-    if ((this.state !== InviteState.Incoming && this.state !== InviteState.Early) || !this.inviteTx) return;
-    this.inviteTx.respond(createResponse(this.invite, status, { toTag: this.dialog?.localTag }));
-    this.end('rejected', status);
-  }
-
-  /** The INVITE was CANCELled (the core already answered 487). */
-  cancelled(): void {
-    if (this.role === 'uas' && (this.state === InviteState.Incoming || this.state === InviteState.Early))
-      this.end('cancelled', 487);
-  }
-
-  /** Whether `tx` is the server transaction of our initial INVITE. */
-  isTransaction(tx: ServerTransaction): boolean {
-    return this.inviteTx === tx;
   }
 
   protected capabilityHeaders(): [string, string][] {
@@ -217,7 +140,7 @@ export class InviteSession extends EventEmitter<InviteSessionEvents> {
     ];
   }
 
-  private respond2xx(tx: ServerTransaction, ok: SipResponse, dialog: Dialog): Promise<boolean> {
+  protected respond2xx(tx: ServerTransaction, ok: SipResponse, dialog: Dialog): Promise<boolean> {
     let resolve!: (acked: boolean) => void;
     const promise = new Promise<boolean>((r) => (resolve = r));
     const wait = { promise, resolve };
@@ -378,11 +301,8 @@ export class InviteSession extends EventEmitter<InviteSessionEvents> {
     switch (this.state) {
       case InviteState.Calling:
       case InviteState.Early:
-        if (this.role === 'uac') this.cancel();
-        else this.reject(603);
-        break;
       case InviteState.Incoming:
-        this.reject(603);
+        this.abandon();
         break;
       case InviteState.Connected:
         await this.bye();
@@ -404,10 +324,8 @@ export class InviteSession extends EventEmitter<InviteSessionEvents> {
     this.end('local-bye');
   }
 
-  /** UAC: CANCEL the initial INVITE (invite-client.ts). */
-  protected cancel(): void {
-    throw new InvalidStateError('INVITE session', this.state, 'cancel');
-  }
+  /** End the session before it is answered: CANCEL (UAC) or reject (UAS). */
+  protected abstract abandon(): void;
 
   protected end(reason: string, code?: number, detail?: string): void {
     if (this.state === InviteState.Terminated) return;

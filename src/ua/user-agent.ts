@@ -161,7 +161,7 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
     // RFC 3261 §9.2: the CANCEL was matched to its INVITE server transaction (Request-URI, tags,
     // Call-ID, CSeq number, top Via branch); only the call of that transaction is cancelled
     this.core.on('cancel', (tx: ServerTransaction) => {
-      for (const c of this.calls.values()) if (c.session.isTransaction(tx)) c.cancelled();
+      for (const c of this.calls.values()) if (c.isInviteTransaction(tx)) c.cancelled();
     });
     this.started = true;
   }
