@@ -103,7 +103,7 @@ function until<T>(what: string, ms: number, wait: (done: (v: T) => void, fail: (
 async function fullCall(): Promise<void> {
   const marks = { alice: wire.alice.length, bob: wire.bob.length };
   const incoming = until<Call>('incoming call at bob', 5000, (r) => bob.once('incoming', r));
-  const call = alice.call(parseUri(`sip:bob@${DOMAIN}`));
+  const call = alice.dial(parseUri(`sip:bob@${DOMAIN}`));
   await until<void>('established at alice', 5000, (r, j) => {
     call.once('established', () => r());
     call.once('terminated', (i: { reason: string; code?: number }) =>
@@ -118,7 +118,7 @@ async function fullCall(): Promise<void> {
   });
   assert.equal(remote.state, 'established');
   const ended = until<void>('BYE at bob', 5000, (r) => remote.once('terminated', () => r()));
-  call.hangup();
+  void call.hangup();
   await ended;
   // alice's BYE transaction gets its 200 (through retransmissions if needed)
   await until<void>('200 to the BYE at alice', 5000, (r) => {
@@ -156,7 +156,7 @@ test('a branch that never answers gives the caller a 408 without the proxy Via (
       path: [],
     });
     const mark = wire.alice.length;
-    const call = alice.call(parseUri(`sip:carol@${DOMAIN}`));
+    const call = alice.dial(parseUri(`sip:carol@${DOMAIN}`));
     const end = await until<{ reason: string; code?: number }>('the call to fail', 10_000, (r) =>
       call.once('terminated', r),
     );
