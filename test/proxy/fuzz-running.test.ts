@@ -209,7 +209,7 @@ async function optionsOverStreams(): Promise<void> {
 /** alice → proxy → bob, answered, hung up by alice, ended at bob. */
 async function realCall(): Promise<void> {
   const incoming = new Promise<Call>((r) => bob.once('incoming', r));
-  const call = alice.call(parseUri(`sip:bob@${DOMAIN}`));
+  const call = alice.dial(parseUri(`sip:bob@${DOMAIN}`));
   await new Promise<void>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error('the call was not established')), 10_000);
     call.once('established', () => (clearTimeout(t), resolve()));
@@ -222,7 +222,7 @@ async function realCall(): Promise<void> {
     const t = setTimeout(() => reject(new Error('bob never saw the BYE')), 10_000);
     remote.once('terminated', () => (clearTimeout(t), resolve()));
   });
-  call.hangup();
+  void call.hangup();
   await ended;
 }
 
