@@ -18,6 +18,7 @@ import { isOurDomain, isOwnVia, makeIdentity, type Listener, type ProxyIdentity 
 import { TokenBucketLimiter, TrustList, type RateLimitConfig, type RateLimiter } from './rate-limit.js';
 import { defaultRequestProcessors } from './request-processors.js';
 import { forwardCopy, preprocessRoute, validateRequest } from './rules.js';
+import { StoreUnavailableError } from '../util/store-errors.js';
 
 export interface ProxyOptions {
   transport: TransportLayer & {
@@ -190,7 +191,14 @@ export class Proxy extends EventEmitter {
   private fail(rc: RequestContext, e: Error): void {
     this.opts.log?.(`error ${rc.request.method} ${e.message}`);
     const st = rc.tx.state;
-    if (st === 'trying' || st === 'proceeding') rc.respond(500, { reason: 'Server Internal Error' });
+    if (st !== 'trying' && st !== 'proceeding') return;
+    // a shared store (Redis) that does not answer: try again later (RFC 3261 §21.5.4)
+    if (e instanceof StoreUnavailableError)
+      rc.respond(503, {
+        reason: 'Service Unavailable (shared store unreachable)',
+        headers: [['Retry-After', String(e.retryAfter)]],
+      });
+    else rc.respond(500, { reason: 'Server Internal Error' });
   }
 
   /** A response of the proxy's own: to the client, then to the log. */

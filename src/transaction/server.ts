@@ -80,6 +80,8 @@ export class ServerTransaction extends EventEmitter {
       case 'proceeding':
         this.lastResponse = res;
         this.send(res);
+        // for observers (metrics): every response the TU sends, once
+        this.emit('response', res);
         if (s < 200) {
           this.state = 'proceeding';
           return;
@@ -107,6 +109,7 @@ export class ServerTransaction extends EventEmitter {
         if (s >= 200 && s < 300) {
           this.lastResponse = res;
           this.send(res);
+          this.emit('response', res);
         }
         return;
       default:

@@ -2,10 +2,12 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { SipTransport, type ListenOptions } from '../../transport/index.js';
-import { Registrar, MemoryLocationStore } from '../../registrar/index.js';
-import { DigestServer, loadUsersFile } from '../../auth/index.js';
+import { Registrar, MemoryLocationStore, RedisLocationStore, type LocationStore } from '../../registrar/index.js';
+import { DigestServer, RedisNonceState, loadUsersFile, type NonceState } from '../../auth/index.js';
 import { Proxy } from '../../proxy/proxy.js';
 import { addProxyOpsOptions, proxyOpsOptions, type ProxyOpsFlags } from './proxy-ops.js';
+import { ProxyMetrics, serveMetrics, type MetricsServer } from '../../proxy/metrics.js';
+import { createSharedRedis, parseRedisUrl } from '../../util/redis.js';
 import { TraceRecorder, writeTraceFiles } from '../../trace/index.js';
 import { collectListen, type SetStatus } from '../options.js';
 import { LineWriter } from '../output.js';
@@ -39,6 +41,19 @@ export function registerProxy(program: Command, setStatus: SetStatus): void {
     .option('--tls-key <file>', 'TLS private key (PEM)')
     .option('--tls-ca <file>', 'trust this CA for outgoing TLS (development); verification stays on')
     .option('--trace <prefix>', 'write <prefix>.html/.pcap/.jsonl on exit')
+    .option('--redis <url>', 'share bindings, nonces and limits with other proxies: redis://HOST:PORT', (v) => {
+      try {
+        parseRedisUrl(v);
+      } catch (e) {
+        throw new InvalidArgumentError((e as Error).message);
+      }
+      return v;
+    })
+    .option('--metrics <host:port>', 'serve Prometheus metrics at http://HOST:PORT/metrics', (v) => {
+      const m = /^(\[[0-9a-fA-F:.]+\]|[^:[\]]+):(\d{1,5})$/.exec(v);
+      if (!m || Number(m[2]) > 65535) throw new InvalidArgumentError(`expected HOST:PORT, got "${v}"`);
+      return { host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]) };
+    })
     .option('-v, --verbose', 'one line per transaction on stderr (DEBUG=switchboard adds every message)')
     .option('-q, --quiet', 'no per-request lines, even with --verbose (errors are still shown)')
     .action(
@@ -57,6 +72,8 @@ export function registerProxy(program: Command, setStatus: SetStatus): void {
           trace?: string;
           verbose?: boolean;
           quiet?: boolean;
+          redis?: string;
+          metrics?: { host: string; port: number };
         } & ProxyOpsFlags,
       ) => {
         let users;
@@ -92,8 +109,25 @@ export function registerProxy(program: Command, setStatus: SetStatus): void {
           setStatus(1);
           return;
         }
+        // --redis: one shared state for every proxy of the domain; reachable at start, or we do not start
+        const redis = opts.redis ? createSharedRedis(opts.redis) : undefined;
+        let nonces: NonceState | undefined;
+        if (redis) {
+          try {
+            await redis.connect();
+            if (users) nonces = await RedisNonceState.open(redis);
+          } catch (e) {
+            process.stderr.write(`error: cannot use Redis at ${opts.redis}: ${(e as Error).message}\n`);
+            redis.disconnect();
+            await transport.close();
+            setStatus(1);
+            return;
+          }
+          process.stderr.write(`sharing state in Redis at ${opts.redis}\n`);
+        }
         const auth = users
           ? new DigestServer({
+              ...(nonces ? { nonces } : {}),
               realm: opts.realm ?? opts.domain[0]!,
               users: (u) => users.get(u),
               ...(opts.digest ? { algorithms: opts.digest } : {}),
@@ -102,7 +136,7 @@ export function registerProxy(program: Command, setStatus: SetStatus): void {
         const log = new LineWriter(process.stderr);
         // --log-format json: one object per transaction on stdout
         const records = new LineWriter(process.stdout);
-        const store = new MemoryLocationStore();
+        const store: LocationStore = redis ? new RedisLocationStore(redis) : new MemoryLocationStore();
         const registrar = new Registrar({ domains: opts.domain, store, ...(auth ? { auth } : {}) });
         const proxy = new Proxy({
           transport,
@@ -118,6 +152,20 @@ export function registerProxy(program: Command, setStatus: SetStatus): void {
           ...(opts.logFormat === 'json' ? { onTransaction: (r) => records.write(JSON.stringify(r) + '\n') } : {}),
         });
         transport.on('error', (e: Error) => process.stderr.write(`transport error: ${e.message}\n`));
+        let metrics: MetricsServer | undefined;
+        if (opts.metrics) {
+          try {
+            metrics = await serveMetrics(new ProxyMetrics(proxy).registry, opts.metrics.host, opts.metrics.port);
+            process.stderr.write(`metrics on http://${opts.metrics.host}:${metrics.port}/metrics\n`);
+          } catch (e) {
+            process.stderr.write(`error: cannot serve metrics: ${(e as Error).message}\n`);
+            proxy.close();
+            redis?.disconnect();
+            await transport.close();
+            setStatus(1);
+            return;
+          }
+        }
         await new Promise<void>((resolve) => {
           const stop = () => resolve();
           process.once('SIGINT', stop);
@@ -128,6 +176,8 @@ export function registerProxy(program: Command, setStatus: SetStatus): void {
         await proxy.drain((opts.shutdownTimeout ?? 5) * 1000);
         proxy.close();
         store.close();
+        await metrics?.close();
+        redis?.disconnect();
         await transport.close();
         if (recorder && opts.trace) await writeTraceFiles(recorder.entries, opts.trace);
         await log.end();
