@@ -96,14 +96,22 @@ export class UpdateClient {
    * Start an UPDATE: returns the SDP offer to send, or undefined for an UPDATE without SDP
    * (a session refresh, RFC 4028 §7.4). Throws UpdatePendingError when another offer is pending.
    */
-  begin(ctx: UpdateContext, withOffer: boolean): string | undefined {
+  begin(ctx: UpdateContext, withOffer: boolean, makeOffer: () => string = () => this.media.createOffer()): string | undefined {
     if (this.state !== UpdateClientState.Idle) throw new UpdatePendingError('our previous UPDATE has no answer yet');
     if (withOffer && !canOfferInUpdate(ctx))
       throw new UpdatePendingError(ctx.negotiated ? `offer/answer state is ${ctx.signalling}` : 'no answer yet');
-    const sdp = withOffer ? this.media.createOffer() : undefined;
+    const sdp = withOffer ? makeOffer() : undefined;
     this.offered = withOffer;
     this.table.to(UpdateClientState.Pending);
     return sdp;
+  }
+
+  /** The UPDATE could not be sent (transport failure): roll back and go idle. */
+  abandon(): void {
+    if (this.state !== UpdateClientState.Pending) return;
+    this.table.to(UpdateClientState.Idle);
+    if (this.offered) this.media.rollback();
+    this.offered = false;
   }
 
   /** The final response to our UPDATE. A 2xx with an unusable answer throws (after rollback). */
