@@ -257,12 +257,11 @@ export class SessionExtensions {
         const out = this.updates.finish(res);
         if (out.kind === 'answered') {
           dialog.refreshTarget(res);
-          this.refresh.onResponse(res, true);
+          this.refresh.onResponse(res);
         }
         if (out.kind === 'glare') return { glare: true, value: this.port.media.state };
         if (out.kind === 'dialog-gone') this.port.expire();
-        if (out.kind === 'failed' || out.kind === 'dialog-gone')
-          throw new UpdateFailedError(res.status, res.reason);
+        if (out.kind === 'failed' || out.kind === 'dialog-gone') throw new UpdateFailedError(res.status, res.reason);
       } finally {
         this.port.setSignalling('stable');
       }

@@ -43,6 +43,8 @@ export class SessionRefresh {
   /** UAC: what our last request asked. */
   private asked: TimerRequest | undefined;
   private peerAllow: readonly string[] = [];
+  /** Headers for the retry of a refresh answered 422. */
+  private retryHeaders: [string, string][] | undefined;
 
   constructor(
     private readonly port: RefreshPort,
@@ -89,6 +91,7 @@ export class SessionRefresh {
   answeredRefresh(): void {
     const g = this.granted;
     this.granted = undefined;
+    if (this.ended) return;
     if (g) this.timer.start(g.interval, weRefresh(g.refresher, false));
     else if (this.policy.mode !== 'off') this.timer.disable();
   }
@@ -103,16 +106,25 @@ export class SessionRefresh {
       const base = this.asked ?? initialTimerRequest(this.policy)!;
       this.asked = { interval: s.interval, minSE: base.minSE, refresher: s.refresher ? 'uac' : 'uas' };
     } else this.asked ??= initialTimerRequest(this.policy);
-    return this.asked ? timerRequestHeaders(this.asked, this.policy.mode) : [];
+    if (!this.asked) return [];
+    const h = timerRequestHeaders(this.asked, this.policy.mode);
+    // in-dialog requests carry no Supported of their own: without it the UAS would take us for a
+    // UA without timers and refresh itself (RFC 4028 §9)
+    return refresh ? [['Supported', 'timer'], ...h] : h;
+  }
+
+  /** The session ended or expired: late requests and responses change nothing. */
+  private get ended(): boolean {
+    return this.timer.state === 'stopped' || this.timer.state === 'expired';
   }
 
   /**
    * The final response to a request of ours that carried requestHeaders(). Returns the headers
    * for a retry after 422 (§7.3), else undefined; a 2xx (re)starts or stops the timer.
    */
-  onResponse(res: SipResponse, _ours = true): [string, string][] | undefined {
+  onResponse(res: SipResponse): [string, string][] | undefined {
     this.noteAllow(res);
-    if (!this.asked) return undefined;
+    if (!this.asked || this.ended) return undefined;
     const out = uacTimerOutcome(res, this.asked, this.policy);
     switch (out.kind) {
       case 'retry':
@@ -133,7 +145,8 @@ export class SessionRefresh {
     const method = this.updateEnabled ? refreshMethod(this.policy.method ?? 'UPDATE', this.peerAllow) : 'INVITE';
     try {
       for (let attempt = 0; attempt < 2; attempt++) {
-        const headers = attempt === 0 ? this.requestHeaders(true) : (this.retryHeaders ?? []);
+        const headers: [string, string][] =
+          attempt === 0 ? this.requestHeaders(true) : [['Supported', 'timer'], ...(this.retryHeaders ?? [])];
         let res: SipResponse;
         if (method === 'UPDATE') {
           const d = this.port.dialog();
@@ -151,8 +164,6 @@ export class SessionRefresh {
       this.port.error(e as Error);
     }
   }
-  private retryHeaders: [string, string][] | undefined;
-
   stop(): void {
     this.timer.stop();
   }

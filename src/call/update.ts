@@ -96,7 +96,11 @@ export class UpdateClient {
    * Start an UPDATE: returns the SDP offer to send, or undefined for an UPDATE without SDP
    * (a session refresh, RFC 4028 §7.4). Throws UpdatePendingError when another offer is pending.
    */
-  begin(ctx: UpdateContext, withOffer: boolean, makeOffer: () => string = () => this.media.createOffer()): string | undefined {
+  begin(
+    ctx: UpdateContext,
+    withOffer: boolean,
+    makeOffer: () => string = () => this.media.createOffer(),
+  ): string | undefined {
     if (this.state !== UpdateClientState.Idle) throw new UpdatePendingError('our previous UPDATE has no answer yet');
     if (withOffer && !canOfferInUpdate(ctx))
       throw new UpdatePendingError(ctx.negotiated ? `offer/answer state is ${ctx.signalling}` : 'no answer yet');
