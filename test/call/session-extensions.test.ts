@@ -85,10 +85,10 @@ const REL: ExtensionPolicy = { rel100: 'required', update: true, timers: { mode:
 /** A calls B: INVITE with A's offer; B answers in a reliable 183, A PRACKs it. */
 function setup(policyA: ExtensionPolicy = REL, policyB: ExtensionPolicy = REL) {
   const clock = new FakeClock();
-  let a!: Side;
-  let b!: Side;
-  a = side(clock, 'uac', policyA, () => b, 4000);
-  b = side(clock, 'uas', policyB, () => a, 5000);
+  const box: { a?: Side; b?: Side } = {};
+  const a = side(clock, 'uac', policyA, () => box.b!, 4000);
+  const b = side(clock, 'uas', policyB, () => box.a!, 5000);
+  Object.assign(box, { a, b });
   const invite = createRequest({
     method: 'INVITE',
     uri: 'sip:b@127.0.0.1',
