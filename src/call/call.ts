@@ -5,7 +5,14 @@
  * work; in-dialog requests reach them through a per-method handler map (setRequestHandler).
  */
 import { EventEmitter } from 'node:events';
-import { NameAddr, createRequest, createResponse, type SipRequest, type Uri } from '../message/index.js';
+import {
+  NameAddr,
+  createRequest,
+  createResponse,
+  type SipRequest,
+  type SipResponse,
+  type Uri,
+} from '../message/index.js';
 import type { Dialog } from '../dialog/dialog.js';
 import type { UserAgentCore } from '../dialog/user-agent-core.js';
 import { UsageRouter, type InDialogRequestHandler } from '../dialog/usage-router.js';
@@ -19,6 +26,7 @@ import { OutgoingInviteSession } from './invite-client.js';
 import { IncomingInviteSession } from './invite-server.js';
 import { ReferNotifier, ReferSubscriber, SubscriptionState, referEventId } from './refer.js';
 import { InviteState, type SignallingState } from './states.js';
+import { routeExtensions, sendInfo } from './call-extensions.js';
 import { readRefer, referToFor, runTransferee, type ReferInfo } from './transfer.js';
 
 export { glareDelay } from './request-queue.js';
@@ -40,6 +48,9 @@ export interface CallEvents {
   transferred: [status: number];
   'transfer-failed': [status: number, reason: string];
   terminated: [info: TerminatedInfo];
+  /** An in-dialog INFO / MESSAGE arrived (answered by the user agent's handler, default 200). */
+  info: [req: SipRequest];
+  message: [req: SipRequest];
   error: [err: Error];
 }
 
@@ -67,6 +78,9 @@ export interface CallContext {
   maxGlareRetries?: number;
   /** Transfers a peer may have us run at once in this call (default 4): more get 503. */
   maxConcurrentRefers?: number;
+  /** 100rel, UPDATE, session timers; INFO / MESSAGE / OPTIONS handlers (issue 13 §3). */
+  extensions?: InviteSessionOptions['extensions'];
+  handlers?: InviteSessionOptions['handlers'];
 }
 
 export interface TransferOptions {
@@ -109,6 +123,8 @@ export class Call extends EventEmitter<CallEvents> {
       router: this.router,
       ...(ctx.glareDelay ? { glareDelay: ctx.glareDelay } : {}),
       ...(ctx.maxGlareRetries !== undefined ? { maxGlareRetries: ctx.maxGlareRetries } : {}),
+      ...(ctx.extensions ? { extensions: ctx.extensions } : {}),
+      ...(ctx.handlers ? { handlers: ctx.handlers } : {}),
     };
     if (init.direction === 'incoming') {
       this.session = new IncomingInviteSession(opts, init.invite, init.tx);
@@ -130,9 +146,7 @@ export class Call extends EventEmitter<CallEvents> {
     this.router.setHandler('BYE', (tx) => this.session.onBye(tx));
     this.router.setHandler('REFER', (tx, d) => this.onRefer(tx, d));
     this.router.setHandler('NOTIFY', (tx) => this.onNotify(tx));
-    // answered 200 until a handler is set for them (UPDATE, INFO, MESSAGE: issue 13 §3)
-    for (const m of ['UPDATE', 'INFO', 'OPTIONS', 'MESSAGE'])
-      this.router.setHandler(m, (tx) => tx.respond(createResponse(tx.request, 200)));
+    routeExtensions(this.router, this.session, (m, req) => this.emit(m === 'INFO' ? 'info' : 'message', req));
   }
 
   /** Build the INVITE of an outgoing call (its SDP offer is added when it is sent). */
@@ -259,8 +273,8 @@ export class Call extends EventEmitter<CallEvents> {
     if (this.session instanceof IncomingInviteSession) return this.session.answer();
     return Promise.reject(new InvalidStateError(`call ${this.id}`, 'outgoing', 'answer'));
   }
-  reject(status = 486): void {
-    if (this.session instanceof IncomingInviteSession) this.session.reject(status);
+  reject(status = 486, headers: [string, string][] = []): void {
+    if (this.session instanceof IncomingInviteSession) this.session.reject(status, headers);
   }
   /** The INVITE was CANCELled (the core already answered 487). */
   cancelled(): void {
@@ -273,6 +287,14 @@ export class Call extends EventEmitter<CallEvents> {
   /** Hold: resolves with the negotiated media state once answered; a failure rejects and changes nothing. */
   hold(): Promise<MediaState> {
     return this.session.hold();
+  }
+  /** Renegotiate by UPDATE (RFC 3311), e.g. `{ hold: true }`; resolves with the media state once answered. */
+  update(opts: { hold?: boolean } = {}): Promise<MediaState> {
+    return this.session.ext.update(opts);
+  }
+  /** Send INFO in the dialog; resolves with its 2xx, rejects with a CallError. */
+  info(body: string | Buffer, contentType = 'application/dtmf-relay'): Promise<SipResponse> {
+    return sendInfo(this.ctx.core, this.session, body, contentType);
   }
   resume(): Promise<MediaState> {
     return this.session.resume();

@@ -2,11 +2,27 @@
  * The UAC side of the initial INVITE (RFC 3261 §13.2): early dialogs from provisional
  * responses, the 2xx and its ACK (retransmissions and forks, §13.2.2.4), and CANCEL (§9.1).
  */
-import { createCancel, type SipRequest, type SipResponse } from '../message/index.js';
+import { SipRequest, createCancel, type SipResponse } from '../message/index.js';
 import { Dialog } from '../dialog/dialog.js';
 import { asError, emitError } from '../util/events.js';
 import { InviteSession, type InviteSessionOptions } from './invite-session.js';
 import { InviteState, SignallingState } from './states.js';
+
+/** The INVITE again as a new transaction (CSeq + 1, new branch) with some headers replaced. */
+function reissue(invite: SipRequest, replace: [string, string][]): SipRequest {
+  // Require keeps its other tags (100rel): only the timer values are replaced
+  const names = new Set(replace.map(([n]) => n.toLowerCase()).filter((n) => n !== 'require'));
+  replace = replace.filter(([n]) => n.toLowerCase() !== 'require' || !invite.require.includes('timer'));
+  const copy = new SipRequest(
+    invite.method,
+    invite.uri.clone(),
+    invite.headers.filter((h) => h.key !== 'via' && !names.has(h.key)).map((h) => ({ ...h, raw: undefined })),
+    invite.body,
+  );
+  copy.set('CSeq', `${invite.cseq!.seq + 1} INVITE`);
+  for (const [n, v] of replace) copy.append(n, v);
+  return copy;
+}
 
 export class OutgoingInviteSession extends InviteSession {
   /** The ACK of our 2xx, resent as is for each 2xx retransmission. */
@@ -30,20 +46,29 @@ export class OutgoingInviteSession extends InviteSession {
       return undefined;
     }
     this.invite.setBody(this.media.createOffer(), 'application/sdp');
+    for (const [n, v] of this.ext.inviteHeaders()) this.invite.append(n, v);
     this.signalling.to(SignallingState.HaveLocalOffer);
     this.clientInviteBusy = true;
     let acked = false;
     try {
-      const final = await this.core.send(this.invite, {
-        onRetry: (req) => (this.invite = req),
-        onResponse: (res) => {
-          if (res.status < 200) this.onProvisional(res);
-          else if (res.status < 300) {
-            this.on2xx(res, acked);
-            acked = true;
-          }
-        },
-      });
+      const send = () =>
+        this.core.send(this.invite, {
+          onRetry: (req) => (this.invite = req),
+          onResponse: (res) => {
+            if (res.status < 200) this.onProvisional(res);
+            else if (res.status < 300) {
+              this.on2xx(res, acked);
+              acked = true;
+            }
+          },
+        });
+      let final = await send();
+      // RFC 4028 §7.3: 422 → once more with the Min-SE it asked for (a new transaction)
+      const retry = final.status === 422 && this.isLive ? this.ext.refresh.onResponse(final) : undefined;
+      if (retry) {
+        this.invite = reissue(this.invite, retry);
+        final = await send();
+      }
       this.clientInviteBusy = false;
       if (final.status >= 300 && this.state !== InviteState.Terminated)
         this.end(final.status === 487 ? 'cancelled' : 'rejected', final.status, final.reason);
@@ -60,9 +85,14 @@ export class OutgoingInviteSession extends InviteSession {
     // §9.1: a CANCEL asked for before any provisional response goes out with the first one
     this.provisionalSeen = true;
     if (this.cancelRequested && !this.cancelSent) this.sendCancel();
-    if (res.status === 100 || this.state !== InviteState.Calling) return;
-    this.machine.to(InviteState.Early);
+    if (res.status === 100) return;
     if (res.to?.tag && !this.dialog) this.dialog = Dialog.fromUac(this.invite, res);
+    // RFC 3262 §4: PRACK each reliable 1xx in its early dialog; an answer in it completes our offer
+    const early = this.dialog?.remoteTag === res.to?.tag ? this.dialog : undefined;
+    if (res.to?.tag) this.ext.onProvisional(res, early ?? Dialog.fromUac(this.invite, res), true);
+    this.ext.refresh.noteAllow(res);
+    if (this.state !== InviteState.Calling) return;
+    this.machine.to(InviteState.Early);
     this.emit('progress', res.status);
   }
 
@@ -90,8 +120,12 @@ export class OutgoingInviteSession extends InviteSession {
     this.core.sendStateless(this.initialAck).catch((e) => emitError(this, asError(e)));
     if (alreadyAcked) return;
     try {
-      if (res.body.length) this.media.applyAnswer(res.body);
-      else this.media.rollback();
+      // the answer may already have come in a reliable 1xx (RFC 3262 §5): then the 2xx's SDP is a copy
+      if (this.signalling.state === SignallingState.HaveLocalOffer) {
+        if (res.body.length) this.media.applyAnswer(res.body);
+        else this.media.rollback();
+      }
+      this.ext.refresh.onResponse(res);
     } catch (e) {
       // an unusable answer: the call cannot go on (§13.2.2.4: ACK, then BYE)
       this.signalling.to(SignallingState.Stable);

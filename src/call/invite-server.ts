@@ -9,6 +9,7 @@ import { asError } from '../util/events.js';
 import { InvalidStateError, errorForStatus } from './errors.js';
 import { InviteSession, type InviteSessionOptions } from './invite-session.js';
 import { InviteState, SignallingState } from './states.js';
+import { ProvisionalAbandonedError } from './reliable-1xx.js';
 
 export class IncomingInviteSession extends InviteSession {
   constructor(
@@ -33,8 +34,13 @@ export class IncomingInviteSession extends InviteSession {
   ring(): void {
     if (this.state !== InviteState.Incoming) return;
     const tag = this.uasDialog().localTag;
-    this.inviteTx.respond(createResponse(this.invite, 180, { toTag: tag, contact: this.opts.contact }));
+    const headers = this.ext.reliable ? this.capabilityHeaders() : [];
     this.machine.to(InviteState.Early);
+    // RFC 3262 §3: a reliable 1xx never PRACKed within 64*T1 → the INVITE is rejected 5xx
+    const ringing = createResponse(this.invite, 180, { toTag: tag, contact: this.opts.contact, headers });
+    this.ext.provisional(ringing, (r) => this.inviteTx.respond(r)).catch((e: unknown) => {
+      if (!(e instanceof ProvisionalAbandonedError)) this.reject(504);
+    });
   }
 
   /**
@@ -57,13 +63,18 @@ export class IncomingInviteSession extends InviteSession {
     this.signalling.to(this.invite.body.length ? SignallingState.Stable : SignallingState.HaveLocalOffer);
     this.offerInOk = !this.invite.body.length;
     const dialog = this.uasDialog();
+    await this.ext.beforeFinal(); // RFC 3262 §3: no 2xx before the PRACK of a 1xx with SDP
+    if (this.state !== InviteState.Incoming && this.state !== InviteState.Early)
+      throw new InvalidStateError('INVITE session', this.state, InviteState.Connected);
     const ok = createResponse(this.invite, 200, {
       toTag: dialog.localTag,
       contact: this.opts.contact,
       body,
       contentType: 'application/sdp',
-      headers: this.capabilityHeaders(),
+      headers: [...this.capabilityHeaders(), ...this.ext.finalHeaders()],
     });
+    this.ext.finalSent();
+    this.ext.refresh.answeredRefresh();
     this.machine.to(InviteState.Connected);
     dialog.state = 'confirmed';
     const acked = this.respond2xx(this.inviteTx, ok, dialog);
@@ -72,9 +83,10 @@ export class IncomingInviteSession extends InviteSession {
     if (!(await acked)) throw errorForStatus(408, 'no ACK for our 2xx', 'answer');
   }
 
-  reject(status = 486): void {
+  reject(status = 486, headers: [string, string][] = []): void {
     if (this.state !== InviteState.Incoming && this.state !== InviteState.Early) return;
-    this.inviteTx.respond(createResponse(this.invite, status, { toTag: this.dialog?.localTag }));
+    this.ext.finalSent();
+    this.inviteTx.respond(createResponse(this.invite, status, { toTag: this.dialog?.localTag, headers }));
     this.end('rejected', status);
   }
 

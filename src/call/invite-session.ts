@@ -17,6 +17,9 @@ import type { MediaSession, MediaState } from '../media/session.js';
 import { InvalidStateError, errorForStatus } from './errors.js';
 import { RequestQueue, glareDelay, type Attempt } from './request-queue.js';
 import { InviteState, SignallingState, sessionMachine, signallingMachine, type Machine } from './states.js';
+import { DEFAULT_EXTENSIONS, SessionExtensions, type ExtensionPolicy } from './session-extensions.js';
+import { sessionPort } from './session-port.js';
+import type { RequestHandlers } from './request-handlers.js';
 
 export interface InviteSessionOptions {
   core: UserAgentCore;
@@ -31,6 +34,10 @@ export interface InviteSessionOptions {
   maxGlareRetries?: number;
   /** Retry-After (s) for a re-INVITE that arrives before the ACK of our last 2xx (§14.2); default random 0–9. */
   retryAfter?: () => number;
+  /** 100rel, UPDATE and session timers (issue 13 §3). */
+  extensions?: ExtensionPolicy;
+  /** The application's INFO / MESSAGE / OPTIONS handlers. */
+  handlers?: RequestHandlers;
 }
 
 export interface TerminatedInfo {
@@ -81,6 +88,8 @@ export abstract class InviteSession extends EventEmitter<InviteSessionEvents> {
   protected offerInOk = false;
   private ended: Promise<TerminatedInfo> | undefined;
   private endedResolve: ((i: TerminatedInfo) => void) | undefined;
+  /** 100rel/PRACK, UPDATE, session timers, INFO/MESSAGE/OPTIONS (session-extensions.ts). */
+  readonly ext: SessionExtensions;
 
   constructor(
     protected readonly opts: InviteSessionOptions,
@@ -98,6 +107,24 @@ export abstract class InviteSession extends EventEmitter<InviteSessionEvents> {
       ...(opts.maxGlareRetries !== undefined ? { maxGlareRetries: opts.maxGlareRetries } : {}),
       onRetry: (delay) => this.emit('glare', delay),
     });
+    this.ext = new SessionExtensions(
+      sessionPort({
+        ...{ role: this.role, core: opts.core, clock: opts.clock, media: this.media, handlers: opts.handlers },
+        contact: opts.contact.toString(),
+        signalling: this.signalling,
+        dialog: () => this.dialog,
+        connected: () => this.state === InviteState.Connected,
+        serial: (attempt) => this.queue.enqueue(attempt),
+        refreshByInvite: (h) =>
+          this.queue
+            .enqueue(() => this.attemptReinvite(undefined, h, true))
+            .then((r) => ('status' in r ? r : Promise.reject(new Error('refresh re-INVITE: no response')))),
+        mediaChanged: (before) => this.emitHoldChange(before),
+        expire: () => void this.hangup(),
+        error: (e) => emitError(this, e),
+      }),
+      opts.extensions ?? DEFAULT_EXTENSIONS,
+    );
   }
 
   get state(): InviteState {
@@ -196,6 +223,8 @@ export abstract class InviteSession extends EventEmitter<InviteSessionEvents> {
       tx.respond(createResponse(req, 481));
       return;
     }
+    const tooSmall = this.ext.refresh.checkRequest(req); // RFC 4028 §9: 422
+    if (tooSmall) return tx.respond(createResponse(req, tooSmall.status, { headers: tooSmall.headers }));
     dialog.refreshTarget(req);
     const before = this.holds;
     let body: string;
@@ -212,8 +241,10 @@ export abstract class InviteSession extends EventEmitter<InviteSessionEvents> {
     }
     this.offerInOk = !req.body.length;
     this.signalling.to(this.offerInOk ? SignallingState.HaveLocalOffer : SignallingState.Stable);
-    const ok = createResponse(req, 200, { contact: this.opts.contact, body, contentType: 'application/sdp' });
+    const headers = this.ext.refresh.responseHeaders();
+    const ok = createResponse(req, 200, { contact: this.opts.contact, body, contentType: 'application/sdp', headers });
     void this.respond2xx(tx, ok, dialog);
+    this.ext.refresh.answeredRefresh();
     this.emitHoldChange(before);
   }
 
@@ -250,7 +281,12 @@ export abstract class InviteSession extends EventEmitter<InviteSessionEvents> {
       });
   }
 
-  private async attemptReinvite(hold: boolean | undefined): Promise<Attempt<MediaState | SipResponse>> {
+  /** One re-INVITE; a session refresh (RFC 4028 §7.4) returns its final response as the value. */
+  private async attemptReinvite(
+    hold: boolean | undefined,
+    headers: [string, string][] = this.ext.refresh.requestHeaders(true),
+    refresh = false,
+  ): Promise<Attempt<MediaState | SipResponse>> {
     // §14.1: not while an INVITE transaction is in progress in either direction
     if (this.ackWait) await this.ackWait.promise;
     const dialog = this.dialog;
@@ -259,7 +295,7 @@ export abstract class InviteSession extends EventEmitter<InviteSessionEvents> {
     const before = this.holds;
     const offer = this.media.createOffer(hold === undefined ? {} : { hold });
     this.signalling.to(SignallingState.HaveLocalOffer);
-    const req = dialog.createRequest('INVITE', { body: offer, contentType: 'application/sdp' });
+    const req = dialog.createRequest('INVITE', { body: offer, contentType: 'application/sdp', headers });
     this.clientInviteBusy = true;
     let ack: SipRequest | undefined;
     let sent = req;
@@ -284,8 +320,9 @@ export abstract class InviteSession extends EventEmitter<InviteSessionEvents> {
       } finally {
         this.signalling.to(SignallingState.Stable);
       }
+      if (!refresh) this.ext.refresh.onResponse(res);
       this.emitHoldChange(before);
-      return { glare: false, value: this.media.state };
+      return { glare: false, value: refresh ? res : this.media.state };
     }
     // failure: the previous session stays as it was (never end the call on a failed re-INVITE)
     this.media.rollback();
@@ -330,6 +367,7 @@ export abstract class InviteSession extends EventEmitter<InviteSessionEvents> {
   protected end(reason: string, code?: number, detail?: string): void {
     if (this.state === InviteState.Terminated) return;
     this.machine.to(InviteState.Terminated);
+    this.ext.close();
     this.queue.close();
     this.ackWait?.resolve(false);
     if (this.signalling.state === SignallingState.HaveLocalOffer) this.media.rollback();

@@ -26,9 +26,11 @@ import { asError, emitError } from '../util/events.js';
 import { signallingOnlyFactory } from '../media/signalling-only.js';
 import type { MediaSessionFactory } from '../media/session.js';
 import { DigestClient } from '../auth/index.js';
-import { createRequest } from '../message/index.js';
+import { createRequest, type SipResponse } from '../message/index.js';
+import { RequestHandlers } from '../call/request-handlers.js';
+import { answerWith, extensionPolicy, sendMessage, uaCapabilities, type ExtensionOptions } from './extensions.js';
 
-export interface UserAgentOptions {
+export interface UserAgentOptions extends ExtensionOptions {
   /** Our address-of-record, e.g. `"Alice" <sips:alice@atlanta.example.com>`. */
   aor: string | NameAddr;
   listen: ListenOptions[];
@@ -75,6 +77,8 @@ export interface UserAgentEvents {
   unregistered: [];
   'registration-failed': [status: number, reason: string];
   incoming: [call: Call];
+  /** An out-of-dialog MESSAGE (RFC 3428); answered by the MESSAGE handler, default 200. */
+  message: [req: SipRequest];
   call: [call: Call];
   /** Transport and internal failures (never thrown for want of a listener). */
   error: [err: Error];
@@ -109,6 +113,8 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
   /** Out-of-dialog requests by method; INVITE is ours unless replaced. */
   private readonly handlers = new Map<string, RequestHandler>();
   registered = false;
+  /** INFO / MESSAGE / OPTIONS handlers and SUBSCRIBE/NOTIFY hooks, in and out of dialogs (issue 13 §3). */
+  readonly requests: RequestHandlers;
 
   constructor(readonly opts: UserAgentOptions) {
     super();
@@ -128,6 +134,18 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
     });
     this.transport.on('error', (e: Error) => emitError(this, e));
     this.handlers.set('INVITE', (tx) => this.onInvite(tx));
+    this.requests = new RequestHandlers({
+      clock: this.clock,
+      capabilityHeaders: () => [
+        ['Allow', this.core.allow.join(', ')],
+        ['Supported', this.core.supported.join(', ')],
+      ],
+    });
+    for (const m of ['INFO', 'MESSAGE', 'SUBSCRIBE', 'NOTIFY'])
+      this.handlers.set(m, (tx) => {
+        if (m === 'MESSAGE') this.emit('message', tx.request);
+        answerWith(this.requests, tx);
+      });
   }
 
   async start(): Promise<void> {
@@ -148,6 +166,7 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
         : typeof this.opts.outboundProxy === 'string'
           ? parseUri(this.opts.outboundProxy)
           : this.opts.outboundProxy;
+    const caps = uaCapabilities(this.opts, this.requests.events);
     this.core = new UserAgentCore({
       transport: this.opts.wrapTransport ? this.opts.wrapTransport(this.transport) : this.transport,
       clock: this.clock,
@@ -156,6 +175,9 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
       ...(this.opts.resolve ? { resolve: this.opts.resolve } : {}),
       ...(this.opts.userAgent ? { userAgent: this.opts.userAgent } : {}),
       ...(this.opts.credentials ? { authenticator: new DigestClient(this.opts.credentials) } : {}),
+      // Allow and Supported list only what is enabled (issue 13 §3)
+      allow: caps.allow,
+      supported: caps.supported,
     });
     this.core.on('request', (tx: ServerTransaction) => this.onRequest(tx));
     // RFC 3261 §9.2: the CANCEL was matched to its INVITE server transaction (Request-URI, tags,
@@ -188,6 +210,8 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
       ...(o.transfereeByeDelay !== undefined ? { transfereeByeDelay: o.transfereeByeDelay } : {}),
       ...(o.glareDelay ? { glareDelay: o.glareDelay } : {}),
       ...(o.maxGlareRetries !== undefined ? { maxGlareRetries: o.maxGlareRetries } : {}),
+      extensions: extensionPolicy(o),
+      handlers: this.requests,
     };
   }
 
@@ -234,6 +258,13 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
     return this.call(target, opts);
   }
 
+  /** Send a page-mode MESSAGE (RFC 3428) out of dialog; resolves with the final response. */
+  message(target: string | Uri, body: string | Buffer, contentType = 'text/plain'): Promise<SipResponse> {
+    if (!this.started) return Promise.reject(new Error('user agent not started'));
+    const uri = typeof target === 'string' ? parseUri(target) : target;
+    return sendMessage(this.core, this.aor.clone(), uri, body, contentType);
+  }
+
   private onRequest(tx: ServerTransaction): void {
     const h = this.handlers.get(tx.request.method);
     if (h) h(tx);
@@ -268,6 +299,12 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
       invite: req,
       tx,
     });
+    // 100rel and session timers may refuse the INVITE first: 420/421 (RFC 3262 §3), 422 (RFC 4028 §9)
+    const refused = call.session.ext.checkInvite(req);
+    if (refused) {
+      call.reject(refused.status, refused.headers);
+      return;
+    }
     this.track(call);
     this.emit('incoming', call);
     call.ring();
