@@ -1,0 +1,123 @@
+/**
+ * Issue 13 §3 against SIPp, both directions: a UAC requiring 100rel (PRACK with the captured
+ * RSeq), UPDATE hold/resume, INFO and MESSAGE; session timers with 422, the retry and a refresh
+ * by UPDATE. The scenarios check our messages with regexps (test/interop/scenarios/).
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import { UserAgent, type UserAgentOptions } from '../../src/ua/user-agent.js';
+import { parseMessage, type SipRequest } from '../../src/message/index.js';
+import { runSipp, type SippResult } from '../helpers/sipp.js';
+import { freePort } from './ports.js';
+
+const scenarios = fileURLToPath(new URL('../../../test/interop/scenarios/', import.meta.url));
+const uas: UserAgent[] = [];
+after(async () => {
+  await Promise.all(uas.map((u) => u.stop()));
+});
+
+async function switchboard(
+  name: string,
+  opts: Partial<UserAgentOptions> = {},
+): Promise<{ ua: UserAgent; port: number }> {
+  const ua = new UserAgent({
+    aor: `sip:${name}@127.0.0.1`,
+    listen: [{ protocol: 'udp', host: '127.0.0.1', port: 0 }],
+    autoAnswer: 300,
+    ...opts,
+  });
+  await ua.start();
+  uas.push(ua);
+  return { ua, port: ua.transport.address('udp')!.port };
+}
+
+/** SIPp as UAC against our UA at `port`. */
+function sippUac(scenario: string, port: number, sp: number): Promise<SippResult> {
+  return runSipp(
+    [
+      '-sf',
+      scenarios + scenario,
+      `127.0.0.1:${port}`,
+      ...['-i', '127.0.0.1', '-p', String(sp), '-t', 'u1', '-m', '1'],
+      ...['-timeout', '30', '-timeout_error', '-max_recv_loops', '1'],
+    ],
+    { timeoutMs: 40_000 },
+  );
+}
+/** SIPp as UAS on `sp`; resolves when it has run one call. */
+function sippUas(scenario: string, sp: number): Promise<SippResult> {
+  return runSipp(
+    [
+      '-sf',
+      scenarios + scenario,
+      ...['-i', '127.0.0.1', '-p', String(sp), '-t', 'u1', '-m', '1'],
+      '-timeout',
+      '30',
+      '-timeout_error',
+    ],
+    { timeoutMs: 40_000 },
+  );
+}
+
+test('SIPp UAC requiring 100rel → our UA: reliable 180 PRACKed, UPDATE hold/resume, INFO and MESSAGE reach the app', async () => {
+  const { ua, port } = await switchboard('rel');
+  const seen: string[] = [];
+  ua.on('incoming', (c) => {
+    c.on('info', (r: SipRequest) => seen.push(`info ${r.body.toString().split('\r\n')[0]}`));
+    c.on('message', (r: SipRequest) => seen.push(`message ${r.body.toString().trim()}`));
+    c.on('remote-held', () => seen.push('held'));
+    c.on('remote-resumed', () => seen.push('resumed'));
+  });
+  const r = await sippUac('uac-100rel-update.xml', port, await freePort());
+  assert.equal(r.code, 0, `sipp failed: ${r.errors || r.stderr.slice(-1500)}`);
+  assert.deepEqual(seen, ['held', 'resumed', 'info Signal=5', 'message hello']);
+});
+
+test('our UA → SIPp UAS answering in a reliable 183: PRACK with RAck 1 1 INVITE, then UPDATE hold/resume', async () => {
+  const sp = await freePort();
+  const sipp = sippUas('uas-100rel-update.xml', sp);
+  await new Promise((r) => setTimeout(r, 500)); // let SIPp bind
+  const { ua } = await switchboard('rel-uac', { rel100: 'supported' });
+  const call = await ua.call(`sip:service@127.0.0.1:${sp}`);
+  assert.equal(call.media.state.negotiated, true);
+  assert.equal((await call.update({ hold: true })).localHold, true);
+  assert.equal((await call.update({ hold: false })).localHold, false);
+  await call.hangup();
+  const r = await sipp;
+  assert.equal(r.code, 0, `sipp failed: ${r.errors || r.stderr.slice(-1500)}`);
+});
+
+test('SIPp UAC with Session-Expires 90 → our UA (Min-SE 120): 422, retry accepted, our refresh by UPDATE', async () => {
+  const { port } = await switchboard('timer', { sessionTimers: { mode: 'supported', minSE: 120, refreshAt: 0.02 } });
+  const r = await sippUac('uac-timer.xml', port, await freePort());
+  assert.equal(r.code, 0, `sipp failed: ${r.errors || r.stderr.slice(-1500)}`);
+});
+
+test('our UA with timers → SIPp UAS answering 422 Min-SE 3600: retry with 3600, refresher=uac, refresh by UPDATE', async () => {
+  const sp = await freePort();
+  const sipp = sippUas('uas-timer.xml', sp);
+  await new Promise((r) => setTimeout(r, 500));
+  // the wire tap resolves when the 200 to our refresh UPDATE comes back
+  let refreshed!: () => void;
+  const answered = new Promise<void>((r) => (refreshed = r));
+  const { ua } = await switchboard('timer-uac', {
+    sessionTimers: { mode: 'supported', refreshAt: 0.0005 },
+    tap: (e) => {
+      const m = e.direction === 'in' ? parseMessage(e.bytes) : undefined;
+      if (m && !m.isRequest && m.status === 200 && m.cseq?.method === 'UPDATE') refreshed();
+    },
+  });
+  const call = await ua.call(`sip:service@127.0.0.1:${sp}`);
+  assert.equal(call.session.ext.refresh.session?.interval, 3600);
+  // refreshAt 0.0005 of 3600 s: the refresh UPDATE goes after 1.8 s
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    answered,
+    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no refresh in 10 s')), 10_000))),
+  ]).finally(() => clearTimeout(timer));
+  assert.equal(call.session.ext.refresh.session?.refresher, true);
+  await call.hangup();
+  const r = await sipp;
+  assert.equal(r.code, 0, `sipp failed: ${r.errors || r.stderr.slice(-1500)}`);
+});
