@@ -38,9 +38,11 @@ export class IncomingInviteSession extends InviteSession {
     this.machine.to(InviteState.Early);
     // RFC 3262 §3: a reliable 1xx never PRACKed within 64*T1 → the INVITE is rejected 5xx
     const ringing = createResponse(this.invite, 180, { toTag: tag, contact: this.opts.contact, headers });
-    this.ext.provisional(ringing, (r) => this.inviteTx.respond(r)).catch((e: unknown) => {
-      if (!(e instanceof ProvisionalAbandonedError)) this.reject(504);
-    });
+    this.ext
+      .provisional(ringing, (r) => this.inviteTx.respond(r))
+      .catch((e: unknown) => {
+        if (!(e instanceof ProvisionalAbandonedError)) this.reject(504);
+      });
   }
 
   /**
