@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline';
 import { SipParseError, parseUri, type Uri } from '../../message/index.js';
 import { UserAgent } from '../../ua/user-agent.js';
 import type { Call } from '../../call/call.js';
+import type { ExtensionMode } from '../../call/rel100.js';
 import type { ListenOptions } from '../../transport/index.js';
 import { TraceRecorder, writeTraceFiles } from '../../trace/index.js';
 import { taps, wireLogEnabled, wireLogger } from '../wire-log.js';
@@ -14,6 +15,13 @@ import { streamLimitOptions, streamLimits, type StreamLimitFlags } from './strea
 
 /** What --quiet still prints: errors, readiness, registration, and answers to the `calls` command. */
 const QUIET_EVENTS: ReadonlySet<string> = new Set(['error', 'ready', 'registered', 'call']);
+
+function seconds(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 90)
+    throw new InvalidArgumentError('must be whole seconds, at least 90 (RFC 4028 §4)');
+  return n;
+}
 
 function uriArg(v: string): Uri {
   try {
@@ -137,6 +145,18 @@ export function registerPhone(program: Command, setStatus: SetStatus): void {
       },
       'accept',
     )
+    .option('--100rel <mode>', 'reliable provisional responses (RFC 3262): off, supported, required', (v) => {
+      if (v !== 'off' && v !== 'supported' && v !== 'required')
+        throw new InvalidArgumentError('100rel must be off, supported or required');
+      return v;
+    })
+    .option('--session-timer <mode>', 'session timers (RFC 4028): off, supported, required', (v) => {
+      if (v !== 'off' && v !== 'supported' && v !== 'required')
+        throw new InvalidArgumentError('session-timer must be off, supported or required');
+      return v;
+    })
+    .option('--session-expires <s>', 'session interval we ask for and accept at most (default 1800)', seconds)
+    .option('--min-se <s>', 'smallest session interval we accept (default 90, never lower)', seconds)
     .option('--tls-cert <file>', 'certificate (PEM) for tls/wss listeners')
     .option('--tls-key <file>', 'private key (PEM) for tls/wss listeners')
     .option('--tls-ca <file>', 'trust this CA for outgoing TLS (development); verification stays on')
@@ -155,6 +175,10 @@ export function registerPhone(program: Command, setStatus: SetStatus): void {
           outboundProxy?: string;
           autoAnswer?: number | boolean;
           referPolicy: 'accept' | 'reject';
+          '100rel'?: ExtensionMode;
+          sessionTimer?: ExtensionMode;
+          sessionExpires?: number;
+          minSe?: number;
           tlsCert?: string;
           tlsKey?: string;
           tlsCa?: string;
@@ -192,6 +216,12 @@ export function registerPhone(program: Command, setStatus: SetStatus): void {
             autoAnswer:
               opts.autoAnswer === undefined ? false : opts.autoAnswer === true ? 0 : (opts.autoAnswer as number),
             referPolicy: opts.referPolicy,
+            ...(opts['100rel'] ? { rel100: opts['100rel'] } : {}),
+            sessionTimers: {
+              mode: opts.sessionTimer ?? 'supported',
+              ...(opts.sessionExpires !== undefined ? { interval: opts.sessionExpires } : {}),
+              ...(opts.minSe !== undefined ? { minSE: opts.minSe } : {}),
+            },
             ...(() => {
               const tap = taps(recorder?.tap('phone'), wireLogEnabled(opts.verbose) ? wireLogger('phone') : undefined);
               return tap ? { tap } : {};
