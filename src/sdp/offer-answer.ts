@@ -448,7 +448,9 @@ function answerDirection(offered: Direction, localHold: boolean): Direction {
     case 'sendonly':
       return localHold ? 'inactive' : 'recvonly';
     case 'recvonly':
-      return localHold ? 'inactive' : 'sendonly';
+      // RFC 3264 §6.1, RFC 6337 §5.3: they only receive, so we send, held or not (a holder keeps
+      // sending, e.g. music); our hold only stops what we receive
+      return 'sendonly';
     case 'inactive':
       return 'inactive';
   }

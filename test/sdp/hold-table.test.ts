@@ -78,7 +78,7 @@ const TABLE: [State, Action, boolean, Direction, boolean, boolean][] = [
   ['both', 'resume', false, 'recvonly', false, true],
   ['both', 'resume', true, 'recvonly', false, true],
   // answering: sendrecv → sendrecv (sendonly if we hold); sendonly → recvonly (inactive if we hold);
-  // recvonly → sendonly (inactive if we hold); inactive → inactive; c=0.0.0.0 takes away the peer's recv
+  // recvonly → sendonly (also while we hold: the holder keeps sending, e.g. music); inactive → inactive; c=0.0.0.0 takes away the peer's recv
   ['none', 'answer sendrecv', false, 'sendrecv', false, false],
   ['none', 'answer sendonly', false, 'recvonly', false, true],
   ['none', 'answer recvonly', false, 'sendonly', false, false],
@@ -89,7 +89,7 @@ const TABLE: [State, Action, boolean, Direction, boolean, boolean][] = [
   ['none', 'answer inactive', true, 'inactive', false, true],
   ['local-hold', 'answer sendrecv', false, 'sendonly', true, false],
   ['local-hold', 'answer sendonly', false, 'inactive', true, true],
-  ['local-hold', 'answer recvonly', false, 'inactive', true, false],
+  ['local-hold', 'answer recvonly', false, 'sendonly', true, false],
   ['local-hold', 'answer inactive', false, 'inactive', true, true],
   ['local-hold', 'answer sendrecv', true, 'inactive', true, true],
   ['local-hold', 'answer sendonly', true, 'inactive', true, true],
@@ -105,7 +105,7 @@ const TABLE: [State, Action, boolean, Direction, boolean, boolean][] = [
   ['remote-hold', 'answer inactive', true, 'inactive', false, true],
   ['both', 'answer sendrecv', false, 'sendonly', true, false],
   ['both', 'answer sendonly', false, 'inactive', true, true],
-  ['both', 'answer recvonly', false, 'inactive', true, false],
+  ['both', 'answer recvonly', false, 'sendonly', true, false],
   ['both', 'answer inactive', false, 'inactive', true, true],
   ['both', 'answer sendrecv', true, 'inactive', true, true],
   ['both', 'answer sendonly', true, 'inactive', true, true],

@@ -1,0 +1,348 @@
+/**
+ * Real audio behind the media seam: a MediaSession that binds an RTP port pair, negotiates with the
+ * offer/answer engine (codecs, direction, SDES keys), and makes the RTP stream follow every answer:
+ * - the codec agreed first is sent (PCMU/PCMA, RFC 3551), telephone-event carries DTMF (RFC 4733);
+ * - direction gates the stream (RFC 3264 §5.1, §6.1): when we hold with sendonly we keep sending
+ *   (hold music if configured), when the peer holds us we stop, inactive stops both;
+ * - a new remote address or port moves the stream, sequence and timestamp run on (RFC 3550 §5.1);
+ * - SRTP (RFC 3711) when SDES keys were agreed (RFC 4568);
+ * - received audio goes through a jitter buffer to the sink, played out every ptime.
+ * The call layer knows nothing of this: it calls the seam (session.ts).
+ */
+import { EventEmitter } from 'node:events';
+import { OfferAnswer, receives, sends, type Codec, type CryptoSuite, type SrtpPolicy } from '../sdp/index.js';
+import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
+import { findAudioCodec, type AudioCodec } from './codecs/index.js';
+import { DtmfReceiver, encodeDigit, eventToDigit } from './dtmf.js';
+import { JitterBuffer } from './jitter-buffer.js';
+import { Pacer } from './pacer.js';
+import type { PortAllocator } from './ports.js';
+import { RtpSession, type RtpStats } from './rtp-session.js';
+import type {
+  MediaAnswerOptions,
+  MediaOfferOptions,
+  MediaSession,
+  MediaSessionContext,
+  MediaState,
+} from './session.js';
+import type { FrameSink } from './sinks.js';
+import type { FrameSource } from './sources.js';
+import { mediaCodecs } from './codec-choice.js';
+
+export interface RtpMediaOptions {
+  /** RTP/RTCP port pairs (one allocator per user agent). */
+  allocator: PortAllocator;
+  /** Codec names in preference order (default PCMU, PCMA); telephone-event is always offered. */
+  codecs?: readonly string[];
+  /** a=ptime and the frame size we send (default 20 ms). */
+  ptime?: number;
+  /**
+   * SRTP with SDES: 'off', 'offer' (RTP/AVP with a=crypto), 'require' (RTP/SAVP only). Default:
+   * 'offer' on sips:/TLS calls, 'off' otherwise.
+   */
+  srtp?: SrtpPolicy;
+  srtpSuites?: readonly CryptoSuite[];
+  /** What this call sends (default: nothing until play()). */
+  source?: (ctx: MediaSessionContext) => FrameSource | undefined;
+  /** What we send while we hold the peer (RFC 3264 §8.4 sendonly: hold music). */
+  holdMusic?: (ctx: MediaSessionContext) => FrameSource | undefined;
+  /** Where received audio goes (a recorder, an application stream). */
+  sink?: (ctx: MediaSessionContext) => FrameSink | Promise<FrameSink> | undefined;
+  /** Jitter buffer depth (default 60 ms). */
+  jitterMs?: number;
+  /** Send to where the peer's packets come from (NAT); default false. */
+  latch?: boolean;
+  clock?: Clock;
+}
+
+export interface MediaStats {
+  codec: string | undefined;
+  direction: string | undefined;
+  srtp: boolean;
+  rtp: Pick<RtpStats, 'sent' | 'received' | 'lost' | 'jitterMs'> & RtpStats;
+  /** Received packets the jitter buffer dropped as late. */
+  late: number;
+}
+
+export interface RtpMediaEvents {
+  /** A DTMF key press from the peer (RFC 4733). */
+  dtmf: [digit: string];
+  error: [error: Error];
+}
+
+export class MediaNotReadyError extends Error {
+  constructor(what: string) {
+    super(`media: ${what} before the session was opened or after it closed`);
+    this.name = 'MediaNotReadyError';
+  }
+}
+
+export class RtpMedia extends EventEmitter<RtpMediaEvents> implements MediaSession {
+  private rtp: RtpSession | undefined;
+  private oa: OfferAnswer | undefined;
+  private codec: AudioCodec | undefined;
+  private source: FrameSource | undefined;
+  private holdMusic: FrameSource | undefined;
+  private sink: FrameSink | undefined;
+  private jitter: JitterBuffer | undefined;
+  private playout: Pacer | undefined;
+  private readonly dtmfIn = new DtmfReceiver();
+  /** While a digit is being sent, audio frames pause (RFC 4733 §2.5.1.3). */
+  private dtmfBusy: Promise<void> = Promise.resolve();
+  private sendingDtmf = false;
+  private readonly timers = new Set<TimerHandle>();
+  private readonly clock: Clock;
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    private readonly ctx: MediaSessionContext,
+    private readonly opts: RtpMediaOptions,
+  ) {
+    super();
+    this.clock = opts.clock ?? systemClock;
+  }
+
+  // ---- the seam ---------------------------------------------------------------------------------
+
+  async open(): Promise<void> {
+    try {
+      await this.start();
+    } catch (e) {
+      // nothing half-open stays behind: ports are freed
+      await this.close();
+      throw e;
+    }
+  }
+
+  private async start(): Promise<void> {
+    const ptime = this.opts.ptime ?? 20;
+    const codecs = mediaCodecs(this.opts.codecs);
+    this.rtp = await RtpSession.open({
+      allocator: this.opts.allocator,
+      address: this.ctx.address,
+      payloadType: codecs[0]!.payloadType,
+      ptimeMs: ptime,
+      clock: this.clock,
+      direction: 'inactive',
+      ...(this.opts.latch ? { latch: true } : {}),
+    });
+    this.rtp.on('audio', (p) => this.onAudio(p.sequenceNumber, p.timestamp, p.payload));
+    this.rtp.on('dtmf', (p) => this.onDtmf(p.payload, p.timestamp, p.marker));
+    this.rtp.on('error', (e) => this.fail(e));
+    this.oa = new OfferAnswer({
+      address: this.ctx.address,
+      port: this.rtp.localPort,
+      codecs,
+      ptime,
+      srtp: this.opts.srtp ?? (this.ctx.secure ? 'offer' : 'off'),
+      ...(this.opts.srtpSuites ? { srtpSuites: this.opts.srtpSuites } : {}),
+    });
+    this.source = this.opts.source?.(this.ctx);
+    this.holdMusic = this.opts.holdMusic?.(this.ctx);
+    const sink = await this.opts.sink?.(this.ctx);
+    if (sink) this.record(sink);
+  }
+
+  get state(): MediaState {
+    const s = this.need('state').state;
+    return { ...s, srtp: s.srtp !== undefined };
+  }
+  get hasPendingOffer(): boolean {
+    return this.oa?.hasPendingOffer ?? false;
+  }
+  get localSdp(): string | undefined {
+    return this.oa?.localSdp;
+  }
+  /** Our RTP port (RTCP is the next one). */
+  get localPort(): number | undefined {
+    return this.rtp?.localPort;
+  }
+
+  createOffer(opts: MediaOfferOptions = {}): string {
+    return this.need('createOffer').createOffer(opts);
+  }
+  applyAnswer(sdp: string | Uint8Array): MediaState {
+    this.need('applyAnswer').setRemoteAnswer(sdp);
+    this.follow();
+    return this.state;
+  }
+  answerOffer(sdp: string | Uint8Array, opts: MediaAnswerOptions = {}): string {
+    const answer = this.need('answerOffer').createAnswer(sdp, opts.hold === undefined ? {} : { hold: opts.hold });
+    this.follow();
+    return answer;
+  }
+  rollback(): void {
+    this.oa?.rollback();
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      for (const t of this.timers) this.clock.clearTimeout(t);
+      this.timers.clear();
+      this.playout?.stop();
+      this.source?.close();
+      this.holdMusic?.close();
+      await this.rtp?.close();
+      await this.sink?.close();
+    })();
+    return this.closing;
+  }
+
+  // ---- what applications do with the audio ------------------------------------------------------
+
+  /** Send this source from now on (replacing the current one); resolves when it has ended. */
+  play(source: FrameSource): Promise<void> {
+    if (this.source && this.source !== source) this.source.close();
+    this.source = source;
+    this.follow();
+    return source.done;
+  }
+
+  /** Received audio goes to this sink from now on (one frame per ptime, after the jitter buffer). */
+  record(sink: FrameSink): void {
+    const previous = this.sink;
+    this.sink = sink;
+    if (previous && previous !== sink) void previous.close();
+    this.jitter ??= new JitterBuffer({ depthMs: this.opts.jitterMs ?? 60, frameMs: this.opts.ptime ?? 20 });
+    if (!this.playout) {
+      this.playout = new Pacer({ clock: this.clock, intervalMs: this.opts.ptime ?? 20 }, () => {
+        const frame = this.jitter!.pull();
+        if (frame.status !== 'buffering') this.sink?.write(frame.samples);
+      });
+      this.playout.start();
+    }
+  }
+
+  /**
+   * Send DTMF digits (RFC 4733 telephone-event), one after another with `gapMs` between them.
+   * Rejects when telephone-event was not negotiated or the stream does not send.
+   */
+  sendDtmf(digits: string, opts: { durationMs?: number; gapMs?: number } = {}): Promise<void> {
+    const run = this.dtmfBusy.then(async () => {
+      for (const digit of digits) {
+        await this.sendDigit(digit, opts.durationMs ?? 100);
+        await this.sleep(opts.gapMs ?? 60);
+      }
+    });
+    this.dtmfBusy = run.catch(() => undefined);
+    return run;
+  }
+
+  stats(): MediaStats {
+    const rtp = this.rtp?.stats() ?? {
+      sent: 0,
+      received: 0,
+      lost: 0,
+      jitterMs: 0,
+      octetsSent: 0,
+      octetsReceived: 0,
+      discarded: 0,
+      srtpFailures: 0,
+      skippedFrames: 0,
+    };
+    const s = this.oa?.state;
+    return {
+      codec: this.codec?.name,
+      direction: s?.direction,
+      srtp: s?.srtp !== undefined,
+      rtp,
+      late: this.jitter?.stats.late ?? 0,
+    };
+  }
+
+  // ---- following the negotiation -----------------------------------------------------------------
+
+  /** Make the stream match what offer/answer last agreed. */
+  private follow(): void {
+    const rtp = this.rtp;
+    const s = this.oa?.state;
+    if (!rtp || !s?.negotiated || this.closing) return;
+    const audio = s.codecs.filter((c) => !/^telephone-event$/i.test(c.name));
+    const chosen = audio.map((c) => ({ c, codec: findAudioCodec(c.name, c.clockRate) })).find((x) => x.codec);
+    const dtmf = s.codecs.find((c) => /^telephone-event$/i.test(c.name));
+    if (chosen) {
+      this.codec = chosen.codec;
+      rtp.setPayloadTypes(
+        chosen.c.payloadType,
+        audio.map((c: Codec) => c.payloadType),
+        dtmf?.payloadType,
+      );
+    }
+    // c=0.0.0.0 (RFC 2543 hold) or port 0: nowhere to send
+    if (s.remoteAddress && s.remotePort && s.remoteAddress !== '0.0.0.0' && s.remoteAddress !== '::')
+      rtp.setRemote({ address: s.remoteAddress, port: s.remotePort });
+    rtp.setSrtp(
+      s.srtp
+        ? { suite: s.srtp.suite, localKey: s.srtp.localKey.bytes(), remoteKey: s.srtp.remoteKey.bytes() }
+        : undefined,
+    );
+    const direction = chosen ? (s.direction ?? 'inactive') : 'inactive';
+    rtp.setDirection(direction);
+    if (sends(direction)) rtp.startPacing(() => this.nextFrame());
+    else rtp.stopPacing();
+    if (!receives(direction)) this.jitter?.reset();
+  }
+
+  /** One encoded frame for the pacer: hold music while we hold, else the source. */
+  private nextFrame(): Uint8Array | undefined {
+    if (this.sendingDtmf || !this.codec) return undefined;
+    const src = this.oa?.state.localHold && this.holdMusic ? this.holdMusic : this.source;
+    const pcm = src?.next();
+    return pcm ? this.codec.encode(pcm) : undefined;
+  }
+
+  private onAudio(sequence: number, timestamp: number, payload: Uint8Array): void {
+    if (!this.jitter || !this.codec) return;
+    this.jitter.push({ sequence, timestamp, samples: this.codec.decode(payload) });
+  }
+
+  private onDtmf(payload: Uint8Array, timestamp: number, marker: boolean): void {
+    const press = this.dtmfIn.push({ payload, timestamp, marker });
+    if (!press) return;
+    const digit = eventToDigit(press.event);
+    if (digit) this.emit('dtmf', digit);
+  }
+
+  private async sendDigit(digit: string, durationMs: number): Promise<void> {
+    const rtp = this.rtp;
+    if (!rtp || this.closing) throw new MediaNotReadyError('sendDtmf');
+    const packets = encodeDigit(digit, { timestamp: rtp.timestamp, durationMs });
+    this.sendingDtmf = true;
+    try {
+      let at = 0;
+      for (const p of packets) {
+        await this.sleep(p.offsetMs - at);
+        at = p.offsetMs;
+        rtp.sendDtmf(p.payload, { marker: p.marker, timestamp: p.timestamp });
+      }
+    } finally {
+      this.sendingDtmf = false;
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = this.clock.setTimeout(() => {
+        this.timers.delete(t);
+        resolve();
+      }, ms);
+      this.timers.add(t);
+    });
+  }
+
+  private need(what: string): OfferAnswer {
+    if (!this.oa) throw new MediaNotReadyError(what);
+    return this.oa;
+  }
+
+  private fail(e: Error): void {
+    // an 'error' event without a listener would throw (and end the process)
+    if (this.listenerCount('error') > 0) this.emit('error', e);
+  }
+}
+
+/** A media factory for UserAgentOptions.mediaFactory: every call gets its own RTP session. */
+export function rtpMediaFactory(opts: RtpMediaOptions): (ctx: MediaSessionContext) => RtpMedia {
+  return (ctx) => new RtpMedia(ctx, opts);
+}
