@@ -11,6 +11,7 @@ import { TraceRecorder, writeTraceFiles } from '../../trace/index.js';
 import { taps, wireLogEnabled, wireLogger } from '../wire-log.js';
 import { collectListen, type SetStatus } from '../options.js';
 import { LineWriter, eventEmitter, type Emit } from '../output.js';
+import { buildMedia, mediaOptions, runMediaCommand, watchMedia, type MediaFlags } from './phone-media.js';
 import { streamLimitOptions, streamLimits, type StreamLimitFlags } from './stream-limits.js';
 
 /** What --quiet still prints: errors, readiness, registration, and answers to the `calls` command. */
@@ -112,14 +113,24 @@ export async function runCommand(ua: UserAgent, line: string, emit: Emit): Promi
     case 'exit':
       return 'quit';
     default:
+      if (
+        await runMediaCommand(
+          cmd,
+          args,
+          find,
+          () => [...ua.calls.values()].filter((c) => c.state !== 'terminated'),
+          emit,
+        )
+      )
+        return;
       throw new Error(
-        `unknown command "${cmd}" (call, answer, reject, hold, resume, transfer, attended, hangup, calls, quit)`,
+        `unknown command "${cmd}" (call, answer, reject, hold, resume, transfer, attended, hangup, calls, dtmf, play, stats, quit)`,
       );
   }
 }
 
 export function registerPhone(program: Command, setStatus: SetStatus): void {
-  streamLimitOptions(program.command('phone'))
+  mediaOptions(streamLimitOptions(program.command('phone')))
     .description('a softphone on the command line: commands on stdin, events on stdout')
     .requiredOption('--aor <uri>', 'our address-of-record, e.g. "Alice <sip:alice@example.com>"')
     .option('--listen <transport:host:port>', 'listen address (repeatable)', collectListen)
@@ -166,27 +177,28 @@ export function registerPhone(program: Command, setStatus: SetStatus): void {
     .option('-v, --verbose', 'print every SIP message on stderr (also DEBUG=switchboard)')
     .action(
       async (
-        opts: StreamLimitFlags & {
-          aor: string;
-          listen?: ListenOptions[];
-          registrar?: string;
-          user?: string;
-          password?: string;
-          outboundProxy?: string;
-          autoAnswer?: number | boolean;
-          referPolicy: 'accept' | 'reject';
-          '100rel'?: ExtensionMode;
-          sessionTimer?: ExtensionMode;
-          sessionExpires?: number;
-          minSe?: number;
-          tlsCert?: string;
-          tlsKey?: string;
-          tlsCa?: string;
-          trace?: string;
-          json?: boolean;
-          quiet?: boolean;
-          verbose?: boolean;
-        },
+        opts: StreamLimitFlags &
+          MediaFlags & {
+            aor: string;
+            listen?: ListenOptions[];
+            registrar?: string;
+            user?: string;
+            password?: string;
+            outboundProxy?: string;
+            autoAnswer?: number | boolean;
+            referPolicy: 'accept' | 'reject';
+            '100rel'?: ExtensionMode;
+            sessionTimer?: ExtensionMode;
+            sessionExpires?: number;
+            minSe?: number;
+            tlsCert?: string;
+            tlsKey?: string;
+            tlsCa?: string;
+            trace?: string;
+            json?: boolean;
+            quiet?: boolean;
+            verbose?: boolean;
+          },
       ) => {
         // events are batched: one write per event-loop turn, not one per event (issue 16)
         const out = new LineWriter(process.stdout);
@@ -203,8 +215,10 @@ export function registerPhone(program: Command, setStatus: SetStatus): void {
               : undefined;
           if (listen.some((l) => (l.protocol === 'tls' || l.protocol === 'wss') && !tls))
             throw new Error('tls/wss listeners need --tls-cert and --tls-key');
+          const mediaFactory = await buildMedia(opts);
           ua = new UserAgent({
             aor: opts.aor,
+            ...(mediaFactory ? { mediaFactory } : {}),
             transportOptions: streamLimits(opts),
             listen: listen.map((l) => ({ ...l, ...(tls ? { tls } : {}) })),
             ...(opts.tlsCa ? { tlsCa: readFileSync(opts.tlsCa, 'utf8') } : {}),
@@ -236,7 +250,10 @@ export function registerPhone(program: Command, setStatus: SetStatus): void {
           await out.end();
           return;
         }
-        ua.on('call', (call: Call) => watch(call, emit));
+        ua.on('call', (call: Call) => {
+          watch(call, emit);
+          watchMedia(call, emit);
+        });
         ua.on('incoming', (call: Call) =>
           emit('incoming', {
             call: call.id,
