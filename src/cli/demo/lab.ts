@@ -11,6 +11,13 @@ import { DigestServer } from '../../auth/index.js';
 import { Proxy } from '../../proxy/proxy.js';
 import { UserAgent } from '../../ua/user-agent.js';
 import { TraceRecorder } from '../../trace/index.js';
+import { PortAllocator } from '../../media/ports.js';
+import { rtpMediaFactory } from '../../media/rtp-media.js';
+import { ToneSource } from '../../media/sources.js';
+import { MediaProbes } from './media-probe.js';
+
+/** Each phone plays its own tone, so a recording tells who was heard. */
+export const TONES = { alice: 440, bob: 660, carol: 880 } as const;
 
 export const DOMAINS = ['atlanta.example.com', 'biloxi.example.com', 'chicago.example.com'];
 export const PROXY_HOST = 'ss1.example.com';
@@ -23,6 +30,10 @@ export interface Lab {
   phones: Record<'alice' | 'bob' | 'carol', UserAgent>;
   recorder: TraceRecorder;
   store: MemoryLocationStore;
+  /** What each phone heard on each call. */
+  probes: MediaProbes;
+  /** RTP/RTCP port pairs of all three phones. */
+  allocator: PortAllocator;
   aor: (name: string) => string;
   close(): Promise<void>;
 }
@@ -76,8 +87,16 @@ export async function startLab(
   const tparam = transport === 'tcp' || transport === 'ws' ? `;transport=${transport}` : '';
   const outbound = parseUri(`${scheme}:${PROXY_HOST};lr${tparam}`);
   const aor = (name: string) => `${scheme}:${name}@${DOMAINS[['alice', 'bob', 'carol'].indexOf(name)]}`;
+  const probes = new MediaProbes();
+  const allocator = new PortAllocator({ min: 20000, max: 29999 });
   const phone = async (name: 'alice' | 'bob' | 'carol', display: string) => {
     const ua = new UserAgent({
+      // every leg plays a tone over RTP (SRTP on sips:) and listens with a probe
+      mediaFactory: rtpMediaFactory({
+        allocator,
+        source: () => new ToneSource({ frequency: TONES[name], amplitude: 0.3 }),
+        sink: probes.sinkFor(name),
+      }),
       aor: `"${display}" <${aor(name)}>`,
       listen: [{ protocol: transport, host: '127.0.0.1', port: 0, ...(tls ? { tls } : {}) }],
       ...(certs ? { tlsCa: certs.ca } : {}),
@@ -107,6 +126,8 @@ export async function startLab(
     phones,
     recorder,
     store,
+    probes,
+    allocator,
     aor,
     async close() {
       await Promise.all(Object.values(phones).map((p) => p.stop()));

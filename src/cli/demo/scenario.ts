@@ -2,6 +2,7 @@ import type { Call } from '../../call/call.js';
 import { parseMessage, parseSipfrag, parseUri, type SipRequest, type SipResponse } from '../../message/index.js';
 import type { TraceEntry } from '../../trace/index.js';
 import type { Lab } from './lab.js';
+import { audioBothWays, heldSideSilent } from './media-checks.js';
 
 export interface Check {
   step: string;
@@ -116,6 +117,8 @@ export async function runScenario(lab: Lab, scenario: Scenario, report: (c: Chec
       req(w, 'alice', 'out', 'ACK').length > 0,
     `INVITE with Route ${inviteOut?.get('Route') ?? '-'}, Record-Route at Bob ${inviteAtBob?.get('Record-Route') ?? '-'}, 200 OK, ACK`,
   );
+  const m1 = await audioBothWays(lab, { name: 'alice', call: ab }, { name: 'bob', call: ba });
+  check('1a Audio flows both ways', m1.ok, m1.detail);
   if (scenario === 'hold' || scenario === 'all') {
     // 2. Bob holds Alice
     mark = lab.recorder.entries.length;
@@ -130,6 +133,8 @@ export async function runScenario(lab: Lab, scenario: Scenario, report: (c: Chec
       dir(hold) === 'sendonly' && dir(holdAns) === 'recvonly' && viaProxy && ab.remoteHold,
       `re-INVITE a=${dir(hold)}, answer a=${dir(holdAns)}, through the proxy: ${viaProxy}`,
     );
+    const m2 = await heldSideSilent(lab, { name: 'bob', call: ba }, { name: 'alice', call: ab });
+    check('2a Held Alice stops sending, Bob keeps sending', m2.ok, m2.detail);
     // 3. Bob resumes
     mark = lab.recorder.entries.length;
     await ba.resume();
@@ -142,6 +147,8 @@ export async function runScenario(lab: Lab, scenario: Scenario, report: (c: Chec
       dir(resume) === 'sendrecv' && dir(resumeAns) === 'sendrecv' && !ab.remoteHold,
       `re-INVITE a=${dir(resume)}, answer a=${dir(resumeAns)}`,
     );
+    const m3 = await audioBothWays(lab, { name: 'alice', call: ab }, { name: 'bob', call: ba });
+    check('3a Audio flows again', m3.ok, m3.detail);
   }
   if (scenario === 'hold') {
     await ab.hangup();
@@ -188,6 +195,12 @@ export async function runScenario(lab: Lab, scenario: Scenario, report: (c: Chec
       ab.state === 'terminated',
     `REFER Refer-To ${refer?.get('Refer-To')}, Referred-By ${refer?.get('Referred-By')}; 202; NOTIFY ${notifies.map((n) => `${n.frag.status}/${n.state}`).join(', ')}; Bob's INVITE to Carol carries Referred-By: ${!!carolGot?.get('Referred-By')}; Alice-Bob ended with BYE`,
   );
+  // the transfer moved Bob's audio to his new call with Carol
+  const bc = [...bob.calls.values()].find((c) => c.invite.callId === cb.invite.callId);
+  const m4 = bc
+    ? await audioBothWays(lab, { name: 'bob', call: bc }, { name: 'carol', call: cb })
+    : { ok: false, detail: "Bob's call with Carol not found" };
+  check('4a Carol and Bob talk', m4.ok, m4.detail);
   if (scenario === 'blind') {
     await cb.hangup();
     await settle(300);
