@@ -18,6 +18,7 @@ import { JitterBuffer } from './jitter-buffer.js';
 import { Pacer } from './pacer.js';
 import type { PortAllocator } from './ports.js';
 import { RtpSession, type RtpStats } from './rtp-session.js';
+import type { RtpTapEvent } from './rtp-types.js';
 import type {
   MediaAnswerOptions,
   MediaOfferOptions,
@@ -52,6 +53,8 @@ export interface RtpMediaOptions {
   jitterMs?: number;
   /** Send to where the peer's packets come from (NAT); default false. */
   latch?: boolean;
+  /** Sees every RTP/RTCP datagram sent (traces, pcaps). */
+  tap?: (ctx: MediaSessionContext, d: RtpTapEvent) => void;
   clock?: Clock;
 }
 
@@ -125,6 +128,7 @@ export class RtpMedia extends EventEmitter<RtpMediaEvents> implements MediaSessi
       clock: this.clock,
       direction: 'inactive',
       ...(this.opts.latch ? { latch: true } : {}),
+      ...(this.opts.tap ? { tap: (d: RtpTapEvent) => this.opts.tap!(this.ctx, d) } : {}),
     });
     this.rtp.on('audio', (p) => this.onAudio(p.sequenceNumber, p.timestamp, p.payload));
     this.rtp.on('dtmf', (p) => this.onDtmf(p.payload, p.timestamp, p.marker));

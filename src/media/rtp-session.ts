@@ -199,6 +199,11 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     let buf = serializeRtp({ payloadType, marker, sequenceNumber, timestamp, ssrc: this.ssrc, payload });
     if (this.tx) buf = this.tx.protectRtp(buf);
     this.ports.rtp.send(buf, remote.port, remote.address, (e) => e && this.fail(e));
+    this.opts.tap?.({
+      bytes: buf,
+      local: { host: this.ports.address, port: this.ports.rtpPort },
+      remote: { host: remote.address, port: remote.port },
+    });
     this.counters.sent++;
     this.counters.octetsSent += payload.length;
     this.lastSent = { at: this.clock.now(), ts: timestamp };
@@ -327,6 +332,11 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     if (!to) return done?.();
     let buf = serializeRtcp(this.report(extra));
     if (this.tx) buf = this.tx.protectRtcp(buf);
+    this.opts.tap?.({
+      bytes: buf,
+      local: { host: this.ports.address, port: this.ports.rtcpPort },
+      remote: { host: to.address, port: to.port },
+    });
     this.ports.rtcp.send(buf, to.port, to.address, (e) => {
       if (e) this.fail(e);
       done?.();

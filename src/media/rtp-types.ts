@@ -52,8 +52,16 @@ export interface RtpSessionOptions {
   random?: () => number;
   /** Datagrams longer than this are dropped unread (default 4096). */
   maxPacketSize?: number;
+  /** Sees every datagram we send (RTP and RTCP as sent, SRTP-protected when on), for traces and pcaps. */
+  tap?: (d: RtpTapEvent) => void;
   /** Remote SSRCs tracked for statistics (default 8; the oldest is forgotten). */
   maxSources?: number;
+}
+
+export interface RtpTapEvent {
+  bytes: Uint8Array;
+  local: { host: string; port: number };
+  remote: { host: string; port: number };
 }
 
 export interface RtpStats {

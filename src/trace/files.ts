@@ -36,11 +36,16 @@ export async function readTrace(path: string): Promise<TraceEntry[]> {
   return fromJsonLines(buf.toString('utf8'));
 }
 
-/** `<prefix>.html`, `<prefix>.pcap`, `<prefix>.jsonl`. */
-export async function writeTraceFiles(entries: TraceEntry[], prefix: string, parties?: string[]): Promise<string[]> {
+/** `<prefix>.html`, `<prefix>.pcap` (SIP and, when given, the media datagrams), `<prefix>.jsonl`. */
+export async function writeTraceFiles(
+  entries: TraceEntry[],
+  prefix: string,
+  parties?: string[],
+  media: TraceEntry[] = [],
+): Promise<string[]> {
   const files = [`${prefix}.html`, `${prefix}.pcap`, `${prefix}.jsonl`];
   await writeFile(files[0]!, ladderHtml(entries, parties));
-  await writeFile(files[1]!, toPcap(entries));
+  await writeFile(files[1]!, toPcap(media.length ? [...entries, ...media].sort((a, b) => a.time - b.time) : entries));
   await writeFile(files[2]!, toJsonLines(entries));
   return files;
 }

@@ -2,6 +2,11 @@ import { EventEmitter } from 'node:events';
 import type { WireEvent } from '../transport/index.js';
 
 /** One message as it crossed the wire at one element. */
+interface Endpoint {
+  host: string;
+  port: number;
+}
+
 export interface TraceEntry {
   /** Milliseconds since the epoch (fractional). */
   time: number;
@@ -17,10 +22,26 @@ export interface TraceEntry {
 /** Collects what every Switchboard element sends and receives; hand `tap(name)` to a transport. */
 export class TraceRecorder extends EventEmitter {
   readonly entries: TraceEntry[] = [];
+  /** Media datagrams (RTP/RTCP) sent, kept apart from SIP: they go to the pcap only. */
+  readonly media: TraceEntry[] = [];
 
   record(entry: TraceEntry): void {
     this.entries.push(entry);
     this.emit('entry', entry);
+  }
+
+  /** A media tap (RTP and RTCP we send) that records under `element`. */
+  mediaTap(element: string): (d: { bytes: Uint8Array; local: Endpoint; remote: Endpoint }) => void {
+    return (d) =>
+      this.media.push({
+        time: performance.timeOrigin + performance.now(),
+        element,
+        direction: 'out',
+        transport: 'udp',
+        local: d.local,
+        remote: d.remote,
+        bytes: Buffer.from(d.bytes),
+      });
   }
 
   /** A transport tap that records under `element`. */

@@ -25,6 +25,10 @@ for (const transport of ['tls', 'udp', 'tcp', 'ws']) {
       '4 Alice transfers Bob to Carol',
       '5 Attended transfer with Replaces',
       '6 Everyone hangs up',
+      '1a Audio flows both ways',
+      '2a Held Alice stops sending, Bob keeps sending',
+      '3a Audio flows again',
+      '4a Carol and Bob talk',
     ]) {
       assert.match(r.stdout, new RegExp(`^PASS ${step}`, 'm'));
     }
@@ -50,6 +54,25 @@ test('the demo pcap decodes in tshark: REFER with Refer-To, re-INVITE with a=sen
   assert.match(out, /Media Attribute \(a\): sendonly/);
   assert.match(out, /Media Attribute \(a\): recvonly/);
   assert.match(out, /Request-Line: NOTIFY /);
+});
+
+test('the demo pcap holds the RTP: tshark -z rtp,streams lists the streams (SRTP on TLS, G.711 on UDP)', () => {
+  const tshark = requireTool('tshark', 'tshark');
+  for (const t of ['udp', 'tls']) {
+    const out = execFileSync(tshark, ['-r', join(dir, `${t}.pcap`), '-q', '-z', 'rtp,streams'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    const streams = out.split('\n').filter((l) => /^\s+\d+\.\d+\s+\d+\.\d+\s+127\.0\.0\.1/.test(l));
+    // Alice-Bob, after resume, Bob-Carol, the consultation, Bob-Alice: each both ways
+    assert.ok(streams.length >= 6, `${t}: ${streams.length} RTP streams in\n${out}`);
+    if (t === 'udp')
+      assert.ok(
+        streams.every((l) => /g711U/.test(l)),
+        out,
+      );
+  }
 });
 
 test('switchboard trace prints the ladder of the recorded jsonl and pcap', async () => {

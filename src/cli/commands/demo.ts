@@ -81,7 +81,12 @@ export function registerDemo(program: Command, setStatus: SetStatus): void {
           );
         }
         if (opts.trace) {
-          const files = await writeTraceFiles(entries, opts.trace, ['alice', 'proxy', 'bob', 'carol']);
+          const files = await writeTraceFiles(
+            entries,
+            opts.trace,
+            ['alice', 'proxy', 'bob', 'carol'],
+            lab.recorder.media,
+          );
           out(`trace written: ${files.join(', ')}`);
         }
         await lab.close();

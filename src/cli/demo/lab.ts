@@ -88,6 +88,7 @@ export async function startLab(
   const outbound = parseUri(`${scheme}:${PROXY_HOST};lr${tparam}`);
   const aor = (name: string) => `${scheme}:${name}@${DOMAINS[['alice', 'bob', 'carol'].indexOf(name)]}`;
   const probes = new MediaProbes();
+  const recordMedia = recorder.mediaTap('media');
   const allocator = new PortAllocator({ min: 20000, max: 29999 });
   const phone = async (name: 'alice' | 'bob' | 'carol', display: string) => {
     const ua = new UserAgent({
@@ -96,6 +97,7 @@ export async function startLab(
         allocator,
         source: () => new ToneSource({ frequency: TONES[name], amplitude: 0.3 }),
         sink: probes.sinkFor(name),
+        tap: (_ctx, d) => recordMedia(d),
       }),
       aor: `"${display}" <${aor(name)}>`,
       listen: [{ protocol: transport, host: '127.0.0.1', port: 0, ...(tls ? { tls } : {}) }],
