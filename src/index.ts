@@ -46,3 +46,25 @@ export {
   type TraceEntry,
 } from './trace/index.js';
 export { FakeClock, systemClock, type Clock } from './util/clock.js';
+export {
+  RtpMedia,
+  rtpMediaFactory,
+  MediaNotReadyError,
+  type RtpMediaOptions,
+  type MediaStats,
+  type RtpMediaEvents,
+} from './media/rtp-media.js';
+export { PortAllocator, PortsExhaustedError, type PortRange } from './media/ports.js';
+export { RtpSession } from './media/rtp-session.js';
+export {
+  SilenceSource,
+  ToneSource,
+  PcmBufferSource,
+  PcmStreamSource,
+  openWavSource,
+  type FrameSource,
+} from './media/sources.js';
+export { WavRecorderSink, PcmStreamSink, CallbackSink, type FrameSink } from './media/sinks.js';
+export { containsTone, dominantFrequency, rms, isSilent } from './media/analyse.js';
+export { readWavFile, encodeWav, decodeWav, WavFormatError } from './media/wav.js';
+export type { MediaSession, MediaSessionFactory, MediaSessionContext, MediaState } from './media/session.js';
