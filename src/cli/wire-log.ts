@@ -13,6 +13,8 @@ export function wireLogger(element: string): (e: WireEvent) => void {
     const text = e.bytes
       .toString('utf8')
       .replace(/(response|cnonce)="[^"]*"/gi, '$1="***"')
+      // SRTP master keys in SDP (RFC 4568 a=crypto inline:) are secrets too
+      .replace(/inline:[A-Za-z0-9+/=]+/g, 'inline:***')
       .trimEnd();
     process.stderr.write(`${element} ${arrow} ${e.protocol} ${e.remote.host}:${e.remote.port}\n${text}\n\n`);
   };

@@ -36,7 +36,10 @@ export function ladderHtml(entries: TraceEntry[], order?: string[]): string {
     svg += `<rect x="${Math.min(x1, x2)}" y="${y - 18}" width="${Math.abs(x2 - x1) || 10}" height="22" fill="transparent"/></g>`;
     svg += `<text x="4" y="${y + 4}" class="time">${((a.time - t0) / 1000).toFixed(3)}</text>`;
   });
-  const messages = list.map((a) => esc(a.bytes.toString('utf8')));
+  // SRTP master keys (RFC 4568 a=crypto inline:) are secrets: the page shows them redacted
+  const messages = list.map((a) =>
+    esc(a.bytes.toString('utf8').replace(/inline:[A-Za-z0-9+/=]+/g, 'inline:<redacted>')),
+  );
   const legend = calls.map((c) => `<span style="color:${color(c)}">&#9632; ${esc(c)}</span>`).join(' ');
   return `<!doctype html>
 <html><head><meta charset="utf-8"><title>Switchboard trace</title>
