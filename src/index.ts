@@ -30,6 +30,16 @@ export { Dialog, type DialogState, type DialogId } from './dialog/dialog.js';
 export { UserAgentCore, type DialogHandler, type UserAgentCoreOptions } from './dialog/user-agent-core.js';
 export { OfferAnswer, parseSdp, serializeSdp, SdpParseError, OfferAnswerError } from './sdp/index.js';
 export { Call, glareDelay, type CallState, type CallEvents } from './call/call.js';
+export {
+  CallError,
+  CallRejectedError,
+  RequestTimeoutError,
+  CancelledError,
+  RequestPendingError,
+  TransferFailedError,
+  InvalidStateError,
+} from './call/errors.js';
+export { SignallingOnlyMedia, signallingOnlyFactory } from './media/signalling-only.js';
 export { UserAgent, type UserAgentOptions } from './ua/user-agent.js';
 export { Proxy, type ProxyOptions } from './proxy/proxy.js';
 export { Registrar, MemoryLocationStore, type LocationStore, type Binding } from './registrar/index.js';
