@@ -15,6 +15,18 @@ export interface BaresipEvent {
   [k: string]: unknown;
 }
 
+/** Media set-up of a baresip instance (modules in Debian's baresip 1.0). */
+export interface BaresipMediaOptions {
+  /** `audio_source` value, default `ausine,440` (a 440 Hz sine). */
+  audioSource?: string;
+  /** Load `sndfile`: every call's decoded (received) and encoded (sent) audio is written to WAV here. */
+  recordDir?: string;
+  /** Load `srtp` (SDES); the account chooses it with `;mediaenc=srtp` or `;mediaenc=srtp-mand`. */
+  srtp?: boolean;
+  /** More config lines. */
+  extraConfig?: string[];
+}
+
 /**
  * A headless baresip (Debian package baresip, installed when missing) driven over its ctrl_tcp
  * module: netstring-framed JSON commands and events, one long-lived control connection.
@@ -28,6 +40,7 @@ export class Baresip {
   readonly events: BaresipEvent[] = [];
   log = '';
   private pending = new Map<string, (r: { ok: boolean; data: string }) => void>();
+  private logWaiters: (() => boolean)[] = [];
   private waiters: { pred: (e: BaresipEvent) => boolean; resolve: (e: BaresipEvent) => void }[] = [];
 
   constructor(
@@ -35,6 +48,7 @@ export class Baresip {
     readonly sipPort: number,
     readonly ctrlPort: number,
     readonly account: string,
+    private readonly media: BaresipMediaOptions = {},
   ) {
     this.dir = mkdtempSync(join(tmpdir(), `baresip-${name}-`));
   }
@@ -46,7 +60,7 @@ export class Baresip {
       [
         `sip_listen 127.0.0.1:${this.sipPort}`,
         'net_interface 127.0.0.1',
-        'audio_source ausine,440',
+        `audio_source ${this.media.audioSource ?? 'ausine,440'}`,
         'ausrc_srate 48000',
         'ausrc_channels 2',
         'audio_player aubridge,nullplay',
@@ -55,10 +69,14 @@ export class Baresip {
         'module g711.so',
         'module ausine.so',
         'module aubridge.so',
+        // media modules load before the account module, which looks up mediaenc=srtp* when it loads
+        ...(this.media.recordDir ? ['module sndfile.so', `snd_path ${this.media.recordDir}`] : []),
+        ...(this.media.srtp ? ['module srtp.so'] : []),
         'module account.so',
         'module menu.so',
         'module ctrl_tcp.so',
         `ctrl_tcp_listen 127.0.0.1:${this.ctrlPort}`,
+        ...(this.media.extraConfig ?? []),
         '',
       ].join('\n'),
     );
@@ -67,8 +85,12 @@ export class Baresip {
       env: { ...process.env, HOME: this.dir },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    this.child.stdout!.on('data', (d: Buffer) => (this.log = (this.log + d.toString()).slice(-50000)));
-    this.child.stderr!.on('data', (d: Buffer) => (this.log = (this.log + d.toString()).slice(-50000)));
+    const onLog = (d: Buffer) => {
+      this.log = (this.log + d.toString()).slice(-50000);
+      this.logWaiters = this.logWaiters.filter((w) => !w());
+    };
+    this.child.stdout!.on('data', onLog);
+    this.child.stderr!.on('data', onLog);
     // wait for the control socket
     for (let i = 0; i < 50; i++) {
       try {
@@ -150,6 +172,29 @@ export class Baresip {
           this.events.splice(this.events.indexOf(e), 1);
           resolve(e);
         },
+      });
+    });
+  }
+
+  /**
+   * Wait until baresip's once-a-second status line (`[H:MM:SS] audio=TX/RX (bit/s)`) has advanced
+   * by `seconds`, and give that last line: a clock, and baresip's own view of the bitrates.
+   */
+  waitStatusSeconds(seconds: number, ms = 15_000): Promise<string> {
+    const last = (): { t: number; line: string } | undefined => {
+      const all = [...this.log.matchAll(/\[(\d+):(\d\d):(\d\d)\] (audio=\d+\/\d+)/g)];
+      const m = all.at(-1);
+      return m ? { t: Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]), line: m[4]! } : undefined;
+    };
+    const start = last()?.t ?? 0;
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`baresip ${this.name}: status did not advance ${seconds} s`)), ms);
+      this.logWaiters.push(() => {
+        const l = last();
+        if (!l || l.t - start < seconds) return false;
+        clearTimeout(t);
+        resolve(l.line);
+        return true;
       });
     });
   }
