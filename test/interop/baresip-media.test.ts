@@ -1,7 +1,7 @@
 /**
  * Audio between Switchboard (a UserAgent on the RTP engine, rtpMediaFactory) and baresip 1.0
  * (headless: `ausine` as source, `sndfile` recording what it receives, `srtp` for SDES), issue 14 §6:
- * - calls both ways, plain RTP and SRTP: each side's recording holds the other side's tone
+ * - calls both ways, plain RTP and SRTP, from a UserAgent and from `switchboard phone` (the CLI): each side's recording holds the other side's tone
  *   (ours checked with src/media/analyse.ts, baresip's WAV with sox and our analyser);
  * - DTMF we send (RFC 4733) is reported by baresip (CALL_DTMF_START);
  * - hold by either side stops exactly the stream RFC 3264 §8.4 says: the held side stops sending,
@@ -18,6 +18,7 @@ import { Baresip, type BaresipMediaOptions } from '../helpers/baresip.js';
 import { CollectSink, CountingSource } from '../helpers/media-probe.js';
 import { requireTool } from '../helpers/tools.js';
 import { freePort } from './ports.js';
+import { Proc } from '../cli/helpers.js';
 import { UserAgent } from '../../src/ua/user-agent.js';
 import type { Call } from '../../src/call/call.js';
 import { PortAllocator } from '../../src/media/ports.js';
@@ -250,4 +251,79 @@ test('baresip calls us over plain RTP: tones both ways, recordings prove it', as
   assert.equal(media(call).stats().srtp, false);
   await checkAudio(us, call);
   await hangupAndCheckRecordings(us, bs, call, recordDir);
+});
+
+/** `switchboard phone` (the CLI) with a tone, a recording and the given SRTP policy. */
+function cliPhone(name: string, srtp: SrtpPolicy, wav: string): Proc {
+  const p = new Proc([
+    'phone',
+    '--aor',
+    `sip:${name}@127.0.0.1`,
+    '--listen',
+    'udp:127.0.0.1:0',
+    '--auto-answer',
+    '0',
+    '--play',
+    `tone:${OUR_HZ}`,
+    '--record',
+    wav,
+    '--srtp',
+    srtp,
+    '--json',
+  ]);
+  cleanup.push(() => Promise.resolve(p.kill()));
+  return p;
+}
+
+/** The phone's `stats` answer (one per call). */
+async function cliStats(p: Proc): Promise<{ srtp: boolean; codec: string; rtp: { sent: number; received: number } }> {
+  const seen = p.lines.length;
+  p.send('stats');
+  const line = await p.waitFor((l) => p.lines.indexOf(l, seen) >= seen && l.includes('"stats"'));
+  return JSON.parse(line) as { srtp: boolean; codec: string; rtp: { sent: number; received: number } };
+}
+
+async function cliCallChecks(p: Proc, bs: Baresip, ourWav: string, recordDir: string, srtp: boolean) {
+  // two to three seconds of audio by baresip's own clock (its status line, whole seconds), then DTMF typed on our stdin
+  await bs.waitStatusSeconds(3);
+  p.send('dtmf 7');
+  assert.equal((await bs.waitEvent('CALL_DTMF_START', 5000)).param, '7', 'baresip reports the digit typed');
+  const st = await cliStats(p);
+  assert.equal(st.srtp, srtp);
+  assert.equal(st.codec, 'PCMU');
+  assert.ok(st.rtp.sent >= 50 && st.rtp.received >= 50, `RTP both ways: ${JSON.stringify(st.rtp)}`);
+  const closed = bs.waitEvent('CALL_CLOSED');
+  p.send('hangup');
+  await closed;
+  p.send('quit');
+  assert.equal(await p.exited, 0);
+  const ours = await readWavFile(ourWav);
+  assert.ok(containsTone(ours.samples.subarray(4000), BARESIP_HZ, { toleranceHz: 10 }), 'phone recorded 440 Hz');
+  const soxHz = soxFrequency(await baresipHeard(recordDir));
+  assert.ok(Math.abs(soxHz - OUR_HZ) <= 30, `sox measures ${soxHz} Hz in baresip's recording`);
+}
+
+test('switchboard phone --srtp require calls baresip (srtp-mand): tones, DTMF, stats, both recordings', async () => {
+  const recordDir = tempDir('bs-cli-srtp');
+  const bs = await baresip('bsm5', ';mediaenc=srtp-mand', { recordDir, srtp: true });
+  const ourWav = join(tempDir('cli-srtp'), 'heard.wav');
+  const p = cliPhone('erin', 'require', ourWav);
+  await p.event('ready', undefined, 20_000);
+  p.send(`call sip:bsm5@127.0.0.1:${bs.sipPort}`);
+  await bs.waitEvent('CALL_INCOMING');
+  await bs.command('accept');
+  await p.event('established');
+  await cliCallChecks(p, bs, ourWav, recordDir, true);
+});
+
+test('baresip calls switchboard phone over plain RTP: tones, DTMF, stats, both recordings', async () => {
+  const recordDir = tempDir('bs-cli-plain');
+  const bs = await baresip('bsm6', '', { recordDir });
+  const ourWav = join(tempDir('cli-plain'), 'heard.wav');
+  const p = cliPhone('frank', 'off', ourWav);
+  const ready = await p.event('ready', undefined, 20_000);
+  await bs.command('dial', String(ready.contact));
+  await p.event('established');
+  await bs.waitEvent('CALL_ESTABLISHED');
+  await cliCallChecks(p, bs, ourWav, recordDir, false);
 });
