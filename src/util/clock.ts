@@ -20,8 +20,6 @@ export interface Clock {
   clearTimeout(handle: TimerHandle | undefined): void;
 }
 
-let nextId = 1;
-
 export const systemClock: Clock = {
   now: () => performance.now(),
   wallNow: () => Date.now(),
@@ -29,7 +27,8 @@ export const systemClock: Clock = {
     const t = setTimeout(fn, ms);
     // protocol timers must not keep a CLI or test process alive on their own
     t.unref?.();
-    return Object.assign({ id: nextId++ }, { t });
+    // a Node timer converts to its own unique id, so no counter is shared between clocks
+    return { id: Number(t), t } as TimerHandle;
   },
   clearTimeout(handle) {
     if (handle) clearTimeout((handle as unknown as { t: NodeJS.Timeout }).t);
@@ -59,7 +58,8 @@ export class FakeClock implements Clock {
     return this.epoch + this.t;
   }
   setTimeout(fn: () => void, ms: number): TimerHandle {
-    const timer = { id: nextId++, at: this.t + Math.max(0, ms), seq: this.seq++, fn };
+    const seq = this.seq++;
+    const timer = { id: seq, at: this.t + Math.max(0, ms), seq, fn };
     this.timers.push(timer);
     return { id: timer.id };
   }
