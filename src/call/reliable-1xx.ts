@@ -11,7 +11,7 @@
 import type { SipRequest, SipResponse } from '../message/index.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import { RSEQ_MAX, formatRAck, initialRSeq, isReliableProvisional, parseRAck, parseRSeq } from './rel100.js';
-import { StateTable } from './transitions.js';
+import { Machine } from './states.js';
 
 /** The role of the SDP in a reliable 1xx or its PRACK (RFC 3262 §5). */
 export type SdpRole = 'offer' | 'answer' | 'none';
@@ -85,7 +85,7 @@ export type PrackMatch =
 
 /** UAS side of RFC 3262 for one INVITE server transaction. */
 export class ReliableProvisionalSender {
-  private readonly table = new StateTable<SenderState>('reliable 1xx sender', SENDER_MOVES, SenderState.Idle);
+  private readonly table = new Machine<SenderState>('reliable 1xx sender', SENDER_MOVES, SenderState.Idle);
   private readonly T1: number;
   private nextRSeq: number;
   private outstanding: Outgoing | undefined;

@@ -6,7 +6,7 @@
  * itself is in session-timer-negotiation.ts.
  */
 import type { Clock, TimerHandle } from '../util/clock.js';
-import { StateTable } from './transitions.js';
+import { Machine } from './states.js';
 
 export const TimerState = {
   /** No session timer negotiated (yet). */
@@ -46,7 +46,7 @@ export function expiryDelay(intervalSeconds: number): number {
 }
 
 export class SessionTimer {
-  private readonly table = new StateTable<TimerState>('session timer', MOVES, TimerState.Inactive);
+  private readonly table = new Machine<TimerState>('session timer', MOVES, TimerState.Inactive);
   private refreshTimer: TimerHandle | undefined;
   private expiryTimer: TimerHandle | undefined;
   private current: { interval: number; refresher: boolean } | undefined;

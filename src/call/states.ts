@@ -1,6 +1,7 @@
 /**
  * The explicit state machines of an INVITE dialog usage: the session state and the offer/answer
- * signalling state (RFC 3264, RFC 6337). A transition not listed is a bug and throws
+ * signalling state (RFC 3264, RFC 6337), and the Machine that every protocol machine of src/call
+ * moves along its table with. A transition not listed is a bug and throws
  * InvalidStateError instead of silently leaving a half-updated session.
  */
 import { InvalidStateError } from './errors.js';
@@ -45,7 +46,11 @@ const SIGNALLING_MOVES: Record<SignallingState, readonly SignallingState[]> = {
   'have-remote-offer': ['stable'],
 };
 
-/** A small state holder that only moves along its table. */
+/**
+ * A small state holder that only moves along its table: the one machine behind every protocol
+ * machine of src/call (INVITE session, offer/answer, refer subscription, reliable 1xx sender,
+ * UPDATE client, session timer), so an illegal move fails the same way everywhere.
+ */
 export class Machine<S extends string> {
   constructor(
     private readonly name: string,

@@ -5,7 +5,7 @@
  * it and asks the seam to move it.
  */
 import type { SipRequest, SipResponse } from '../message/index.js';
-import { StateTable } from './transitions.js';
+import { Machine } from './states.js';
 
 /** The offer/answer signalling state of the session (RFC 3264; the names follow JSEP). */
 export type Signalling = 'stable' | 'have-local-offer' | 'have-remote-offer';
@@ -83,7 +83,7 @@ export type UpdateOutcome =
 
 /** Our UPDATE in one dialog: one at a time; failure rolls the offer back (the session is unchanged). */
 export class UpdateClient {
-  private readonly table = new StateTable<UpdateClientState>('UPDATE client', MOVES, UpdateClientState.Idle);
+  private readonly table = new Machine<UpdateClientState>('UPDATE client', MOVES, UpdateClientState.Idle);
   private offered = false;
 
   constructor(private readonly media: UpdateNegotiator) {}

@@ -14,7 +14,7 @@ import {
   weRefresh,
   type SessionTimerPolicy,
 } from '../../src/call/session-timer-negotiation.js';
-import { IllegalTransitionError } from '../../src/call/transitions.js';
+import { InvalidStateError } from '../../src/call/errors.js';
 
 function invite(headers: [string, string][]) {
   return createRequest({
@@ -125,7 +125,7 @@ test('refresher: refresh due at SE/2, restarted by each successful refresh (fake
   clock.advance(expiryDelay(90) - 45_000);
   assert.deepEqual(events, ['refresh@45000', 'refresh@90000', 'expired@105000']);
   assert.equal(t.state, TimerState.Expired);
-  assert.throws(() => t.start(90, true), IllegalTransitionError);
+  assert.throws(() => t.start(90, true), InvalidStateError);
   t.stop();
   assert.equal(clock.pending, 0);
 });

@@ -10,7 +10,8 @@ import {
   incomingUpdateVerdict,
   peerAllowsUpdate,
 } from '../../src/call/update.js';
-import { IllegalTransitionError, StateTable } from '../../src/call/transitions.js';
+import { InvalidStateError } from '../../src/call/errors.js';
+import { Machine } from '../../src/call/states.js';
 
 const SDP = 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n';
 function update(body?: string) {
@@ -104,12 +105,13 @@ test('UPDATE client: one at a time; 2xx applies the answer; 491 and failures rol
   assert.throws(() => c.finish(createResponse(req, 200)), UpdatePendingError);
 });
 
-test('state tables refuse moves they do not list', () => {
-  const t = new StateTable<'a' | 'b'>('demo', { a: ['b'], b: [] }, 'a');
+test('state tables refuse moves they do not list (one Machine for every protocol machine in src/call)', () => {
+  const t = new Machine<'a' | 'b'>('demo', { a: ['b'], b: [] }, 'a');
   t.to('b');
+  t.to('b'); // staying put is always allowed
   assert.throws(
     () => t.to('a'),
-    (e: unknown) => e instanceof IllegalTransitionError && /demo: cannot go from b to a/.test(e.message),
+    (e: unknown) => e instanceof InvalidStateError && /demo: cannot go from b to a/.test(e.message),
   );
   assert.equal(t.state, 'b');
 });
