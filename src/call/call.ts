@@ -24,10 +24,10 @@ import { CancelledError, InvalidStateError, TransferFailedError, errorForStatus 
 import { InviteSession, type HoldPair, type InviteSessionOptions, type TerminatedInfo } from './invite-session.js';
 import { OutgoingInviteSession } from './invite-client.js';
 import { IncomingInviteSession } from './invite-server.js';
-import { ReferNotifier, ReferSubscriber, SubscriptionState, referEventId } from './refer.js';
+import { ReferSubscriber, dispatchNotify } from './refer.js';
 import { InviteState, type SignallingState } from './states.js';
 import { routeExtensions, sendInfo } from './call-extensions.js';
-import { readRefer, referToFor, runTransferee, type ReferInfo } from './transfer.js';
+import { acceptRefer, referToFor, type ReferInfo, type ReferredCall } from './transfer.js';
 
 export { glareDelay } from './request-queue.js';
 
@@ -100,7 +100,8 @@ export class Call extends EventEmitter<CallEvents> {
   readonly remoteIdentity: NameAddr;
   private readonly router: UsageRouter;
   private readonly subscribers: ReferSubscriber[] = [];
-  private activeTransfers = 0;
+  /** Transfers we run as transferee now (a peer may have at most maxConcurrentRefers at once). */
+  private readonly runningTransfers: { count: number; max: number };
 
   constructor(
     private readonly ctx: CallContext,
@@ -111,6 +112,7 @@ export class Call extends EventEmitter<CallEvents> {
     super();
     this.id = ctx.id;
     this.direction = init.direction;
+    this.runningTransfers = { count: 0, max: ctx.maxConcurrentRefers ?? 4 };
     this.router = new UsageRouter(ctx.core, {
       onAck: (ack) => this.session.onAck(ack),
       onAckTimeout: () => this.session.onAckTimeout(),
@@ -145,7 +147,7 @@ export class Call extends EventEmitter<CallEvents> {
     this.router.setHandler('INVITE', (tx, d) => this.session.onReInvite(tx, d));
     this.router.setHandler('BYE', (tx) => this.session.onBye(tx));
     this.router.setHandler('REFER', (tx, d) => this.onRefer(tx, d));
-    this.router.setHandler('NOTIFY', (tx) => this.onNotify(tx));
+    this.router.setHandler('NOTIFY', (tx) => dispatchNotify(tx, this.subscribers));
     routeExtensions(this.router, this.session, (m, req) => this.emit(m === 'INFO' ? 'info' : 'message', req));
   }
 
@@ -345,78 +347,35 @@ export class Call extends EventEmitter<CallEvents> {
     }
   }
 
-  private onNotify(tx: ServerTransaction): void {
-    const req = tx.request;
-    if (req.event?.value.toLowerCase() !== 'refer') {
-      tx.respond(createResponse(req, 489));
-      return;
-    }
-    // RFC 3515 §2.4.6: the id names the REFER; without one, the first REFER's subscription
-    const id = referEventId(req);
-    const sub =
-      id !== undefined
-        ? this.subscribers.find((s) => s.id === id)
-        : (this.subscribers.find((s) => s.state !== SubscriptionState.Terminated) ?? this.subscribers[0]);
-    if (!sub) {
-      tx.respond(createResponse(req, 481));
-      return;
-    }
-    sub.onNotify(tx);
-  }
-
   // ---- transfer as transferee (incoming REFER) ---------------------------------------------
 
   private onRefer(tx: ServerTransaction, dialog: Dialog): void {
-    const req = tx.request;
-    const r = readRefer(req);
-    if (!r.ok) {
-      tx.respond(createResponse(req, r.status, { reason: r.reason }));
-      return;
-    }
-    this.emit('refer-received', r.info);
-    const allowed = this.ctx.referPolicy ? this.ctx.referPolicy(this, req) : true;
-    if (!allowed || !this.ctx.placeCall || this.state !== 'established') {
-      tx.respond(createResponse(req, 603));
-      return;
-    }
-    if (this.activeTransfers >= (this.ctx.maxConcurrentRefers ?? 4)) {
-      tx.respond(createResponse(req, 503, { headers: [['Retry-After', '5']] }));
-      return;
-    }
-    let subscribed = true;
-    try {
-      subscribed = req.referSub !== false;
-    } catch {
-      /* an unreadable Refer-Sub asks for nothing: keep the default subscription */
-    }
-    tx.respond(
-      createResponse(req, 202, { contact: this.ctx.contact, headers: subscribed ? [] : [['Refer-Sub', 'false']] }),
-    );
-    const notifier = new ReferNotifier(
-      { core: this.ctx.core, clock: this.ctx.clock, dialog, router: this.router },
-      req,
-      subscribed,
-    );
-    const newCall = this.ctx.placeCall(r.target, r.headers);
-    this.activeTransfers++;
-    const settled = () => this.activeTransfers--;
-    runTransferee({
-      notifier,
-      clock: this.ctx.clock,
-      byeDelay: this.ctx.transfereeByeDelay ?? 1000,
-      call: {
-        onProgress: (fn) => newCall.on('ringing', fn),
-        onAnswered: (fn) => newCall.once('established', fn),
-        onFailed: (fn) =>
-          newCall.once('terminated', (i) => {
-            if (i.reason !== 'remote-bye' && i.reason !== 'local-bye' && i.code && i.code >= 300)
-              fn(i.code, i.detail ?? i.reason);
-          }),
-      },
-      transferred: (status) => (settled(), this.emit('transferred', status)),
-      failed: (status, reason) => (settled(), this.emit('transfer-failed', status, reason)),
+    const ctx = this.ctx;
+    acceptRefer(tx, dialog, {
+      ...{ core: ctx.core, clock: ctx.clock, router: this.router, contact: ctx.contact },
+      running: this.runningTransfers,
+      byeDelay: ctx.transfereeByeDelay ?? 1000,
+      allowed: (req) => (ctx.referPolicy ? ctx.referPolicy(this, req) : true) && !!ctx.placeCall,
+      established: () => this.state === 'established',
+      placeCall: (target, headers) => referredCall(ctx.placeCall!(target, headers)),
+      received: (info) => this.emit('refer-received', info),
+      transferred: (status) => this.emit('transferred', status),
+      failed: (status, reason) => this.emit('transfer-failed', status, reason),
       hangupOriginal: () => this.hangup(),
-      originalLive: () => this.state === 'established',
     });
   }
+}
+
+/** The new call of a transfer as the transferee flow follows it (transfer.ts). */
+function referredCall(call: Call): ReferredCall {
+  return {
+    onProgress: (fn) => call.on('ringing', fn),
+    onAnswered: (fn) => call.once('established', fn),
+    onFailed: (fn) =>
+      call.once('terminated', (i) => {
+        // a call that was answered and later hung up is not a failed transfer
+        if (i.reason !== 'remote-bye' && i.reason !== 'local-bye' && i.code && i.code >= 300)
+          fn(i.code, i.detail ?? i.reason);
+      }),
+  };
 }

@@ -47,6 +47,26 @@ export function referEventId(req: SipRequest): string | undefined {
   return req.event?.params.get('id') ?? undefined;
 }
 
+/**
+ * A NOTIFY in a dialog where we sent REFERs, to the subscription it is for: 489 for an event
+ * other than refer, 481 for no such subscription (RFC 6665 §4.1.3).
+ */
+export function dispatchNotify(tx: ServerTransaction, subscribers: readonly ReferSubscriber[]): void {
+  const req = tx.request;
+  if (req.event?.value.toLowerCase() !== 'refer') {
+    tx.respond(createResponse(req, 489));
+    return;
+  }
+  // RFC 3515 §2.4.6: the id names the REFER; without one, the first REFER's subscription
+  const id = referEventId(req);
+  const sub =
+    id !== undefined
+      ? subscribers.find((s) => s.id === id)
+      : (subscribers.find((s) => s.state !== SubscriptionState.Terminated) ?? subscribers[0]);
+  if (sub) sub.onNotify(tx);
+  else tx.respond(createResponse(req, 481));
+}
+
 /** Transferor: one REFER and the NOTIFYs it brings (RFC 3515 §2.4.4–§2.4.7). */
 export class ReferSubscriber extends EventEmitter<{ progress: [status: number, reason: string] }> {
   /** The REFER's CSeq number: the `id` of its NOTIFYs' Event header. */

@@ -4,10 +4,20 @@
  * transferee does with an accepted REFER (a new call carrying Referred-By, RFC 3892, and
  * Replaces; NOTIFYs of its progress; BYE of the old call after success, RFC 5589 §6).
  */
-import { HEADER_VALUE_CHARS, escapeUriComponent, type SipRequest, type Uri } from '../message/index.js';
+import {
+  HEADER_VALUE_CHARS,
+  createResponse,
+  escapeUriComponent,
+  type NameAddr,
+  type SipRequest,
+  type Uri,
+} from '../message/index.js';
 import type { Dialog } from '../dialog/dialog.js';
+import type { UserAgentCore } from '../dialog/user-agent-core.js';
+import type { UsageRouter } from '../dialog/usage-router.js';
+import type { ServerTransaction } from '../transaction/index.js';
 import type { Clock } from '../util/clock.js';
-import type { ReferNotifier } from './refer.js';
+import { ReferNotifier } from './refer.js';
 
 /** Refer-To for a blind transfer to `target`, or an attended one to the peer of `consultation`. */
 export function referToFor(target: Uri | Dialog): string {
@@ -112,5 +122,66 @@ export function runTransferee(f: TransfereeFlow): void {
   f.call.onFailed((status, reason) => {
     void f.notifier.notify(status, reason, true);
     f.failed(status, reason);
+  });
+}
+
+/** What an incoming REFER needs of the call it arrived in (RFC 3515 §2.4). */
+export interface IncomingReferContext {
+  core: UserAgentCore;
+  clock: Clock;
+  router: UsageRouter;
+  contact: NameAddr;
+  /** Transfers this call runs now; one more than `max` gets 503. */
+  running: { count: number; max: number };
+  byeDelay: number;
+  /** The application's REFER policy, and whether a new call can be placed at all. */
+  allowed(req: SipRequest): boolean;
+  established(): boolean;
+  placeCall(target: Uri, headers: [string, string][]): ReferredCall;
+  received(info: ReferInfo): void;
+  transferred(status: number): void;
+  failed(status: number, reason: string): void;
+  hangupOriginal(): Promise<void>;
+}
+
+/**
+ * An incoming REFER as transferee: 400 without a usable Refer-To, 603 when refused, 503 when
+ * too many run; else 202 (with Refer-Sub: false when asked, RFC 4488) and the transferee flow.
+ */
+export function acceptRefer(tx: ServerTransaction, dialog: Dialog, ctx: IncomingReferContext): void {
+  const req = tx.request;
+  const r = readRefer(req);
+  if (!r.ok) {
+    tx.respond(createResponse(req, r.status, { reason: r.reason }));
+    return;
+  }
+  ctx.received(r.info);
+  if (!ctx.allowed(req) || !ctx.established()) {
+    tx.respond(createResponse(req, 603));
+    return;
+  }
+  if (ctx.running.count >= ctx.running.max) {
+    tx.respond(createResponse(req, 503, { headers: [['Retry-After', '5']] }));
+    return;
+  }
+  let subscribed = true;
+  try {
+    subscribed = req.referSub !== false;
+  } catch {
+    /* an unreadable Refer-Sub asks for nothing: keep the default subscription */
+  }
+  tx.respond(createResponse(req, 202, { contact: ctx.contact, headers: subscribed ? [] : [['Refer-Sub', 'false']] }));
+  const notifier = new ReferNotifier({ core: ctx.core, clock: ctx.clock, dialog, router: ctx.router }, req, subscribed);
+  const call = ctx.placeCall(r.target, r.headers);
+  ctx.running.count++;
+  runTransferee({
+    notifier,
+    clock: ctx.clock,
+    byeDelay: ctx.byeDelay,
+    call,
+    transferred: (status) => (ctx.running.count--, ctx.transferred(status)),
+    failed: (status, reason) => (ctx.running.count--, ctx.failed(status, reason)),
+    hangupOriginal: ctx.hangupOriginal,
+    originalLive: ctx.established,
   });
 }
