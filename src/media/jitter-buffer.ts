@@ -7,7 +7,7 @@
  * silence). No timers inside: the owner calls pull() once per frame, from a Pacer on the
  * injectable clock or by hand in tests.
  */
-import { FRAME_MS, SAMPLE_RATE } from './pcm.js';
+import { allocFrame, FRAME_MS, SAMPLE_RATE } from './pcm.js';
 
 export type Concealment = 'silence' | 'repeat';
 
@@ -174,7 +174,7 @@ export class JitterBuffer {
     if (!this.playing) {
       if (this.prefillTicks === undefined || this.prefillTicks < this.depthTicks) {
         if (this.prefillTicks !== undefined) this.prefillTicks++;
-        return { samples: new Int16Array(this.frameSamples), status: 'buffering', timestamp: undefined };
+        return { samples: allocFrame(this.frameSamples).fill(0), status: 'buffering', timestamp: undefined };
       }
       this.playing = true;
       this.started = true;
@@ -182,7 +182,8 @@ export class JitterBuffer {
       if (this.entries.length > 0 && tsDiff(this.entries[0]!.ts, this.playout!) > 0) this.playout = this.entries[0]!.ts;
     }
     const n = this.frameSamples;
-    const out = new Int16Array(n);
+    // every sample is written: copied from packets or by conceal()
+    const out = allocFrame(n);
     const start = this.playout!;
     let pos = 0;
     let gap = false;
@@ -255,7 +256,7 @@ export class JitterBuffer {
   }
 
   private conceal(out: Int16Array, pos: number, len: number): void {
-    if (this.concealment === 'silence' || this.repeats >= MAX_REPEATS) return;
+    if (this.concealment === 'silence' || this.repeats >= MAX_REPEATS) return void out.fill(0, pos, pos + len);
     // the frame before again, at half the level per repetition, so a long gap fades out
     const shift = this.repeats + 1;
     for (let i = 0; i < len; i++) out[pos + i] = this.lastAudio[(pos + i) % this.frameSamples]! >> shift;

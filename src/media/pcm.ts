@@ -17,3 +17,22 @@ export function frameSamples(ptimeMs: number = FRAME_MS, sampleRate: number = SA
     throw new RangeError(`frameSamples: bad ptime ${ptimeMs} or rate ${sampleRate}`);
   return Math.floor((ptimeMs * sampleRate) / 1000);
 }
+
+/**
+ * A frame of `n` samples whose contents are undefined: the caller writes every sample. It is a
+ * view on Node's shared Buffer pool, so `frame.buffer` may hold other data: read a frame through
+ * its byteOffset/byteLength. Why: a fresh ArrayBuffer for every 20 ms frame is an off-heap
+ * allocation plus a GC finalisation, about 3× the cost of a pool view, and a leg makes several
+ * per packet (bench/media, README "Benchmarks").
+ */
+export function allocFrame(n: number): Int16Array {
+  const bytes = Buffer.allocUnsafe(n * 2);
+  // the pool hands out 8-aligned offsets, so the view is aligned for 16-bit samples
+  return new Int16Array(bytes.buffer, bytes.byteOffset, n);
+}
+
+/** `n` bytes, uninitialised, as a plain Uint8Array view on the Buffer pool (see allocFrame). */
+export function allocBytes(n: number): Uint8Array {
+  const bytes = Buffer.allocUnsafe(n);
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, n);
+}

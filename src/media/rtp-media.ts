@@ -16,6 +16,7 @@ import { findAudioCodec, type AudioCodec } from './codecs/index.js';
 import { DtmfReceiver, encodeDigit, eventToDigit } from './dtmf.js';
 import { JitterBuffer } from './jitter-buffer.js';
 import { Pacer } from './pacer.js';
+import { FrameTicker } from './ticker.js';
 import type { PortAllocator } from './ports.js';
 import { RtpSession, type RtpStats } from './rtp-session.js';
 import type { RtpTapEvent } from './rtp-types.js';
@@ -56,6 +57,11 @@ export interface RtpMediaOptions {
   /** Sees every RTP/RTCP datagram sent (traces, pcaps). */
   tap?: (ctx: MediaSessionContext, d: RtpTapEvent) => void;
   clock?: Clock;
+  /**
+   * Pace sending and playout on this shared grid: one timer for all the legs that share it
+   * (rtpMediaFactory gives its calls one). Default: timers of this session's own.
+   */
+  ticker?: FrameTicker;
 }
 
 export interface MediaStats {
@@ -93,6 +99,8 @@ export class RtpMedia extends EventEmitter<RtpMediaEvents> implements MediaSessi
   /** While a digit is being sent, audio frames pause (RFC 4733 §2.5.1.3). */
   private dtmfBusy: Promise<void> = Promise.resolve();
   private sendingDtmf = false;
+  /** We hold the peer (from the last negotiation): hold music plays. Read every frame, so cached. */
+  private localHold = false;
   private readonly timers = new Set<TimerHandle>();
   private readonly clock: Clock;
   private closing: Promise<void> | undefined;
@@ -126,6 +134,7 @@ export class RtpMedia extends EventEmitter<RtpMediaEvents> implements MediaSessi
       payloadType: codecs[0]!.payloadType,
       ptimeMs: ptime,
       clock: this.clock,
+      ...(this.opts.ticker ? { ticker: this.opts.ticker } : {}),
       direction: 'inactive',
       ...(this.opts.latch ? { latch: true } : {}),
       ...(this.opts.tap ? { tap: (d: RtpTapEvent) => this.opts.tap!(this.ctx, d) } : {}),
@@ -209,7 +218,8 @@ export class RtpMedia extends EventEmitter<RtpMediaEvents> implements MediaSessi
     if (previous && previous !== sink) void previous.close();
     this.jitter ??= new JitterBuffer({ depthMs: this.opts.jitterMs ?? 60, frameMs: this.opts.ptime ?? 20 });
     if (!this.playout) {
-      this.playout = new Pacer({ clock: this.clock, intervalMs: this.opts.ptime ?? 20 }, () => {
+      const ticker = this.opts.ticker ? { ticker: this.opts.ticker } : {};
+      this.playout = new Pacer({ clock: this.clock, intervalMs: this.opts.ptime ?? 20, ...ticker }, () => {
         const frame = this.jitter!.pull();
         if (frame.status !== 'buffering') this.sink?.write(frame.samples);
       });
@@ -280,6 +290,7 @@ export class RtpMedia extends EventEmitter<RtpMediaEvents> implements MediaSessi
         ? { suite: s.srtp.suite, localKey: s.srtp.localKey.bytes(), remoteKey: s.srtp.remoteKey.bytes() }
         : undefined,
     );
+    this.localHold = s.localHold;
     const direction = chosen ? (s.direction ?? 'inactive') : 'inactive';
     rtp.setDirection(direction);
     if (sends(direction)) rtp.startPacing(() => this.nextFrame());
@@ -290,7 +301,7 @@ export class RtpMedia extends EventEmitter<RtpMediaEvents> implements MediaSessi
   /** One encoded frame for the pacer: hold music while we hold, else the source. */
   private nextFrame(): Uint8Array | undefined {
     if (this.sendingDtmf || !this.codec) return undefined;
-    const src = this.oa?.state.localHold && this.holdMusic ? this.holdMusic : this.source;
+    const src = this.localHold && this.holdMusic ? this.holdMusic : this.source;
     const pcm = src?.next();
     return pcm ? this.codec.encode(pcm) : undefined;
   }
@@ -348,5 +359,7 @@ export class RtpMedia extends EventEmitter<RtpMediaEvents> implements MediaSessi
 
 /** A media factory for UserAgentOptions.mediaFactory: every call gets its own RTP session. */
 export function rtpMediaFactory(opts: RtpMediaOptions): (ctx: MediaSessionContext) => RtpMedia {
-  return (ctx) => new RtpMedia(ctx, opts);
+  // the calls of one factory (one user agent) share one pacing grid
+  const shared = { ...opts, ticker: opts.ticker ?? new FrameTicker(opts.clock ?? systemClock) };
+  return (ctx) => new RtpMedia(ctx, shared);
 }

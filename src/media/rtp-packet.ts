@@ -3,6 +3,7 @@
  * from the network, so a malformed one yields a reason instead. The parsed payload, CSRC list and
  * extension data are views into the received buffer (no copy).
  */
+import { allocBytes } from './pcm.js';
 
 /** Header extension (RFC 3550 §5.3.1): 16-bit profile-defined word and data in 32-bit words. */
 export interface RtpExtension {
@@ -52,6 +53,22 @@ export const RTP_HEADER_LENGTH = 12;
 
 const fail = (reason: string): RtpParseResult => ({ ok: false, reason });
 
+// Network byte order by hand: a DataView per packet costs more than the header it reads
+// (bench/media profile).
+const u16 = (b: Uint8Array, o: number): number => (b[o]! << 8) | b[o + 1]!;
+const u32 = (b: Uint8Array, o: number): number =>
+  ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+function put16(b: Uint8Array, o: number, v: number): void {
+  b[o] = v >>> 8;
+  b[o + 1] = v;
+}
+function put32(b: Uint8Array, o: number, v: number): void {
+  b[o] = v >>> 24;
+  b[o + 1] = v >>> 16;
+  b[o + 2] = v >>> 8;
+  b[o + 3] = v;
+}
+
 /** Parse one RTP packet; on malformed input returns the reason, never throws. */
 export function parseRtp(buf: Uint8Array): RtpParseResult {
   if (buf.length < RTP_HEADER_LENGTH) return fail(`RTP packet of ${buf.length} octets is shorter than its header`);
@@ -61,16 +78,15 @@ export function parseRtp(buf: Uint8Array): RtpParseResult {
   const padding = (b0 & 0x20) !== 0;
   const hasExtension = (b0 & 0x10) !== 0;
   const cc = b0 & 0x0f;
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   let offset = RTP_HEADER_LENGTH + cc * 4;
   if (offset > buf.length) return fail(`RTP CSRC count ${cc} runs past the end of the packet`);
   const csrc: number[] = [];
-  for (let i = 0; i < cc; i++) csrc.push(view.getUint32(RTP_HEADER_LENGTH + i * 4));
+  for (let i = 0; i < cc; i++) csrc.push(u32(buf, RTP_HEADER_LENGTH + i * 4));
   let extension: RtpExtension | undefined;
   if (hasExtension) {
     if (offset + 4 > buf.length) return fail('RTP header extension runs past the end of the packet');
-    const profile = view.getUint16(offset);
-    const words = view.getUint16(offset + 2);
+    const profile = u16(buf, offset);
+    const words = u16(buf, offset + 2);
     const start = offset + 4;
     offset = start + words * 4;
     if (offset > buf.length) return fail(`RTP header extension of ${words} words runs past the end of the packet`);
@@ -90,9 +106,9 @@ export function parseRtp(buf: Uint8Array): RtpParseResult {
       padding,
       marker: (b1 & 0x80) !== 0,
       payloadType: b1 & 0x7f,
-      sequenceNumber: view.getUint16(2),
-      timestamp: view.getUint32(4),
-      ssrc: view.getUint32(8),
+      sequenceNumber: u16(buf, 2),
+      timestamp: u32(buf, 4),
+      ssrc: u32(buf, 8),
       csrc,
       extension,
       payload: buf.subarray(offset, buf.length - paddingLength),
@@ -133,26 +149,29 @@ export function serializeRtp(p: RtpPacketInit): Uint8Array {
     if (pad > 255) throw new RangeError(`RTP padding of ${pad} octets exceeds 255`);
     total += pad;
   }
-  const out = new Uint8Array(total);
-  const view = new DataView(out.buffer);
+  // every octet is written below, padding included (allocBytes is uninitialised)
+  const out = allocBytes(total);
   out[0] = 0x80 | (pad > 0 ? 0x20 : 0) | (p.extension ? 0x10 : 0) | csrc.length;
   out[1] = (p.marker ? 0x80 : 0) | p.payloadType;
-  view.setUint16(2, p.sequenceNumber & 0xffff);
-  view.setUint32(4, p.timestamp >>> 0);
-  view.setUint32(8, p.ssrc >>> 0);
+  put16(out, 2, p.sequenceNumber & 0xffff);
+  put32(out, 4, p.timestamp >>> 0);
+  put32(out, 8, p.ssrc >>> 0);
   let o = RTP_HEADER_LENGTH;
   for (const c of csrc) {
-    view.setUint32(o, c >>> 0);
+    put32(out, o, c >>> 0);
     o += 4;
   }
   if (p.extension) {
-    view.setUint16(o, p.extension.profile & 0xffff);
-    view.setUint16(o + 2, p.extension.data.length / 4);
+    put16(out, o, p.extension.profile & 0xffff);
+    put16(out, o + 2, p.extension.data.length / 4);
     out.set(p.extension.data, o + 4);
     o += ext;
   }
   out.set(p.payload, o);
-  if (pad > 0) out[total - 1] = pad;
+  if (pad > 0) {
+    out.fill(0, total - pad, total - 1);
+    out[total - 1] = pad;
+  }
   return out;
 }
 

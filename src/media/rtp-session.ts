@@ -39,8 +39,9 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   private readonly pacer: Pacer;
   private source: FrameSource | undefined;
   private tsBase = 0;
-  /** Timestamp of the latest frame slot and when it was (clock ms), to resume in step with time. */
-  private lastFrame: { at: number; ts: number } | undefined;
+  /** Timestamp of the latest frame slot and when it was (clock ms; NaN before any), to resume in step with time. */
+  private lastFrameAt = NaN;
+  private lastFrameTs = 0;
   /** The previous frame was not sent: the next one starts a talkspurt (RFC 3551 §4.1 marker). */
   private gap = true;
   private remote: RtpRemote | undefined;
@@ -52,7 +53,9 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   private lastSource: ReceiverStats | undefined;
   private rtcpTimer: TimerHandle | undefined;
   private sentSinceReport = false;
-  private lastSent: { at: number; ts: number } | undefined;
+  /** When the latest packet left (clock ms; NaN before any) and its timestamp, for the SR (RFC 3550 §6.4.1). */
+  private lastSentAt = NaN;
+  private lastSentTs = 0;
   private closing: Promise<void> | undefined;
   private readonly counters = { sent: 0, received: 0, octetsSent: 0, octetsReceived: 0, discarded: 0, srtp: 0 };
   private receivePts: Set<number>;
@@ -79,7 +82,10 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     this.receivePts = new Set(opts.receivePayloadTypes ?? [opts.payloadType]);
     if (opts.remote) this.setRemote(opts.remote);
     if (srtp) this.setSrtp(srtp);
-    this.pacer = new Pacer({ clock: this.clock, intervalMs: ptime }, (tick) => this.onTick(tick));
+    this.pacer = new Pacer(
+      { clock: this.clock, intervalMs: ptime, ...(opts.ticker ? { ticker: opts.ticker } : {}) },
+      (tick) => this.onTick(tick),
+    );
     ports.rtp.on('message', (buf, rinfo) => this.onRtp(buf, rinfo));
     ports.rtcp.on('message', (buf, rinfo) => this.onRtcp(buf, rinfo));
     ports.rtp.on('error', (e) => this.fail(e));
@@ -155,10 +161,10 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     this.source = source;
     if (this.pacer.running) return;
     // after a pause the timestamp moves on by the time that passed (RFC 3550 §5.1: sampling instant)
-    const last = this.lastFrame;
     const ptime = this.opts.ptimeMs ?? 20;
-    const frames = last ? Math.max(1, Math.round((this.clock.now() - last.at) / ptime)) : 0;
-    this.tsBase = last ? (last.ts + frames * this.samplesPerFrame) >>> 0 : this.nextTs;
+    const resumed = !Number.isNaN(this.lastFrameAt);
+    const frames = resumed ? Math.max(1, Math.round((this.clock.now() - this.lastFrameAt) / ptime)) : 0;
+    this.tsBase = resumed ? (this.lastFrameTs + frames * this.samplesPerFrame) >>> 0 : this.nextTs;
     this.pacer.start();
   }
 
@@ -171,7 +177,8 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   private onTick(tick: number): void {
     const ts = (this.tsBase + tick * this.samplesPerFrame) >>> 0;
     this.nextTs = (ts + this.samplesPerFrame) >>> 0;
-    this.lastFrame = { at: this.clock.now(), ts };
+    this.lastFrameAt = this.clock.now();
+    this.lastFrameTs = ts;
     const payload = this.source?.(tick);
     const sent = payload !== undefined && this.send(this.payloadType, payload, this.gap, ts);
     this.gap = !sent;
@@ -181,7 +188,8 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   sendFrame(payload: Uint8Array, opts: { marker?: boolean; samples?: number } = {}): boolean {
     const ts = this.nextTs;
     this.nextTs = (ts + (opts.samples ?? this.samplesPerFrame)) >>> 0;
-    this.lastFrame = { at: this.clock.now(), ts };
+    this.lastFrameAt = this.clock.now();
+    this.lastFrameTs = ts;
     return this.send(this.payloadType, payload, opts.marker ?? false, ts);
   }
 
@@ -198,7 +206,9 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     this.seq = (this.seq + 1) & 0xffff;
     let buf = serializeRtp({ payloadType, marker, sequenceNumber, timestamp, ssrc: this.ssrc, payload });
     if (this.tx) buf = this.tx.protectRtp(buf);
-    this.ports.rtp.send(buf, remote.port, remote.address, (e) => e && this.fail(e));
+    // no callback: dgram would queue one on the next tick for every packet; a send error is a lost
+    // datagram, which RTCP reports like any other loss (RFC 3550 §6.4.1)
+    this.ports.rtp.send(buf, remote.port, remote.address);
     this.opts.tap?.({
       bytes: buf,
       local: { host: this.ports.address, port: this.ports.rtpPort },
@@ -206,7 +216,8 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     });
     this.counters.sent++;
     this.counters.octetsSent += payload.length;
-    this.lastSent = { at: this.clock.now(), ts: timestamp };
+    this.lastSentAt = this.clock.now();
+    this.lastSentTs = timestamp;
     this.sentSinceReport = true;
     return true;
   }
@@ -304,10 +315,10 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     const reports = [...this.sources.values()].filter((s) => s.valid).map((s) => s.reportBlock(now));
     reports.splice(31);
     let first: RtcpPacket;
-    if (this.sentSinceReport && this.lastSent) {
+    if (this.sentSinceReport && !Number.isNaN(this.lastSentAt)) {
       const ntp = ntpFromUnixMs((this.opts.wallClock ?? Date.now)());
       const rate = this.opts.clockRate ?? 8000;
-      const rtpTimestamp = (this.lastSent.ts + Math.round(((now - this.lastSent.at) * rate) / 1000)) >>> 0;
+      const rtpTimestamp = (this.lastSentTs + Math.round(((now - this.lastSentAt) * rate) / 1000)) >>> 0;
       first = {
         type: 'sr',
         ssrc: this.ssrc,

@@ -1,6 +1,7 @@
 /** Options, statistics and events of an RTP session (see rtp-session.ts). */
 import type { Direction } from '../sdp/index.js';
 import type { Clock } from '../util/clock.js';
+import type { FrameTicker } from './ticker.js';
 import type { PortAllocator } from './ports.js';
 import type { RtcpPacket } from './rtcp.js';
 import type { RtpPacket } from './rtp-packet.js';
@@ -46,6 +47,8 @@ export interface RtpSessionOptions {
   /** SDES CNAME (default random). */
   cname?: string;
   clock?: Clock;
+  /** Pace sending on this shared grid (one timer for many streams) instead of a timer of our own. */
+  ticker?: FrameTicker;
   /** Wall clock for RTCP NTP timestamps (ms since 1970), default Date.now. */
   wallClock?: () => number;
   /** Uniform [0, 1) for the RTCP interval, default Math.random. */

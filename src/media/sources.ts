@@ -22,7 +22,7 @@
  * chunks, or write() calls. Its pace is the call's: a faster producer is held back (backpressure),
  * a slower one leaves gaps.
  */
-import { FRAME_SAMPLES } from './pcm.js';
+import { allocFrame, FRAME_SAMPLES } from './pcm.js';
 import { ToneGenerator, type ToneOptions } from './tone.js';
 import { readWavFile, type ReadWavOptions } from './wav.js';
 
@@ -66,7 +66,7 @@ abstract class BaseSource implements FrameSource {
 /** Digital silence, forever (until closed). */
 export class SilenceSource extends BaseSource {
   next(): Int16Array | undefined {
-    return this.ended ? undefined : new Int16Array(this.frameSamples);
+    return this.ended ? undefined : allocFrame(this.frameSamples).fill(0);
   }
 }
 
@@ -124,7 +124,7 @@ export class PcmBufferSource extends BaseSource {
   next(): Int16Array | undefined {
     if (this.ended) return undefined;
     const n = this.frameSamples;
-    const frame = new Int16Array(n);
+    const frame = allocFrame(n);
     let filled = 0;
     while (filled < n) {
       if (this.pos >= this.samples.length) {
@@ -141,6 +141,7 @@ export class PcmBufferSource extends BaseSource {
       return undefined;
     }
     // the last, partial frame is padded with silence
+    frame.fill(0, filled);
     if (!this.loop && this.pos >= this.samples.length) this.finish();
     return frame;
   }
@@ -258,7 +259,7 @@ export class PcmStreamSource extends BaseSource {
       this.finish();
       return undefined;
     }
-    const frame = new Int16Array(n);
+    const frame = allocFrame(n);
     let filled = 0;
     while (filled < n && this.chunks.length > 0) {
       const c = this.chunks[0]!;
@@ -271,6 +272,7 @@ export class PcmStreamSource extends BaseSource {
         this.head = 0;
       }
     }
+    frame.fill(0, filled);
     this.bufferedSamples -= filled;
     if (this.bufferedSamples < this.highWater) this.wakeWriters();
     if (this.inputEnded && this.bufferedSamples === 0) this.finish();

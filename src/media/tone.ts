@@ -1,8 +1,11 @@
 /**
  * Tone generator: one or more sine components summed, with the phase carried from frame to
- * frame so that consecutive frames join without clicks.
+ * frame so that consecutive frames join without clicks. Whole-hertz tones repeat exactly after
+ * sampleRate / gcd(f, sampleRate) samples (200 for 440 Hz at 8 kHz), so that period is computed
+ * once and copied out: a sine per sample per frame was a visible share of a media leg's CPU
+ * (bench/media profile).
  */
-import { FRAME_SAMPLES, SAMPLE_RATE } from './pcm.js';
+import { allocFrame, FRAME_SAMPLES, SAMPLE_RATE } from './pcm.js';
 
 export interface ToneOptions {
   /** Frequency in Hz, or several for a multi-frequency tone (e.g. [350, 440] dial tone). */
@@ -20,6 +23,9 @@ export class ToneGenerator {
   /** Phase of each component in cycles (0 … 1), so that it never grows and loses precision. */
   private readonly phases: Float64Array;
   private readonly increments: Float64Array;
+  /** One exact period of the tone, when it has one of at most a second; else computed per sample. */
+  private readonly period: Int16Array | undefined;
+  private pos = 0;
 
   constructor(opts: ToneOptions) {
     const freqs = typeof opts.frequency === 'number' ? [opts.frequency] : [...opts.frequency];
@@ -36,11 +42,28 @@ export class ToneGenerator {
     this.frequencies = Object.freeze(freqs);
     this.phases = new Float64Array(freqs.length);
     this.increments = Float64Array.from(freqs, (f) => f / this.sampleRate);
+    const length = periodLength(freqs, this.sampleRate);
+    if (length !== undefined) this.period = this.compute(new Int16Array(length));
   }
 
   /** The next `samples` samples (default one 20 ms frame at 8 kHz). */
   next(samples: number = FRAME_SAMPLES): Int16Array {
-    const out = new Int16Array(samples);
+    const out = allocFrame(samples);
+    const period = this.period;
+    if (!period) return this.compute(out);
+    let i = 0;
+    while (i < samples) {
+      const len = Math.min(samples - i, period.length - this.pos);
+      out.set(period.subarray(this.pos, this.pos + len), i);
+      i += len;
+      this.pos = (this.pos + len) % period.length;
+    }
+    return out;
+  }
+
+  /** Fill `out` from the running phases (which move on by out.length samples). */
+  private compute(out: Int16Array): Int16Array {
+    const samples = out.length;
     const n = this.phases.length;
     const scale = (this.amplitude * 32767) / n;
     for (let i = 0; i < samples; i++) {
@@ -58,7 +81,24 @@ export class ToneGenerator {
   /** Start again from phase 0. */
   reset(): void {
     this.phases.fill(0);
+    this.pos = 0;
   }
+}
+
+function gcd(a: number, b: number): number {
+  while (b) [a, b] = [b, a % b];
+  return a;
+}
+
+/** Samples after which every component is back at phase 0, when whole numbers give one ≤ 1 s. */
+function periodLength(freqs: readonly number[], sampleRate: number): number | undefined {
+  if (!Number.isInteger(sampleRate) || !freqs.every((f) => Number.isInteger(f))) return undefined;
+  let length = 1;
+  for (const f of freqs) {
+    const p = sampleRate / gcd(f, sampleRate);
+    length = (length / gcd(length, p)) * p;
+  }
+  return length <= sampleRate ? length : undefined;
 }
 
 /** A whole tone of `durationMs` at once (for tests and prompts). */

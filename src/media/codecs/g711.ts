@@ -7,6 +7,7 @@
  * use; the decoded value is the middle of the quantisation interval, so the round-trip error stays
  * within one step of the sample's segment (the step doubles per segment, G.711 Tables 1a/2a).
  */
+import { allocBytes, allocFrame } from '../pcm.js';
 import type { AudioCodec } from './codec.js';
 
 /** μ-law bias (33 on the 14-bit scale, ×4 for 16-bit input). */
@@ -79,13 +80,14 @@ const A_ENCODE = buildEncodeTable(aEncode);
 const A_DECODE = buildDecodeTable(aDecode);
 
 function encodeWith(table: Uint8Array, pcm: Int16Array): Uint8Array {
-  const out = new Uint8Array(pcm.length);
+  // every byte is written below (allocBytes is uninitialised)
+  const out = allocBytes(pcm.length);
   for (let i = 0; i < pcm.length; i++) out[i] = table[pcm[i]! & 0xffff]!;
   return out;
 }
 
 function decodeWith(table: Int16Array, bytes: Uint8Array): Int16Array {
-  const out = new Int16Array(bytes.length);
+  const out = allocFrame(bytes.length);
   for (let i = 0; i < bytes.length; i++) out[i] = table[bytes[i]!]!;
   return out;
 }
