@@ -15,6 +15,8 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { PortAllocator } from '../src/media/ports.js';
 import { RtpMedia } from '../src/media/rtp-media.js';
+import { FrameTicker } from '../src/media/ticker.js';
+import { systemClock } from '../src/util/clock.js';
 import { ToneSource, type FrameSource } from '../src/media/sources.js';
 import type { FrameSink } from '../src/media/sinks.js';
 
@@ -35,6 +37,8 @@ export interface MediaRow {
   cpuPctPerLeg: number;
   /** Process CPU, percentage of one core (200 % = both cores of this machine). */
   cpuPct: number;
+  /** CPU time per packet sent (its sending, receiving and playout), µs: steady under load, where skipped frames lower CPU per leg. */
+  cpuUsPerPacket: number;
   loopDelayP99Ms: number;
   ok: boolean;
 }
@@ -100,13 +104,20 @@ interface Leg {
   source: TimedSource;
 }
 
-async function pair(allocator: PortAllocator, i: number): Promise<[Leg, Leg]> {
+async function pair(allocator: PortAllocator, ticker: FrameTicker | undefined, i: number): Promise<[Leg, Leg]> {
   const mk = async (side: string): Promise<Leg> => {
     const source = new TimedSource();
     const sink = new CountSink();
     const media = new RtpMedia(
       { address: '127.0.0.1', secure: false, callId: `bench-${i}-${side}` },
-      { allocator, srtp: 'off', codecs: ['PCMU'], source: () => source, sink: () => sink },
+      {
+        allocator,
+        srtp: 'off',
+        codecs: ['PCMU'],
+        source: () => source,
+        sink: () => sink,
+        ...(ticker ? { ticker } : {}),
+      },
     );
     await media.open();
     return { media, source };
@@ -122,8 +133,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function runLevel(legs: number): Promise<MediaRow> {
   const allocator = new PortAllocator({ min: 20000, max: 20000 + legs * 2 + 200 });
+  // every leg on one pacing grid, as rtpMediaFactory gives the calls of a user agent
+  const ticker = process.env.MEDIA_BENCH_TIMERS === 'per-leg' ? undefined : new FrameTicker(systemClock);
   const all: Leg[] = [];
-  for (let i = 0; i < legs / 2; i++) all.push(...(await pair(allocator, i)));
+  for (let i = 0; i < legs / 2; i++) all.push(...(await pair(allocator, ticker, i)));
   await sleep(1000); // warm-up: every pacer started, JIT settled
   const base = all.map((l) => ({ ...l.media.stats().rtp, late: l.media.stats().late }));
   for (const l of all) l.source.counting = true;
@@ -165,6 +178,7 @@ async function runLevel(legs: number): Promise<MediaRow> {
     badPct: (100 * bad) / Math.max(sent, expected),
     cpuPctPerLeg: (100 * cpuMs) / wall / legs,
     cpuPct: (100 * cpuMs) / wall,
+    cpuUsPerPacket: (1000 * cpuMs) / Math.max(1, sent),
     loopDelayP99Ms: loop.percentile(99) / 1e6,
     ok: false,
   };
@@ -191,10 +205,10 @@ export async function runMediaBench(): Promise<{ text: string; rows: MediaRow[];
   const maxLegs = Math.max(0, ...rows.filter((r) => r.ok).map((r) => r.legs));
   const lines = [
     `media: concurrent G.711 legs in one process (pairs on loopback, 50 pkt/s each way per leg, ${SECONDS} s per level)`,
-    '  legs  sent pkts    lost    late   bad %  CPU % (process)  CPU % per leg  loop p99 ms  holds',
+    '  legs  sent pkts    lost    late   bad %  CPU % (process)  CPU % per leg  CPU µs/pkt  loop p99 ms  holds',
     ...rows.map(
       (r) =>
-        `  ${String(r.legs).padStart(4)}  ${String(r.packetsSent).padStart(9)}  ${String(r.lost).padStart(6)}  ${String(r.late).padStart(6)}  ${r.badPct.toFixed(2).padStart(6)}  ${r.cpuPct.toFixed(0).padStart(15)}  ${r.cpuPctPerLeg.toFixed(3).padStart(13)}  ${r.loopDelayP99Ms.toFixed(1).padStart(11)}  ${r.ok ? 'yes' : 'no'}`,
+        `  ${String(r.legs).padStart(4)}  ${String(r.packetsSent).padStart(9)}  ${String(r.lost).padStart(6)}  ${String(r.late).padStart(6)}  ${r.badPct.toFixed(2).padStart(6)}  ${r.cpuPct.toFixed(0).padStart(15)}  ${r.cpuPctPerLeg.toFixed(3).padStart(13)}  ${r.cpuUsPerPacket.toFixed(1).padStart(10)}  ${r.loopDelayP99Ms.toFixed(1).padStart(11)}  ${r.ok ? 'yes' : 'no'}`,
     ),
     // the main thread does all the work: where its CPU would reach one core, whatever else runs
     `  CPU-bound projection: one core is full at ~${projection(rows)} legs (100 % / median CPU per leg)`,
