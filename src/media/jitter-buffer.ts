@@ -182,9 +182,19 @@ export class JitterBuffer {
       if (this.entries.length > 0 && tsDiff(this.entries[0]!.ts, this.playout!) > 0) this.playout = this.entries[0]!.ts;
     }
     const n = this.frameSamples;
+    const start = this.playout!;
+    const first = this.entries[0];
+    if (first && first.ts === start && first.samples.length === n) {
+      // the usual case, one whole packet per frame: its samples go out as they are (no copy)
+      this.entries.shift();
+      this.notePlayed(first.seq);
+      this.playout = (start + n) >>> 0;
+      this.lastAudio.set(first.samples);
+      this.repeats = 0;
+      return { samples: first.samples, status: 'audio', timestamp: start };
+    }
     // every sample is written: copied from packets or by conceal()
     const out = allocFrame(n);
-    const start = this.playout!;
     let pos = 0;
     let gap = false;
     while (pos < n) {
