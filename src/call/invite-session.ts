@@ -21,6 +21,9 @@ import { DEFAULT_EXTENSIONS, SessionExtensions, type ExtensionPolicy } from './s
 import { sessionPort } from './session-port.js';
 import type { RequestHandlers } from './request-handlers.js';
 
+/** A 500 to our re-INVITE is retried when its Retry-After is at most this (§14.2's UAS picks 0–10 s). */
+const MAX_RETRY_AFTER_S = 10;
+
 export interface InviteSessionOptions {
   core: UserAgentCore;
   clock: Clock;
@@ -328,7 +331,14 @@ export abstract class InviteSession extends EventEmitter<InviteSessionEvents> {
     this.media.rollback();
     this.signalling.to(SignallingState.Stable);
     if (res.status === 481 || res.status === 408) this.end('dialog-gone', res.status); // §12.2.1.2, §14.1
-    return { glare: res.status === 491 && this.state === InviteState.Connected, value: res };
+    const connected = this.state === InviteState.Connected;
+    // §14.2: 500 with Retry-After is the peer still busy with an earlier INVITE, typically waiting for
+    // the ACK of its 2xx that the network lost; our ACK goes again when its 2xx is retransmitted (T1),
+    // so try again after the delay it named, and not sooner than T1
+    const after = res.status === 500 ? res.retryAfter?.seconds : undefined;
+    if (after !== undefined && after <= MAX_RETRY_AFTER_S && connected)
+      return { glare: true, value: res, delayMs: Math.max(after * 1000, 500) };
+    return { glare: res.status === 491 && connected, value: res };
   }
 
   // ---- ending ----------------------------------------------------------------------------------

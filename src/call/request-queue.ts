@@ -2,7 +2,8 @@
  * The serial queue of a session's own offer-bearing in-dialog requests (re-INVITE, UPDATE):
  * RFC 3261 §14.1 allows one INVITE transaction at a time in a dialog, so a second hold waits for
  * the first by chaining on its promise (no polling). Glare is handled here: a 491 puts the job
- * to sleep for the §14.1 delay on the Clock, then it is tried again, still at the head.
+ * to sleep for the §14.1 delay on the Clock (a 500 with Retry-After for the delay the peer named),
+ * then it is tried again, still at the head.
  */
 import type { Clock, TimerHandle } from '../util/clock.js';
 import { CancelledError } from './errors.js';
@@ -22,8 +23,8 @@ export interface RequestQueueOptions {
   onRetry?: (delay: number) => void;
 }
 
-/** One attempt's outcome: `glare` asks for a retry after the delay. */
-export type Attempt<T> = { glare: true; value: T } | { glare: false; value: T };
+/** One attempt's outcome: `glare` asks for a retry after the delay (`delayMs` when the peer named one). */
+export type Attempt<T> = { glare: true; value: T; delayMs?: number } | { glare: false; value: T };
 
 export class RequestQueue {
   private tail: Promise<unknown> = Promise.resolve();
@@ -49,7 +50,7 @@ export class RequestQueue {
         if (this.closed) throw new CancelledError('queued request (session ended)');
         const r = await attempt();
         if (!r.glare || tries >= (this.opts.maxGlareRetries ?? 3)) return r.value;
-        const delay = this.opts.retryDelay();
+        const delay = r.delayMs ?? this.opts.retryDelay();
         this.opts.onRetry?.(delay);
         await this.sleep(delay);
       }

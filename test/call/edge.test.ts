@@ -98,6 +98,42 @@ test('a re-INVITE before the ACK of the previous 2xx gets 500 with Retry-After',
   void call.hangup();
 });
 
+test(
+  'our re-INVITE answered 500 with Retry-After (the peer still waits for a lost ACK) is tried again after it',
+  { timeout: 20_000 },
+  async () => {
+    const alice = await make('alice');
+    const bob = await make('bob');
+    const inc = once<[Call]>(bob.ua, 'incoming');
+    const call = alice.ua.dial(parseUri(bob.uri));
+    const [bc] = await inc;
+    await once(call, 'established');
+    await new Promise((r) => setTimeout(r, 100));
+    // a re-INVITE whose ACK "the network lost": Bob retransmits his 2xx and answers the next INVITE 500
+    const first = call.dialog!.createRequest('INVITE', {
+      body: call.media.createOffer(),
+      contentType: 'application/sdp',
+    });
+    const r1 = await alice.ua.core.send(first);
+    assert.equal(r1.status, 200);
+    call.media.rollback();
+    // the hold's first try meets Bob's 500; the session sleeps for its Retry-After (emitting 'glare')
+    const retrying = once<[number]>(call.session, 'glare');
+    const held = call.hold();
+    const [delay] = await retrying;
+    const refused = responses(alice, 'in').find((m) => m.status === 500 && m.cseq!.method === 'INVITE');
+    assert.ok(refused?.retryAfter !== undefined, 'Bob answered 500 with Retry-After');
+    assert.equal(delay, Math.max(refused.retryAfter.seconds * 1000, 500));
+    // the lost ACK arrives meanwhile; the retry then succeeds
+    await alice.ua.core.sendStateless(call.dialog!.createAck(first));
+    await held;
+    assert.equal(call.localHold, true);
+    await once(bc, 'remote-held', 1000).catch(() => undefined);
+    assert.equal(bc.remoteHold, true);
+    void call.hangup();
+  },
+);
+
 test('Refer-Sub: false (RFC 4488): 202 without a subscription, no NOTIFY, the transfer still happens', async () => {
   const alice = await make('alice');
   const bob = await make('bob');
