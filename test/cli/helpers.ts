@@ -11,8 +11,10 @@ export class Proc {
   private waiters: { pred: (l: string) => boolean; resolve: (l: string) => void }[] = [];
   readonly exited: Promise<number | null>;
 
-  constructor(args: string[], env?: NodeJS.ProcessEnv) {
-    this.child = spawn(process.execPath, [bin, ...args], {
+  /** `prefix` runs it through another command, e.g. `ip netns exec NS` (which execs, keeping the pid). */
+  constructor(args: string[], env?: NodeJS.ProcessEnv, prefix: string[] = []) {
+    const [cmd, ...pre] = prefix.length ? prefix : [process.execPath];
+    this.child = spawn(cmd!, [...pre, ...(prefix.length ? [process.execPath] : []), bin, ...args], {
       stdio: ['pipe', 'pipe', 'pipe'],
       ...(env ? { env: { ...process.env, ...env } } : {}),
     });

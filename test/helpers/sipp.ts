@@ -20,7 +20,7 @@ export interface SippResult {
  */
 export async function runSipp(
   args: string[],
-  opts: { timeoutMs?: number; onStart?: (pid: number) => void } = {},
+  opts: { timeoutMs?: number; onStart?: (pid: number) => void; prefix?: string[] } = {},
 ): Promise<SippResult> {
   const sipp = requireTool('sipp', 'sip-tester');
   const dir = mkdtempSync(join(tmpdir(), 'sipp-'));
@@ -28,7 +28,9 @@ export async function runSipp(
   const errf = join(dir, 'err.log');
   const full = [...args, '-nostdin', '-trace_stat', '-stf', stf, '-fd', '1', '-trace_err', '-error_file', errf];
   return new Promise((resolve, reject) => {
-    const child = spawn(sipp, full, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    // a prefix such as `ip netns exec NS` execs SIPp in place, so the pid stays SIPp's
+    const [cmd, ...pre] = opts.prefix?.length ? [...opts.prefix, sipp] : [sipp];
+    const child = spawn(cmd!, [...pre, ...full], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     if (child.pid) opts.onStart?.(child.pid);
     let stdout = '';
     let stderr = '';
