@@ -39,7 +39,11 @@ export interface SippRun {
 }
 
 /** One SIPp run (bounded in time); the counts come from its -trace_stat file. */
-export function sipp(args: string[], timeoutMs: number, onStart?: (child: ChildProcess) => void): Promise<SippRun> {
+export function sipp(
+  args: string[],
+  timeoutMs: number,
+  onStart?: (child: ChildProcess, statFile: string) => void,
+): Promise<SippRun> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-sipp-'));
   const stf = join(dir, 'stat.csv');
   const t0 = performance.now();
@@ -50,7 +54,7 @@ export function sipp(args: string[], timeoutMs: number, onStart?: (child: ChildP
       stdio: 'ignore',
       cwd: dir,
     });
-    onStart?.(p);
+    onStart?.(p, stf);
     const t = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
     p.on('close', (code) => {
       clearTimeout(t);
@@ -61,6 +65,17 @@ export function sipp(args: string[], timeoutMs: number, onStart?: (child: ChildP
       resolve({ code, ms, ...stats });
     });
   });
+}
+
+/** A running SIPp's counts so far, from its -trace_stat file (written every -fd seconds). */
+export function sippProgress(file: string): { successful: number; failed: number; current: number } {
+  if (!existsSync(file)) return { successful: 0, failed: 0, current: 0 };
+  const lines = readFileSync(file, 'utf8').trim().split('\n');
+  if (lines.length < 2) return { successful: 0, failed: 0, current: 0 };
+  const head = lines[0]!.split(';');
+  const last = lines[lines.length - 1]!.split(';');
+  const col = (name: string) => Number(last[head.indexOf(name)]) || 0;
+  return { successful: col('SuccessfulCall(C)'), failed: col('FailedCall(C)'), current: col('CurrentCall') };
 }
 
 function readStats(file: string): { successful: number; failed: number; retransmissions: number } {

@@ -13,6 +13,7 @@ import { collectListen, type SetStatus } from '../options.js';
 import { LineWriter, eventEmitter, type Emit } from '../output.js';
 import { buildMedia, mediaOptions, runMediaCommand, watchMedia, type MediaFlags } from './phone-media.js';
 import { streamLimitOptions, streamLimits, type StreamLimitFlags } from './stream-limits.js';
+import { answerStatsOverIpc } from '../ipc-stats.js';
 
 /** What --quiet still prints: errors, readiness, registration, and answers to the `calls` command. */
 const QUIET_EVENTS: ReadonlySet<string> = new Set(['error', 'ready', 'registered', 'call']);
@@ -267,6 +268,11 @@ export function registerPhone(program: Command, setStatus: SetStatus): void {
         ua.on('registration-failed', (status, reason) =>
           emit('error', { message: `registration failed: ${status} ${reason}` }),
         );
+        const stopStats = answerStatsOverIpc(() => ({
+          calls: ua.calls.size,
+          dialogs: ua.core.dialogCount,
+          transactions: ua.core.transactions.size,
+        }));
         const c = ua.contact.uri.toString();
         emit('ready', { contact: c });
         if (opts.registrar) {
@@ -300,6 +306,7 @@ export function registerPhone(program: Command, setStatus: SetStatus): void {
         void quitting;
         // let the last command's requests finish before hanging up
         await new Promise((r) => setTimeout(r, 300));
+        stopStats();
         await ua.stop();
         if (recorder && opts.trace) await writeTraceFiles(recorder.entries, opts.trace);
         await out.end();

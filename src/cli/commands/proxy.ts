@@ -13,6 +13,7 @@ import { collectListen, type SetStatus } from '../options.js';
 import { LineWriter } from '../output.js';
 import { taps, wireLogEnabled, wireLogger } from '../wire-log.js';
 import { streamLimitOptions, streamLimits, type StreamLimitFlags } from './stream-limits.js';
+import { answerStatsOverIpc } from '../ipc-stats.js';
 
 export function registerProxy(program: Command, setStatus: SetStatus): void {
   addProxyOpsOptions(streamLimitOptions(program.command('proxy')))
@@ -166,6 +167,10 @@ export function registerProxy(program: Command, setStatus: SetStatus): void {
             return;
           }
         }
+        const stopStats = answerStatsOverIpc(() => ({
+          transactions: proxy.transactions.size,
+          pending: proxy.pending,
+        }));
         await new Promise<void>((resolve) => {
           const stop = () => resolve();
           process.once('SIGINT', stop);
@@ -173,6 +178,7 @@ export function registerProxy(program: Command, setStatus: SetStatus): void {
         });
         // graceful: no new transactions (503), open ones get their final responses within the bound
         process.stderr.write('stopping: no new transactions, finishing open ones\n');
+        stopStats();
         await proxy.drain((opts.shutdownTimeout ?? 5) * 1000);
         proxy.close();
         store.close();
