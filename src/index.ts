@@ -77,4 +77,10 @@ export {
 export { WavRecorderSink, PcmStreamSink, CallbackSink, type FrameSink } from './media/sinks.js';
 export { containsTone, dominantFrequency, rms, isSilent } from './media/analyse.js';
 export { readWavFile, encodeWav, decodeWav, WavFormatError } from './media/wav.js';
-export type { MediaSession, MediaSessionFactory, MediaSessionContext, MediaState } from './media/session.js';
+export type {
+  MediaApplyOptions,
+  MediaSession,
+  MediaSessionFactory,
+  MediaSessionContext,
+  MediaState,
+} from './media/session.js';

@@ -23,7 +23,7 @@ import type { MediaSession, MediaState } from '../media/session.js';
 import { CancelledError, InvalidStateError, TransferFailedError, errorForStatus } from './errors.js';
 import { InviteSession, type HoldPair, type InviteSessionOptions, type TerminatedInfo } from './invite-session.js';
 import { OutgoingInviteSession } from './invite-client.js';
-import { IncomingInviteSession } from './invite-server.js';
+import { IncomingInviteSession, type ProgressOptions } from './invite-server.js';
 import { ReferSubscriber, dispatchNotify } from './refer.js';
 import { InviteState, type SignallingState } from './states.js';
 import { routeExtensions, sendInfo } from './call-extensions.js';
@@ -36,6 +36,8 @@ export type CallState = 'calling' | 'ringing' | 'incoming' | 'established' | 'te
 
 export interface CallEvents {
   ringing: [status: number];
+  /** Media flows before the answer (RFC 3960): SDP in a 1xx we received (outgoing) or sent with progress(). */
+  'early-media': [status: number, media: MediaState];
   established: [];
   held: [];
   resumed: [];
@@ -179,6 +181,7 @@ export class Call extends EventEmitter<CallEvents> {
   private wireSession(): void {
     const s = this.session;
     s.on('progress', (status) => this.emit('ringing', status));
+    s.on('early-media', (status, media) => this.emit('early-media', status, media));
     s.on('connected', () => this.emit('established'));
     s.on('hold-changed', (before) => this.emitHoldChanges(before));
     s.on('reinvite-failed', (status) => this.emit('reinvite-failed', status));
@@ -269,6 +272,11 @@ export class Call extends EventEmitter<CallEvents> {
 
   ring(): void {
     if (this.session instanceof IncomingInviteSession) this.session.ring();
+  }
+  /** 183 with our answer: early media (RFC 3960), reliable when 100rel is negotiated or asked for. */
+  progress(opts: ProgressOptions = {}): Promise<void> {
+    if (this.session instanceof IncomingInviteSession) return this.session.progress(opts);
+    return Promise.reject(new InvalidStateError(`call ${this.id}`, 'outgoing', 'progress'));
   }
   /** Answer with 200 OK; resolves when the ACK arrives. */
   answer(): Promise<void> {

@@ -31,6 +31,8 @@ export class OutgoingInviteSession extends InviteSession {
   private cancelRequested = false;
   private cancelSent = false;
   private provisionalSeen = false;
+  /** SDP of the last unreliable 18x per To tag: the early copy of that dialog's answer (RFC 3261 §13.2.1). */
+  private readonly earlyAnswers = new Map<string, Buffer>();
 
   constructor(opts: InviteSessionOptions, invite: SipRequest) {
     super(opts, 'uac', invite);
@@ -86,14 +88,37 @@ export class OutgoingInviteSession extends InviteSession {
     this.provisionalSeen = true;
     if (this.cancelRequested && !this.cancelSent) this.sendCancel();
     if (res.status === 100) return;
-    if (res.to?.tag && !this.dialog) this.dialog = Dialog.fromUac(this.invite, res);
+    const tag = res.to?.tag;
+    if (tag && !this.dialog && this.isLive) {
+      // the early dialog is routed to us: the callee may UPDATE, INFO or PRACK in it (RFC 3311 §5.1)
+      this.dialog = Dialog.fromUac(this.invite, res);
+      this.adoptDialog(this.dialog);
+    }
     // RFC 3262 §4: PRACK each reliable 1xx in its early dialog; an answer in it completes our offer
-    const early = this.dialog?.remoteTag === res.to?.tag ? this.dialog : undefined;
-    if (res.to?.tag) this.ext.onProvisional(res, early ?? Dialog.fromUac(this.invite, res), true);
+    const early = this.dialog?.remoteTag === tag ? this.dialog : undefined;
+    const sdp = tag ? this.ext.onProvisional(res, early ?? Dialog.fromUac(this.invite, res), true) : 'none';
+    if (sdp === 'unreliable' && tag && res.body.length) this.earlyAnswer(res, tag);
+    else if (sdp === 'answer' || sdp === 'offer') this.emit('early-media', res.status, this.media.state);
     this.ext.refresh.noteAllow(res);
     if (this.state !== InviteState.Calling) return;
     this.machine.to(InviteState.Early);
     this.emit('progress', res.status);
+  }
+
+  /**
+   * SDP in an unreliable 18x: a copy of the answer ahead of the 2xx (RFC 3261 §13.2.1). Media
+   * follows it at once (early media, RFC 3960); our offer stays open for the 2xx's answer.
+   */
+  private earlyAnswer(res: SipResponse, tag: string): void {
+    if (this.signalling.state !== SignallingState.HaveLocalOffer) return;
+    try {
+      this.media.applyAnswer(res.body, { early: true });
+    } catch (e) {
+      emitError(this, asError(e)); // no early media from it; the 2xx still decides
+      return;
+    }
+    this.earlyAnswers.set(tag, res.body);
+    this.emit('early-media', res.status, this.media.state);
   }
 
   private on2xx(res: SipResponse, alreadyAcked: boolean): void {
@@ -110,8 +135,11 @@ export class OutgoingInviteSession extends InviteSession {
       this.core.send(d.createRequest('BYE')).catch(() => undefined);
       return;
     }
-    if (!this.dialog || this.dialog.remoteTag !== remoteTag) this.dialog = Dialog.fromUac(this.invite, res);
-    else this.dialog.confirm(res);
+    if (!this.dialog || this.dialog.remoteTag !== remoteTag) {
+      // the 2xx came from another fork: its early dialog (if we had one) ends (§13.2.2.4)
+      this.opts.router.releaseUsage(this.dialog, this.usage);
+      this.dialog = Dialog.fromUac(this.invite, res);
+    } else this.dialog.confirm(res);
     const dialog = this.dialog;
     dialog.state = 'confirmed';
     if (!dialog.usages.has(this.usage)) this.adoptDialog(dialog);
@@ -120,11 +148,15 @@ export class OutgoingInviteSession extends InviteSession {
     this.core.sendStateless(this.initialAck).catch((e) => emitError(this, asError(e)));
     if (alreadyAcked) return;
     try {
-      // the answer may already have come in a reliable 1xx (RFC 3262 §5): then the 2xx's SDP is a copy
+      // the answer may already have come in a reliable 1xx (RFC 3262 §5): then the 2xx's SDP is a copy.
+      // Otherwise the 2xx's SDP is the answer, even when an 18x previewed another (RFC 6337 §3.1); a 2xx
+      // without SDP keeps its dialog's early answer (lenient: such callees exist)
       if (this.signalling.state === SignallingState.HaveLocalOffer) {
-        if (res.body.length) this.media.applyAnswer(res.body);
+        const answer = res.body.length ? res.body : this.earlyAnswers.get(remoteTag);
+        if (answer?.length) this.media.applyAnswer(answer);
         else this.media.rollback();
       }
+      this.earlyAnswers.clear();
       this.ext.refresh.onResponse(res);
     } catch (e) {
       // an unusable answer: the call cannot go on (§13.2.2.4: ACK, then BYE)

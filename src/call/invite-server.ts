@@ -9,9 +9,21 @@ import { asError } from '../util/events.js';
 import { InvalidStateError, errorForStatus } from './errors.js';
 import { InviteSession, type InviteSessionOptions } from './invite-session.js';
 import { InviteState, SignallingState } from './states.js';
-import { ProvisionalAbandonedError } from './reliable-1xx.js';
+import { ProvisionalAbandonedError, type SdpRole } from './reliable-1xx.js';
+
+export interface ProgressOptions {
+  /** 180 or 183 (default 183 Session Progress). */
+  status?: number;
+  /** Put our answer (or, reliably, our offer) in it: early media (default true). */
+  media?: boolean;
+  /** Send it reliably (RFC 3262): default as negotiated; true needs a UAC that supports 100rel. */
+  reliable?: boolean;
+}
 
 export class IncomingInviteSession extends InviteSession {
+  /** SDP we sent in a 1xx: the 2xx repeats it rather than answering anew (RFC 3261 §13.2.1). */
+  private earlySdp: string | undefined;
+
   constructor(
     opts: InviteSessionOptions,
     invite: SipRequest,
@@ -46,6 +58,54 @@ export class IncomingInviteSession extends InviteSession {
   }
 
   /**
+   * A provisional response (183 by default) with our answer to the INVITE's offer, so that media
+   * flows before the call is answered (early media, RFC 3960). Reliable when 100rel is negotiated
+   * or asked for (RFC 3262): the answer then completes the INVITE's exchange, and an offerless
+   * INVITE gets our offer, answered in the PRACK (§5). Unreliable, it is a copy of the answer that
+   * the 2xx repeats (RFC 3261 §13.2.1). Resolves when sent, or PRACKed when reliable.
+   */
+  async progress(opts: ProgressOptions = {}): Promise<void> {
+    const live = () => this.state === InviteState.Incoming || this.state === InviteState.Early;
+    if (!live()) throw new InvalidStateError('INVITE session', this.state, 'early media');
+    const reliable = this.ext.reliableFor(opts.reliable);
+    const offered = this.invite.body.length > 0;
+    let body: string | undefined;
+    let role: SdpRole = 'none';
+    if (opts.media !== false && (offered || reliable)) {
+      try {
+        await this.openMedia();
+        if (!live()) throw new InvalidStateError('INVITE session', this.state, 'early media');
+        body = this.earlySdp ?? (offered ? this.media.answerOffer(this.invite.body) : this.media.createOffer());
+      } catch (e) {
+        this.reject(488);
+        throw asError(e);
+      }
+      role = offered ? 'answer' : 'offer';
+      if (this.earlySdp === undefined) {
+        this.earlySdp = body;
+        if (!offered) this.signalling.to(SignallingState.HaveLocalOffer);
+        else if (reliable) this.signalling.to(SignallingState.Stable);
+        if (offered && reliable) this.ext.markNegotiated(); // RFC 3262 §5: the exchange is complete
+      } else role = 'none'; // a repeat: not a new answer or offer
+    }
+    const headers = reliable ? this.capabilityHeaders() : [];
+    const res = createResponse(this.invite, opts.status ?? 183, {
+      toTag: this.uasDialog().localTag,
+      contact: this.opts.contact,
+      headers,
+      ...(body ? { body, contentType: 'application/sdp' } : {}),
+    });
+    this.machine.to(InviteState.Early);
+    const sent = this.ext.provisional(res, (r) => this.inviteTx.respond(r), role, reliable);
+    if (body) this.emit('early-media', res.status, this.media.state);
+    await sent.catch((e: unknown) => {
+      if (e instanceof ProvisionalAbandonedError) return;
+      this.reject(504); // RFC 3262 §3: never PRACKed
+      throw asError(e);
+    });
+  }
+
+  /**
    * 200 OK with our answer (or our offer when the INVITE had none). Resolves when the ACK
    * arrives; rejects when the offer is unusable (488 sent) or the ACK never comes (BYE sent).
    */
@@ -53,17 +113,22 @@ export class IncomingInviteSession extends InviteSession {
     if (this.state !== InviteState.Incoming && this.state !== InviteState.Early)
       throw new InvalidStateError('INVITE session', this.state, InviteState.Connected);
     let body: string;
+    // after early media the exchange happened in a 1xx (and its PRACK): the 2xx repeats our SDP
+    const early = this.earlySdp !== undefined;
     try {
-      await this.media.open();
+      await this.openMedia();
       if (this.state !== InviteState.Incoming && this.state !== InviteState.Early)
         throw new InvalidStateError('INVITE session', this.state, InviteState.Connected);
-      body = this.invite.body.length ? this.media.answerOffer(this.invite.body) : this.media.createOffer();
+      if (early) body = this.media.localSdp ?? this.earlySdp!;
+      else body = this.invite.body.length ? this.media.answerOffer(this.invite.body) : this.media.createOffer();
     } catch (e) {
       this.reject(488);
       throw asError(e);
     }
-    this.signalling.to(this.invite.body.length ? SignallingState.Stable : SignallingState.HaveLocalOffer);
-    this.offerInOk = !this.invite.body.length;
+    // an offerless INVITE's early offer went reliably and its answer came in the PRACK (RFC 3262 §5)
+    this.offerInOk = !early && !this.invite.body.length;
+    if (!early || this.invite.body.length)
+      this.signalling.to(this.offerInOk ? SignallingState.HaveLocalOffer : SignallingState.Stable);
     const dialog = this.uasDialog();
     await this.ext.beforeFinal(); // RFC 3262 §3: no 2xx before the PRACK of a 1xx with SDP
     if (this.state !== InviteState.Incoming && this.state !== InviteState.Early)

@@ -60,6 +60,8 @@ export interface HoldPair {
 export interface InviteSessionEvents {
   /** A provisional response above 100 to our INVITE (UAC). */
   progress: [status: number];
+  /** Media flows before the answer (RFC 3960): SDP in a 1xx, received (UAC) or sent (UAS). */
+  'early-media': [status: number, media: MediaState];
   connected: [];
   /** The negotiated hold state changed: `before` is what it was. */
   'hold-changed': [before: HoldPair];
@@ -89,6 +91,7 @@ export abstract class InviteSession extends EventEmitter<InviteSessionEvents> {
   private ackWait: { promise: Promise<boolean>; resolve: (acked: boolean) => void } | undefined;
   /** Our offer went in a 2xx (offerless INVITE): the answer comes in the ACK (§14.2). */
   protected offerInOk = false;
+  private opened: Promise<void> | undefined;
   private ended: Promise<TerminatedInfo> | undefined;
   private endedResolve: ((i: TerminatedInfo) => void) | undefined;
   /** 100rel/PRACK, UPDATE, session timers, INFO/MESSAGE/OPTIONS (session-extensions.ts). */
@@ -155,6 +158,12 @@ export abstract class InviteSession extends EventEmitter<InviteSessionEvents> {
   whenTerminated(): Promise<TerminatedInfo> {
     this.ended ??= new Promise((r) => (this.endedResolve = r));
     return this.ended;
+  }
+
+  /** Bind the media, once: early media (a 1xx with SDP) and the 2xx both need it. */
+  protected openMedia(): Promise<void> {
+    this.opened ??= this.media.open();
+    return this.opened;
   }
 
   protected adoptDialog(d: Dialog): void {

@@ -15,6 +15,7 @@ import { uasReliability, uacRel100Headers, type ExtensionMode } from './rel100.j
 import { ReliableProvisionalReceiver, ReliableProvisionalSender, type SdpRole } from './reliable-1xx.js';
 import { UpdateClient, incomingUpdateVerdict, peerAllowsUpdate, type Signalling } from './update.js';
 import type { RequestHandlers } from './request-handlers.js';
+import { CallError } from './errors.js';
 import { SessionRefresh, type RefreshPolicy } from './session-refresh.js';
 
 export interface ExtensionPolicy {
@@ -64,6 +65,8 @@ export interface SessionPort {
 
 export class SessionExtensions {
   private reliableWanted = false;
+  /** The INVITE listed 100rel in Supported or Require: a 1xx may go reliably when we choose (RFC 3262 §3). */
+  private peerReliable = false;
   private sender: ReliableProvisionalSender | undefined;
   private receiver: ReliableProvisionalReceiver | undefined;
   private readonly updates: UpdateClient;
@@ -88,6 +91,7 @@ export class SessionExtensions {
     const rel = uasReliability(invite, this.policy.rel100);
     if (rel.kind === 'reject') return { status: rel.status, headers: rel.headers };
     this.reliableWanted = rel.kind === 'reliable';
+    this.peerReliable = [...invite.supported, ...invite.require].some((t) => t.toLowerCase() === '100rel');
     return this.refresh.checkRequest(invite);
   }
 
@@ -97,13 +101,39 @@ export class SessionExtensions {
   }
 
   /**
+   * Whether one provisional response goes reliably: as negotiated, or when asked (`want`) and the
+   * UAC supports 100rel (RFC 3262 §3). Throws when reliability is asked of a UAC without it.
+   */
+  reliableFor(want?: boolean): boolean {
+    if (want === undefined) return this.reliableWanted;
+    if (!want) {
+      if (this.reliableWanted)
+        throw new CallError('early media: the UAC requires 100rel, provisional responses go reliably (RFC 3262 §3)');
+      return false;
+    }
+    if (this.policy.rel100 === 'off' || !this.peerReliable)
+      throw new CallError('early media: a reliable 1xx needs 100rel on both sides (RFC 3262 §3)');
+    return true;
+  }
+
+  /** The INVITE's offer/answer completed early (an answer in a reliable 1xx we sent, RFC 3262 §5). */
+  markNegotiated(): void {
+    this.port.setNegotiated();
+  }
+
+  /**
    * Send a provisional response (101–199) through `respond` (the INVITE server transaction):
    * reliably when negotiated, retransmitted until its PRACK. Resolves when sent (unreliable) or
    * PRACKed; rejects with PrackTimeoutError after 64*T1 (the caller then rejects the INVITE
    * with a 5xx, RFC 3262 §3).
    */
-  provisional(res: SipResponse, respond: (r: SipResponse) => void, sdp: SdpRole = 'none'): Promise<void> {
-    if (!this.reliableWanted) {
+  provisional(
+    res: SipResponse,
+    respond: (r: SipResponse) => void,
+    sdp: SdpRole = 'none',
+    reliable = this.reliableWanted,
+  ): Promise<void> {
+    if (!reliable) {
       respond(res);
       return Promise.resolve();
     }
@@ -161,22 +191,30 @@ export class SessionExtensions {
     return [...uacRel100Headers(this.policy.rel100), ...this.refresh.requestHeaders()];
   }
 
-  /** A provisional response to our INVITE in `dialog` (its early dialog): PRACK it when reliable. */
-  onProvisional(res: SipResponse, dialog: Dialog | undefined, inviteHadOffer: boolean): void {
+  /**
+   * A provisional response to our INVITE in `dialog` (its early dialog): PRACK it when reliable.
+   * Returns what its SDP did: 'answer' or 'offer' when it took part in the INVITE's exchange,
+   * 'unreliable' for a 1xx without 100rel (its SDP, if any, is left to the session), else 'none'.
+   */
+  onProvisional(res: SipResponse, dialog: Dialog | undefined, inviteHadOffer: boolean): SdpRole | 'unreliable' {
     this.receiver ??= new ReliableProvisionalReceiver(inviteHadOffer);
     const v = this.receiver.onProvisional(res);
-    if (v.kind !== 'prack' || !dialog) return;
+    if (v.kind === 'unreliable') return 'unreliable';
+    if (v.kind !== 'prack' || !dialog) return 'none';
+    let role: SdpRole = 'none';
     let body: string | undefined;
     try {
       if (v.sdp === 'answer' && this.port.signalling() === 'have-local-offer') {
         this.port.media.applyAnswer(res.body);
         this.port.setSignalling('stable');
         this.port.setNegotiated();
+        role = 'answer';
       } else if (v.sdp === 'offer') {
         this.port.setSignalling('have-remote-offer');
         body = this.port.media.answerOffer(res.body);
         this.port.setSignalling('stable');
         this.port.setNegotiated();
+        role = 'offer';
       }
     } catch (e) {
       this.port.error(e as Error);
@@ -186,6 +224,7 @@ export class SessionExtensions {
       ...(body ? { body, contentType: 'application/sdp' } : {}),
     });
     this.port.send(prack).catch((e: unknown) => this.port.error(e as Error));
+    return role;
   }
 
   // ---- UPDATE --------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ import { RtpSession, type RtpStats } from './rtp-session.js';
 import type { RtpTapEvent } from './rtp-types.js';
 import type {
   MediaAnswerOptions,
+  MediaApplyOptions,
   MediaOfferOptions,
   MediaSession,
   MediaSessionContext,
@@ -174,8 +175,8 @@ export class RtpMedia extends EventEmitter<RtpMediaEvents> implements MediaSessi
   createOffer(opts: MediaOfferOptions = {}): string {
     return this.need('createOffer').createOffer(opts);
   }
-  applyAnswer(sdp: string | Uint8Array): MediaState {
-    this.need('applyAnswer').setRemoteAnswer(sdp);
+  applyAnswer(sdp: string | Uint8Array, opts: MediaApplyOptions = {}): MediaState {
+    this.need('applyAnswer').setRemoteAnswer(sdp, { keepOffer: opts.early === true });
     this.follow();
     return this.state;
   }

@@ -40,6 +40,15 @@ export interface MediaAnswerOptions {
   hold?: boolean;
 }
 
+export interface MediaApplyOptions {
+  /**
+   * An early copy of the answer: SDP in an unreliable 18x (RFC 3261 §13.2.1). Media follows it
+   * at once (early media, RFC 3960), but the offer stays pending: the answer proper comes in the
+   * 2xx and is applied again then (it may differ, RFC 6337 §3.1).
+   */
+  early?: boolean;
+}
+
 export interface MediaSession {
   /** A snapshot of what was last negotiated. */
   readonly state: MediaState;
@@ -51,9 +60,10 @@ export interface MediaSession {
   createOffer(opts?: MediaOfferOptions): string;
   /**
    * The peer's answer to our pending offer. Throws SdpParseError or OfferAnswerError (the offer is
-   * then rolled back and the state is unchanged). Media starts, stops or moves to follow it.
+   * then rolled back and the state is unchanged). Media starts, stops or moves to follow it, also
+   * for an early answer (`early`, which leaves the offer pending).
    */
-  applyAnswer(sdp: string | Uint8Array): MediaState;
+  applyAnswer(sdp: string | Uint8Array, opts?: MediaApplyOptions): MediaState;
   /**
    * Our answer to the peer's offer. Throws SdpParseError, or OfferAnswerError with the status the
    * request deserves (488 nothing usable, 491 an offer of ours is pending); the state is then unchanged.

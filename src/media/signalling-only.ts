@@ -6,6 +6,7 @@
 import { OfferAnswer, type Codec } from '../sdp/index.js';
 import type {
   MediaAnswerOptions,
+  MediaApplyOptions,
   MediaOfferOptions,
   MediaSession,
   MediaSessionContext,
@@ -36,8 +37,8 @@ export class SignallingOnlyMedia implements MediaSession {
   createOffer(opts: MediaOfferOptions = {}): string {
     return this.oa.createOffer(opts);
   }
-  applyAnswer(sdp: string | Uint8Array): MediaState {
-    this.oa.setRemoteAnswer(sdp);
+  applyAnswer(sdp: string | Uint8Array, opts: MediaApplyOptions = {}): MediaState {
+    this.oa.setRemoteAnswer(sdp, { keepOffer: opts.early === true });
     return this.state;
   }
   answerOffer(sdp: string | Uint8Array, opts: MediaAnswerOptions = {}): string {

@@ -213,15 +213,20 @@ export class OfferAnswer {
   /**
    * The peer's answer to our pending offer. Throws SdpParseError (unparsable) or OfferAnswerError
    * (does not fit the offer); either way the offer is rolled back and the state stays as it was.
+   * `keepOffer`: an early copy of the answer (SDP in an unreliable 1xx, RFC 3261 §13.2.1): the
+   * state follows it but the offer stays pending for the answer proper (in the 2xx).
    */
-  setRemoteAnswer(answer: string | Uint8Array): NegotiatedState {
+  setRemoteAnswer(answer: string | Uint8Array, opts: { keepOffer?: boolean } = {}): NegotiatedState {
     const offer = this.pending;
     if (!offer) throw new OfferAnswerError('no offer is pending');
     try {
       this.applyAnswer(offer, parseSdp(answer));
-    } finally {
-      this.pending = undefined;
+    } catch (e) {
+      // an unusable early copy leaves the offer open for the 2xx's answer
+      if (!opts.keepOffer) this.pending = undefined;
+      throw e;
     }
+    if (!opts.keepOffer) this.pending = undefined;
     return this.state;
   }
 
