@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { UserAgent, type UserAgentOptions } from '../../src/ua/user-agent.js';
 import { parseMessage, type SipRequest } from '../../src/message/index.js';
+import type { MediaState } from '../../src/media/session.js';
 import { runSipp, type SippResult } from '../helpers/sipp.js';
 import { freePort } from './ports.js';
 
@@ -117,6 +118,57 @@ test('our UA with timers → SIPp UAS answering 422 Min-SE 3600: retry with 3600
     new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no refresh in 10 s')), 10_000))),
   ]).finally(() => clearTimeout(timer));
   assert.equal(call.session.ext.refresh.session?.refresher, true);
+  await call.hangup();
+  const r = await sipp;
+  assert.equal(r.code, 0, `sipp failed: ${r.errors || r.stderr.slice(-1500)}`);
+});
+
+/** The first emission of `event` on `em`, as its arguments. */
+function next<T extends unknown[]>(em: { once(e: string, f: (...a: T) => void): unknown }, event: string): Promise<T> {
+  return new Promise((r) => em.once(event, (...a: T) => r(a)));
+}
+
+test('SIPp UAC ← early media from our UA (call.progress()): 183 with the answer, the 200 repeats it', async () => {
+  const { ua, port } = await switchboard('early', { autoAnswer: false });
+  ua.on(
+    'incoming',
+    (c) =>
+      void c
+        .progress()
+        .then(() => c.answer())
+        .catch(() => undefined),
+  );
+  const r = await sippUac('uac-early-media.xml', port, await freePort());
+  assert.equal(r.code, 0, `sipp failed: ${r.errors || r.stderr.slice(-1500)}`);
+});
+
+test('our UA → SIPp UAS sending 183 with SDP, then 200 with another: media follows the 183, the 200 is the answer', async () => {
+  const sp = await freePort();
+  const sipp = sippUas('uas-early-media.xml', sp);
+  await new Promise((r) => setTimeout(r, 500)); // let SIPp bind
+  const { ua } = await switchboard('early-uac');
+  const call = ua.dial(`sip:service@127.0.0.1:${sp}`);
+  const [status, media] = await next<[number, MediaState]>(call, 'early-media');
+  assert.equal(status, 183);
+  assert.equal(media.remotePort, 6000, 'early media goes to the 183 SDP');
+  assert.equal(call.signallingState, 'have-local-offer', 'the offer stays open for the 2xx');
+  await call.answered();
+  assert.equal(call.media.state.remotePort, 6002, "the 200's SDP is the answer (RFC 6337 §3.1)");
+  await call.hangup();
+  const r = await sipp;
+  assert.equal(r.code, 0, `sipp failed: ${r.errors || r.stderr.slice(-1500)}`);
+});
+
+test('our UA → SIPp UAS: reliable 183, then SIPp UPDATEs in the early dialog (hold): taken with 200 a=recvonly', async () => {
+  const sp = await freePort();
+  const sipp = sippUas('uas-early-update.xml', sp);
+  await new Promise((r) => setTimeout(r, 500));
+  const { ua } = await switchboard('early-update', { rel100: 'supported' });
+  const call = ua.dial(`sip:service@127.0.0.1:${sp}`);
+  await next(call, 'remote-held');
+  assert.equal(call.state, 'ringing', 'held in the early dialog, before the answer');
+  await call.answered();
+  assert.equal(call.remoteHold, true);
   await call.hangup();
   const r = await sipp;
   assert.equal(r.code, 0, `sipp failed: ${r.errors || r.stderr.slice(-1500)}`);
