@@ -83,6 +83,29 @@ test('switchboard phone: two phones call, hold, resume, hang up; bad input keeps
   assert.equal(await bob.exited, 0);
 });
 
+test('switchboard phone: `progress` sends 183 with early media, the caller reports early-media, then the call is answered', async () => {
+  const bob = new Proc(['phone', '--aor', 'sip:bob@127.0.0.1', '--listen', 'udp:127.0.0.1:0', '--json']);
+  const alice = new Proc(['phone', '--aor', 'sip:alice@127.0.0.1', '--listen', 'udp:127.0.0.1:0', '--json']);
+  procs.push(bob, alice);
+  const bobReady = await bob.event('ready');
+  await alice.event('ready');
+  alice.send(`call ${bobReady.contact}`);
+  const inc = await bob.event('incoming');
+  bob.send(`progress ${String(inc.call)}`);
+  const early = await alice.event('early-media');
+  assert.equal(early.status, 183);
+  assert.match(String(early.remote), /^127\.0\.0\.1:\d+$/);
+  assert.equal((await bob.event('early-media')).status, 183);
+  bob.send(`answer ${String(inc.call)}`);
+  await alice.event('established');
+  alice.send('hangup');
+  await bob.event('terminated');
+  alice.send('quit');
+  bob.send('quit');
+  assert.equal(await alice.exited, 0);
+  assert.equal(await bob.exited, 0);
+});
+
 test('switchboard proxy + phones: registration with a users file, a call through the proxy, clean shutdown on SIGTERM', async () => {
   const { mkdtempSync, writeFileSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');

@@ -37,6 +37,9 @@ function uriArg(v: string): Uri {
 function watch(call: Call, emit: Emit): void {
   const c = call.id;
   call.on('ringing', (status) => emit('ringing', { call: c, status }));
+  call.on('early-media', (status, m) =>
+    emit('early-media', { call: c, status, remote: m.remoteAddress && `${m.remoteAddress}:${m.remotePort}` }),
+  );
   call.on('established', () => emit('established', { call: c }));
   call.on('held', () => emit('held', { call: c }));
   call.on('resumed', () => emit('resumed', { call: c }));
@@ -77,6 +80,9 @@ export async function runCommand(ua: UserAgent, line: string, emit: Emit): Promi
     }
     case 'answer':
       return find(args[0]).answer();
+    case 'progress':
+      // 183 with our answer: early media (RFC 3960)
+      return find(args[0]).progress();
     case 'reject': {
       const code = args[1] ? Number(args[1]) : 486;
       if (!Number.isInteger(code) || code < 300 || code > 699) throw new Error(`bad status code: ${args[1]}`);
@@ -125,7 +131,7 @@ export async function runCommand(ua: UserAgent, line: string, emit: Emit): Promi
       )
         return;
       throw new Error(
-        `unknown command "${cmd}" (call, answer, reject, hold, resume, transfer, attended, hangup, calls, dtmf, play, stats, quit)`,
+        `unknown command "${cmd}" (call, progress, answer, reject, hold, resume, transfer, attended, hangup, calls, dtmf, play, stats, quit)`,
       );
   }
 }
