@@ -112,3 +112,27 @@ test('session timers: 422 from a callee with a bigger Min-SE, the retry, and a r
   assert.equal(upd.get('Session-Expires'), '120;refresher=uac');
   await ac.hangup();
 });
+
+test('glare on UPDATE: both hold by UPDATE at once, 491 on the crossing offer, retried per §14.1; both end up holding', async () => {
+  const alice = await make('alice', { glareDelay: () => 50 });
+  const bob = await make('bob', { autoAnswer: false, glareDelay: () => 150 });
+  const incoming = once<[Call]>(bob.ua, 'incoming');
+  const dialled = alice.ua.call(bob.uri);
+  const [bc] = await incoming;
+  await bc.answer(); // resolves on the ACK: both sides are idle
+  const ac = await dialled;
+  const [ra, rb] = await Promise.all([ac.update({ hold: true }), bc.update({ hold: true })]);
+  assert.equal(ra.localHold, true);
+  assert.equal(rb.localHold, true);
+  const r491 = [...alice.wire, ...bob.wire]
+    .filter((e) => e.direction === 'out')
+    .map((e) => parseMessage(e.bytes))
+    .filter((m) => !m.isRequest && (m as SipResponse).status === 491) as SipResponse[];
+  assert.ok(r491.length >= 1, 'a crossing UPDATE offer got 491 (RFC 3311 §5.2)');
+  assert.ok(r491.every((r) => r.cseq?.method === 'UPDATE'));
+  assert.equal(ac.remoteHold && bc.remoteHold, true);
+  // the retried UPDATE saw the peer holding: its offer went inactive
+  const lastOffers = [...sent(alice, 'UPDATE'), ...sent(bob, 'UPDATE')].map((r) => sdpDirection(r.body));
+  assert.ok(lastOffers.includes('inactive'), `offers: ${lastOffers.join(', ')}`);
+  await ac.hangup();
+});
