@@ -3,13 +3,22 @@
  * failover across the destinations of a target, Timer C, CANCEL, and the one path by which every
  * response goes upstream.
  */
-import { SipResponse, SipUri, createCancel, createResponse, type SipRequest, type Uri } from '../message/index.js';
+import {
+  SipUri,
+  createCancel,
+  createResponse,
+  parseMessage,
+  type SipRequest,
+  type SipResponse,
+  type Uri,
+} from '../message/index.js';
 import type { ClientTransaction, ServerTransaction, TransactionLayer } from '../transaction/index.js';
 import type { Target, TransportLayer, TransportProtocol } from '../transport/index.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import type { ProcessorChain } from './chain.js';
 import type { ProxyStats, RequestContext, ResponseContext, TargetContext, TargetEntry } from './context.js';
 import { bestResponse, forwardCopy } from './rules.js';
+import { spliceResponse } from './splice.js';
 
 export interface ForwarderOptions {
   transactions: TransactionLayer;
@@ -331,12 +340,6 @@ export class Forwarder {
 
 /** §16.7 step 3: a copy of a downstream response without our Via, ready for upstream. */
 export function popVia(res: SipResponse): SipResponse {
-  const copy = new SipResponse(
-    res.status,
-    Buffer.from(res.reason, 'utf8').toString('latin1'),
-    res.headers.map((h) => ({ ...h })),
-    res.body,
-  );
-  copy.removeFirstValue('Via');
-  return copy;
+  // the received bytes less the top Via value (splice.ts): nothing else is parsed or re-serialised
+  return parseMessage(spliceResponse(res.toBuffer()), { lazy: true }) as SipResponse;
 }

@@ -14,6 +14,7 @@ import {
 } from '../message/index.js';
 import { createHash } from 'node:crypto';
 import { isMyself, isOwnUri, isOwnVia, type ProxyIdentity } from './identity.js';
+import { spliceRequest } from './splice.js';
 
 export type { ProxyIdentity } from './identity.js';
 
@@ -131,24 +132,23 @@ export function forwardCopy(
   target: Uri | undefined,
   opts: { recordRoute?: SipUri[]; via: { transport: string; host: string; port: number } },
 ): SipRequest {
-  // 1. copy
-  const out = cloneRequest(req);
-  // 2. Request-URI
-  if (target) out.uri = target.clone();
-  // 3. Max-Forwards
-  const mf = out.maxForwards;
-  out.set('Max-Forwards', String(mf === undefined ? 70 : mf - 1));
-  // 4. Record-Route (for dialog-creating requests; in-dialog requests keep what they have)
-  for (const rr of [...(opts.recordRoute ?? [])].reverse()) {
-    const na = new NameAddr(rr.clone());
-    if (!(na.uri as SipUri).lr) (na.uri as SipUri).params.set('lr');
-    out.prepend('Record-Route', na.toString());
-  }
+  // 1. copy: the received bytes, spliced (splice.ts); what the proxy does not change is not re-serialised
   // 8. Via with a fresh branch that also carries the loop hash
   const host = opts.via.host.includes(':') && !opts.via.host.startsWith('[') ? `[${opts.via.host}]` : opts.via.host;
-  out.prepend(
-    'Via',
-    `SIP/2.0/${opts.via.transport.toUpperCase()} ${host}:${opts.via.port};branch=${proxyBranch(req)};rport`,
+  let top = `Via: SIP/2.0/${opts.via.transport.toUpperCase()} ${host}:${opts.via.port};branch=${proxyBranch(req)};rport\r\n`;
+  // 4. Record-Route (for dialog-creating requests; in-dialog requests keep what they have), on
+  // top of any the request has
+  for (const rr of opts.recordRoute ?? []) {
+    const na = new NameAddr(rr.clone());
+    if (!(na.uri as SipUri).lr) (na.uri as SipUri).params.set('lr');
+    top += `Record-Route: ${na.toString()}\r\n`;
+  }
+  // 3. Max-Forwards
+  const mf = req.maxForwards;
+  // 2. Request-URI (unchanged when the target is the request's own URI: in-dialog requests)
+  const startLine = target && target !== req.uri ? `${req.method} ${target.toString()} SIP/2.0` : undefined;
+  const out = parseRequest(
+    spliceRequest(req.toBuffer(), { startLine, top, maxForwards: mf === undefined ? 70 : mf - 1 }),
   );
   return out;
 }
