@@ -38,6 +38,9 @@ export interface ListenerHost {
   emitError(e: unknown): void;
 }
 
+/** Bytes asked for as a UDP socket's receive buffer (SO_RCVBUF); the kernel caps it at rmem_max. */
+const UDP_RECV_BUFFER = 4 * 1024 * 1024;
+
 export async function listenUdp(
   h: ListenerHost,
   host: string,
@@ -55,6 +58,15 @@ export async function listenUdp(
     });
   });
   sock.on('error', (e) => h.emitError(e));
+  // A larger receive buffer rides out a pause of the event loop (a scavenge, a busy neighbour on
+  // the CPU) without dropping datagrams: at 600 calls/s the default 208 KB held ~40 ms of
+  // traffic, and every drop costs a retransmission 500 ms later (T1). The kernel caps the request
+  // at net.core.rmem_max (as Kamailio's buffer probing does).
+  try {
+    sock.setRecvBufferSize(UDP_RECV_BUFFER);
+  } catch {
+    // not fatal: the default buffer still works
+  }
   const a = sock.address();
   const bound = { host: normalizeAddress(a.address), port: a.port };
   const listener: Listener = {
