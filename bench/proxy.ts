@@ -2,10 +2,15 @@
  * Proxy throughput (issue 15 §6): SIPp uac → proxy (record-routing, location lookup) → SIPp uas, over
  * UDP on loopback, first through `switchboard proxy --record-route`, then through Kamailio (tm, rr, sl,
  * maxfwd, usrloc/registrar; one UDP worker; a config written here), in the same run. Prints the calls/s
- * each sustains with 0 failed calls, their ratio, and the proxy's memory (PSS of the process tree) per concurrent dialog.
+ * each sustains with 0 failed calls, their ratio, the CPU time each spends per call at a fixed rate (the
+ * figure that survives a loaded machine), and the proxy's memory (PSS of the process tree) per concurrent dialog.
+ *
+ * Every rate starts a fresh proxy, warmed up first by WARM_CALLS calls at WARM_RATE (both proxies
+ * alike): a Node process compiles its hot path in its first few hundred calls, and a proxy in
+ * service is warm; without this the first second of each run measured the JIT, not the proxy.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -182,8 +187,52 @@ async function rssPerDialog(kind: Kind, low = 1000, high = 3000): Promise<number
   return (b - a) / (high - low);
 }
 
+/** CPU time (user+system) of a process and its descendants so far, in ms, from /proc (Linux). */
+function cpuOfTree(pid: number): number {
+  let total = 0;
+  const todo = [pid];
+  while (todo.length) {
+    const p = todo.pop()!;
+    try {
+      const f = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+      // utime and stime, in clock ticks (100 per second)
+      total += (Number(fields[11]) + Number(fields[12])) * 10;
+      for (const t of readdirSync(`/proc/${p}/task`)) {
+        const kids = readFileSync(`/proc/${p}/task/${t}/children`, 'utf8').trim();
+        if (kids) todo.push(...kids.split(/\s+/).map(Number));
+      }
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return total;
+}
+
+const WARM_RATE = 200;
+const WARM_CALLS = 600;
+
+/** A fresh proxy with bob registered, after WARM_CALLS calls (see the header). */
+async function warmSetup(kind: Kind): Promise<Setup> {
+  const s = await setup(kind);
+  await uac(s.proxy.port, WARM_RATE, WARM_CALLS);
+  return s;
+}
+
+/** CPU ms the proxy (its whole process tree) spends per successful call at a fixed rate, after the warm-up. */
+async function cpuPerCall(kind: Kind, rate = 300, calls = 3000): Promise<number> {
+  const s = await warmSetup(kind);
+  try {
+    const c0 = cpuOfTree(s.proxy.child.pid!);
+    const r = await uac(s.proxy.port, rate, calls);
+    return r.successful ? (cpuOfTree(s.proxy.child.pid!) - c0) / r.successful : 0;
+  } finally {
+    await teardown(s);
+  }
+}
+
 export interface ProxyReport {
-  rows: Record<Kind, { best: RatePoint | undefined; rssPerDialog: number }>;
+  rows: Record<Kind, { best: RatePoint | undefined; rssPerDialog: number; cpuPerCallMs: number }>;
   text: string;
 }
 
@@ -195,22 +244,25 @@ export async function runProxyBench(kinds: Kind[] = ['switchboard', 'kamailio'])
   const rows = {} as ProxyReport['rows'];
   for (const kind of kinds) {
     const { best } = await maxRate(async (rate, calls) => {
-      const s = await setup(kind);
+      const s = await warmSetup(kind);
       try {
         return await uac(s.proxy.port, rate, calls);
       } finally {
         await teardown(s);
       }
     }, RATES);
-    rows[kind] = { best, rssPerDialog: await rssPerDialog(kind) };
+    rows[kind] = { best, rssPerDialog: await rssPerDialog(kind), cpuPerCallMs: await cpuPerCall(kind) };
   }
   const kb = (n: number) => `${(n / 1024).toFixed(2)} KB`;
+  const cpu = (k: Kind) => `${(rows[k]?.cpuPerCallMs ?? 0).toFixed(3)} ms CPU/call`;
   const lines = [
-    'Proxy — SIPp uac → proxy (Record-Route, location lookup) → SIPp uas, UDP; max rate with 0 failed calls;',
+    'Proxy — SIPp uac → proxy (Record-Route, location lookup) → SIPp uas, UDP; max rate with 0 failed calls',
+    `(fresh proxy per rate, warmed up by ${WARM_CALLS} calls at ${WARM_RATE}/s); CPU of the proxy's processes per call at 300 calls/s;`,
     'memory (PSS of the process tree) per concurrent dialog = slope between 1,000 and 3,000 held calls',
-    `  switchboard proxy --record-route: ${(rows.switchboard?.best?.cps ?? 0).toFixed(0)} calls/s, ${kb(rows.switchboard?.rssPerDialog ?? 0)}/dialog`,
-    `  kamailio (tm+rr+sl+maxfwd, 1 worker): ${(rows.kamailio?.best?.cps ?? 0).toFixed(0)} calls/s, ${kb(rows.kamailio?.rssPerDialog ?? 0)}/dialog`,
-    `  Switchboard / Kamailio: ${ratio(rows.switchboard?.best?.cps, rows.kamailio?.best?.cps)}`,
+    `  switchboard proxy --record-route: ${(rows.switchboard?.best?.cps ?? 0).toFixed(0)} calls/s, ${cpu('switchboard')}, ${kb(rows.switchboard?.rssPerDialog ?? 0)}/dialog`,
+    `  kamailio (tm+rr+sl+maxfwd, 1 worker): ${(rows.kamailio?.best?.cps ?? 0).toFixed(0)} calls/s, ${cpu('kamailio')}, ${kb(rows.kamailio?.rssPerDialog ?? 0)}/dialog`,
+    `  Switchboard / Kamailio: ${ratio(rows.switchboard?.best?.cps, rows.kamailio?.best?.cps)} calls/s; ` +
+      `${ratio(rows.kamailio?.cpuPerCallMs, rows.switchboard?.cpuPerCallMs)} CPU efficiency (Kamailio's CPU per call / ours)`,
   ];
   return { rows, text: lines.join('\n') };
 }
