@@ -32,26 +32,88 @@ const CANONICAL: Record<string, string> = {
   rseq: 'RSeq',
 };
 
-const keyCache = new Map<string, string>();
+/** Header keys known ahead (beside the compact forms'): whatever the stack reads or writes itself. */
+const COMMON_KEYS = [
+  'via',
+  'from',
+  'to',
+  'call-id',
+  'cseq',
+  'max-forwards',
+  'contact',
+  'route',
+  'record-route',
+  'path',
+  'content-type',
+  'content-length',
+  'expires',
+  'min-expires',
+  'allow',
+  'supported',
+  'require',
+  'proxy-require',
+  'unsupported',
+  'allow-events',
+  'accept',
+  'event',
+  'subscription-state',
+  'refer-to',
+  'referred-by',
+  'replaces',
+  'refer-sub',
+  'authorization',
+  'proxy-authorization',
+  'www-authenticate',
+  'proxy-authenticate',
+  'authentication-info',
+  'reason',
+  'retry-after',
+  'warning',
+  'date',
+  'user-agent',
+  'server',
+  'session-expires',
+  'min-se',
+  'rseq',
+  'rack',
+  'subject',
+  'organization',
+  'priority',
+  'timestamp',
+  'content-disposition',
+  'content-encoding',
+  'mime-version',
+  'accept-encoding',
+  'accept-language',
+  ...Object.values(COMPACT_FORMS),
+];
+
+/** A key's conventional spelling, computed. */
+function spell(k: string): string {
+  return CANONICAL[k] ?? k.replace(/(^|-)([a-z])/g, (_m, d: string, ch: string) => d + ch.toUpperCase());
+}
+
+/**
+ * The known headers' names as written (lower case, canonical spelling, compact letter in either
+ * case) → key, built once: the common names are looked up instead of lower-cased per use.
+ */
+const KEY_OF: ReadonlyMap<string, string> = new Map([
+  ...COMMON_KEYS.flatMap((k) => [[k, k] as const, [spell(k), k] as const]),
+  ...Object.entries(COMPACT_FORMS).flatMap(([c, k]) => [[c, k] as const, [c.toUpperCase(), k] as const]),
+]);
+/** The known keys' conventional spelling. */
+const SPELLING: ReadonlyMap<string, string> = new Map(COMMON_KEYS.map((k) => [k, spell(k)]));
 
 /** Lower-case long form of a header name, compact forms expanded. */
 export function headerKey(name: string): string {
-  let k = keyCache.get(name);
+  const k = KEY_OF.get(name);
   if (k !== undefined) return k;
   const lower = name.toLowerCase();
-  k = lower.length === 1 ? (COMPACT_FORMS[lower] ?? lower) : lower;
-  if (keyCache.size < 4096) keyCache.set(name, k);
-  return k;
+  return lower.length === 1 ? (COMPACT_FORMS[lower] ?? lower) : lower;
 }
 
 /** The conventional spelling of a header (`call-id` → `Call-ID`, `v` → `Via`). */
 export function canonicalName(name: string): string {
   const k = headerKey(name);
-  let c = canonicalCache.get(k);
-  if (c === undefined) {
-    c = CANONICAL[k] ?? k.replace(/(^|-)([a-z])/g, (_m, d: string, ch: string) => d + ch.toUpperCase());
-    if (canonicalCache.size < 4096) canonicalCache.set(k, c);
-  }
-  return c;
+  return SPELLING.get(k) ?? spell(k);
 }
-const canonicalCache = new Map<string, string>();

@@ -18,29 +18,19 @@ import {
   type ParsedHead,
 } from './parsed-head.js';
 
-// value bounds found by locate() (single-threaded scratch, read right after the call)
-export let LOC_VS = 0;
-/**
- * Set by valueAt(): the message's bytes when the value it returned is exactly src[LOC_VS, ...)
- * (so value[i] is the octet at base + LOC_VS + i, and parsers can read it in place), undefined
- * when unfolding made a new string.
- */
-export let LOC_BYTES: Uint8Array | undefined;
-export let LOC_VE = 0;
-/**
- * Set by a lazy findLine(): where the value area of the line it returned starts (after the colon,
- * relative to the line start), so locate() need not scan the name again.
- */
-export let FOUND_AFTER = 0;
-
-/** A value's bounds into LOC_VS/LOC_VE: from p (after the colon) and LWS, to `end` less LWS. */
-export function valueBounds(buf: Buffer, base: number, p: number, end: number): void {
+/** Start of a value: from p (after the colon) past LWS, within `end`. */
+export function valueStart(buf: Buffer, base: number, p: number, end: number): number {
   let c: number;
   while (p < end && ((c = buf[base + p]!) === 32 || c === 9)) p++;
+  return p;
+}
+
+/** End of the value starting at vs on a line ending at `end`, less trailing LWS. */
+export function valueEnd(buf: Buffer, base: number, vs: number, end: number): number {
+  let c: number;
   let ve = end;
-  while (ve > p && ((c = buf[base + ve - 1]!) === 32 || c === 9)) ve--;
-  LOC_VS = p;
-  LOC_VE = ve;
+  while (ve > vs && ((c = buf[base + ve - 1]!) === 32 || c === 9)) ve--;
+  return ve;
 }
 
 export abstract class MessageLines {
@@ -59,6 +49,19 @@ export abstract class MessageLines {
   /** Faults of the headers that are not mandatory, in the order found. */
   protected faults: HeaderFault[] | undefined;
   protected topViaCache: Via | undefined;
+  /** Set by valueAt(): where in src the value it returned starts (read right after the call). */
+  protected readVs = 0;
+  /**
+   * Set by valueAt(): the message's bytes when the value it returned is exactly src[readVs, ...)
+   * (so value[i] is the octet at base + readVs + i, and parsers can read it in place), undefined
+   * when unfolding made a new string.
+   */
+  protected readBytes: Uint8Array | undefined;
+  /**
+   * Set by a lazy findLine(): where the value area of the line it returned starts (after the colon,
+   * relative to the line start), so locate() need not scan the name again.
+   */
+  protected foundAfter = 0;
 
   constructor(headers: HeaderField[], body: Buffer, raw?: Buffer) {
     this._headers = headers;
@@ -80,14 +83,13 @@ export abstract class MessageLines {
   }
 
   /**
-   * Bounds of line r's value (after the colon, LWS trimmed) into LOC_VS/LOC_VE. On a lazy parse
-   * the name is checked here, when the line is first read.
+   * Start of line r's value (after the colon and LWS; `end`: the line's end). On a lazy parse the
+   * name is checked here, when the line is first read.
    */
-  protected locate(r: number, known: number): void {
+  protected locate(r: number, known: number, end: number): number {
     // octets are read from the message buffer: src index i is buf[base + i]
     const { buf, base, starts, ids } = this.head!;
     const ls = starts[r]!;
-    const end = lineEnd(buf, base, starts, r);
     let c: number;
     const after = ids ? ids[r]! >> 7 : known;
     let p: number;
@@ -111,7 +113,7 @@ export abstract class MessageLines {
       }
       p++;
     }
-    valueBounds(buf, base, p, end);
+    return valueStart(buf, base, p, end);
   }
 
   /**
@@ -121,16 +123,16 @@ export abstract class MessageLines {
    * searched for one here.
    */
   protected valueAt(r: number, known = 0, crSafe = false): string {
-    this.locate(r, known);
-    const vs = LOC_VS;
     const head = this.head!;
-    let v = head.src.slice(vs, LOC_VE);
-    LOC_BYTES = head.buf;
+    const end = lineEnd(head.buf, head.base, head.starts, r);
+    const vs = (this.readVs = this.locate(r, known, end));
+    let v = head.src.slice(vs, valueEnd(head.buf, head.base, vs, end));
+    this.readBytes = head.buf;
     // an eager parse knows which lines are folded; a lazy one looks, if the framing saw any fold
     const folded = head.ids ? (head.ids[r]! & 64) !== 0 : head.folded && v.indexOf('\n') >= 0;
     if (folded) {
       v = unfold(v);
-      LOC_BYTES = undefined;
+      this.readBytes = undefined;
     }
     if (!this.checked && (folded || !crSafe)) {
       const cr = v.indexOf('\r');
@@ -159,7 +161,7 @@ export abstract class MessageLines {
       if (c0 === k0 || c0 === kc) {
         const after = nameIs(buf, ls, base + starts[r + 1]!, key, kc);
         if (after > 0) {
-          FOUND_AFTER = after;
+          this.foundAfter = after;
           return r;
         }
       }
@@ -204,7 +206,7 @@ export abstract class MessageLines {
     for (let r = 0; r + 1 < starts.length; r++) {
       const ls = starts[r]!;
       const value = this.valueAt(r);
-      const vs = LOC_VS;
+      const vs = this.readVs;
       const name = this.nameAt(r);
       let end = starts[r + 1]! - 1;
       if (src.charCodeAt(end - 1) === 13) end--;

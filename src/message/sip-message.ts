@@ -16,7 +16,6 @@ import {
 import { Via, parseVia } from './headers/via.js';
 import { splitList } from './scanner.js';
 import { NO_CACHE, NONE } from './header-specs.js';
-import { FOUND_AFTER, LOC_BYTES, LOC_VS } from './message-lines.js';
 import { TypedAccess } from './typed-access.js';
 
 export abstract class SipMessage extends TypedAccess {
@@ -39,9 +38,9 @@ export abstract class SipMessage extends TypedAccess {
       const r = this.findLine(ID_VIA, 0);
       if (r >= 0) {
         // (the rest of the line is not parsed here: it is still searched for a bare CR)
-        value = this.valueAt(r, FOUND_AFTER);
-        offset = head.base + LOC_VS;
-        bytes = LOC_BYTES;
+        value = this.valueAt(r, this.foundAfter);
+        offset = head.base + this.readVs;
+        bytes = this.readBytes;
       }
     } else {
       const h = this._headers!.find((f) => f.key === 'via');

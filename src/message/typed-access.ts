@@ -23,7 +23,7 @@ import {
   type HeaderFault,
   type HeaderResult,
 } from './header-specs.js';
-import { FOUND_AFTER, LOC_BYTES, LOC_VE, LOC_VS, valueBounds } from './message-lines.js';
+import { valueEnd, valueStart } from './message-lines.js';
 import { BARE_CR, bareCr, lineEnd } from './parsed-head.js';
 
 export abstract class TypedAccess extends HeaderAccess {
@@ -75,8 +75,8 @@ export abstract class TypedAccess extends HeaderAccess {
       if (head) {
         const crSafe = CR_SAFE[id]!;
         for (let r = this.findLine(id, 0); r >= 0; r = this.findLine(id, r + 1)) {
-          const v = this.valueAt(r, FOUND_AFTER, crSafe);
-          result = accumulate(result, v, LOC_BYTES, head.base + LOC_VS, id);
+          const v = this.valueAt(r, this.foundAfter, crSafe);
+          result = accumulate(result, v, this.readBytes, head.base + this.readVs, id);
         }
       } else {
         const key = KNOWN_KEYS[id]!;
@@ -129,14 +129,16 @@ export abstract class TypedAccess extends HeaderAccess {
         if ((packed & 64) !== 0 || packed < 128) {
           // folded (or a name scan that kept no colon offset): the general path
           const v = this.valueAt(r);
-          tc[id] = this.accumulateSoft(tc[id], v, LOC_BYTES, base + LOC_VS, id);
+          tc[id] = this.accumulateSoft(tc[id], v, this.readBytes, base + this.readVs, id);
           continue;
         }
         // the value after the colon, as locate() finds it (without its method call and destructuring)
-        valueBounds(buf, base, starts[r]! + (packed >> 7), lineEnd(buf, base, starts, r));
+        const end = lineEnd(buf, base, starts, r);
+        const vs = valueStart(buf, base, starts[r]! + (packed >> 7), end);
+        const ve = valueEnd(buf, base, vs, end);
         if (id <= 13 && tc[id] === NO_CACHE) {
           // the few-octet headers in their plain form, without a slice of the value
-          const v = plainValue(id, buf, base + LOC_VS, base + LOC_VE, src, base);
+          const v = plainValue(id, buf, base + vs, base + ve, src, base);
           if (v !== undefined) {
             tc[id] = v;
             continue;
@@ -144,15 +146,14 @@ export abstract class TypedAccess extends HeaderAccess {
         }
         if (IN_PLACE[id]) {
           // Via and the name-addr headers: their fast paths read the value in place, in src
-          const v =
-            id === ID_VIA ? fastViaAt(src, buf, base, LOC_VS, LOC_VE) : fastNameAddr(src, buf, base, LOC_VS, LOC_VE);
+          const v = id === ID_VIA ? fastViaAt(src, buf, base, vs, ve) : fastNameAddr(src, buf, base, vs, ve);
           if (v !== undefined) {
             const prev = tc[id];
             // as accumulate combines them (list headers join; a second single-value line is a fault)
             if (prev === NO_CACHE) tc[id] = SPECS[id]!.list ? [v] : v;
             else {
               try {
-                tc[id] = combine(SPECS[id]!.list, prev, [v], base + LOC_VS, id);
+                tc[id] = combine(SPECS[id]!.list, prev, [v], base + vs, id);
               } catch (e) {
                 tc[id] = this.soften(id, e);
               }
@@ -160,7 +161,7 @@ export abstract class TypedAccess extends HeaderAccess {
             continue;
           }
         }
-        tc[id] = this.accumulateSoft(tc[id], src.slice(LOC_VS, LOC_VE), buf, base + LOC_VS, id);
+        tc[id] = this.accumulateSoft(tc[id], src.slice(vs, ve), buf, base + vs, id);
       }
     } else if (head) {
       for (let r = 0; r + 1 < head.starts.length; r++) {

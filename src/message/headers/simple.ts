@@ -138,29 +138,27 @@ export function mediaTypeToString(m: MediaType): string {
   return `${m.type}/${m.subtype}${m.params.toString()}`;
 }
 
-/** Where simpleMedia stopped (single-threaded scratch, read right after the call). */
-let MEDIA_END = 0;
-
 /**
  * `type "/" subtype *(";" param)` from b[p] in one pass: tokens, no LWS, token/host parameter
- * values. Undefined where parseMedia must decide (it accepts a superset and names faults).
+ * values. Pushes the media type onto `out` and returns where it stopped; -1 (nothing pushed)
+ * where parseMedia must decide (it accepts a superset and names faults).
  */
-function simpleMedia(s: string, b: Uint8Array, o: number, p: number, E: number): MediaType | undefined {
+function simpleMedia(s: string, b: Uint8Array, o: number, p: number, E: number, out: MediaType[]): number {
   const ts = p;
   p = tokenEndB(b, p, E);
-  if (p === ts || p >= E || b[p] !== 47 /* / */) return undefined;
+  if (p === ts || p >= E || b[p] !== 47 /* / */) return -1;
   const ss = ++p;
   p = tokenEndB(b, p, E);
-  if (p === ss) return undefined;
+  if (p === ss) return -1;
   const list: Param[] = [];
   const pe = simpleParamsEnd(s, b, o, p, E, list);
-  if (pe < 0) return undefined;
-  MEDIA_END = pe;
-  return {
+  if (pe < 0) return -1;
+  out.push({
     type: lowerAscii(s.slice(ts - o, ss - 1 - o)),
     subtype: lowerAscii(s.slice(ss - o, p - o)),
     params: new Params(list),
-  };
+  });
+  return pe;
 }
 
 /**
@@ -180,8 +178,8 @@ export function parseContentType(value: string, b?: Uint8Array, o = 0): MediaTyp
   const bytes = b ?? latin1Bytes(value);
   const base = b ? o : 0;
   const E = base + value.length;
-  const m = simpleMedia(value, bytes, base, base, E);
-  if (m && MEDIA_END === E) return m;
+  const one: MediaType[] = [];
+  if (simpleMedia(value, bytes, base, base, E, one) === E) return one[0]!;
   const sc = new Scanner(value, bytes, base);
   const g = parseMedia(sc);
   end(sc, 'Content-Type');
@@ -196,10 +194,9 @@ export function parseAccept(value: string, b?: Uint8Array, o = 0): MediaType[] {
   // the common list in one pass: media types separated by LWS "," LWS
   const out: MediaType[] = [];
   for (let p = base; p >= 0;) {
-    const m = simpleMedia(value, bytes, base, p, E);
-    if (!m) break;
-    out.push(m);
-    p = listNextB(bytes, MEDIA_END, E);
+    const pe = simpleMedia(value, bytes, base, p, E, out);
+    if (pe < 0) break;
+    p = listNextB(bytes, pe, E);
     if (p === LIST_END) return out;
   }
   if (trimLws(value).length === 0) return [];
