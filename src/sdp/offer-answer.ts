@@ -9,118 +9,35 @@
  * (a=sendonly, a=inactive, or the legacy c=0.0.0.0).
  */
 import { randomInt } from 'node:crypto';
-import { isIPv6 } from 'node:net';
 import { inspect } from 'node:util';
-import { formatRtpmap, getCodec, getFmtp } from './attributes.js';
-import { DEFAULT_CODECS, commonEvents, isTelephoneEvent, sameCodec, type Codec } from './codecs.js';
-import {
-  formatCrypto,
-  redactSdpKeys,
-  type CryptoAttribute,
-  type CryptoSuite,
-  type SdesAgreement,
-  type SrtpPolicy,
-} from './crypto.js';
+import { getCodec, getFmtp } from './attributes.js';
+import { DEFAULT_CODECS, isTelephoneEvent, sameCodec, type Codec } from './codecs.js';
+import { redactSdpKeys } from './crypto.js';
 import { directionFrom, effectiveDirection, mediaConnections, receives, sends } from './direction.js';
 import { OfferAnswerError } from './errors.js';
+import { audioMedia, answerDirection, fmtpOf, matchOffered, rejected, slotOf } from './media-lines.js';
+import {
+  INITIAL,
+  type AnswerOptions,
+  type LocalMedia,
+  type NegotiatedState,
+  type OfferOptions,
+  type PendingOffer,
+  type Slot,
+} from './offer-answer-types.js';
+import { SdpOrigin } from './origin.js';
 import { parseSdp } from './parse.js';
 import { SdesNegotiation } from './sdes.js';
-import { serializeSdp } from './serialize.js';
-import type { Attribute, Direction, MediaDescription, SessionDescription } from './session.js';
+import type { Direction, SessionDescription } from './session.js';
 
-/** Our side of the session. */
-export interface LocalMedia {
-  /** RTP address (IPv4 or IPv6, no brackets) for c= and o=. */
-  address: string;
-  port: number;
-  /** In preference order; default PCMU, PCMA, telephone-event/101. */
-  codecs?: readonly Codec[];
-  /** o= username (default `-`). */
-  username?: string;
-  /** o= sess-id (digits); default random. */
-  sessionId?: string;
-  /** o= sess-version of the first SDP we send (digits); default equal to the session id. */
-  sessionVersion?: string;
-  /** s= (default `-`). */
-  sessionName?: string;
-  /** a=ptime in ms (default 20); 0 leaves it out. */
-  ptime?: number;
-  /**
-   * SRTP with SDES keys (RFC 4568): 'off' (default); 'offer': RTP/AVP with a=crypto, a plain answer
-   * accepted; 'require': RTP/SAVP, and offers without a usable a=crypto are refused.
-   */
-  srtp?: SrtpPolicy;
-  /** SDES suites in preference order (default AES_CM_128_HMAC_SHA1_80, then _32). */
-  srtpSuites?: readonly CryptoSuite[];
-}
-
-export interface NegotiatedState {
-  /** Whether an offer/answer exchange has completed. */
-  negotiated: boolean;
-  /** Our direction on the audio stream as negotiated (what we do), undefined before negotiation. */
-  direction: Direction | undefined;
-  /** We hold the peer: we asked not to receive its media. */
-  localHold: boolean;
-  /** The peer holds us: it asked not to receive ours. */
-  remoteHold: boolean;
-  /** Agreed codecs with the payload types used on the wire, in the answer's order. */
-  codecs: Codec[];
-  /** Where the peer receives RTP (0.0.0.0 with legacy hold). */
-  remoteAddress: string | undefined;
-  remotePort: number | undefined;
-  /** SRTP suite and keys agreed with SDES; undefined for plain RTP. */
-  srtp: SdesAgreement | undefined;
-}
-
-export interface OfferOptions {
-  /** Hold (true) or resume (false) with the RFC 6337 §5.3 rules; default: keep the current hold state. */
-  hold?: boolean;
-  /** Offer exactly this direction instead (hold is then read from it: no recv = hold). */
-  direction?: Direction;
-}
-
-export interface AnswerOptions {
-  /** Whether we hold the peer; default: keep the current hold state. */
-  localHold?: boolean;
-  /** Same as localHold (older name). */
-  hold?: boolean;
-}
-
-/** The m= line layout of the session: RFC 3264 §8 keeps the count and order of m= lines. */
-interface Slot {
-  media: string;
-  proto: string;
-  formats: string[];
-}
-
-interface PendingOffer {
-  direction: Direction;
-  localHold: boolean;
-  codecs: Codec[];
-  slots: Slot[];
-  audioIndex: number;
-  /** Our a=crypto lines, to match the answer's (RFC 4568 §7.1.3). */
-  crypto: CryptoAttribute[];
-}
-
-const INITIAL: NegotiatedState = {
-  negotiated: false,
-  direction: undefined,
-  localHold: false,
-  remoteHold: false,
-  codecs: [],
-  remoteAddress: undefined,
-  remotePort: undefined,
-  srtp: undefined,
-};
+export type { AnswerOptions, LocalMedia, NegotiatedState, OfferOptions } from './offer-answer-types.js';
 
 export class OfferAnswer {
   /** o= sess-id: fixed for the session (RFC 3264 §5). */
   readonly sessionId: string;
-  private version: bigint;
   private readonly local: Required<Omit<LocalMedia, 'sessionId' | 'sessionVersion' | 'srtp' | 'srtpSuites'>>;
-  /** The last SDP we sent, and the same with its version blanked (to tell whether anything changed). */
-  private lastSent: { content: string; sdp: string } | undefined;
+  /** o= and the SDP's version (RFC 3264 §8). */
+  private readonly origin: SdpOrigin;
   private pending: PendingOffer | undefined;
   private current: NegotiatedState = { ...INITIAL };
   /** m= lines of the session so far, and which one carries our audio. */
@@ -136,7 +53,6 @@ export class OfferAnswer {
     if (local.sessionVersion !== undefined && !/^[0-9]+$/.test(local.sessionVersion))
       throw new RangeError('sessionVersion must be digits');
     this.sessionId = local.sessionId ?? String(randomInt(1, 2 ** 40));
-    this.version = BigInt(local.sessionVersion ?? this.sessionId);
     this.local = {
       address: local.address,
       port: local.port,
@@ -145,6 +61,7 @@ export class OfferAnswer {
       sessionName: local.sessionName ?? '-',
       ptime: local.ptime ?? 20,
     };
+    this.origin = new SdpOrigin(this.sessionId, local.sessionVersion ?? this.sessionId, this.local);
     this.sdes = new SdesNegotiation(local.srtp, local.srtpSuites);
   }
 
@@ -167,7 +84,7 @@ export class OfferAnswer {
   }
   /** The last SDP we produced (offer or answer). */
   get localSdp(): string | undefined {
-    return this.lastSent?.sdp;
+    return this.origin.lastSdp;
   }
 
   /** The last SDP with SDES keys redacted (the SDP itself carries them), for logs. */
@@ -203,9 +120,9 @@ export class OfferAnswer {
     const audioIndex = this.slots.length > 0 ? this.audioIndex : 0;
     const crypto = this.sdes.offerLines();
     const media = slots.map((s, i) =>
-      i === audioIndex ? this.audioMedia(codecs, direction, s.proto, crypto) : rejected(s),
+      i === audioIndex ? audioMedia(this.local, codecs, direction, s.proto, crypto) : rejected(s),
     );
-    const sdp = this.stamp(media);
+    const sdp = this.origin.stamp(media);
     this.pending = { direction, localHold, codecs, slots: media.map(slotOf), audioIndex, crypto };
     return sdp;
   }
@@ -317,7 +234,7 @@ export class OfferAnswer {
       const sdes = this.sdes.answer(m);
       if (sdes === false) continue;
       const conn = mediaConnections(sd, i)[0];
-      const codecs = this.match(m);
+      const codecs = matchOffered(m, this.local.codecs);
       if (conn && codecs.length > 0) chosen = { index: i, codecs, address: conn.address, sdes };
     }
     if (!chosen) throw new OfferAnswerError(`no usable audio stream in the offer (${this.sdes.requirement})`);
@@ -325,10 +242,10 @@ export class OfferAnswer {
     const direction = answerDirection(theirs, localHold);
     const media = sd.media.map((m, i) =>
       i === chosen.index
-        ? this.audioMedia(chosen.codecs, direction, m.proto, chosen.sdes ? [chosen.sdes.line] : [])
+        ? audioMedia(this.local, chosen.codecs, direction, m.proto, chosen.sdes ? [chosen.sdes.line] : [])
         : rejected(m),
     );
-    const sdp = this.stamp(media);
+    const sdp = this.origin.stamp(media);
     const state: NegotiatedState = {
       negotiated: true,
       direction,
@@ -345,92 +262,6 @@ export class OfferAnswer {
     return sdp;
   }
 
-  /** Our codecs in an offered stream, in the offerer's order and with its payload types (RFC 3264 §6.1). */
-  private match(m: MediaDescription): Codec[] {
-    const out: Codec[] = [];
-    for (const f of m.formats) {
-      const r = getCodec(m, f);
-      const mine = r && this.local.codecs.find((c) => sameCodec(c, r));
-      if (!mine || out.some((c) => c.name === mine.name)) continue;
-      if (isTelephoneEvent(mine)) {
-        const events = commonEvents(getFmtp(m, f), mine.fmtp);
-        if (events !== undefined) out.push({ ...mine, payloadType: r.payloadType, fmtp: events });
-      } else out.push({ ...mine, payloadType: r.payloadType, ...fmtpOf(mine, getFmtp(m, f)) });
-    }
-    // telephone-event alone carries no audio
-    return out.some((c) => !isTelephoneEvent(c)) ? out : [];
-  }
-
-  // ---- building SDP ----------------------------------------------------------------------------
-
-  private audioMedia(
-    codecs: Codec[],
-    direction: Direction,
-    proto: string,
-    crypto: readonly CryptoAttribute[],
-  ): MediaDescription {
-    const attributes: Attribute[] = [];
-    for (const c of codecs) {
-      // rtpmap for static types too, as RFC 3264 §5.1 recommends
-      attributes.push({
-        name: 'rtpmap',
-        value: formatRtpmap({
-          payloadType: c.payloadType,
-          encoding: c.name,
-          clockRate: c.clockRate,
-          ...(c.channels !== undefined ? { channels: c.channels } : {}),
-        }),
-      });
-      if (c.fmtp !== undefined) attributes.push({ name: 'fmtp', value: `${c.payloadType} ${c.fmtp}` });
-    }
-    if (this.local.ptime > 0) attributes.push({ name: 'ptime', value: String(this.local.ptime) });
-    for (const c of crypto) attributes.push({ name: 'crypto', value: formatCrypto(c) });
-    // always explicit, even sendrecv: the peer need not know the default
-    attributes.push({ name: direction });
-    return {
-      media: 'audio',
-      port: this.local.port,
-      proto,
-      formats: codecs.map((c) => String(c.payloadType)),
-      connections: [],
-      bandwidths: [],
-      attributes,
-    };
-  }
-
-  /**
-   * Serialise with the o= version: the same as last time when nothing changed, else one more
-   * (RFC 3264 §8). The comparison is with the last SDP sent, so versions never repeat.
-   */
-  private stamp(media: MediaDescription[]): string {
-    const addrType = isIPv6(this.local.address) ? 'IP6' : 'IP4';
-    const build = (version: string): SessionDescription => ({
-      version: 0,
-      origin: {
-        username: this.local.username,
-        sessionId: this.sessionId,
-        sessionVersion: version,
-        netType: 'IN',
-        addrType,
-        address: this.local.address,
-      },
-      sessionName: this.local.sessionName,
-      emails: [],
-      phones: [],
-      connection: { netType: 'IN', addrType, address: this.local.address },
-      bandwidths: [],
-      timing: [{ start: '0', stop: '0', repeats: [] }],
-      attributes: [],
-      media,
-    });
-    const content = serializeSdp(build('0'));
-    if (this.lastSent?.content === content) return this.lastSent.sdp;
-    if (this.lastSent) this.version += 1n;
-    const sdp = serializeSdp(build(this.version.toString()));
-    this.lastSent = { content, sdp };
-    return sdp;
-  }
-
   private commit(state: NegotiatedState, adoptPayloadTypes = false): void {
     this.current = state;
     // After answering, our later offers keep the offerer's numbers (RFC 3264 §8.3.2). After an
@@ -443,43 +274,4 @@ export class OfferAnswer {
         this.agreedPayloadTypes.set(mine, c.payloadType);
     }
   }
-}
-
-/** RFC 6337 §5.3 answer directions, given the offer's direction and whether we hold. */
-function answerDirection(offered: Direction, localHold: boolean): Direction {
-  switch (offered) {
-    case 'sendrecv':
-      return localHold ? 'sendonly' : 'sendrecv';
-    case 'sendonly':
-      return localHold ? 'inactive' : 'recvonly';
-    case 'recvonly':
-      // RFC 3264 §6.1, RFC 6337 §5.3: they only receive, so we send, held or not (a holder keeps
-      // sending, e.g. music); our hold only stops what we receive
-      return 'sendonly';
-    case 'inactive':
-      return 'inactive';
-  }
-}
-
-/** A rejected stream: port 0, same media, transport and formats (RFC 3264 §6, §8.2). */
-function rejected(s: Slot): MediaDescription {
-  return {
-    media: s.media,
-    port: 0,
-    proto: s.proto,
-    formats: s.formats.length > 0 ? [...s.formats] : ['0'],
-    connections: [],
-    bandwidths: [],
-    attributes: [],
-  };
-}
-
-function slotOf(m: MediaDescription): Slot {
-  return { media: m.media, proto: m.proto, formats: [...m.formats] };
-}
-
-/** Our fmtp for a codec, with the peer's where it gave one. */
-function fmtpOf(mine: Codec, theirs: string | undefined): { fmtp?: string } {
-  const f = theirs ?? mine.fmtp;
-  return f !== undefined ? { fmtp: f } : {};
 }
