@@ -20,6 +20,9 @@ import { InviteState, SignallingState, sessionMachine, signallingMachine, type M
 import { DEFAULT_EXTENSIONS, SessionExtensions, type ExtensionPolicy } from './session-extensions.js';
 import { sessionPort } from './session-port.js';
 import type { RequestHandlers } from './request-handlers.js';
+import type { HoldPair, InviteSessionEvents, TerminatedInfo } from './session-events.js';
+
+export type { HoldPair, InviteSessionEvents, TerminatedInfo } from './session-events.js';
 
 /** A 500 to our re-INVITE is retried when its Retry-After is at most this (§14.2's UAS picks 0–10 s). */
 const MAX_RETRY_AFTER_S = 10;
@@ -41,38 +44,6 @@ export interface InviteSessionOptions {
   extensions?: ExtensionPolicy;
   /** The application's INFO / MESSAGE / OPTIONS handlers. */
   handlers?: RequestHandlers;
-}
-
-export interface TerminatedInfo {
-  /** cancelled, rejected, local-bye, remote-bye, dialog-gone, error */
-  reason: string;
-  /** The status that ended it (final response, 487, 200 to BYE). */
-  code?: number;
-  /** The reason phrase of a final response that ended it. */
-  detail?: string;
-}
-
-export interface HoldPair {
-  localHold: boolean;
-  remoteHold: boolean;
-}
-
-export interface InviteSessionEvents {
-  /** A provisional response above 100 to our INVITE (UAC). */
-  progress: [status: number];
-  /** Media flows before the answer (RFC 3960): SDP in a 1xx, received (UAC) or sent (UAS). */
-  'early-media': [status: number, media: MediaState];
-  connected: [];
-  /** The negotiated hold state changed: `before` is what it was. */
-  'hold-changed': [before: HoldPair];
-  /** The dialog of the session exists (early or confirmed) and is routed to us. */
-  dialog: [dialog: Dialog];
-  /** Our re-INVITE got 491: it is retried after `delay` ms (RFC 3261 §14.1). */
-  glare: [delay: number];
-  /** A re-INVITE of ours got a final non-2xx; the session is unchanged. */
-  'reinvite-failed': [status: number];
-  terminated: [info: TerminatedInfo];
-  error: [err: Error];
 }
 
 export abstract class InviteSession extends EventEmitter<InviteSessionEvents> {
