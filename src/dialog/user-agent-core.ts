@@ -54,6 +54,7 @@ export interface Authenticator {
  * INVITE retransmitted until their ACK arrives.
  */
 interface Pending2xx {
+  tx: ServerTransaction;
   timer: TimerHandle | undefined;
   deadline: TimerHandle | undefined;
   resolve: () => void;
@@ -239,7 +240,7 @@ export class UserAgentCore extends EventEmitter {
     const reliable = this.transport.isReliable(tx.inbound.protocol);
     return new Promise((resolve) => {
       let interval = timers.T1;
-      const entry: Pending2xx = { timer: undefined, deadline: undefined, resolve: () => resolve(true) };
+      const entry: Pending2xx = { tx, timer: undefined, deadline: undefined, resolve: () => resolve(true) };
       const again = () => {
         tx.respond(res); // passes through in the Accepted state (RFC 6026)
         if (tx.state === 'terminated')
@@ -283,6 +284,7 @@ export class UserAgentCore extends EventEmitter {
       this.clock.clearTimeout(p.timer);
       this.clock.clearTimeout(p.deadline);
       this.forgetPending(entry.dialog.key, seq);
+      p.tx.acknowledged();
       p.resolve();
       entry.handler.onAck?.(ack, entry.dialog);
     }

@@ -130,6 +130,14 @@ export class ServerTransaction extends EventEmitter {
     if (this.lastResponse && (this.state === 'proceeding' || this.state === 'completed')) this.send(this.lastResponse);
   }
 
+  /**
+   * The TU matched the ACK of our 2xx (§13.3.1.4): it retransmits the 2xx no more, and in Accepted a
+   * retransmitted INVITE is only absorbed (RFC 6026 §8.7), so the 2xx is not kept until Timer L.
+   */
+  acknowledged(): void {
+    if (this.state === 'accepted') this.lastResponse = undefined;
+  }
+
   /** An ACK matching this INVITE transaction (non-2xx final): Completed → Confirmed, Timer I. */
   receiveAck(): boolean {
     const { clock, timers } = this.ctx;

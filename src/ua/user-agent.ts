@@ -21,7 +21,8 @@ import {
   type TransportProtocol,
   type WireEvent,
 } from '../transport/index.js';
-import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
+import type { Clock, TimerHandle } from '../util/clock.js';
+import { TimerQueue } from '../util/timer-queue.js';
 import { asError, emitError } from '../util/events.js';
 import { signallingOnlyFactory } from '../media/signalling-only.js';
 import type { MediaSessionFactory } from '../media/session.js';
@@ -70,6 +71,11 @@ export interface UserAgentOptions extends ExtensionOptions {
   maxGlareRetries?: number;
   /** stop(): how long to wait for the BYEs/CANCELs to be answered (ms, default 2000). */
   stopTimeout?: number;
+  /**
+   * How long an ended call stays in `calls` (ms, default 5000; 0 forgets it at once). Transactions
+   * stay for their RFC 3261 §17 timers, which scale with `timers.T1`/`T4`.
+   */
+  endedCallRetention?: number;
 }
 
 export interface UserAgentEvents {
@@ -124,7 +130,8 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
           ? parseNameAddr(opts.aor)
           : new NameAddr(parseUri(opts.aor))
         : opts.aor;
-    this.clock = opts.clock ?? systemClock;
+    // one Node timer for all the protocol timers of this user agent (issue 16 §1)
+    this.clock = opts.clock ?? new TimerQueue();
     this.mediaFactory = opts.mediaFactory ?? signallingOnlyFactory();
     this.transport = new SipTransport({
       ...opts.transportOptions,
@@ -221,7 +228,9 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
     call.on('error', (e) => emitError(this, e));
     call.once('terminated', () => {
       // keep it briefly for `calls` listings, then forget it
-      this.clock.setTimeout(() => this.calls.delete(call.id), 5000);
+      const keep = this.opts.endedCallRetention ?? 5000;
+      if (keep <= 0) this.calls.delete(call.id);
+      else this.clock.setTimeout(() => this.calls.delete(call.id), keep);
     });
     this.emit('call', call);
     return call;
