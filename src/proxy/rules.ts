@@ -12,7 +12,6 @@ import {
   type Uri,
   parseMessage,
 } from '../message/index.js';
-import { createHash } from 'node:crypto';
 import { isMyself, isOwnUri, isOwnVia, type ProxyIdentity } from './identity.js';
 import { spliceRequest } from './splice.js';
 
@@ -51,15 +50,33 @@ function reject(req: SipRequest, status: number): Validation {
  * top Via); when one of our Vias already carries the same hash, the request loops back.
  */
 export function loopHash(req: SipRequest): string {
-  const h = createHash('sha1');
-  h.update(req.uri.toString());
-  h.update('\0' + (req.from?.tag ?? ''));
-  h.update('\0' + (req.to?.tag ?? ''));
-  h.update('\0' + (req.callId ?? ''));
-  h.update('\0' + String(req.cseq?.seq ?? ''));
-  h.update('\0' + req.getAll('Proxy-Require').join(','));
-  h.update('\0' + req.getAll('Route').join(','));
-  return h.digest('hex').slice(0, 16);
+  const text =
+    req.uri.toString() +
+    '\0' +
+    (req.from?.tag ?? '') +
+    '\0' +
+    (req.to?.tag ?? '') +
+    '\0' +
+    (req.callId ?? '') +
+    '\0' +
+    String(req.cseq?.seq ?? '') +
+    '\0' +
+    req.getAll('Proxy-Require').join(',') +
+    '\0' +
+    req.getAll('Route').join(',');
+  // two 32-bit FNV-1a with different offset bases: 64 bits, as many as the SHA-1 prefix this
+  // replaced, without a crypto Hash object per forwarded request (2.7% of the proxy's profile);
+  // the hash only tells a loop from a spiral, it guards nothing
+  return hex8(fnv1a(text, 0x811c9dc5)) + hex8(fnv1a(text, 0x050c5d1f));
+}
+
+function fnv1a(s: string, h: number): number {
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+function hex8(n: number): string {
+  return n.toString(16).padStart(8, '0');
 }
 
 export function detectLoop(req: SipRequest, id: ProxyIdentity): boolean {
