@@ -27,7 +27,7 @@ export interface CheckOptions {
 }
 
 /** Methods defined by RFC 3261 and the extensions the stack knows: others are "unknown" (501). */
-export const KNOWN_METHODS = [
+export const KNOWN_METHODS: readonly string[] = [
   'INVITE',
   'ACK',
   'BYE',

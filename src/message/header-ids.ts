@@ -1,47 +1,11 @@
-import { COMPACT_FORMS } from './header-names.js';
+import { COMPACT_FORMS, KNOWN_KEYS } from './header-names.js';
 
 /**
  * Small integer ids for the headers the message layer types. The parser classifies each
  * header line by id straight from the bytes (no string, no Map lookup), so finding "the Via
  * lines" later is an integer compare per line.
  */
-export const KNOWN_KEYS = [
-  'via',
-  'from',
-  'to',
-  'call-id',
-  'cseq',
-  'max-forwards',
-  'contact',
-  'route',
-  'record-route',
-  'path',
-  'content-type',
-  'content-length',
-  'expires',
-  'min-expires',
-  'allow',
-  'supported',
-  'require',
-  'proxy-require',
-  'unsupported',
-  'allow-events',
-  'accept',
-  'event',
-  'subscription-state',
-  'refer-to',
-  'referred-by',
-  'replaces',
-  'refer-sub',
-  'authorization',
-  'proxy-authorization',
-  'www-authenticate',
-  'proxy-authenticate',
-  'reason',
-  'retry-after',
-  'warning',
-  'date',
-] as const;
+export { KNOWN_KEYS };
 
 export type KnownKey = (typeof KNOWN_KEYS)[number];
 

@@ -32,8 +32,8 @@ const CANONICAL: Record<string, string> = {
   rseq: 'RSeq',
 };
 
-/** Header keys known ahead (beside the compact forms'): whatever the stack reads or writes itself. */
-const COMMON_KEYS = [
+/** The headers the message layer types, in header id order (see header-ids.ts). */
+export const KNOWN_KEYS = [
   'via',
   'from',
   'to',
@@ -65,11 +65,16 @@ const COMMON_KEYS = [
   'proxy-authorization',
   'www-authenticate',
   'proxy-authenticate',
-  'authentication-info',
   'reason',
   'retry-after',
   'warning',
   'date',
+] as const;
+
+/** Header keys known ahead: the typed ones, the compact forms', and others the stack reads or writes. */
+const COMMON_KEYS = [
+  ...KNOWN_KEYS,
+  'authentication-info',
   'user-agent',
   'server',
   'session-expires',

@@ -87,7 +87,7 @@ export type HeaderResult<T> = { ok: true; value: T | undefined } | { ok: false; 
  * §16.3 step 1, §18.3 for Content-Length). Ids in KNOWN_KEYS order.
  */
 const MANDATORY_KEYS = ['via', 'from', 'to', 'call-id', 'cseq', 'max-forwards', 'content-length'];
-export const SOFT: boolean[] = KNOWN_KEYS.map((k) => !MANDATORY_KEYS.includes(k));
+export const SOFT: readonly boolean[] = KNOWN_KEYS.map((k) => !MANDATORY_KEYS.includes(k));
 /** The typed-cache mark of a header whose value failed to parse (the error is in `faults`). */
 export const FAULT = Symbol('fault');
 
@@ -109,9 +109,9 @@ export const NO_CACHE = Symbol('none');
  */
 export const NONE: readonly never[] = Object.freeze([]);
 /** Copied per message: a packed array of undefined (no holes, no elements-kind transitions). */
-export const EMPTY_CACHE: unknown[] = new Array<unknown>(KNOWN_KEYS.length).fill(undefined);
+export const EMPTY_CACHE: readonly unknown[] = new Array<unknown>(KNOWN_KEYS.length).fill(undefined);
 /** The same for an eager parse, which finds every header at once: all absent until a line says otherwise. */
-export const ABSENT_CACHE: unknown[] = new Array<unknown>(KNOWN_KEYS.length).fill(NO_CACHE);
+export const ABSENT_CACHE: readonly unknown[] = new Array<unknown>(KNOWN_KEYS.length).fill(NO_CACHE);
 
 /**
  * Header ids whose typed parser rejects a value holding a CR (no CR in any of the character
@@ -119,34 +119,20 @@ export const ABSENT_CACHE: unknown[] = new Array<unknown>(KNOWN_KEYS.length).fil
  * Checked by a property test; Subscription-State, Replaces, the auth headers, Reason,
  * Retry-After, Warning and Date keep the search (their scanners take text up to a delimiter).
  */
-export const CR_SAFE: boolean[] = KNOWN_KEYS.map((k) =>
-  [
-    'via',
-    'from',
-    'to',
-    'call-id',
-    'cseq',
-    'max-forwards',
-    'contact',
-    'route',
-    'record-route',
-    'path',
-    'content-type',
-    'content-length',
-    'expires',
-    'min-expires',
-    'allow',
-    'supported',
-    'require',
-    'proxy-require',
-    'unsupported',
-    'allow-events',
-    'accept',
-    'event',
-    'refer-to',
-    'referred-by',
-    'refer-sub',
-  ].includes(k),
+export const CR_SAFE: readonly boolean[] = KNOWN_KEYS.map(
+  (k) =>
+    ![
+      'subscription-state',
+      'replaces',
+      'authorization',
+      'proxy-authorization',
+      'www-authenticate',
+      'proxy-authenticate',
+      'reason',
+      'retry-after',
+      'warning',
+      'date',
+    ].includes(k),
 );
 
 /**
@@ -154,7 +140,7 @@ export const CR_SAFE: boolean[] = KNOWN_KEYS.map((k) =>
  * place: Via, From, To, Contact, Route, Record-Route, Path, Refer-To, Referred-By. Whatever it
  * does not take goes to accumulate as before.
  */
-export const IN_PLACE: boolean[] = KNOWN_KEYS.map((k) =>
+export const IN_PLACE: readonly boolean[] = KNOWN_KEYS.map((k) =>
   ['via', 'from', 'to', 'contact', 'route', 'record-route', 'path', 'refer-to', 'referred-by'].includes(k),
 );
 

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { SipRequest, SipResponse } from '../message/index.js';
+import { KNOWN_METHODS, type SipRequest, type SipResponse } from '../message/index.js';
 import type { ServerTransaction, TransactionLayer } from '../transaction/index.js';
 import { systemClock, type Clock } from '../util/clock.js';
 
@@ -25,22 +25,7 @@ function statusClass(status: number): string {
 }
 
 /** Methods a peer can invent are folded into `other`, so a label cannot grow without bound. */
-const KNOWN = new Set([
-  'INVITE',
-  'ACK',
-  'BYE',
-  'CANCEL',
-  'OPTIONS',
-  'REGISTER',
-  'PRACK',
-  'SUBSCRIBE',
-  'NOTIFY',
-  'PUBLISH',
-  'INFO',
-  'REFER',
-  'MESSAGE',
-  'UPDATE',
-]);
+const KNOWN: ReadonlySet<string> = new Set(KNOWN_METHODS);
 const method = (m: string): string => (KNOWN.has(m) ? m : 'other');
 
 /**
