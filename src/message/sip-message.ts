@@ -15,8 +15,11 @@ import {
 } from './headers/simple.js';
 import { Via, parseVia } from './headers/via.js';
 import { splitList } from './scanner.js';
-import { NO_CACHE, NONE } from './header-specs.js';
+import * as specs from './header-specs.js';
 import { TypedAccess } from './typed-access.js';
+
+// same-module copies of the marks every getter reads (see typed-access.ts)
+const { NO_CACHE, NONE } = specs;
 
 export abstract class SipMessage extends TypedAccess {
   abstract get isRequest(): boolean;

@@ -6,25 +6,14 @@ import { ID_VIA, KNOWN_KEYS, headerId } from './header-ids.js';
 import { fastNameAddr } from './headers/name-addr.js';
 import { fastViaAt } from './headers/via.js';
 import { HeaderAccess } from './header-access.js';
-import {
-  ABSENT_CACHE,
-  CR_SAFE,
-  EMPTY_CACHE,
-  FAULT,
-  IN_PLACE,
-  NO_CACHE,
-  NONE,
-  PARSERS,
-  SOFT,
-  SPECS,
-  accumulate,
-  combine,
-  plainValue,
-  type HeaderFault,
-  type HeaderResult,
-} from './header-specs.js';
+import * as specs from './header-specs.js';
+import { PARSERS, accumulate, combine, plainValue, type HeaderFault, type HeaderResult } from './header-specs.js';
 import { valueEnd, valueStart } from './message-lines.js';
 import { BARE_CR, bareCr, lineEnd } from './parsed-head.js';
+
+// Same-module copies of the cache marks and tables read on every typed access: an imported
+// binding is read through the exporting module's cell, with a TDZ check; a local constant is not.
+const { ABSENT_CACHE, CR_SAFE, EMPTY_CACHE, FAULT, IN_PLACE, NO_CACHE, NONE, SOFT, SPECS } = specs;
 
 export abstract class TypedAccess extends HeaderAccess {
   // ---- typed access (parsed on first use, cached) ---------------------------------------
