@@ -109,3 +109,15 @@ export function escape(s: string, flag: number): string {
   }
   return out;
 }
+
+/**
+ * s in lower case; toLowerCase (a runtime call) only when s has an upper-case ASCII letter or is
+ * not ASCII (media types and subscription states are mostly lower case already).
+ */
+export function lowerAscii(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if ((c >= 65 && c <= 90) || c > 127) return s.toLowerCase();
+  }
+  return s;
+}

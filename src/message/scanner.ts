@@ -32,6 +32,11 @@ export class Scanner {
   fail(reason: string, at = this.pos): never {
     throw new SipParseError(reason, at);
   }
+  /** Trailing LWS, then the end of the value: anything else is an error naming `what`. */
+  end(what: string): void {
+    this.ws();
+    if (!this.atEnd) this.fail(`unexpected character in ${what}`);
+  }
   /** Skip SP/HT (LWS after folding has been normalised). */
   ws(): void {
     this.pos = lwsEndB(this.b, this.o + this.pos, this.o + this.s.length) - this.o;

@@ -1,4 +1,4 @@
-import { CHAR, WORD, isDigits, isToken, latin1Bytes } from '../chars.js';
+import { CHAR, WORD, isDigits, isToken, latin1Bytes, lowerAscii } from '../chars.js';
 import { SipParseError } from '../errors.js';
 import { Params, type Param } from '../params.js';
 import {
@@ -15,12 +15,9 @@ import {
 import { fromWire } from '../wire.js';
 import { parseGenericParams, simpleParamsEnd, unquote } from './params.js';
 
-const MAX32 = 0xffffffff;
+export { parseAccept, parseContentType, mediaTypeToString, type MediaType } from './media-type.js';
 
-function end(sc: Scanner, what: string): void {
-  sc.ws();
-  if (!sc.atEnd) sc.fail(`unexpected character in ${what}`);
-}
+const MAX32 = 0xffffffff;
 
 /** Non-negative integer with a range (RFC 3261 uses 1*DIGIT with leading zeros allowed). */
 export function parseInteger(value: string, max: number, what: string, bytes?: Uint8Array, off = 0): number {
@@ -119,99 +116,6 @@ export function parseTokenList(value: string, bytes?: Uint8Array, off = 0): stri
   });
 }
 
-export interface MediaType {
-  type: string;
-  subtype: string;
-  params: Params;
-}
-
-function parseMedia(sc: Scanner): MediaType {
-  sc.ws();
-  const type = sc.token('media type').toLowerCase();
-  sc.expect(47, '"/"');
-  const subtype = sc.token('media subtype').toLowerCase();
-  const params = parseGenericParams(sc);
-  return { type, subtype, params };
-}
-
-export function mediaTypeToString(m: MediaType): string {
-  return `${m.type}/${m.subtype}${m.params.toString()}`;
-}
-
-/**
- * `type "/" subtype *(";" param)` from b[p] in one pass: tokens, no LWS, token/host parameter
- * values. Pushes the media type onto `out` and returns where it stopped; -1 (nothing pushed)
- * where parseMedia must decide (it accepts a superset and names faults).
- */
-function simpleMedia(s: string, b: Uint8Array, o: number, p: number, E: number, out: MediaType[]): number {
-  const ts = p;
-  p = tokenEndB(b, p, E);
-  if (p === ts || p >= E || b[p] !== 47 /* / */) return -1;
-  const ss = ++p;
-  p = tokenEndB(b, p, E);
-  if (p === ss) return -1;
-  const list: Param[] = [];
-  const pe = simpleParamsEnd(s, b, o, p, E, list);
-  if (pe < 0) return -1;
-  out.push({
-    type: lowerAscii(s.slice(ts - o, ss - 1 - o)),
-    subtype: lowerAscii(s.slice(ss - o, p - o)),
-    params: new Params(list),
-  });
-  return pe;
-}
-
-/**
- * s in lower case; toLowerCase (a runtime call) only when s has an upper-case ASCII letter or is
- * not ASCII (media types and subscription states are mostly lower case already).
- */
-function lowerAscii(s: string): string {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if ((c >= 65 && c <= 90) || c > 127) return s.toLowerCase();
-  }
-  return s;
-}
-
-/** Content-Type (RFC 3261 §20.15). */
-export function parseContentType(value: string, b?: Uint8Array, o = 0): MediaType {
-  const bytes = b ?? latin1Bytes(value);
-  const base = b ? o : 0;
-  const E = base + value.length;
-  const one: MediaType[] = [];
-  if (simpleMedia(value, bytes, base, base, E, one) === E) return one[0]!;
-  const sc = new Scanner(value, bytes, base);
-  const g = parseMedia(sc);
-  end(sc, 'Content-Type');
-  return g;
-}
-
-/** Accept (RFC 3261 §20.1): media ranges; an empty value is allowed. */
-export function parseAccept(value: string, b?: Uint8Array, o = 0): MediaType[] {
-  const bytes = b ?? latin1Bytes(value);
-  const base = b ? o : 0;
-  const E = base + value.length;
-  // the common list in one pass: media types separated by LWS "," LWS
-  const out: MediaType[] = [];
-  for (let p = base; p >= 0;) {
-    const pe = simpleMedia(value, bytes, base, p, E, out);
-    if (pe < 0) break;
-    p = listNextB(bytes, pe, E);
-    if (p === LIST_END) return out;
-  }
-  if (trimLws(value).length === 0) return [];
-  return splitList(value).map((p) => {
-    const sc = new Scanner(p.text, b, o + p.offset);
-    try {
-      const m = parseMedia(sc);
-      end(sc, 'Accept');
-      return m;
-    } catch (e) {
-      throw new SipParseError((e as SipParseError).reason, p.offset + (e as SipParseError).offset);
-    }
-  });
-}
-
 export interface TokenWithParams {
   value: string;
   params: Params;
@@ -227,7 +131,7 @@ export function parseTokenParams(value: string, what: string, b?: Uint8Array, o 
   sc.ws();
   const v = sc.token(what);
   const params = parseGenericParams(sc);
-  end(sc, what);
+  sc.end(what);
   return { value: v, params };
 }
 
@@ -277,7 +181,7 @@ export function parseSubscriptionState(value: string, b?: Uint8Array, o = 0): Su
       if (sc.eat(61)) v = trimLws(sc.until(';'));
       params.list.push({ name, value: v });
     }
-    end(sc, 'Subscription-State');
+    sc.end('Subscription-State');
   }
   let reason = params.get('reason') ?? undefined;
   if (reason && reason.includes('=')) reason = reason.slice(reason.lastIndexOf('=') + 1);
@@ -308,7 +212,7 @@ export function parseReplaces(value: string, b?: Uint8Array, o = 0): Replaces {
   sc.ws();
   const callId = parseCallId(trimLws(sc.until(';')));
   const params = parseGenericParams(sc);
-  end(sc, 'Replaces');
+  sc.end('Replaces');
   const toTag = params.get('to-tag');
   const fromTag = params.get('from-tag');
   if (!toTag || !fromTag) throw new SipParseError('Replaces needs to-tag and from-tag', 0);
@@ -346,7 +250,7 @@ export function parseRetryAfter(value: string, b?: Uint8Array, o = 0): RetryAfte
     comment = fromWire(sc.s.slice(start + 1, sc.pos - 1));
   }
   const params = parseGenericParams(sc);
-  end(sc, 'Retry-After');
+  sc.end('Retry-After');
   const dur = params.get('duration');
   return { seconds, comment, duration: dur && /^\d+$/.test(dur) ? Number(dur) : undefined, params };
 }
@@ -366,7 +270,7 @@ export function parseReason(value: string, b?: Uint8Array, o = 0): Reason[] {
       sc.ws();
       const protocol = sc.token('protocol');
       const params = parseGenericParams(sc);
-      end(sc, 'Reason');
+      sc.end('Reason');
       const cause = params.get('cause');
       const text = unquote(params.get('text'));
       return {
@@ -403,7 +307,7 @@ export function parseWarning(value: string, b?: Uint8Array, o = 0): Warning[] {
       if (!agent) sc.fail('expected warn-agent', a0);
       sc.ws();
       const text = sc.quoted();
-      end(sc, 'Warning');
+      sc.end('Warning');
       return { code: Number(code), agent, text: fromWire(text) };
     } catch (e) {
       throw new SipParseError((e as SipParseError).reason, p.offset + (e as SipParseError).offset);
