@@ -13,13 +13,18 @@ export interface Codec {
 }
 
 /** G.711 µ-law, static payload type 0 (RFC 3551 §6). */
-export const PCMU: Codec = { name: 'PCMU', clockRate: 8000, payloadType: 0 };
+export const PCMU: Codec = Object.freeze({ name: 'PCMU', clockRate: 8000, payloadType: 0 });
 /** G.711 A-law, static payload type 8 (RFC 3551 §6). */
-export const PCMA: Codec = { name: 'PCMA', clockRate: 8000, payloadType: 8 };
+export const PCMA: Codec = Object.freeze({ name: 'PCMA', clockRate: 8000, payloadType: 8 });
 /** DTMF events (RFC 4733), dynamic payload type; events 0-9, *, #, A-D and flash. */
-export const TELEPHONE_EVENT: Codec = { name: 'telephone-event', clockRate: 8000, payloadType: 101, fmtp: '0-16' };
+export const TELEPHONE_EVENT: Codec = Object.freeze({
+  name: 'telephone-event',
+  clockRate: 8000,
+  payloadType: 101,
+  fmtp: '0-16',
+});
 
-export const DEFAULT_CODECS: readonly Codec[] = [PCMU, PCMA, TELEPHONE_EVENT];
+export const DEFAULT_CODECS: readonly Codec[] = Object.freeze([PCMU, PCMA, TELEPHONE_EVENT]);
 
 /** Same codec: name (case-insensitive), clock rate and channel count (absent = 1). */
 export function sameCodec(c: Codec, r: RtpMap): boolean {
