@@ -8,22 +8,13 @@
  * Negotiation calls are synchronous so that the session's offer/answer state never interleaves
  * with another message; opening (binding ports) and closing are asynchronous.
  */
-import type { Direction } from '../sdp/index.js';
-import type { Codec } from '../sdp/index.js';
+import type { Direction, NegotiatedState } from '../sdp/index.js';
 
-/** What the last completed offer/answer exchange agreed (see sdp NegotiatedState). */
-export interface MediaState {
-  negotiated: boolean;
-  /** Our direction on the audio stream (what we do), undefined before negotiation. */
-  direction: Direction | undefined;
-  /** We hold the peer: we asked not to receive its media. */
-  localHold: boolean;
-  /** The peer holds us: it asked not to receive ours. */
-  remoteHold: boolean;
-  /** Agreed codecs with their payload types, in the answer's order. */
-  codecs: Codec[];
-  remoteAddress: string | undefined;
-  remotePort: number | undefined;
+/**
+ * What the last completed offer/answer exchange agreed: the sdp NegotiatedState, with SRTP as a
+ * flag (the keys stay inside the media).
+ */
+export interface MediaState extends Omit<NegotiatedState, 'srtp'> {
   /** Media is protected with SRTP (RFC 3711) on this session. */
   srtp: boolean;
 }
