@@ -6,9 +6,11 @@
  * dialogs, transactions); open fds come from /proc/PID/fd. After the load, the tables are watched
  * until they drain. Verdicts, with the bounds printed: heap flat (slope over the run and drained heap
  * against the idle heap), tables back to zero, fds back to their idle count, 0 failed calls.
- * Settings (environment): SOAK_CALLS (100000), SOAK_RATE (400 calls/s), SOAK_SAMPLE_S (10),
- * SOAK_MEDIA (on: the phone opens RTP for every call), SOAK_JSON (write the samples there).
+ * Settings (environment): SOAK_CALLS (100000), SOAK_RATE (100 calls/s: leaks, not speed, are the
+ * point), SOAK_SAMPLE_S (30: each sample forces full collections), SOAK_MEDIA (on: the phone opens RTP
+ * for every call; off), SOAK_JSON (write the samples there).
  */
+import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
@@ -16,8 +18,8 @@ import { freePort, haveTool, sipp, sippProgress, stopProcess } from './lib.js';
 import { Element, mb, slope, type Sample } from './soak-probe.js';
 
 const CALLS = Number(process.env.SOAK_CALLS ?? 100_000);
-const RATE = Number(process.env.SOAK_RATE ?? 400);
-const SAMPLE_S = Number(process.env.SOAK_SAMPLE_S ?? 10);
+const RATE = Number(process.env.SOAK_RATE ?? 100);
+const SAMPLE_S = Number(process.env.SOAK_SAMPLE_S ?? 30);
 const MEDIA = process.env.SOAK_MEDIA === 'off' ? 'off' : 'on';
 /** Heap is flat when its growth over the loaded run stays under this many bytes per call… */
 const SLOPE_BOUND = 8;
@@ -61,12 +63,18 @@ const ua = new Element('phone', [
   '--quiet',
 ]);
 
+let load: ChildProcess | undefined;
 async function shutdown(): Promise<void> {
+  if (load && load.exitCode === null) load.kill('SIGKILL');
   ua.child.stdin!.end('quit\n');
   await Promise.race([new Promise((r) => ua.child.once('exit', r)), sleep(5000)]);
   await stopProcess(ua.child);
   await stopProcess(proxy.child);
 }
+
+// interrupted: the elements go too (they are ours, by pid)
+for (const sig of ['SIGINT', 'SIGTERM'] as const)
+  process.once(sig, () => void shutdown().finally(() => process.exit(130)));
 
 try {
   await proxy.waitOutput(/listening on udp/);
@@ -85,8 +93,10 @@ try {
   const t0 = performance.now();
   let statFile = '';
   let done = false;
+  let finished: { successful: number; failed: number } | undefined = undefined;
   const sample = async (): Promise<Sample> => {
-    const p = statFile ? sippProgress(statFile) : { successful: 0, failed: 0 };
+    // after SIPp ends its stat file is gone: its final counts stand
+    const p = finished ?? (statFile ? sippProgress(statFile) : { successful: 0, failed: 0 });
     const s: Sample = {
       t: (performance.now() - t0) / 1000,
       calls: p.successful,
@@ -128,7 +138,10 @@ try {
       String(Math.ceil((CALLS / RATE) * 2 + 120)),
     ],
     Math.ceil((CALLS / RATE) * 2 + 180) * 1000,
-    (_child, stf) => (statFile = stf),
+    (child, stf) => {
+      statFile = stf;
+      load = child;
+    },
   ).finally(() => (done = true));
   // the sampler: a fixed period, so the samples are evenly spread over the calls
   while (!done) {
@@ -136,6 +149,7 @@ try {
     if (!done) await sample();
   }
   const result = await run;
+  finished = result;
   const loadS = (performance.now() - t0) / 1000;
   console.log(
     `load done in ${loadS.toFixed(0)} s: ${result.successful} successful, ${result.failed} failed, ` +
