@@ -351,6 +351,15 @@ export abstract class InviteSession extends EventEmitter<InviteSessionEvents> {
     this.end('local-bye');
   }
 
+  /**
+   * End here and now, sending nothing more: for a shutdown whose BYE, CANCEL or awaited ACK did not
+   * come in time (the transport is about to close, so the transactions would never complete).
+   * Frees the media; 'terminated' reports `reason`. Nothing happens once terminated.
+   */
+  abort(reason = 'shutdown'): void {
+    this.end(reason);
+  }
+
   /** End the session before it is answered: CANCEL (UAC) or reject (UAS). */
   protected abstract abandon(): void;
 

@@ -6,7 +6,7 @@ import type { Dialog } from '../dialog/dialog.js';
 import type { MediaState } from '../media/session.js';
 
 export interface TerminatedInfo {
-  /** cancelled, rejected, local-bye, remote-bye, dialog-gone, error */
+  /** cancelled, rejected, local-bye, remote-bye, dialog-gone, error, shutdown (ended by UserAgent.stop() unanswered) */
   reason: string;
   /** The status that ended it (final response, 487, 200 to BYE). */
   code?: number;

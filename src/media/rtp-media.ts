@@ -105,6 +105,8 @@ export class RtpMedia extends EventEmitter<RtpMediaEvents> implements MediaSessi
   private readonly timers = new Set<TimerHandle>();
   private readonly clock: Clock;
   private closing: Promise<void> | undefined;
+  /** The open() in flight: close() waits for it, so ports bound after close() was called are freed too. */
+  private opening: Promise<void> | undefined;
 
   constructor(
     private readonly ctx: MediaSessionContext,
@@ -117,13 +119,17 @@ export class RtpMedia extends EventEmitter<RtpMediaEvents> implements MediaSessi
   // ---- the seam ---------------------------------------------------------------------------------
 
   async open(): Promise<void> {
+    if (this.closing) throw new MediaNotReadyError('open');
+    this.opening = this.start();
     try {
-      await this.start();
+      await this.opening;
     } catch (e) {
       // nothing half-open stays behind: ports are freed
       await this.close();
       throw e;
     }
+    // closed while the ports were being bound (a call ended during its answer): close() freed them
+    if (this.closing) throw new MediaNotReadyError('open');
   }
 
   private async start(): Promise<void> {
@@ -191,6 +197,8 @@ export class RtpMedia extends EventEmitter<RtpMediaEvents> implements MediaSessi
 
   close(): Promise<void> {
     this.closing ??= (async () => {
+      // an open() in flight binds its ports later: let it finish, then free them with the rest
+      await this.opening?.catch(() => undefined);
       for (const t of this.timers) this.clock.clearTimeout(t);
       this.timers.clear();
       this.playout?.stop();

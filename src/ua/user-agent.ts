@@ -31,6 +31,8 @@ import { createRequest, type SipResponse } from '../message/index.js';
 import { RequestHandlers } from '../call/request-handlers.js';
 import { answerWith, extensionPolicy, sendMessage, uaCapabilities, type ExtensionOptions } from './extensions.js';
 
+const noop = (): void => undefined;
+
 export interface UserAgentOptions extends ExtensionOptions {
   /** Our address-of-record, e.g. `"Alice" <sips:alice@atlanta.example.com>`. */
   aor: string | NameAddr;
@@ -386,16 +388,21 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
 
   /** Hang up every call, unregister, and close the transports. */
   async stop(): Promise<void> {
-    if (this.registered) await this.unregister().catch(() => undefined);
     this.clock.clearTimeout(this.regTimer);
-    // wait for the BYEs (and CANCELs) to be answered, within stopTimeout
+    // wait for the BYEs (and CANCELs) and the un-REGISTER to be answered, within stopTimeout
     const ending = [...this.calls.values()].map((c) => c.hangup().catch(() => undefined));
+    if (this.registered) ending.push(this.unregister().then(noop, noop));
     let timer: TimerHandle | undefined;
     await Promise.race([
       Promise.all(ending),
       new Promise<void>((r) => (timer = this.clock.setTimeout(r, this.opts.stopTimeout ?? 2000))),
     ]);
     this.clock.clearTimeout(timer);
+    // what is still unanswered (a silent peer, a 2xx whose ACK never came because the answer crossed
+    // our quit) would wait on transactions the core is about to end: end those calls here, freeing
+    // their media (RTP sockets would keep the process alive)
+    for (const c of this.calls.values()) c.session.abort('shutdown');
+    await Promise.all([...this.calls.values()].map((c) => c.session.media.close().catch(noop)));
     this.core?.close();
     await this.transport.close();
   }
