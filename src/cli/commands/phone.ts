@@ -8,12 +8,16 @@ import type { Call } from '../../call/call.js';
 import type { ExtensionMode } from '../../call/rel100.js';
 import type { ListenOptions } from '../../transport/index.js';
 import { TraceRecorder, writeTraceFiles } from '../../trace/index.js';
+import { systemClock, type TimerHandle } from '../../util/clock.js';
 import { taps, wireLogEnabled, wireLogger } from '../wire-log.js';
 import { collectListen, type SetStatus } from '../options.js';
 import { LineWriter, eventEmitter, type Emit } from '../output.js';
 import { buildMedia, mediaOptions, runMediaCommand, watchMedia, type MediaFlags } from './phone-media.js';
 import { streamLimitOptions, streamLimits, type StreamLimitFlags } from './stream-limits.js';
 import { answerStatsOverIpc } from '../ipc-stats.js';
+
+/** How long quit waits for commands still running before ua.stop() hangs up. */
+const COMMAND_GRACE_MS = 2000;
 
 /** What --quiet still prints: errors, readiness, registration, and answers to the `calls` command. */
 const QUIET_EVENTS: ReadonlySet<string> = new Set(['error', 'ready', 'registered', 'call']);
@@ -289,29 +293,34 @@ export function registerPhone(program: Command, setStatus: SetStatus): void {
           rl.setPrompt('> ');
           rl.prompt();
         }
-        let quitting = false;
+        // commands still running at quit (an answer waiting for its ACK, a hold for its 200)
+        const running = new Set<Promise<void>>();
         const done = new Promise<void>((resolve) => {
           rl.on('line', (line) => {
-            void runCommand(ua, line, emit)
+            const p: Promise<void> = runCommand(ua, line, emit)
               .then((r) => {
-                if (r === 'quit') {
-                  quitting = true;
-                  rl.close();
-                } else if (process.stdin.isTTY) rl.prompt();
+                if (r === 'quit') rl.close();
+                else if (process.stdin.isTTY) rl.prompt();
               })
               .catch((e: Error) => {
                 emit('error', { message: e.message });
                 if (process.stdin.isTTY) rl.prompt();
-              });
+              })
+              .finally(() => running.delete(p));
+            running.add(p);
           });
           rl.on('close', () => resolve());
           process.once('SIGINT', () => rl.close());
           process.once('SIGTERM', () => rl.close());
         });
         await done;
-        void quitting;
-        // let the last command's requests finish before hanging up
-        await new Promise((r) => setTimeout(r, 300));
+        // let the last commands' requests finish before hanging up, within a bound (ua.stop() has its own)
+        let timer: TimerHandle | undefined;
+        await Promise.race([
+          Promise.all(running),
+          new Promise<void>((r) => (timer = systemClock.setTimeout(r, COMMAND_GRACE_MS))),
+        ]);
+        systemClock.clearTimeout(timer);
         stopStats();
         await ua.stop();
         if (recorder && opts.trace) await writeTraceFiles(recorder.entries, opts.trace);
