@@ -1,7 +1,7 @@
 /** Call edge cases: CANCEL, re-INVITE without an offer, Refer-Sub: false, forked 2xx. */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { once, phone, sent, type Phone } from './helpers.js';
+import { isAck, once, onWire, phone, sent, type Phone } from './helpers.js';
 import type { Call } from '../../src/call/call.js';
 import { parseMessage, parseUri, type SipRequest, type SipResponse } from '../../src/message/index.js';
 
@@ -48,7 +48,8 @@ test('re-INVITE without an offer: our offer goes in the 200, the answer comes in
   const call = alice.ua.dial(parseUri(bob.uri));
   const [bc] = await inc;
   await once(call, 'established');
-  await new Promise((r) => setTimeout(r, 100));
+  // Bob has the ACK of his 2xx: a re-INVITE before it would get 500 (RFC 3261 §14.2)
+  await onWire(bob, 'in', isAck);
   // Alice's core sends an empty re-INVITE by hand; Bob must offer in the 200
   const req = call.dialog!.createRequest('INVITE');
   let ok: SipResponse | undefined;
@@ -57,7 +58,8 @@ test('re-INVITE without an offer: our offer goes in the 200, the answer comes in
   assert.match(ok!.body.toString(), /^v=0/);
   const answer = call.media.answerOffer(ok!.body);
   await alice.ua.core.sendStateless(call.dialog!.createAck(req, { body: answer, contentType: 'application/sdp' }));
-  await new Promise((r) => setTimeout(r, 200));
+  // the ACK with the answer has reached Bob (and been handled)
+  await onWire(bob, 'in', (m) => isAck(m) && m.body.length > 0);
   assert.equal(bc.state, 'established');
   const acks = bob.wire
     .filter((e) => e.direction === 'in')
@@ -77,7 +79,7 @@ test('a re-INVITE before the ACK of the previous 2xx gets 500 with Retry-After',
   const call = alice.ua.dial(parseUri(bob.uri));
   await inc;
   await once(call, 'established');
-  await new Promise((r) => setTimeout(r, 100));
+  await onWire(bob, 'in', isAck);
   // a re-INVITE that we never ACK, then another one
   const first = call.dialog!.createRequest('INVITE', {
     body: call.media.createOffer(),

@@ -1,6 +1,6 @@
-import type { EventEmitter } from 'node:events';
+import { EventEmitter } from 'node:events';
 import { UserAgent, type UserAgentOptions } from '../../src/ua/user-agent.js';
-import { parseMessage, type SipRequest } from '../../src/message/index.js';
+import { parseMessage, type SipMessage, type SipRequest } from '../../src/message/index.js';
 import type { WireEvent } from '../../src/transport/index.js';
 
 /** Resolves with the event's arguments, or rejects after `ms`. */
@@ -18,6 +18,8 @@ export interface Phone {
   ua: UserAgent;
   uri: string;
   wire: WireEvent[];
+  /** Emits 'wire' with each WireEvent as it is recorded (before the stack handles an incoming one). */
+  wireEvents: EventEmitter;
 }
 
 /** A phone on loopback with every message it sends or receives recorded. */
@@ -27,17 +29,61 @@ export async function phone(
   protocol: 'udp' | 'tcp' = 'udp',
 ): Promise<Phone> {
   const wire: WireEvent[] = [];
+  const wireEvents = new EventEmitter();
   const ua = new UserAgent({
     aor: `sip:${name}@127.0.0.1`,
     listen: [{ protocol, host: '127.0.0.1', port: 0 }],
     autoAnswer: 0,
-    tap: (e) => wire.push(e),
+    tap: (e) => {
+      wire.push(e);
+      wireEvents.emit('wire', e);
+    },
     ...opts,
   });
   await ua.start();
   const a = ua.transport.address(protocol)!;
-  return { ua, uri: `sip:${name}@127.0.0.1:${a.port}${protocol === 'udp' ? '' : `;transport=${protocol}`}`, wire };
+  return {
+    ua,
+    uri: `sip:${name}@127.0.0.1:${a.port}${protocol === 'udp' ? '' : `;transport=${protocol}`}`,
+    wire,
+    wireEvents,
+  };
 }
+
+/**
+ * Resolves with the first message `p` sent ('out') or received ('in') that matches `pred`, already
+ * recorded ones included; an incoming one has been handled by the stack when this resolves.
+ */
+export function onWire(p: Phone, dir: 'in' | 'out', pred: (m: SipMessage) => boolean, ms = 8000): Promise<SipMessage> {
+  const match = (e: WireEvent): SipMessage | undefined => {
+    if (e.direction !== dir) return undefined;
+    const m = parseMessage(e.bytes);
+    return pred(m) ? m : undefined;
+  };
+  for (const e of p.wire) {
+    const m = match(e);
+    if (m) return Promise.resolve(m);
+  }
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      p.wireEvents.off('wire', on);
+      reject(new Error(`no matching message ${dir} within ${ms} ms`));
+    }, ms);
+    const on = (e: WireEvent) => {
+      const m = match(e);
+      if (!m) return;
+      clearTimeout(timer);
+      p.wireEvents.off('wire', on);
+      // the tap runs before the stack handles the message: resolve once this I/O turn (and the
+      // promise chains it started) is done
+      setImmediate(() => resolve(m));
+    };
+    p.wireEvents.on('wire', on);
+  });
+}
+
+/** An ACK (the UAS may send a re-INVITE only once its 2xx is ACKed, RFC 3261 §14.2). */
+export const isAck = (m: SipMessage): boolean => m.isRequest && (m as SipRequest).method === 'ACK';
 
 /** Requests seen on the wire in one direction, parsed. */
 export function sent(p: Phone, method?: string): SipRequest[] {

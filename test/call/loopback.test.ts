@@ -1,6 +1,6 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { once, phone, sdpDirection, sent, type Phone } from './helpers.js';
+import { isAck, once, onWire, phone, sdpDirection, sent, type Phone } from './helpers.js';
 import type { Call } from '../../src/call/call.js';
 import { TransferFailedError } from '../../src/call/errors.js';
 import { parseMessage, type SipResponse } from '../../src/message/index.js';
@@ -69,7 +69,7 @@ test('glare: both hold at once, one gets 491 and retries per §14.1; both end up
   const alice = await make('alice');
   const bob = await make('bob');
   const [ac, bc] = await connect(alice, bob);
-  await new Promise((r) => setTimeout(r, 100)); // let the ACK land: both sides are idle
+  await onWire(bob, 'in', isAck); // Bob has his ACK: both sides are idle (no 500 for a re-INVITE, §14.2)
   const [ra, rb] = await Promise.all([ac.hold(), bc.hold()]);
   assert.equal(ra.localHold, true);
   assert.equal(rb.localHold, true);
@@ -120,9 +120,14 @@ test('blind transfer: Alice refers Bob to Carol; Referred-By carried; NOTIFY 100
   assert.match(sent(bob, 'INVITE').at(-1)!.get('Referred-By')!, /alice/);
   assert.equal(cc.state, 'established');
   assert.equal(ac.state, 'terminated');
+  // Bob's refer subscription ends with the transaction of his final NOTIFY (RFC 5057 §5.2)
+  const finalNotify = sent(bob, 'NOTIFY').at(-1)!.cseq!.seq;
+  await onWire(bob, 'in', (m) => !m.isRequest && m.cseq?.method === 'NOTIFY' && m.cseq.seq === finalNotify);
+  const bobToCarol = [...bob.ua.calls.values()].find((c) => c !== bc && c.state === 'established')!;
+  const hungUp = Promise.all([once(cc, 'terminated'), once(bobToCarol, 'terminated')]);
   void cc.hangup();
+  await hungUp;
   // every dialog usage (INVITE sessions and refer subscriptions, RFC 5057) has ended: no dialog leaks
-  await new Promise((r) => setTimeout(r, 1500));
   assert.deepEqual(
     [alice, bob, carol].map((p) => p.ua.core.dialogCount),
     [0, 0, 0],
@@ -142,7 +147,8 @@ test('blind transfer failure: the target is busy, the original call survives', a
   );
   const [status] = await failed;
   assert.equal(status, 486);
-  await new Promise((r) => setTimeout(r, 200));
+  // transfer() rejected only after its resume re-INVITE was answered, which Bob did after his final
+  // NOTIFY: had the failure ended either side's call, it would show by now
   assert.equal(ac.state, 'established');
   assert.equal(bc.state, 'established');
   assert.equal(ac.localHold, false, 'resumed after the failed consultation transfer');

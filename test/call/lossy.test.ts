@@ -4,19 +4,32 @@ import assert from 'node:assert/strict';
 import { LossyTransport, dropFirstCopies, dropRandomly, type DropRule } from '../../src/transport/index.js';
 import { UserAgent } from '../../src/ua/user-agent.js';
 import type { Call } from '../../src/call/call.js';
-import { parseUri } from '../../src/message/index.js';
+import { parseMessage, parseUri, type SipRequest } from '../../src/message/index.js';
+import { EventEmitter } from 'node:events';
 
 const uas: UserAgent[] = [];
 after(async () => {
   await Promise.all(uas.map((u) => u.stop()));
 });
 
-async function lossyPhone(name: string, rule: () => DropRule, counter: { dropped: number }): Promise<UserAgent> {
+interface LossyPhone {
+  ua: UserAgent;
+  /** Emits 'ack' for each ACK that reached this phone (the lossy link dropped none of its copies). */
+  wire: EventEmitter;
+}
+
+async function lossyPhone(name: string, rule: () => DropRule, counter: { dropped: number }): Promise<LossyPhone> {
+  const wire = new EventEmitter();
   const ua = new UserAgent({
     aor: `sip:${name}@127.0.0.1`,
     listen: [{ protocol: 'udp', host: '127.0.0.1', port: 0 }],
     autoAnswer: 0,
     timers: { T1: 40, T2: 320, T4: 400 }, // scaled-down RFC 3261 timers keep the test short
+    tap: (e) => {
+      const m = e.direction === 'in' ? parseMessage(e.bytes) : undefined;
+      // after this datagram is handled
+      if (m?.isRequest && (m as SipRequest).method === 'ACK') setImmediate(() => wire.emit('ack'));
+    },
     wrapTransport: (t) => {
       const l = new LossyTransport(t, rule());
       const orig = l.send.bind(l);
@@ -29,10 +42,17 @@ async function lossyPhone(name: string, rule: () => DropRule, counter: { dropped
   });
   await ua.start();
   uas.push(ua);
-  return ua;
+  return { ua, wire };
 }
 
-async function fullCall(a: UserAgent, b: UserAgent): Promise<void> {
+async function fullCall({ ua: a }: LossyPhone, { ua: b, wire }: LossyPhone): Promise<void> {
+  // the INVITE's 2xx is retransmitted until the (possibly lost) ACK arrives: wait for that ACK
+  let guard: NodeJS.Timeout | undefined;
+  const acked = new Promise<void>((r, j) => {
+    guard = setTimeout(() => j(new Error('the ACK never reached the callee')), 10_000);
+    wire.once('ack', () => r());
+  }).finally(() => clearTimeout(guard));
+  acked.catch(() => undefined); // awaited below, unless the call fails first
   const bobUri = `sip:bob@127.0.0.1:${b.transport.address('udp')!.port}`;
   const inc = new Promise<Call>((r) => b.once('incoming', r));
   const call = a.dial(parseUri(bobUri));
@@ -41,8 +61,7 @@ async function fullCall(a: UserAgent, b: UserAgent): Promise<void> {
     call.once('established', () => r());
     call.once('terminated', (i) => j(new Error(`call failed: ${i.reason} ${i.code}`)));
   });
-  // the INVITE's 2xx is retransmitted until the (possibly lost) ACK arrives
-  await new Promise((r) => setTimeout(r, 600));
+  await acked;
   const ended = new Promise<void>((r) => remote.once('terminated', () => r()));
   void call.hangup();
   await ended;
