@@ -5,6 +5,8 @@ import { startLab, type Lab } from '../../src/cli/demo/lab.js';
 import { UserAgent } from '../../src/ua/user-agent.js';
 import type { Call } from '../../src/call/call.js';
 import { parseMessage, type SipRequest } from '../../src/message/index.js';
+import { once } from '../call/helpers.js';
+import { within } from '../helpers/wait.js';
 
 let lab: Lab;
 const extra: UserAgent[] = [];
@@ -46,17 +48,18 @@ test('parallel fork: both devices answer, the caller ACKs both 2xx and hangs up 
   const d2 = await device('mobile', 0);
   await bind(d1, 1);
   await bind(d2, 1);
-  const got: Call[] = [];
-  d1.on('incoming', (c: Call) => got.push(c));
-  d2.on('incoming', (c: Call) => got.push(c));
+  const rang = Promise.all([once<[Call]>(d1, 'incoming'), once<[Call]>(d2, 'incoming')]);
   const call = lab.phones.alice.dial('sip:bob@biloxi.example.com');
-  await new Promise<void>((r) => call.once('established', () => r()));
-  await new Promise((r) => setTimeout(r, 800));
+  await once(call, 'established');
+  const got = (await rang).map(([c]) => c);
   assert.equal(got.length, 2, 'both devices rang');
+  // the losing device's call ends: its 2xx ACKed then BYE (§13.2.2.4), or CANCELled by the proxy
+  await Promise.race(got.map((c) => (c.state === 'terminated' ? Promise.resolve() : once(c, 'terminated'))));
   const live = got.filter((c) => c.state === 'established');
   assert.equal(live.length, 1, 'one dialog survives; the other 2xx was ACKed and ended with BYE (or cancelled)');
+  const ended = once(live[0]!, 'terminated');
   void call.hangup();
-  await new Promise((r) => setTimeout(r, 300));
+  await ended;
   assert.ok(got.every((c) => c.state === 'terminated'));
 });
 
@@ -120,8 +123,11 @@ test('per-source rate limit: beyond the burst, 503 with Retry-After; the proxy k
   const sock = dgram.createSocket('udp4');
   await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
   const statuses: number[] = [];
-  sock.on('message', (b) =>
-    statuses.push((parseMessage(b, { lazy: true }) as import('../../src/message/index.js').SipResponse).status),
+  const answered = new Promise<void>((r) =>
+    sock.on('message', (b) => {
+      statuses.push((parseMessage(b, { lazy: true }) as import('../../src/message/index.js').SipResponse).status);
+      if (statuses.length === 4) r();
+    }),
   );
   for (let i = 0; i < 4; i++) {
     const opt = createRequest({
@@ -133,7 +139,7 @@ test('per-source rate limit: beyond the burst, 503 with Retry-After; the proxy k
     });
     sock.send(opt.toBuffer(), port, '127.0.0.1');
   }
-  await new Promise((r) => setTimeout(r, 300));
+  await within(answered, 8000, 'four answers');
   assert.deepEqual(statuses.slice().sort(), [200, 200, 503, 503]);
   assert.equal(p.stats.rateLimited, 2);
   sock.close();

@@ -147,7 +147,7 @@ test('in-dialog requests challenged by a proxy are re-sent with credentials and 
   const bob2 = new UserAgent({
     aor: 'sip:bob@example.com',
     listen: [{ protocol: 'udp', host: '127.0.0.1', port: 0 }],
-    autoAnswer: 0,
+    autoAnswer: false, // answered below: answer() resolves once the ACK is in
   });
   const alice2 = new UserAgent({
     aor: 'sip:alice@example.com',
@@ -171,8 +171,9 @@ test('in-dialog requests challenged by a proxy are re-sent with credentials and 
   const inc = new Promise<Call>((r) => bob2.once('incoming', r));
   const call = alice2.dial('sip:bob@example.com');
   const bc = await inc;
+  // Bob has the ACK of his 2xx: a re-INVITE before it would get 500 (RFC 3261 §14.2)
+  await bc.answer();
   await new Promise<void>((r) => (call.state === 'established' ? r() : call.once('established', () => r())));
-  await new Promise((r) => setTimeout(r, 100));
   assert.equal((await call.hold()).localHold, true, 'the challenged re-INVITE went through on the second try');
   assert.equal(bc.remoteHold, true);
   const ended = new Promise((r) => bc.once('terminated', r));

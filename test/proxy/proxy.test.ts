@@ -13,6 +13,7 @@ import {
 } from '../../src/message/index.js';
 import { loopHash } from '../../src/proxy/rules.js';
 import type { Call } from '../../src/call/call.js';
+import { isMethod, recorded, within } from '../helpers/wait.js';
 
 let lab: Lab;
 let sock: dgram.Socket;
@@ -125,17 +126,21 @@ test('every in-dialog request of a call with hold and transfer crosses the proxy
   const ab = alice.dial(lab.aor('bob'));
   const ba = await inc;
   await new Promise<void>((r) => (ab.state === 'established' ? r() : ab.once('established', () => r())));
-  await new Promise((r) => setTimeout(r, 100));
+  // Bob has the ACK of his 2xx before he re-INVITEs (a re-INVITE before it would get 500, §14.2)
+  await recorded(lab.recorder, (e, m) => e.element === 'bob' && e.direction === 'in' && isMethod(m, 'ACK'), mark);
   await ba.hold();
   await ba.resume();
   const carolInc = new Promise<Call>((r) => carol.once('incoming', r));
   const done = new Promise((r) => ab.once('transferred', r));
+  const abEnded = new Promise((r) => ab.once('terminated', r));
   await ab.transfer(parseUri(lab.aor('carol')));
-  const cb = await carolInc;
-  await done;
-  await new Promise((r) => setTimeout(r, 1500));
+  const cb = await within(carolInc, 8000, 'Carol rang');
+  await within(done, 8000, 'transferred');
+  // Alice's BYE after the transfer (RFC 5589 §6) has been answered through the proxy
+  await within(abEnded, 8000, "Alice's call ended");
+  const cbEnded = new Promise((r) => cb.once('terminated', r));
   void cb.hangup();
-  await new Promise((r) => setTimeout(r, 300));
+  await within(cbEnded, 8000, "Carol's BYE answered");
   const phoneRequests = lab.recorder.entries
     .slice(mark)
     .filter((e) => e.element !== 'proxy' && e.direction === 'out')

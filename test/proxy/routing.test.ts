@@ -10,6 +10,7 @@ import { Proxy, type ProxyOptions } from '../../src/proxy/proxy.js';
 import { isMyself, isOurDomain, isOwnUri, makeIdentity } from '../../src/proxy/identity.js';
 import { parseUri, type SipRequest } from '../../src/message/index.js';
 import { Peer, rawRequest, rawResponse } from './peer.js';
+import { FakeClock } from '../../src/util/clock.js';
 
 const cleanup: (() => unknown)[] = [];
 after(async () => {
@@ -96,19 +97,24 @@ test('a branch that times out: 408 upstream with only the client Via (not the fo
 });
 
 test('Timer C: an INVITE branch that only rings is CANCELled on expiry and the caller gets 408', async () => {
-  const { proxy, a, b, port, route } = await start({ timerC: 300 });
+  // the proxy's timers on a fake clock; messages still cross real sockets
+  const clock = new FakeClock();
+  const { proxy, a, b, port, route } = await start({ timerC: 300, clock });
   const ruri = `sip:bob@127.0.0.1:${b.port}`;
   a.send(rawRequest('INVITE', ruri, a, { route, from: 'sip:alice@127.0.0.1' }), port);
   const inv = await b.request('INVITE');
   b.send(rawResponse(inv, 180), port);
   const ringing = await a.response(180, 'INVITE');
   assert.equal(viaCount(ringing), 1);
-  const t0 = Date.now();
   // §16.7 step 2: a provisional response resets Timer C
-  await new Promise((r) => setTimeout(r, 150));
+  clock.advance(150);
   b.send(rawResponse(inv, 183), port);
+  await a.response(183, 'INVITE'); // forwarded: the proxy has handled it
+  clock.advance(200); // 350 ms after the 180, 200 ms after the 183
+  assert.equal(proxy.stats.timerC, 0, 'Timer C was reset by the 183');
+  clock.advance(100); // 300 ms after the 183
+  assert.equal(proxy.stats.timerC, 1, 'Timer C fired 300 ms after the 183');
   const cancel = await b.request('CANCEL', 3000);
-  assert.ok(Date.now() - t0 >= 400, 'Timer C was reset by the 183');
   b.send(rawResponse(cancel, 200), port);
   b.send(rawResponse(inv, 487), port);
   const res = await a.response(408, 'INVITE', 3000);
