@@ -110,7 +110,7 @@ test(
     const call = alice.ua.dial(parseUri(bob.uri));
     const [bc] = await inc;
     await once(call, 'established');
-    await new Promise((r) => setTimeout(r, 100));
+    await onWire(bob, 'in', isAck); // Bob has the ACK of the INVITE's 2xx
     // a re-INVITE whose ACK "the network lost": Bob retransmits his 2xx and answers the next INVITE 500
     const first = call.dialog!.createRequest('INVITE', {
       body: call.media.createOffer(),
