@@ -1,9 +1,12 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { Proc, run } from './helpers.js';
 import { loadManifest, vectorDir } from '../helpers/vectors.js';
 
+const parseMany = fileURLToPath(new URL('./parse-many.js', import.meta.url));
 const procs: Proc[] = [];
 after(() => procs.forEach((p) => p.kill()));
 
@@ -17,9 +20,19 @@ test('switchboard --help and usage errors', async () => {
 });
 
 test('switchboard parse: JSON for every accepted vector, "error: <reason> at byte <N>" for rejected ones', async () => {
+  // every vector through the CLI's main() in one process (parse-many.js); one accepted and one rejected
+  // vector also through bin/switchboard.js, as its own process, below
   for (const set of ['rfc4475', 'rfc5118'] as const) {
-    for (const e of loadManifest(set)) {
-      const r = await run(['parse', vectorDir(set) + e.file]);
+    const entries = loadManifest(set);
+    const batch = spawnSync(process.execPath, [parseMany, ...entries.map((e) => vectorDir(set) + e.file)], {
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+    });
+    assert.equal(batch.status, 0, batch.stderr);
+    const results = JSON.parse(batch.stdout) as { code: number; stdout: string; stderr: string }[];
+    assert.equal(results.length, entries.length);
+    for (const [i, e] of entries.entries()) {
+      const r = results[i]!;
       if (e.parser === 'accept') {
         assert.equal(r.code, 0, `${e.file}: ${r.stderr}`);
         const j = JSON.parse(r.stdout) as { type: string; headers: unknown[]; body: { length: number } };
@@ -31,6 +44,13 @@ test('switchboard parse: JSON for every accepted vector, "error: <reason> at byt
       } else assert.ok(r.code === 0 || (r.code === 1 && /^error: .+ at byte \d+/.test(r.stderr)), e.file);
     }
   }
+  const accepted = await run(['parse', vectorDir('rfc4475') + 'esc01.dat']);
+  assert.equal(accepted.code, 0, accepted.stderr);
+  assert.equal((JSON.parse(accepted.stdout) as { method: string }).method, 'INVITE');
+  const rejected = loadManifest('rfc4475').find((e) => e.parser === 'reject')!;
+  const refused = await run(['parse', vectorDir('rfc4475') + rejected.file]);
+  assert.equal(refused.code, 1, rejected.file);
+  assert.match(refused.stderr, /^error: .+ at byte \d+\n$/);
   // stdin
   const stdin = await run(['parse', '-'], readFileSync(vectorDir('rfc4475') + 'esc01.dat', 'latin1'));
   assert.equal(stdin.code, 0);
