@@ -3,6 +3,8 @@
  * record-routing proxy. Register, call, hold/resume, blind transfer; in-dialog requests follow
  * kamailio's Record-Route.
  */
+import { EventEmitter } from 'node:events';
+import { within } from '../helpers/wait.js';
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -46,20 +48,49 @@ async function kamailio(): Promise<number> {
   return port;
 }
 
-async function phone(name: string, kport: number): Promise<{ ua: UserAgent; wire: WireEvent[] }> {
+interface KPhone {
+  ua: UserAgent;
+  wire: WireEvent[];
+  /** Emits 'in' with each message received, once the stack has handled it. */
+  arrivals: EventEmitter;
+}
+
+/** Resolves once an ACK has reached `p` (one already received counts). */
+function acked(p: KPhone): Promise<void> {
+  const isAck = (b: Uint8Array) => {
+    const m = parseMessage(b);
+    return m.isRequest && (m as SipRequest).method === 'ACK';
+  };
+  if (p.wire.some((w) => w.direction === 'in' && isAck(w.bytes))) return Promise.resolve();
+  return new Promise((r) => {
+    const on = (b: Uint8Array) => {
+      if (!isAck(b)) return;
+      p.arrivals.off('in', on);
+      r();
+    };
+    p.arrivals.on('in', on);
+  });
+}
+
+async function phone(name: string, kport: number): Promise<KPhone> {
   const wire: WireEvent[] = [];
+  const arrivals = new EventEmitter();
   const ua = new UserAgent({
     aor: `sip:${name}@127.0.0.1`,
     listen: [{ protocol: 'udp', host: '127.0.0.1', port: 0 }],
     registrar: `sip:127.0.0.1:${kport}`,
     outboundProxy: `sip:127.0.0.1:${kport};lr`,
     autoAnswer: 0,
-    tap: (e) => wire.push(e),
+    tap: (e) => {
+      wire.push(e);
+      // the tap runs before the stack handles the message
+      if (e.direction === 'in') setImmediate(() => arrivals.emit('in', e.bytes));
+    },
   });
   await ua.start();
   cleanup.push(() => ua.stop());
   assert.equal(await ua.register(300), 200, `${name} registered with kamailio`);
-  return { ua, wire };
+  return { ua, wire, arrivals };
 }
 
 test('kamailio: register, call, hold/resume and blind transfer through a reference proxy', async () => {
@@ -71,7 +102,8 @@ test('kamailio: register, call, hold/resume and blind transfer through a referen
   const ab = alice.ua.dial(`sip:bob@127.0.0.1:${kport}`);
   const ba = await inc;
   await new Promise<void>((r) => (ab.state === 'established' ? r() : ab.once('established', () => r())));
-  await new Promise((r) => setTimeout(r, 100));
+  // Bob has the ACK of his 2xx before he re-INVITEs (a re-INVITE before it would get 500, RFC 3261 §14.2)
+  await within(acked(bob), 8000, 'the ACK at Bob');
   assert.ok(ab.dialog!.routeSet.length >= 1, 'kamailio record-routed the dialog');
   assert.equal((await ba.hold()).localHold, true);
   assert.equal(ab.remoteHold, true);
@@ -90,6 +122,7 @@ test('kamailio: register, call, hold/resume and blind transfer through a referen
     .filter((x) => x.m.isRequest);
   assert.ok(fromBob.length >= 5);
   for (const x of fromBob) assert.equal(x.w.remote.port, kport, `${(x.m as SipRequest).method} went through kamailio`);
+  const ended = new Promise((r) => cb.once('terminated', r));
   void cb.hangup();
-  await new Promise((r) => setTimeout(r, 300));
+  await within(ended, 8000, "Carol's BYE answered");
 });
