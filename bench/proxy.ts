@@ -70,14 +70,14 @@ async function startProxy(kind: Kind): Promise<Proxy> {
       [bin, 'proxy', '--listen', `udp:127.0.0.1:${port}`, '--domain', '127.0.0.1', '--record-route'],
       { stdio: 'ignore' },
     );
-    await waitForSip(port);
+    await waitForSip(port, 30_000);
     return { child, port, cleanup: () => {} };
   }
   const dir = mkdtempSync(join(tmpdir(), 'bench-kamailio-'));
   const cfg = join(dir, 'kamailio.cfg');
   writeFileSync(cfg, KAMAILIO_CFG.replaceAll('KPORT', String(port)));
   const child = spawn('kamailio', ['-f', cfg, '-DD', '-E', '-m', '256', '-P', join(dir, 'pid')], { stdio: 'ignore' });
-  await waitForSip(port);
+  await waitForSip(port, 30_000);
   return { child, port, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
