@@ -3,6 +3,7 @@ import { inspect } from 'node:util';
 import type { Redis } from 'ioredis';
 import { systemClock, type Clock } from '../util/clock.js';
 import { guarded } from '../util/redis.js';
+import { StoreUnavailableError } from '../util/store-errors.js';
 
 /**
  * What digest servers that stand for one another must share (RFC 7616 §3.3, §3.4.5): the key
@@ -70,30 +71,59 @@ return 1`;
 
 /** State in Redis: the key created once (SET NX) for everyone, counts under a TTL per nonce. */
 export class RedisNonceState implements NonceState {
-  readonly #secret: Buffer;
+  #secret: Buffer | undefined;
+  #had: () => void = () => undefined;
+  /** Resolves once the shared key has been fetched. */
+  readonly loaded: Promise<void>;
 
   private constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
-    secret: Buffer,
   ) {
-    this.#secret = secret;
+    this.loaded = new Promise((r) => (this.#had = r));
   }
 
   /** Fetch the shared key, creating it if this is the first server (rejects when Redis is down). */
   static async open(redis: Redis, opts: { prefix?: string } = {}): Promise<RedisNonceState> {
-    const prefix = opts.prefix ?? 'switchboard:';
-    const key = `${prefix}digest:secret`;
-    const secret = await guarded('digest nonce secret', async () => {
-      await redis.set(key, randomBytes(32).toString('hex'), 'NX');
-      const hex = await redis.get(key);
+    const s = new RedisNonceState(redis, opts.prefix ?? 'switchboard:');
+    await s.load();
+    return s;
+  }
+
+  /**
+   * A state to use at once, while Redis may still be down: the key is fetched now and again each
+   * time the client becomes ready, until it is had. Until then every use of the key throws
+   * StoreUnavailableError (a proxy answers 503 to what needs a nonce), so a server can start
+   * without Redis and serve as soon as it is back. The key never changes once created (SET NX).
+   */
+  static connecting(redis: Redis, opts: { prefix?: string } = {}): RedisNonceState {
+    const s = new RedisNonceState(redis, opts.prefix ?? 'switchboard:');
+    const fetch = () => {
+      s.load().then(
+        () => redis.off('ready', fetch),
+        () => undefined, // not ready after all: the next 'ready' tries again
+      );
+    };
+    redis.on('ready', fetch);
+    if (redis.status === 'ready') fetch();
+    return s;
+  }
+
+  private async load(): Promise<void> {
+    if (this.#secret) return;
+    const key = `${this.prefix}digest:secret`;
+    this.#secret = await guarded('digest nonce secret', async () => {
+      await this.redis.set(key, randomBytes(32).toString('hex'), 'NX');
+      const hex = await this.redis.get(key);
       if (!hex || !/^[0-9a-f]{64}$/.test(hex)) throw new Error(`malformed value at ${key}`);
       return Buffer.from(hex, 'hex');
     });
-    return new RedisNonceState(redis, prefix, secret);
+    this.#had();
   }
 
   get secret(): Buffer {
+    if (!this.#secret)
+      throw new StoreUnavailableError('digest nonce secret', new Error('not yet fetched from Redis'), 2);
     return this.#secret;
   }
 

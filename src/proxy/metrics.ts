@@ -17,6 +17,11 @@ export interface ProxyMetricsOptions {
   /** Histogram buckets for processing time, seconds. */
   buckets?: number[];
   clock?: Clock;
+  /**
+   * Requests a shared rate limit (Redis) could not decide, decided by the process's own buckets
+   * instead (fail-open): exported as `rate_limit_fallback_total` when given.
+   */
+  rateLimitFallbacks?: () => number;
 }
 
 /** `1xx` … `6xx` (anything else `other`, as a peer may send any three digits). */
@@ -79,6 +84,17 @@ export class ProxyMetrics {
         this.inc(source.stats.rateLimited);
       },
     });
+    const fallbacks = opts.rateLimitFallbacks;
+    if (fallbacks)
+      new Counter({
+        name: `${p}rate_limit_fallback_total`,
+        help: 'requests the per-process rate limit decided because the shared store did not answer (fail-open)',
+        registers,
+        collect() {
+          this.reset();
+          this.inc(fallbacks());
+        },
+      });
     this.processing = new Histogram({
       name: `${p}processing_seconds`,
       help: 'time from a request arriving to its final response leaving, by method',

@@ -1,7 +1,6 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
-import type { Redis } from 'ioredis';
 import { DigestClient, DigestServer, MemoryNonceState, RedisNonceState } from '../../src/auth/index.js';
 import {
   createRequest,
@@ -12,25 +11,13 @@ import {
   type SipResponse,
 } from '../../src/message/index.js';
 import { FakeClock } from '../../src/util/clock.js';
-import { createSharedRedis } from '../../src/util/redis.js';
 import { StoreUnavailableError } from '../../src/util/store-errors.js';
-import { startRedis, type RedisServer } from '../helpers/redis.js';
+import { createSharedRedis } from '../../src/util/redis.js';
+import { startRedis, useRedis } from '../helpers/redis.js';
+import { freePort } from '../interop/ports.js';
 
-let server: RedisServer;
-const clients: Redis[] = [];
-before(async () => {
-  server = await startRedis();
-});
-after(async () => {
-  for (const c of clients) c.disconnect();
-  await server.stop();
-});
-async function client(): Promise<Redis> {
-  const c = createSharedRedis(server.url, { commandTimeout: 500 });
-  clients.push(c);
-  await c.connect();
-  return c;
-}
+const fixture = useRedis();
+const client = () => fixture.client();
 
 function register(): SipRequest {
   return parseMessage(
@@ -104,14 +91,33 @@ test('two digest servers on one Redis: a nonce from A verifies at B, a replay at
 test('nonce state with Redis down: StoreUnavailableError, not a verdict', async () => {
   const local = await startRedis();
   try {
-    const redis = createSharedRedis(local.url, { commandTimeout: 300, connectTimeout: 300 });
-    clients.push(redis);
-    await redis.connect();
+    const redis = await fixture.client({ url: local.url, commandTimeout: 300, connectTimeout: 300 });
     const s = await RedisNonceState.open(redis);
     await local.kill();
     await assert.rejects(Promise.resolve(s.acceptCount('x', 1, 1000)), StoreUnavailableError);
     await assert.rejects(RedisNonceState.open(redis), StoreUnavailableError);
   } finally {
+    await local.stop();
+  }
+});
+
+test('nonce state made while Redis is down: StoreUnavailableError until Redis is up, then the shared key', async () => {
+  const port = await freePort();
+  // nothing listens there yet: the client keeps retrying by itself
+  const redis = createSharedRedis(`redis://127.0.0.1:${port}`, { connectTimeout: 300, maxReconnectDelay: 100 });
+  redis.connect().catch(() => undefined);
+  const s = RedisNonceState.connecting(redis, { prefix: 'n5:' });
+  const users = () => ({ password: 'pw' });
+  const server = new DigestServer({ realm: 'example.com', users, nonces: s });
+  assert.throws(() => server.challenges(), StoreUnavailableError);
+  const local = await startRedis({ port });
+  try {
+    await s.loaded;
+    assert.equal(server.challenges().length, 2, 'challenges once the key is had');
+    const other = await RedisNonceState.open(await fixture.client({ url: local.url }), { prefix: 'n5:' });
+    assert.ok(other.secret.equals(s.secret), 'the same key as every other server');
+  } finally {
+    redis.disconnect();
     await local.stop();
   }
 });

@@ -1,5 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../interop/ports.js';
 
 export const bin = fileURLToPath(new URL('../../../bin/switchboard.js', import.meta.url));
 
@@ -9,6 +11,7 @@ export class Proc {
   readonly lines: string[] = [];
   stderr = '';
   private waiters: { pred: (l: string) => boolean; resolve: (l: string) => void }[] = [];
+  private stderrWaiters: { re: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
   readonly exited: Promise<number | null>;
 
   /** `prefix` runs it through another command, e.g. `ip netns exec NS` (which execs, keeping the pid). */
@@ -29,7 +32,14 @@ export class Proc {
         this.waiters = this.waiters.filter((w) => (w.pred(line) ? (w.resolve(line), false) : true));
       }
     });
-    this.child.stderr.on('data', (d: Buffer) => (this.stderr += d.toString()));
+    this.child.stderr.on('data', (d: Buffer) => {
+      this.stderr += d.toString();
+      this.stderrWaiters = this.stderrWaiters.filter((w) => {
+        const m = this.stderr.match(w.re);
+        if (m) w.resolve(m);
+        return !m;
+      });
+    });
     this.exited = new Promise((r) => this.child.on('close', (code) => r(code)));
   }
   send(line: string): void {
@@ -47,6 +57,18 @@ export class Proc {
       this.waiters.push({ pred, resolve: (l) => (clearTimeout(t), resolve(l)) });
     });
   }
+  /** Wait until stderr (all of it so far) matches `re`. */
+  waitStderr(re: RegExp, ms = 10_000): Promise<RegExpMatchArray> {
+    const m = this.stderr.match(re);
+    if (m) return Promise.resolve(m);
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no ${re} on stderr within ${ms} ms:\n${this.stderr}`)), ms);
+      this.stderrWaiters.push({ re, resolve: (x) => (clearTimeout(t), resolve(x)) });
+    });
+  }
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
   event(
     name: string,
     extra: (o: Record<string, unknown>) => boolean = () => true,
@@ -62,8 +84,36 @@ export class Proc {
     }, ms).then((l) => JSON.parse(l) as Record<string, unknown>);
   }
   kill(): void {
-    if (this.child.exitCode === null) this.child.kill('SIGKILL');
+    if (this.running) this.child.kill('SIGKILL');
   }
+}
+
+/** Starts CLI processes that are killed after the test file (call once, at the top of the file). */
+export function cliProcs(): (args: string[], env?: NodeJS.ProcessEnv) => Proc {
+  const all: Proc[] = [];
+  after(() => all.forEach((p) => p.kill()));
+  return (args, env) => {
+    const p = new Proc(args, env);
+    all.push(p);
+    return p;
+  };
+}
+
+/**
+ * `switchboard proxy` on a free port (or `port`) of 127.0.0.1 for domain example.com (unless
+ * `--domain` is in `extra`); resolves once it listens.
+ */
+export async function startProxy(
+  start: (args: string[]) => Proc,
+  extra: string[] = [],
+  opts: { protocol?: 'udp' | 'tcp'; port?: number } = {},
+): Promise<{ proc: Proc; port: number }> {
+  const port = opts.port ?? (await freePort());
+  const protocol = opts.protocol ?? 'udp';
+  const domain = extra.includes('--domain') ? [] : ['--domain', 'example.com'];
+  const proc = start(['proxy', '--listen', `${protocol}:127.0.0.1:${port}`, ...domain, ...extra]);
+  await proc.waitStderr(new RegExp(`listening on ${protocol}:`));
+  return { proc, port };
 }
 
 export function run(args: string[], input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {

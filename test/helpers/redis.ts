@@ -1,4 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { after, before } from 'node:test';
+import type { Redis } from 'ioredis';
+import { createSharedRedis, type SharedRedisOptions } from '../../src/util/redis.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,9 +26,9 @@ export interface RedisServer {
  * `appendonly` nothing is written to disk (`--save '' --appendonly no`). Fails loudly if the
  * tool is missing; resolves when the server logs that it accepts connections (no sleeps).
  */
-export async function startRedis(opts: { appendonly?: boolean } = {}): Promise<RedisServer> {
+export async function startRedis(opts: { appendonly?: boolean; port?: number } = {}): Promise<RedisServer> {
   const bin = requireTool('redis-server', 'redis-server');
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'sb-redis-'));
   const args = [
     '--port',
@@ -93,4 +96,41 @@ function launch(bin: string, args: string[]): Promise<ChildProcess> {
       reject(new Error(`redis-server exited (${code}) before it was ready: ${out.slice(-500)}`));
     });
   });
+}
+
+export interface RedisFixture {
+  /** The server (after the file's `before` hook has run). */
+  readonly server: RedisServer;
+  /** A connected client (createSharedRedis) to `url` (default: the server), disconnected after the file. */
+  client(opts?: SharedRedisOptions & { url?: string }): Promise<Redis>;
+}
+
+/**
+ * One redis-server for a test file: started before its tests, stopped after them with every
+ * client made by `client()`. Call once, at the top of the file.
+ */
+export function useRedis(opts: { appendonly?: boolean } = {}): RedisFixture {
+  let server: RedisServer | undefined;
+  const clients: Redis[] = [];
+  before(async () => {
+    server = await startRedis(opts);
+  });
+  after(async () => {
+    for (const c of clients) c.disconnect();
+    await server?.stop();
+  });
+  const fixture: RedisFixture = {
+    get server() {
+      if (!server) throw new Error('useRedis: the server starts in the before hook');
+      return server;
+    },
+    async client(o = {}) {
+      const { url, ...rest } = o;
+      const c = createSharedRedis(url ?? fixture.server.url, { commandTimeout: 500, ...rest });
+      clients.push(c);
+      await c.connect();
+      return c;
+    },
+  };
+  return fixture;
 }

@@ -1,26 +1,11 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Redis } from 'ioredis';
 import { RedisRateLimiter } from '../../src/proxy/redis-rate-limit.js';
-import { createSharedRedis } from '../../src/util/redis.js';
 import { StoreUnavailableError } from '../../src/util/store-errors.js';
-import { startRedis, type RedisServer } from '../helpers/redis.js';
+import { startRedis, useRedis } from '../helpers/redis.js';
 
-let server: RedisServer;
-const clients: Redis[] = [];
-before(async () => {
-  server = await startRedis();
-});
-after(async () => {
-  for (const c of clients) c.disconnect();
-  await server.stop();
-});
-async function client(url = server.url): Promise<Redis> {
-  const c = createSharedRedis(url, { commandTimeout: 300, connectTimeout: 300 });
-  clients.push(c);
-  await c.connect();
-  return c;
-}
+const fixture = useRedis();
+const client = (url?: string) => fixture.client({ ...(url ? { url } : {}), commandTimeout: 300, connectTimeout: 300 });
 
 test('one bucket per source shared by two proxies; check() does not take a token; keys expire when full', async () => {
   const redis = await client();

@@ -1,31 +1,14 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Redis } from 'ioredis';
 import { RedisLocationStore, Registrar, type Binding } from '../../src/registrar/index.js';
 import { createRequest, createVia, parseMessage, type SipRequest } from '../../src/message/index.js';
 import { FakeClock } from '../../src/util/clock.js';
-import { createSharedRedis } from '../../src/util/redis.js';
 import { StoreUnavailableError } from '../../src/util/store-errors.js';
-import { startRedis, type RedisServer } from '../helpers/redis.js';
+import { startRedis, useRedis } from '../helpers/redis.js';
 
-let server: RedisServer;
-const clients: Redis[] = [];
+const redis = useRedis();
+const client = () => redis.client();
 let n = 0;
-
-before(async () => {
-  server = await startRedis();
-});
-after(async () => {
-  for (const c of clients) c.disconnect();
-  await server.stop();
-});
-
-async function client(): Promise<Redis> {
-  const c = createSharedRedis(server.url, { commandTimeout: 500 });
-  clients.push(c);
-  await c.connect();
-  return c;
-}
 
 /** A fresh key prefix per test, so tests share one server without seeing each other. */
 async function store(clock = new FakeClock()) {
@@ -163,11 +146,9 @@ test('the registrar over Redis: §10.3 end to end, seen from a second store', as
 test('Redis down: a typed error within the command timeout, and back when Redis is', async () => {
   const local = await startRedis();
   try {
-    const redis = createSharedRedis(local.url, { commandTimeout: 300, connectTimeout: 300, maxReconnectDelay: 100 });
-    clients.push(redis);
-    await redis.connect();
+    const c = await redis.client({ url: local.url, commandTimeout: 300, connectTimeout: 300, maxReconnectDelay: 100 });
     const clock = new FakeClock();
-    const s = new RedisLocationStore(redis, { clock });
+    const s = new RedisLocationStore(c, { clock });
     await s.put(binding(clock, 'sip:a@h1'));
     await local.kill();
     const t0 = performance.now();
@@ -179,7 +160,7 @@ test('Redis down: a typed error within the command timeout, and back when Redis 
     await assert.rejects(s.put(binding(clock, 'sip:a@h2')), StoreUnavailableError);
     assert.ok(performance.now() - t0 < 2000, 'bounded');
     await local.restart();
-    await new Promise<void>((r) => (redis.status === 'ready' ? r() : redis.once('ready', () => r())));
+    await new Promise<void>((r) => (c.status === 'ready' ? r() : c.once('ready', () => r())));
     await s.put(binding(clock, 'sip:a@h3'));
     assert.deepEqual(
       (await s.lookup('sip:alice@example.com')).map((b) => b.uri),

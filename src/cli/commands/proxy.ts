@@ -2,12 +2,13 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { SipTransport, type ListenOptions } from '../../transport/index.js';
-import { Registrar, MemoryLocationStore, RedisLocationStore, type LocationStore } from '../../registrar/index.js';
-import { DigestServer, RedisNonceState, loadUsersFile, type NonceState } from '../../auth/index.js';
+import { Registrar, MemoryLocationStore, type LocationStore } from '../../registrar/index.js';
+import { DigestServer, loadUsersFile, type NonceState } from '../../auth/index.js';
 import { Proxy } from '../../proxy/proxy.js';
 import { addProxyOpsOptions, proxyOpsOptions, type ProxyOpsFlags } from './proxy-ops.js';
 import { ProxyMetrics, serveMetrics, type MetricsServer } from '../../proxy/metrics.js';
-import { createSharedRedis, parseRedisUrl } from '../../util/redis.js';
+import { parseRedisUrl } from '../../util/redis.js';
+import { redactUrl, sharedState } from './proxy-redis.js';
 import { TraceRecorder, writeTraceFiles } from '../../trace/index.js';
 import { collectListen, type SetStatus } from '../options.js';
 import { LineWriter } from '../output.js';
@@ -110,22 +111,17 @@ export function registerProxy(program: Command, setStatus: SetStatus): void {
           setStatus(1);
           return;
         }
-        // --redis: one shared state for every proxy of the domain; reachable at start, or we do not start
-        const redis = opts.redis ? createSharedRedis(opts.redis) : undefined;
-        let nonces: NonceState | undefined;
-        if (redis) {
-          try {
-            await redis.connect();
-            if (users) nonces = await RedisNonceState.open(redis);
-          } catch (e) {
-            process.stderr.write(`error: cannot use Redis at ${opts.redis}: ${(e as Error).message}\n`);
-            redis.disconnect();
-            await transport.close();
-            setStatus(1);
-            return;
-          }
-          process.stderr.write(`sharing state in Redis at ${opts.redis}\n`);
-        }
+        // --redis: one shared state for every proxy of the domain. Redis need not be up: the proxy
+        // starts, answers 503 to what needs it, and serves as soon as it is back
+        const shared = opts.redis
+          ? sharedState(opts.redis, {
+              users: users !== undefined,
+              rateLimit: opts.rateLimit,
+              log: (l) => process.stderr.write(l + '\n'),
+            })
+          : undefined;
+        if (shared) process.stderr.write(`sharing state in Redis at ${redactUrl(opts.redis!)}\n`);
+        const nonces: NonceState | undefined = shared?.nonces;
         const auth = users
           ? new DigestServer({
               ...(nonces ? { nonces } : {}),
@@ -137,7 +133,7 @@ export function registerProxy(program: Command, setStatus: SetStatus): void {
         const log = new LineWriter(process.stderr);
         // --log-format json: one object per transaction on stdout
         const records = new LineWriter(process.stdout);
-        const store: LocationStore = redis ? new RedisLocationStore(redis) : new MemoryLocationStore();
+        const store: LocationStore = shared?.store ?? new MemoryLocationStore();
         const registrar = new Registrar({ domains: opts.domain, store, ...(auth ? { auth } : {}) });
         const proxy = new Proxy({
           transport,
@@ -148,6 +144,7 @@ export function registerProxy(program: Command, setStatus: SetStatus): void {
           ...(auth ? { auth } : {}),
           recordRoute: opts.recordRoute,
           ...proxyOpsOptions(opts),
+          ...(shared?.limiter ? { rateLimiter: shared.limiter } : {}),
           // per-request lines are batched (one write per event-loop turn), and off with --quiet
           ...(opts.verbose && !opts.quiet ? { log: (l: string) => log.write(l + '\n') } : {}),
           ...(opts.logFormat === 'json' ? { onTransaction: (r) => records.write(JSON.stringify(r) + '\n') } : {}),
@@ -156,12 +153,16 @@ export function registerProxy(program: Command, setStatus: SetStatus): void {
         let metrics: MetricsServer | undefined;
         if (opts.metrics) {
           try {
-            metrics = await serveMetrics(new ProxyMetrics(proxy).registry, opts.metrics.host, opts.metrics.port);
+            const pm = new ProxyMetrics(
+              proxy,
+              shared?.limiter ? { rateLimitFallbacks: shared.rateLimitFallbacks } : {},
+            );
+            metrics = await serveMetrics(pm.registry, opts.metrics.host, opts.metrics.port);
             process.stderr.write(`metrics on http://${opts.metrics.host}:${metrics.port}/metrics\n`);
           } catch (e) {
             process.stderr.write(`error: cannot serve metrics: ${(e as Error).message}\n`);
             proxy.close();
-            redis?.disconnect();
+            shared?.close();
             await transport.close();
             setStatus(1);
             return;
@@ -183,7 +184,7 @@ export function registerProxy(program: Command, setStatus: SetStatus): void {
         proxy.close();
         store.close();
         await metrics?.close();
-        redis?.disconnect();
+        shared?.close();
         await transport.close();
         if (recorder && opts.trace) await writeTraceFiles(recorder.entries, opts.trace);
         await log.end();
