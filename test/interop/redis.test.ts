@@ -196,7 +196,11 @@ test('--rate-limit with --redis: one bucket per source for both proxies; Redis d
     assert.deepEqual(local, [200, 200, 200, 503], 'not refused for Redis being down; still limited per proxy');
     await a.proc.waitStderr(/rate limit: Redis unreachable.*fail-open/);
     assert.equal(await metric(a, /switchboard_proxy_rate_limit_fallback_total (\d+)/), 4);
-    assert.equal(await metric(a, /switchboard_proxy_rate_limited_total (\d+)/), 2, "one while shared (of 2), one local");
+    assert.equal(
+      await metric(a, /switchboard_proxy_rate_limited_total (\d+)/),
+      2,
+      'one while shared (of 2), one local',
+    );
     assert.ok(a.proc.running, 'A still running');
   } finally {
     await server.stop();
