@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { createResponse, parseUri, type SipRequest, type SipResponse, type Uri } from '../message/index.js';
 import { ServerTransaction, TransactionLayer, type TimerConfig } from '../transaction/index.js';
 import {
+  TransportError,
   resolveTargets,
   type Inbound,
   type Target,
@@ -13,6 +14,7 @@ import type { DigestServer } from '../auth/index.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { ProcessorChain, processor } from './chain.js';
 import type { ProxyStats, RequestContext, ResponseContext, TargetContext } from './context.js';
+import { AckRoutes, preferHop } from './ack-routes.js';
 import { Forwarder, popVia } from './forwarder.js';
 import { isOurDomain, isOwnVia, makeIdentity, type Listener, type ProxyIdentity } from './identity.js';
 import { TokenBucketLimiter, TrustList, type RateLimitConfig, type RateLimiter } from './rate-limit.js';
@@ -87,6 +89,7 @@ export class Proxy extends EventEmitter {
   private readonly clock: Clock;
   private readonly resolver: (uri: Uri) => Promise<Target[]>;
   private readonly forwarder: Forwarder;
+  private readonly ackRoutes: AckRoutes;
   private draining = false;
 
   constructor(private readonly opts: ProxyOptions) {
@@ -98,6 +101,7 @@ export class Proxy extends EventEmitter {
     });
     this.id = makeIdentity(this.sockets(), opts.hostnames, opts.domains);
     this.resolver = opts.resolve ?? ((u) => resolveTargets(u));
+    this.ackRoutes = new AckRoutes(this.clock);
     const limiter =
       opts.rateLimiter ??
       (opts.rateLimit ? new TokenBucketLimiter({ ...opts.rateLimit, clock: this.clock }) : undefined);
@@ -129,7 +133,13 @@ export class Proxy extends EventEmitter {
       targetChain: this.chains.target,
       responseChain: this.chains.response,
       stats: this.stats,
-      onFinal: (rc, res, hop) => this.report(rc.tx, rc.inbound, rc.started, res.status, hop),
+      onFinal: (rc, res, hop) => {
+        const req = rc.request;
+        const tag = res.to?.tag;
+        if (hop && tag && req.method === 'INVITE' && res.status < 300 && res.status >= 200)
+          this.ackRoutes.remember(req.callId ?? '', req.cseq?.seq ?? 0, tag, hop);
+        this.report(rc.tx, rc.inbound, rc.started, res.status, hop);
+      },
       log: (l) => this.opts.log?.(l),
     });
     opts.processors?.(this.chains);
@@ -257,15 +267,27 @@ export class Proxy extends EventEmitter {
       target = parseUri(b.uri);
     }
     const first = req.route[0];
-    const hops = await this.resolver(first ? first.uri : target);
-    const hop = hops[0];
-    if (!hop) return this.opts.log?.(`ACK ${String(req.uri)} dropped: no route`);
-    const via = this.opts.transport.viaFor(hop.protocol);
-    const out = forwardCopy(req, target, { via: { transport: hop.protocol, host: via.host, port: via.port } });
-    this.opts.log?.(
-      `ACK ${String(req.uri)} from ${inbound.remote.host}:${inbound.remote.port} -> ${hop.host}:${hop.port}`,
-    );
-    await this.opts.transport.send(out, hop);
+    // RFC 3263 §4.3 for a request without a transaction: the destination that answered the
+    // INVITE first, then the next destination of the same resolution on a transport error
+    const tag = req.to?.tag;
+    const answered = tag ? this.ackRoutes.find(req.callId ?? '', req.cseq?.seq ?? 0, tag) : undefined;
+    const hops = preferHop(await this.resolver(first ? first.uri : target), answered);
+    if (hops.length === 0) return this.opts.log?.(`ACK ${String(req.uri)} dropped: no route`);
+    for (let i = 0; ; i++) {
+      const hop = hops[i]!;
+      const via = this.opts.transport.viaFor(hop.protocol);
+      const out = forwardCopy(req, target, { via: { transport: hop.protocol, host: via.host, port: via.port } });
+      this.opts.log?.(
+        `ACK ${String(req.uri)} from ${inbound.remote.host}:${inbound.remote.port} -> ${hop.host}:${hop.port}`,
+      );
+      try {
+        return await this.opts.transport.send(out, hop);
+      } catch (e) {
+        if (!(e instanceof TransportError) || i + 1 >= hops.length) throw e;
+        this.stats.failovers++;
+        this.opts.log?.(`ACK ${String(req.uri)} to ${hop.host}:${hop.port} failed (${e.message}): next destination`);
+      }
+    }
   }
 
   /** A response without a transaction (a 2xx retransmission after Timer M): by its Via (§16.7, §18.2.2). */
