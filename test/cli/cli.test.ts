@@ -1,14 +1,13 @@
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Proc, run } from './helpers.js';
+import { cliProcs, run } from './helpers.js';
 import { loadManifest, vectorDir } from '../helpers/vectors.js';
 
 const parseMany = fileURLToPath(new URL('./parse-many.js', import.meta.url));
-const procs: Proc[] = [];
-after(() => procs.forEach((p) => p.kill()));
+const cli = cliProcs();
 
 test('switchboard --help and usage errors', async () => {
   const help = await run(['--help']);
@@ -58,7 +57,7 @@ test('switchboard parse: JSON for every accepted vector, "error: <reason> at byt
 });
 
 test('switchboard phone: two phones call, hold, resume, hang up; bad input keeps the phone running', async () => {
-  const bob = new Proc([
+  const bob = cli([
     'phone',
     '--aor',
     'sip:bob@127.0.0.1',
@@ -68,8 +67,7 @@ test('switchboard phone: two phones call, hold, resume, hang up; bad input keeps
     '0',
     '--json',
   ]);
-  const alice = new Proc(['phone', '--aor', '"Alice" <sip:alice@127.0.0.1>', '--listen', 'udp:127.0.0.1:0', '--json']);
-  procs.push(bob, alice);
+  const alice = cli(['phone', '--aor', '"Alice" <sip:alice@127.0.0.1>', '--listen', 'udp:127.0.0.1:0', '--json']);
   const bobReady = await bob.event('ready');
   await alice.event('ready');
   alice.send('bogus command');
@@ -104,9 +102,8 @@ test('switchboard phone: two phones call, hold, resume, hang up; bad input keeps
 });
 
 test('switchboard phone: `progress` sends 183 with early media, the caller reports early-media, then the call is answered', async () => {
-  const bob = new Proc(['phone', '--aor', 'sip:bob@127.0.0.1', '--listen', 'udp:127.0.0.1:0', '--json']);
-  const alice = new Proc(['phone', '--aor', 'sip:alice@127.0.0.1', '--listen', 'udp:127.0.0.1:0', '--json']);
-  procs.push(bob, alice);
+  const bob = cli(['phone', '--aor', 'sip:bob@127.0.0.1', '--listen', 'udp:127.0.0.1:0', '--json']);
+  const alice = cli(['phone', '--aor', 'sip:alice@127.0.0.1', '--listen', 'udp:127.0.0.1:0', '--json']);
   const bobReady = await bob.event('ready');
   await alice.event('ready');
   alice.send(`call ${bobReady.contact}`);
@@ -134,7 +131,7 @@ test('switchboard proxy + phones: registration with a users file, a call through
   const dir = mkdtempSync(join(tmpdir(), 'sb-proxy-'));
   writeFileSync(join(dir, 'users'), '# test users\nalice:a-secret\nbob:b-secret\n');
   const port = await freePort();
-  const proxy = new Proc([
+  const proxy = cli([
     'proxy',
     '--listen',
     `udp:127.0.0.1:${port}`,
@@ -145,7 +142,6 @@ test('switchboard proxy + phones: registration with a users file, a call through
     '--record-route',
     '--verbose',
   ]);
-  procs.push(proxy);
   // wait for the proxy to say it listens (a loaded machine can take more than a moment to start node)
   for (let waited = 0; !/listening on udp:127\.0\.0\.1/.test(proxy.stderr) && waited < 15000; waited += 100)
     await new Promise((r) => setTimeout(r, 100));
@@ -159,7 +155,7 @@ test('switchboard proxy + phones: registration with a users file, a call through
     `sip:127.0.0.1:${port};lr`,
     '--json',
   ];
-  const bob = new Proc([
+  const bob = cli([
     'phone',
     '--aor',
     'sip:bob@example.com',
@@ -171,7 +167,7 @@ test('switchboard proxy + phones: registration with a users file, a call through
     '0',
     ...common,
   ]);
-  const alice = new Proc([
+  const alice = cli([
     'phone',
     '--aor',
     'sip:alice@example.com',
@@ -181,7 +177,6 @@ test('switchboard proxy + phones: registration with a users file, a call through
     'a-secret',
     ...common,
   ]);
-  procs.push(bob, alice);
   await bob.event('registered');
   await alice.event('registered');
   alice.send('call sip:bob@example.com');

@@ -5,15 +5,12 @@ import { createSocket, type Socket } from 'node:dgram';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Proc, run } from './helpers.js';
+import { cliProcs, run } from './helpers.js';
 import { parseMessage, type SipRequest, type SipResponse } from '../../src/message/index.js';
 
-const procs: Proc[] = [];
+const cli = cliProcs();
 const sockets: Socket[] = [];
-after(() => {
-  procs.forEach((p) => p.kill());
-  sockets.forEach((s) => s.close());
-});
+after(() => sockets.forEach((s) => s.close()));
 
 const SEED_REFER = [
   'REFER sip:bob@192.0.2.2:5060 SIP/2.0',
@@ -88,7 +85,7 @@ async function peer(): Promise<{
 }
 
 test('switchboard phone: the seed REFER (Referred-By without a scheme) in a call is accepted and the transfer starts', async () => {
-  const bob = new Proc([
+  const bob = cli([
     'phone',
     '--aor',
     'sip:bob@127.0.0.1',
@@ -98,7 +95,6 @@ test('switchboard phone: the seed REFER (Referred-By without a scheme) in a call
     '0',
     '--json',
   ]);
-  procs.push(bob);
   const ready = await bob.event('ready');
   const bobPort = Number(/:(\d+)/.exec(String(ready.contact))![1]);
   const alice = await peer();

@@ -1,27 +1,11 @@
 /** Stream limits on the command line: `switchboard proxy` and `switchboard phone` take them as flags. */
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as net from 'node:net';
-import { Proc } from './helpers.js';
+import { cliProcs } from './helpers.js';
 import { freePort } from '../interop/ports.js';
 
-const procs: Proc[] = [];
-after(() => procs.forEach((p) => p.kill()));
-
-/** Resolves when `pred` holds for the process's stderr (checked on each chunk), or rejects after `ms`. */
-function stderrMatch(p: Proc, re: RegExp, ms = 15_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`no ${re} on stderr: ${p.stderr}`)), ms);
-    const check = () => {
-      if (!re.test(p.stderr)) return;
-      clearTimeout(t);
-      p.child.stderr.off('data', check);
-      resolve();
-    };
-    p.child.stderr.on('data', check);
-    check();
-  });
-}
+const cli = cliProcs();
 
 /** Open `n` TCP connections and report how many the element closed within `ms`. */
 async function closedOf(port: number, n: number, ms = 1500): Promise<number> {
@@ -51,7 +35,7 @@ async function closedOf(port: number, n: number, ms = 1500): Promise<number> {
 
 test('switchboard proxy --max-connections-per-source and --message-timeout', async () => {
   const port = await freePort();
-  const proxy = new Proc([
+  const proxy = cli([
     'proxy',
     '--listen',
     `tcp:127.0.0.1:${port}`,
@@ -62,8 +46,7 @@ test('switchboard proxy --max-connections-per-source and --message-timeout', asy
     '--message-timeout',
     '300',
   ]);
-  procs.push(proxy);
-  await stderrMatch(proxy, /listening on tcp:127\.0\.0\.1/);
+  await proxy.waitStderr(/listening on tcp:127\.0\.0\.1/, 15_000);
   assert.equal(await closedOf(port, 6), 3);
   // one byte of a message and nothing more: closed at the 300 ms message deadline
   const s = net.connect(port, '127.0.0.1', () => s.write('O'));
@@ -76,7 +59,7 @@ test('switchboard proxy --max-connections-per-source and --message-timeout', asy
 
 test('switchboard phone --max-connections-per-source', async () => {
   const port = await freePort();
-  const phone = new Proc([
+  const phone = cli([
     'phone',
     '--aor',
     'sip:carol@127.0.0.1',
@@ -86,7 +69,6 @@ test('switchboard phone --max-connections-per-source', async () => {
     '--max-connections-per-source',
     '2',
   ]);
-  procs.push(phone);
   await phone.event('ready', undefined, 15_000);
   assert.equal(await closedOf(port, 5), 3);
 });

@@ -3,21 +3,20 @@
  * recordings hold the other side's frequency; DTMF typed on one is reported by the other; `stats`
  * answers with codec and RTP counts; bad media flags are refused with a clear message.
  */
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Proc, run } from './helpers.js';
+import { cliProcs, run } from './helpers.js';
 import { decodeWav } from '../../src/media/wav.js';
 import { containsTone } from '../../src/media/analyse.js';
 
-const procs: Proc[] = [];
-after(() => procs.forEach((p) => p.kill()));
+const cli = cliProcs();
 
 test('phone: tones both ways, recordings hold the other side, DTMF and stats', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sb-media-'));
-  const bob = new Proc([
+  const bob = cli([
     'phone',
     '--aor',
     'sip:bob@127.0.0.1',
@@ -31,7 +30,7 @@ test('phone: tones both ways, recordings hold the other side, DTMF and stats', a
     join(dir, 'bob.wav'),
     '--json',
   ]);
-  const alice = new Proc([
+  const alice = cli([
     'phone',
     '--aor',
     'sip:alice@127.0.0.1',
@@ -43,7 +42,6 @@ test('phone: tones both ways, recordings hold the other side, DTMF and stats', a
     join(dir, 'alice.wav'),
     '--json',
   ]);
-  procs.push(bob, alice);
   const ready = await bob.event('ready', undefined, 20_000);
   await alice.event('ready', undefined, 20_000);
   alice.send(`call ${String(ready.contact)}`);

@@ -1,5 +1,5 @@
 /** Batched CLI event output (issue 16 §1) and --quiet. */
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LineWriter, eventEmitter, formatEvent } from '../../src/cli/output.js';
 import { FakeClock } from '../../src/util/clock.js';
-import { Proc, run } from './helpers.js';
+import { cliProcs, run } from './helpers.js';
 
 /** A sink that records writes and pushes back when told to. */
 class FakeSink extends EventEmitter {
@@ -122,8 +122,7 @@ test('eventEmitter: --quiet keeps only the events it is told to; both formats', 
   assert.equal(formatEvent(false, 'held', { call: 'c1', why: 'a b' }), 'held call=c1 why="a b"\n');
 });
 
-const procs: Proc[] = [];
-after(() => procs.forEach((p) => p.kill()));
+const cli = cliProcs();
 
 test('switchboard phone: events written before quitting are all flushed at exit', async () => {
   const r = await run(
@@ -139,7 +138,7 @@ test('switchboard phone: events written before quitting are all flushed at exit'
 });
 
 test('switchboard phone --quiet: no per-call events, errors still shown; the caller sees the call', async () => {
-  const bob = new Proc([
+  const bob = cli([
     'phone',
     '--aor',
     'sip:bob@127.0.0.1',
@@ -150,8 +149,7 @@ test('switchboard phone --quiet: no per-call events, errors still shown; the cal
     '--json',
     '--quiet',
   ]);
-  const alice = new Proc(['phone', '--aor', 'sip:alice@127.0.0.1', '--listen', 'udp:127.0.0.1:0', '--json']);
-  procs.push(bob, alice);
+  const alice = cli(['phone', '--aor', 'sip:alice@127.0.0.1', '--listen', 'udp:127.0.0.1:0', '--json']);
   const ready = await bob.event('ready');
   await alice.event('ready');
   alice.send(`call ${String(ready.contact)}`);
@@ -171,7 +169,7 @@ test('switchboard proxy --quiet --verbose: no per-request lines', async () => {
   const { freePort } = await import('../interop/ports.js');
   const port = await freePort();
   for (const quiet of [false, true]) {
-    const proxy = new Proc([
+    const proxy = cli([
       'proxy',
       '--listen',
       `udp:127.0.0.1:${port}`,
@@ -180,7 +178,6 @@ test('switchboard proxy --quiet --verbose: no per-request lines', async () => {
       '--verbose',
       ...(quiet ? ['--quiet'] : []),
     ]);
-    procs.push(proxy);
     for (let waited = 0; !/listening on/.test(proxy.stderr) && waited < 15000; waited += 100)
       await new Promise((r) => setTimeout(r, 100));
     // a phone registers through it: one per-request line unless quiet

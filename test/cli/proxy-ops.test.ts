@@ -1,26 +1,19 @@
 /** switchboard proxy --log-format json (one object per transaction) and graceful shutdown on SIGTERM. */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Proc } from './helpers.js';
+import { cliProcs } from './helpers.js';
 import { freePort } from '../interop/ports.js';
 import { Peer, rawRequest, rawResponse } from '../proxy/peer.js';
 
+const cli = cliProcs();
 const cleanup: (() => unknown)[] = [];
 after(() => {
   for (const c of cleanup.reverse()) c();
 });
 
-async function until(what: string, ok: () => boolean, ms = 15_000): Promise<void> {
-  for (let waited = 0; waited < ms; waited += 50) {
-    if (ok()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`no ${what} within ${ms} ms`);
-}
-
 test('JSON log per transaction; SIGTERM: new requests 503, the open INVITE completes, exit 0', async () => {
   const port = await freePort();
-  const proxy = new Proc([
+  const proxy = cli([
     'proxy',
     '--listen',
     `udp:127.0.0.1:${port}`,
@@ -31,14 +24,13 @@ test('JSON log per transaction; SIGTERM: new requests 503, the open INVITE compl
     '--shutdown-timeout',
     '20',
   ]);
-  cleanup.push(() => proxy.kill());
   const a = await Peer.open();
   const b = await Peer.open();
   cleanup.push(
     () => a.close(),
     () => b.close(),
   );
-  await until('listening', () => /listening on udp/.test(proxy.stderr));
+  await proxy.waitStderr(/listening on udp/, 15_000);
   a.send(rawRequest('OPTIONS', `sip:127.0.0.1:${port}`, a), port);
   await a.response(200, 'OPTIONS');
   const rec = JSON.parse(await proxy.waitFor((l) => l.includes('"OPTIONS"'))) as Record<string, unknown>;
@@ -54,7 +46,7 @@ test('JSON log per transaction; SIGTERM: new requests 503, the open INVITE compl
   b.send(rawResponse(inv, 180), port);
   await a.response(180, 'INVITE');
   proxy.child.kill('SIGTERM');
-  await until('draining', () => /stopping/.test(proxy.stderr));
+  await proxy.waitStderr(/stopping/, 15_000);
   a.send(rawRequest('OPTIONS', `sip:127.0.0.1:${port}`, a), port);
   await a.response(503, 'OPTIONS');
   b.send(rawResponse(inv, 200), port);
