@@ -38,6 +38,51 @@ export interface SippRun {
   retransmissions: number;
 }
 
+export interface UacOptions {
+  /** SIPp's scenario: a built-in name (`-sn`) or an XML file (`-sf`). */
+  scenario: { builtin: string } | { file: string };
+  /** The user part of the Request-URI (`-s`). */
+  service?: string;
+  rate: number;
+  calls: number;
+  /** More SIPp arguments (e.g. `-d` to hold the calls). */
+  extra?: string[];
+  onStart?: (child: ChildProcess, statFile: string) => void;
+}
+
+/**
+ * SIPp as the UAC of a bench over UDP on loopback, from a free port, at `rate` calls/s for `calls`
+ * calls (at most max(2000, rate) at once, 60 s per call, 90 s per run).
+ */
+export async function sippUac(port: number, o: UacOptions): Promise<SippRun> {
+  const local = await freePort();
+  const scenario = 'builtin' in o.scenario ? ['-sn', o.scenario.builtin] : ['-sf', o.scenario.file];
+  return sipp(
+    [
+      '-p',
+      String(local),
+      ...scenario,
+      `127.0.0.1:${port}`,
+      ...(o.service ? ['-s', o.service] : []),
+      '-i',
+      '127.0.0.1',
+      '-t',
+      'u1',
+      '-r',
+      String(o.rate),
+      '-m',
+      String(o.calls),
+      '-l',
+      String(Math.max(2000, o.rate)),
+      '-timeout',
+      '60',
+      ...(o.extra ?? []),
+    ],
+    90_000,
+    o.onStart,
+  );
+}
+
 /** One SIPp run (bounded in time); the counts come from its -trace_stat file. */
 export function sipp(
   args: string[],

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as dgram from 'node:dgram';
-import { freePort, maxRate, ratio, pssOfTree, sipp, stopProcess, waitForSip, type RatePoint } from './lib.js';
+import { freePort, maxRate, ratio, pssOfTree, sippUac, stopProcess, waitForSip, type RatePoint } from './lib.js';
 
 type Kind = 'switchboard' | 'kamailio';
 const scenarios = fileURLToPath(new URL('../../bench/scenarios/', import.meta.url));
@@ -133,40 +133,22 @@ async function teardown(s: Setup): Promise<void> {
   s.proxy.cleanup();
 }
 
-async function uac(
+function uac(
   proxyPort: number,
   rate: number,
   calls: number,
   extra: string[] = [],
-  onStart?: (c: ChildProcess) => void,
+  onStart?: (c: ChildProcess, statFile: string) => void,
 ) {
-  const local = await freePort();
-  return sipp(
-    [
-      '-p',
-      String(local),
-      '-sf',
-      join(scenarios, 'uac-rr.xml'),
-      `127.0.0.1:${proxyPort}`,
-      '-s',
-      'bob',
-      '-i',
-      '127.0.0.1',
-      '-t',
-      'u1',
-      '-r',
-      String(rate),
-      '-m',
-      String(calls),
-      '-l',
-      String(Math.max(2000, rate)),
-      '-timeout',
-      '60',
-      ...extra,
-    ],
-    90_000,
-    onStart,
-  );
+  const file = join(scenarios, 'uac-rr.xml');
+  return sippUac(proxyPort, {
+    scenario: { file },
+    service: 'bob',
+    rate,
+    calls,
+    extra,
+    ...(onStart ? { onStart } : {}),
+  });
 }
 
 /** memory (PSS of the process tree) per concurrent dialog: the slope between two levels of held calls through the proxy. */

@@ -9,7 +9,7 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { freePort, maxRate, ratio, pssOfTree, sipp, stopProcess, type RatePoint } from './lib.js';
+import { freePort, maxRate, ratio, pssOfTree, sippUac, stopProcess, type RatePoint } from './lib.js';
 
 type Kind = 'switchboard' | 'npm-sip' | 'sipp';
 interface Started {
@@ -40,38 +40,8 @@ async function start(kind: Kind): Promise<Started> {
   return { child, port };
 }
 
-async function uac(
-  port: number,
-  rate: number,
-  calls: number,
-  extra: string[] = [],
-  onStart?: (c: ChildProcess) => void,
-) {
-  const local = await freePort();
-  return sipp(
-    [
-      '-p',
-      String(local),
-      '-sn',
-      'uac',
-      `127.0.0.1:${port}`,
-      '-i',
-      '127.0.0.1',
-      '-t',
-      'u1',
-      '-r',
-      String(rate),
-      '-m',
-      String(calls),
-      '-l',
-      String(Math.max(2000, rate)),
-      '-timeout',
-      '60',
-      ...extra,
-    ],
-    90_000,
-    onStart,
-  );
+function uac(port: number, rate: number, calls: number, extra: string[] = [], onStart?: (c: ChildProcess) => void) {
+  return sippUac(port, { scenario: { builtin: 'uac' }, rate, calls, extra, ...(onStart ? { onStart } : {}) });
 }
 
 /** CPU time (user+system) of a process so far, in ms, from /proc (Linux). */
