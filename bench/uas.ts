@@ -54,14 +54,16 @@ function cpuMs(pid: number): number {
 interface Mem {
   heap: number | undefined;
   rss: number;
+  /** Calls the UAS holds (its own count); undefined for SIPp. */
+  held: number | undefined;
 }
 
 async function memOf(s: Started): Promise<Mem> {
-  if (!s.child.send) return { heap: undefined, rss: pssOfTree(s.child.pid!) };
-  const reply = new Promise<{ mem: NodeJS.MemoryUsage }>((r) => s.child.once('message', r as never));
+  if (!s.child.send) return { heap: undefined, rss: pssOfTree(s.child.pid!), held: undefined };
+  const reply = new Promise<{ mem: NodeJS.MemoryUsage; dialogs: number }>((r) => s.child.once('message', r as never));
   s.child.send({ type: 'mem' });
-  const { mem } = await reply;
-  return { heap: mem.heapUsed, rss: mem.rss };
+  const { mem, dialogs } = await reply;
+  return { heap: mem.heapUsed, rss: mem.rss, held: dialogs };
 }
 
 /** Heap and RSS per held call: two levels of held calls, each in a fresh process; the slope between them. */
@@ -72,7 +74,12 @@ async function heldCallMemory(kind: Kind, low = 1000, high = 3000): Promise<{ he
     let load: ChildProcess | undefined;
     const run = uac(s.port, 500, n, ['-d', '60000'], (c) => (load = c));
     await new Promise((r) => setTimeout(r, (n / 500) * 1000 + 2500));
-    const m = await memOf(s);
+    let m = await memOf(s);
+    // a loaded machine sets the calls up slower than asked: wait (up to 20 s more) until all are held
+    for (let i = 0; i < 20 && m.held !== undefined && m.held < n; i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      m = await memOf(s);
+    }
     load?.kill('SIGKILL');
     await run;
     await stopProcess(s.child);
@@ -80,9 +87,11 @@ async function heldCallMemory(kind: Kind, low = 1000, high = 3000): Promise<{ he
   };
   const a = await level(low);
   const b = await level(high);
+  // the slope over the calls actually held (the UAS's own count), not the number asked for
+  const calls = a.held !== undefined && b.held !== undefined && b.held > a.held ? b.held - a.held : high - low;
   return {
-    heap: a.heap !== undefined && b.heap !== undefined ? (b.heap - a.heap) / (high - low) : undefined,
-    rss: (b.rss - a.rss) / (high - low),
+    heap: a.heap !== undefined && b.heap !== undefined ? (b.heap - a.heap) / calls : undefined,
+    rss: (b.rss - a.rss) / calls,
   };
 }
 

@@ -50,9 +50,14 @@ export class Dialog {
   readonly callId: string;
   readonly localTag: string;
   remoteTag: string;
-  /** Our URI (From of our requests) and the peer's (To of our requests). */
-  readonly localUri: NameAddr;
-  readonly remoteUri: NameAddr;
+  /**
+   * The From/To of the dialog-creating request, tag included: the tag-less copies (localUri,
+   * remoteUri) are made when first read, since most calls end without an in-dialog request of ours.
+   */
+  private readonly localSrc: NameAddr;
+  private readonly remoteSrc: NameAddr;
+  private localCopy: NameAddr | undefined;
+  private remoteCopy: NameAddr | undefined;
   /** Last CSeq we sent; undefined until we send one (UAS side). */
   localSeq: number | undefined;
   /** Last CSeq the peer sent; undefined until one arrives (UAC side). */
@@ -73,8 +78,8 @@ export class Dialog {
     callId: string;
     localTag: string;
     remoteTag: string;
-    localUri: NameAddr;
-    remoteUri: NameAddr;
+    localSrc: NameAddr;
+    remoteSrc: NameAddr;
     localSeq: number | undefined;
     remoteSeq: number | undefined;
     remoteTarget: Uri;
@@ -87,8 +92,8 @@ export class Dialog {
     this.callId = init.callId;
     this.localTag = init.localTag;
     this.remoteTag = init.remoteTag;
-    this.localUri = init.localUri;
-    this.remoteUri = init.remoteUri;
+    this.localSrc = init.localSrc;
+    this.remoteSrc = init.remoteSrc;
     this.localSeq = init.localSeq;
     this.remoteSeq = init.remoteSeq;
     this.remoteTarget = init.remoteTarget;
@@ -96,6 +101,14 @@ export class Dialog {
     this.secure = init.secure;
     this.localContact = init.localContact;
     this.isUac = init.isUac;
+  }
+
+  /** Our URI (From of our requests) and the peer's (To of our requests), without tags. */
+  get localUri(): NameAddr {
+    return (this.localCopy ??= stripTag(this.localSrc));
+  }
+  get remoteUri(): NameAddr {
+    return (this.remoteCopy ??= stripTag(this.remoteSrc));
   }
 
   get id(): DialogId {
@@ -119,8 +132,8 @@ export class Dialog {
       callId: request.callId!,
       localTag: from.tag!,
       remoteTag,
-      localUri: stripTag(from),
-      remoteUri: stripTag(response.to!),
+      localSrc: from,
+      remoteSrc: response.to!,
       localSeq: request.cseq!.seq,
       remoteSeq: undefined,
       remoteTarget: contact ?? request.uri,
@@ -140,8 +153,8 @@ export class Dialog {
       callId: request.callId!,
       localTag,
       remoteTag: request.from?.tag ?? '',
-      localUri: stripTag(request.to!),
-      remoteUri: stripTag(request.from!),
+      localSrc: request.to!,
+      remoteSrc: request.from!,
       localSeq: undefined,
       remoteSeq: request.cseq!.seq,
       remoteTarget: contact ?? parseUri(request.from!.uri.toString()),

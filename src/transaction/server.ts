@@ -135,7 +135,10 @@ export class ServerTransaction extends EventEmitter {
    * retransmitted INVITE is only absorbed (RFC 6026 §8.7), so the 2xx is not kept until Timer L.
    */
   acknowledged(): void {
-    if (this.state === 'accepted') this.lastResponse = undefined;
+    if (this.state !== 'accepted') return;
+    this.lastResponse = undefined;
+    // the INVITE outlives us in its call, read rarely from now on: its parsed headers go too
+    this.request.releaseParsed();
   }
 
   /** An ACK matching this INVITE transaction (non-2xx final): Completed → Confirmed, Timer I. */
