@@ -1,16 +1,19 @@
-/** Which codecs a call offers, from names the user gives (`--codecs PCMU,PCMA`). */
-import { PCMA, PCMU, TELEPHONE_EVENT, type Codec } from '../sdp/index.js';
+/** Which codecs a call offers, from names the user gives (`--codecs PCMU,PCMA,opus`). */
+import { OPUS, PCMA, PCMU, TELEPHONE_EVENT, type Codec } from '../sdp/index.js';
 
 export class UnknownCodecError extends Error {
   constructor(readonly codec: string) {
-    super(`codec "${codec}" is not supported (supported: PCMU, PCMA)`);
+    super(`codec "${codec}" is not supported (supported: PCMU, PCMA, opus)`);
     this.name = 'UnknownCodecError';
   }
 }
 
-const KNOWN: Record<string, Codec> = { PCMU, PCMA };
+const KNOWN: Record<string, Codec> = { PCMU, PCMA, OPUS };
 
-/** The SDP codecs for these names in order, then telephone-event for DTMF (RFC 4733). */
+/**
+ * The SDP codecs for these names in order, then telephone-event for DTMF (RFC 4733). Opus only
+ * when named: it needs the optional opusscript package and costs ~4x a G.711 leg.
+ */
 export function mediaCodecs(names: readonly string[] = ['PCMU', 'PCMA']): Codec[] {
   if (names.length === 0) throw new UnknownCodecError('(none)');
   const out = names.map((n) => {
@@ -19,4 +22,8 @@ export function mediaCodecs(names: readonly string[] = ['PCMU', 'PCMA']): Codec[
     return c;
   });
   return [...new Set(out), TELEPHONE_EVENT];
+}
+
+export function isOpus(c: { name: string }): boolean {
+  return c.name.toLowerCase() === 'opus';
 }

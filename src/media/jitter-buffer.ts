@@ -18,6 +18,11 @@ export interface JitterBufferOptions {
   frameMs?: number;
   /** RTP clock rate = sample rate of the decoded audio; default 8000. */
   clockRate?: number;
+  /**
+   * RTP timestamp ticks per decoded sample; default 1. Opus counts 48 kHz (RFC 7587 §4.1) while we
+   * decode at 8 kHz: 6. The buffer works in samples; timestamps are mapped on push.
+   */
+  ticksPerSample?: number;
   /** Buffered audio beyond which the oldest is dropped (sender clock faster than ours, bursts); default depth + 200 ms. */
   maxDepthMs?: number;
   /** Packets held at most (a peer controls how many it sends); default 100. */
@@ -103,6 +108,8 @@ export class JitterBuffer {
   private playing = false;
   /** Something was played since the last reset: from then on nothing older than the playout point is taken. */
   private started = false;
+  /** The latest pushed RTP timestamp and its place in sample units (when ticksPerSample > 1). */
+  private tickRef: { ticks: number; samples: number } | undefined;
   /** Pulls since the packet that started the current prefill; undefined when there is none. */
   private prefillTicks: number | undefined;
   private lastSeq: number | undefined;
@@ -144,7 +151,7 @@ export class JitterBuffer {
   /** Offer a received packet. Returns false when it was dropped (late, duplicate, empty). */
   push(p: JitterPacket): boolean {
     this.counters.received++;
-    const ts = p.timestamp >>> 0;
+    const ts = this.toSamples(p.timestamp >>> 0);
     const seq = p.sequence & 0xffff;
     if (p.samples.length === 0) return false;
     if (this.playout !== undefined && Math.abs(tsDiff(ts, this.playout)) > this.resyncSamples) this.resync();
@@ -167,6 +174,19 @@ export class JitterBuffer {
     this.prefillTicks ??= 0;
     this.trim();
     return true;
+  }
+
+  /**
+   * An RTP timestamp in sample units. Mapped relative to the latest packet (a signed 32-bit
+   * difference), so the mapping carries on across the 32-bit wrap of either count.
+   */
+  private toSamples(ticks: number): number {
+    const scale = this.opts.ticksPerSample ?? 1;
+    if (scale === 1) return ticks;
+    if (!this.tickRef) this.tickRef = { ticks, samples: ticks };
+    const samples = (this.tickRef.samples + Math.round(tsDiff(ticks, this.tickRef.ticks) / scale)) >>> 0;
+    if (tsDiff(ticks, this.tickRef.ticks) > 0) this.tickRef = { ticks, samples };
+    return samples;
   }
 
   /** The next frame of playout (call once per frame interval). */

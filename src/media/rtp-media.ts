@@ -12,7 +12,7 @@
 import { EventEmitter } from 'node:events';
 import { OfferAnswer, receives, sends, type Codec, type CryptoSuite, type SrtpPolicy } from '../sdp/index.js';
 import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
-import { findAudioCodec, type AudioCodec } from './codecs/index.js';
+import { findAudioCodec, loadOpus, type AudioCodec, type OpusCodec } from './codecs/index.js';
 import { DtmfReceiver, encodeDigit, eventToDigit } from './dtmf.js';
 import { JitterBuffer } from './jitter-buffer.js';
 import { Pacer } from './pacer.js';
@@ -30,7 +30,8 @@ import type {
 } from './session.js';
 import type { FrameSink } from './sinks.js';
 import type { FrameSource } from './sources.js';
-import { mediaCodecs } from './codec-choice.js';
+import { isOpus, mediaCodecs } from './codec-choice.js';
+import { SAMPLE_RATE } from './pcm.js';
 
 export interface RtpMediaOptions {
   /** RTP/RTCP port pairs (one allocator per user agent). */
@@ -91,6 +92,9 @@ export class RtpMedia extends EventEmitter<RtpMediaEvents> implements MediaSessi
   private rtp: RtpSession | undefined;
   private oa: OfferAnswer | undefined;
   private codec: AudioCodec | undefined;
+  /** This call's own Opus encoder/decoder (stateful), when opus is in the codec list. */
+  private opus: OpusCodec | undefined;
+  private jitterScale = 1;
   private source: FrameSource | undefined;
   private holdMusic: FrameSource | undefined;
   private sink: FrameSink | undefined;
@@ -135,6 +139,8 @@ export class RtpMedia extends EventEmitter<RtpMediaEvents> implements MediaSessi
   private async start(): Promise<void> {
     const ptime = this.opts.ptime ?? 20;
     const codecs = mediaCodecs(this.opts.codecs);
+    // opusscript is loaded only for calls that may use it; without it: OpusUnavailableError
+    if (codecs.some(isOpus)) this.opus = (await loadOpus())();
     this.rtp = await RtpSession.open({
       allocator: this.opts.allocator,
       address: this.ctx.address,
@@ -206,6 +212,7 @@ export class RtpMedia extends EventEmitter<RtpMediaEvents> implements MediaSessi
       this.holdMusic?.close();
       await this.rtp?.close();
       await this.sink?.close();
+      this.opus?.close();
     })();
     return this.closing;
   }
@@ -225,7 +232,7 @@ export class RtpMedia extends EventEmitter<RtpMediaEvents> implements MediaSessi
     const previous = this.sink;
     this.sink = sink;
     if (previous && previous !== sink) void previous.close();
-    this.jitter ??= new JitterBuffer({ depthMs: this.opts.jitterMs ?? 60, frameMs: this.opts.ptime ?? 20 });
+    this.jitter ??= this.newJitter();
     if (!this.playout) {
       const ticker = this.opts.ticker ? { ticker: this.opts.ticker } : {};
       this.playout = new Pacer({ clock: this.clock, intervalMs: this.opts.ptime ?? 20, ...ticker }, () => {
@@ -249,6 +256,13 @@ export class RtpMedia extends EventEmitter<RtpMediaEvents> implements MediaSessi
     });
     this.dtmfBusy = run.catch(() => undefined);
     return run;
+  }
+
+  /** RTP ticks per decoded 8 kHz sample: 6 for Opus's 48 kHz clock (RFC 7587 §4.1), else 1. */
+  private newJitter(): JitterBuffer {
+    this.jitterScale = (this.codec?.clockRate ?? SAMPLE_RATE) / SAMPLE_RATE;
+    const ticksPerSample = this.jitterScale;
+    return new JitterBuffer({ depthMs: this.opts.jitterMs ?? 60, frameMs: this.opts.ptime ?? 20, ticksPerSample });
   }
 
   stats(): MediaStats {
@@ -281,10 +295,15 @@ export class RtpMedia extends EventEmitter<RtpMediaEvents> implements MediaSessi
     const s = this.oa?.state;
     if (!rtp || !s?.negotiated || this.closing) return;
     const audio = s.codecs.filter((c) => !/^telephone-event$/i.test(c.name));
-    const chosen = audio.map((c) => ({ c, codec: findAudioCodec(c.name, c.clockRate) })).find((x) => x.codec);
+    const chosen = audio
+      .map((c) => ({ c, codec: isOpus(c) ? this.opus : findAudioCodec(c.name, c.clockRate) }))
+      .find((x) => x.codec);
     const dtmf = s.codecs.find((c) => /^telephone-event$/i.test(c.name));
     if (chosen) {
-      this.codec = chosen.codec;
+      this.codec = chosen.codec!;
+      rtp.setClockRate(this.codec.clockRate);
+      // buffered audio timed in another clock: start afresh in this one
+      if (this.jitter && this.jitterScale !== this.codec.clockRate / SAMPLE_RATE) this.jitter = this.newJitter();
       rtp.setPayloadTypes(
         chosen.c.payloadType,
         audio.map((c: Codec) => c.payloadType),
@@ -317,7 +336,14 @@ export class RtpMedia extends EventEmitter<RtpMediaEvents> implements MediaSessi
 
   private onAudio(sequence: number, timestamp: number, payload: Uint8Array): void {
     if (!this.jitter || !this.codec) return;
-    this.jitter.push({ sequence, timestamp, samples: this.codec.decode(payload) });
+    let samples: Int16Array;
+    try {
+      samples = this.codec.decode(payload);
+    } catch {
+      // a corrupt Opus packet (libopus rejects it): dropped like a lost one
+      return;
+    }
+    this.jitter.push({ sequence, timestamp, samples });
   }
 
   private onDtmf(payload: Uint8Array, timestamp: number, marker: boolean): void {

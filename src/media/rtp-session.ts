@@ -34,7 +34,9 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   private seq = randomInt(0, 0x10000);
   /** Timestamp of the next audio frame. */
   private nextTs = randomBytes(4).readUInt32BE();
-  private readonly samplesPerFrame: number;
+  private samplesPerFrame: number;
+  /** RTP clock rate of the codec sent (RFC 3550 §5.1); 48000 for Opus whatever its sample rate (RFC 7587 §4.1). */
+  private clockRate: number;
   private readonly clock: Clock;
   private readonly pacer: Pacer;
   private source: FrameSource | undefined;
@@ -75,9 +77,9 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     this.dtmfPayloadType = opts.dtmfPayloadType;
     this.clock = opts.clock ?? systemClock;
     this.cname = opts.cname ?? `${randomBytes(8).toString('hex')}@switchboard`;
-    const clockRate = opts.clockRate ?? 8000;
+    this.clockRate = opts.clockRate ?? 8000;
     const ptime = opts.ptimeMs ?? 20;
-    this.samplesPerFrame = Math.round((clockRate * ptime) / 1000);
+    this.samplesPerFrame = Math.round((this.clockRate * ptime) / 1000);
     this.directionValue = opts.direction ?? 'sendrecv';
     this.receivePts = new Set(opts.receivePayloadTypes ?? [opts.payloadType]);
     if (opts.remote) this.setRemote(opts.remote);
@@ -132,6 +134,26 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   /** Direction from the offer/answer: gates sending and delivery (RTCP continues, RFC 3264 §5.1). */
   setDirection(direction: Direction): void {
     this.directionValue = direction;
+  }
+
+  /**
+   * The negotiated codec's RTP clock rate: timestamps, SR timestamps and jitter count in it. Sending
+   * carries on from the current timestamp; receiver statistics start afresh in the new units.
+   */
+  setClockRate(rate: number): void {
+    if (rate === this.clockRate) return;
+    const ptime = this.opts.ptimeMs ?? 20;
+    this.clockRate = rate;
+    this.samplesPerFrame = Math.round((rate * ptime) / 1000);
+    if (this.pacer.running) {
+      // rebase the running pacer so the next frame keeps the timestamp it was due
+      this.pacer.stop();
+      this.lastFrameAt = NaN;
+      this.tsBase = this.nextTs;
+      this.pacer.start();
+    }
+    this.sources.clear();
+    this.lastSource = undefined;
   }
 
   /** Change the negotiated payload types (re-INVITE). */
@@ -256,7 +278,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
       const max = this.opts.maxSources ?? 8;
       // forget the oldest source (Map keeps insertion order)
       if (this.sources.size >= max) this.sources.delete(this.sources.keys().next().value!);
-      s = new ReceiverStats(ssrc, seq, this.opts.clockRate ?? 8000);
+      s = new ReceiverStats(ssrc, seq, this.clockRate);
       this.sources.set(ssrc, s);
     }
     return s;
@@ -317,7 +339,7 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
     let first: RtcpPacket;
     if (this.sentSinceReport && !Number.isNaN(this.lastSentAt)) {
       const ntp = ntpFromUnixMs((this.opts.wallClock ?? Date.now)());
-      const rate = this.opts.clockRate ?? 8000;
+      const rate = this.clockRate;
       const rtpTimestamp = (this.lastSentTs + Math.round(((now - this.lastSentAt) * rate) / 1000)) >>> 0;
       first = {
         type: 'sr',

@@ -16,6 +16,17 @@ export interface Codec {
 export const PCMU: Codec = Object.freeze({ name: 'PCMU', clockRate: 8000, payloadType: 0 });
 /** G.711 A-law, static payload type 8 (RFC 3551 §6). */
 export const PCMA: Codec = Object.freeze({ name: 'PCMA', clockRate: 8000, payloadType: 8 });
+/**
+ * Opus (RFC 7587 §7): always `opus/48000/2` in SDP whatever is really sent; we send mono. A
+ * dynamic payload type; minptime and in-band FEC as RFC 7587 §6.1 describes.
+ */
+export const OPUS: Codec = Object.freeze({
+  name: 'opus',
+  clockRate: 48000,
+  channels: 2,
+  payloadType: 111,
+  fmtp: 'minptime=10;useinbandfec=1',
+});
 /** DTMF events (RFC 4733), dynamic payload type; events 0-9, *, #, A-D and flash. */
 export const TELEPHONE_EVENT: Codec = Object.freeze({
   name: 'telephone-event',

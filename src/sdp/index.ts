@@ -43,6 +43,7 @@ export {
 export {
   PCMU,
   PCMA,
+  OPUS,
   TELEPHONE_EVENT,
   DEFAULT_CODECS,
   sameCodec,

@@ -5,7 +5,8 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { extname } from 'node:path';
 import type { Call } from '../../call/call.js';
-import { mediaCodecs } from '../../media/codec-choice.js';
+import { isOpus, mediaCodecs } from '../../media/codec-choice.js';
+import { loadOpus } from '../../media/codecs/index.js';
 import { PortAllocator } from '../../media/ports.js';
 import { RtpMedia, rtpMediaFactory } from '../../media/rtp-media.js';
 import type { MediaSessionContext, MediaSessionFactory } from '../../media/session.js';
@@ -67,7 +68,7 @@ export function mediaOptions(cmd: Command): Command {
       if (v !== 'off' && v !== 'offer' && v !== 'require') throw new InvalidArgumentError('off, offer or require');
       return v;
     })
-    .option('--codecs <list>', 'audio codecs in preference order (default PCMU,PCMA)', codecList)
+    .option('--codecs <list>', 'audio codecs in preference order: PCMU, PCMA, opus (default PCMU,PCMA)', codecList)
     .option('--rtp-ports <MIN-MAX>', 'RTP/RTCP port range (default 30000-39999)', portRange);
 }
 
@@ -85,9 +86,13 @@ function makeSource(spec: SourceSpec | undefined): FrameSource | undefined {
     : new PcmBufferSource(spec.samples, { loop: true });
 }
 
-/** The media factory the flags ask for (undefined: signalling only). Throws on unreadable files. */
+/**
+ * The media factory the flags ask for (undefined: signalling only). Throws on unreadable files, and
+ * OpusUnavailableError at start when --codecs names opus without the optional opusscript package.
+ */
 export async function buildMedia(flags: MediaFlags): Promise<MediaSessionFactory | undefined> {
   if (flags.media === 'off') return undefined;
+  if (flags.codecs?.some((name) => isOpus({ name }))) await loadOpus();
   const [play, hold] = await Promise.all([loadSpec(flags.play), loadSpec(flags.holdMusic)]);
   const allocator = new PortAllocator(flags.rtpPorts ?? { min: 30000, max: 39999 });
   let recordings = 0;

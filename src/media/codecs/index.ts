@@ -12,3 +12,4 @@ export function findAudioCodec(name: string, clockRate = 8000): AudioCodec | und
   const upper = name.toUpperCase();
   return AUDIO_CODECS.find((c) => c.name === upper && c.clockRate === clockRate);
 }
+export { loadOpus, OpusUnavailableError, type OpusCodec } from './opus.js';
