@@ -148,10 +148,36 @@ export function startProcess(cmd: string, args: string[], opts: { ipc?: boolean 
 export async function stopProcess(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const done = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const t = setTimeout(() => child.kill('SIGKILL'), 3000);
+  // a child spawned `detached` leads its own process group (Kamailio forks workers): signal the whole group,
+  // so no worker outlives the run
+  const group = isGroupLeader(child.pid);
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      if (group) process.kill(-child.pid!, sig);
+      else child.kill(sig);
+    } catch {
+      // already gone
+    }
+  };
+  signal('SIGTERM');
+  const t = setTimeout(() => signal('SIGKILL'), 3000);
   await done;
   clearTimeout(t);
+  // workers that ignored SIGTERM after their parent left
+  if (group) signal('SIGKILL');
+}
+
+/** Whether pid leads its own process group (Linux /proc; false when unknown). */
+function isGroupLeader(pid: number | undefined): boolean {
+  if (pid === undefined) return false;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // fields after the command's closing parenthesis: state, ppid, pgrp
+    const pgrp = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+    return pgrp === pid;
+  } catch {
+    return false;
+  }
 }
 
 /** Waits until something answers SIP OPTIONS over UDP at host:port (a started peer is ready). */

@@ -76,7 +76,10 @@ async function startProxy(kind: Kind): Promise<Proxy> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-kamailio-'));
   const cfg = join(dir, 'kamailio.cfg');
   writeFileSync(cfg, KAMAILIO_CFG.replaceAll('KPORT', String(port)));
-  const child = spawn('kamailio', ['-f', cfg, '-DD', '-E', '-m', '256', '-P', join(dir, 'pid')], { stdio: 'ignore' });
+  const child = spawn('kamailio', ['-f', cfg, '-DD', '-E', '-m', '256', '-P', join(dir, 'pid')], {
+    stdio: 'ignore',
+    detached: true, // its own process group, so stopProcess ends every worker it forks
+  });
   await waitForSip(port, 30_000);
   return { child, port, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
