@@ -6,7 +6,6 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
 import { once, phone, sdpDirection, type Phone } from './helpers.js';
 import type { Call } from '../../src/call/call.js';
 import { CallError } from '../../src/call/errors.js';
@@ -16,7 +15,7 @@ import { SignallingOnlyMedia } from '../../src/media/signalling-only.js';
 import { PortAllocator } from '../../src/media/ports.js';
 import { rtpMediaFactory } from '../../src/media/rtp-media.js';
 import { ToneSource } from '../../src/media/sources.js';
-import type { FrameSink } from '../../src/media/sinks.js';
+import { CollectSink } from '../helpers/collect-sink.js';
 import { containsTone } from '../../src/media/analyse.js';
 
 const phones: Phone[] = [];
@@ -133,35 +132,8 @@ test('media seam: an early answer is applied with the offer left open; the 2xx a
   assert.equal(caller.hasPendingOffer, true);
 });
 
-/** Keeps received frames; resolves when `n` more have come. */
-class Collect extends EventEmitter implements FrameSink {
-  frames: Int16Array[] = [];
-  write(f: Int16Array): void {
-    this.frames.push(f);
-    this.emit('frame');
-  }
-  close(): Promise<void> {
-    return Promise.resolve();
-  }
-  more(n: number, ms = 8000): Promise<Int16Array> {
-    const start = this.frames.length;
-    return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`only ${this.frames.length - start} of ${n} frames`)), ms);
-      const on = () => {
-        if (this.frames.length - start < n) return;
-        clearTimeout(t);
-        this.off('frame', on);
-        const all = new Int16Array(n * 160);
-        this.frames.slice(start, start + n).forEach((f, i) => all.set(f, i * 160));
-        resolve(all);
-      };
-      this.on('frame', on);
-    });
-  }
-}
-
 test('RTP engine: the caller hears the callee’s tone after the 183, before the answer; ports freed', async () => {
-  const sink = new Collect();
+  const sink = new CollectSink();
   const range = () => ({ min: 30000 + Math.floor(Math.random() * 1000) * 20, max: 65000 });
   const aliceAlloc = new PortAllocator(range());
   const bobAlloc = new PortAllocator(range());

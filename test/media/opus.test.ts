@@ -4,45 +4,17 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
 import { UserAgent } from '../../src/ua/user-agent.js';
 import type { Call } from '../../src/call/call.js';
 import { PortAllocator } from '../../src/media/ports.js';
 import { RtpMedia, rtpMediaFactory, type RtpMediaOptions } from '../../src/media/rtp-media.js';
 import { ToneSource } from '../../src/media/sources.js';
-import type { FrameSink } from '../../src/media/sinks.js';
+import { CollectSink } from '../helpers/collect-sink.js';
 import { containsTone } from '../../src/media/analyse.js';
 import { mediaCodecs, UnknownCodecError } from '../../src/media/codec-choice.js';
 import { JitterBuffer } from '../../src/media/jitter-buffer.js';
 import type { RtpTapEvent } from '../../src/media/rtp-types.js';
 import { parseRtp } from '../../src/media/rtp-packet.js';
-
-class CollectSink extends EventEmitter implements FrameSink {
-  frames: Int16Array[] = [];
-  write(frame: Int16Array): void {
-    this.frames.push(frame);
-    this.emit('frame');
-  }
-  close(): Promise<void> {
-    return Promise.resolve();
-  }
-  more(n: number, ms = 8000): Promise<Int16Array> {
-    const start = this.frames.length;
-    return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`only ${this.frames.length - start} of ${n} frames`)), ms);
-      const on = () => {
-        if (this.frames.length - start < n) return;
-        clearTimeout(t);
-        this.off('frame', on);
-        const got = this.frames.slice(start);
-        const all = new Int16Array(got.length * 160);
-        got.forEach((f, i) => all.set(f, i * 160));
-        resolve(all);
-      };
-      this.on('frame', on);
-    });
-  }
-}
 
 const agents: UserAgent[] = [];
 after(async () => {
