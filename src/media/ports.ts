@@ -4,8 +4,8 @@
  * skipped; closing the pair frees it. State is per allocator (one per UA or process, as configured).
  */
 import { createSocket, type Socket } from 'node:dgram';
-import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
-import { isIP, isIPv6 } from 'node:net';
+import { isIPv6 } from 'node:net';
+import { literalLookup } from '../transport/address.js';
 
 export interface PortRange {
   /** Lowest port (rounded up to even). */
@@ -127,21 +127,6 @@ function bind(address: string, port: number): Promise<Socket> {
       resolve(s);
     });
   });
-}
-
-/**
- * dgram resolves the address of every send() through dns.lookup, which answers an IP literal on
- * the next tick; RTP peers are IP literals from the SDP, so answer those at once and save a tick
- * per packet (bench/media profile). Names still go to dns.lookup.
- */
-function literalLookup(
-  hostname: string,
-  options: LookupOneOptions,
-  callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
-): void {
-  const family = isIP(hostname);
-  if (family) callback(null, hostname, family);
-  else dnsLookup(hostname, options, callback);
 }
 
 function closeSocket(s: Socket): Promise<void> {

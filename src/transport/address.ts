@@ -1,3 +1,4 @@
+import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
 import { isIP, isIPv4, isIPv6 } from 'node:net';
 import type { TransportProtocol } from './types.js';
 
@@ -72,4 +73,20 @@ export function viaTransport(protocol: TransportProtocol): string {
 export function protocolOfVia(token: string): TransportProtocol | undefined {
   const t = token.toLowerCase();
   return t === 'udp' || t === 'tcp' || t === 'tls' || t === 'ws' || t === 'wss' ? t : undefined;
+}
+
+/**
+ * A `lookup` for UDP sockets (dgram's `lookup` option). dgram resolves the address of every send()
+ * through dns.lookup, which answers an IP literal only on the next tick: one process.nextTick per
+ * datagram. SIP over UDP sends to IP literals (received/rport, resolved hops) and RTP to SDP
+ * addresses, so answer those at once; names still go to dns.lookup.
+ */
+export function literalLookup(
+  hostname: string,
+  options: LookupOneOptions,
+  callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  const family = isIP(hostname);
+  if (family) callback(null, hostname, family);
+  else dnsLookup(hostname, options, callback);
 }

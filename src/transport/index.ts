@@ -10,7 +10,7 @@ export {
   type ConnectionInfo,
 } from './manager.js';
 export { responseTarget, stampReceived, type ResponseRoute } from './routing.js';
-export { defaultPort, normalizeAddress, sameAddress } from './address.js';
+export { defaultPort, literalLookup, normalizeAddress, sameAddress } from './address.js';
 export {
   createDevCertificates,
   createDevCa,

@@ -7,7 +7,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { MessageLimits } from '../message/index.js';
-import { normalizeAddress } from './address.js';
+import { literalLookup, normalizeAddress } from './address.js';
 import type { ConnectionGuard } from './guard.js';
 import type { ListenOptions } from './options.js';
 import type { TransportProtocol } from './types.js';
@@ -48,7 +48,8 @@ export async function listenUdp(
   advertise: ListenOptions['advertise'],
 ): Promise<{ listener: Listener; sock: dgram.Socket; family: 4 | 6 }> {
   const family: 4 | 6 = net.isIPv6(host) ? 6 : 4;
-  const sock = dgram.createSocket({ type: family === 6 ? 'udp6' : 'udp4' });
+  // literalLookup: no tick per send to resolve an IP literal (see address.ts)
+  const sock = dgram.createSocket({ type: family === 6 ? 'udp6' : 'udp4', lookup: literalLookup });
   sock.on('message', (buf, rinfo) => h.onDatagram(sock, buf, rinfo));
   await new Promise<void>((resolve, reject) => {
     sock.once('error', reject);
