@@ -108,6 +108,7 @@ export abstract class TypedAccess extends HeaderAccess {
     if (!this.head || this.dirty || this.faults) return;
     this._headers = undefined;
     this.tcache = undefined;
+    this.topViaCache = undefined;
   }
 
   /** Parse every header the stack knows, so that any syntax error surfaces now. */

@@ -23,6 +23,8 @@ export interface ClientContext {
   transport: TransportLayer;
   clock: Clock;
   timers: TimerConfig;
+  /** It has entered a state where it only waits (Accepted, Completed): see slim(). */
+  waiting?(tx: ClientTransaction): void;
 }
 
 /**
@@ -126,6 +128,7 @@ export class ClientTransaction extends EventEmitter {
           return;
         }
         this.clearAll();
+        this.ctx.waiting?.(this);
         if (this.isInvite) {
           if (s < 300) {
             // RFC 6026: Accepted, Timer M = 64*T1; 2xx retransmissions go to the TU
@@ -155,6 +158,16 @@ export class ClientTransaction extends EventEmitter {
       default:
         return;
     }
+  }
+
+  /**
+   * In Accepted or Completed the transaction only absorbs retransmitted responses (matched by the
+   * layer's key; an INVITE resends its ACK's bytes) until Timer D, K or M: the header objects parsed
+   * from its request and responses go (they are derived again if read).
+   */
+  slim(): void {
+    this.request.releaseParsed();
+    this.lastResponse?.releaseParsed();
   }
 
   private clearAll(): void {

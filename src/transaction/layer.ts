@@ -32,6 +32,9 @@ export class TransactionLayer extends EventEmitter<TransactionLayerEvents> {
   readonly timers: TimerConfig;
   private readonly clients = new Map<string, ClientTransaction>();
   private readonly servers = new Map<string, ServerTransaction>();
+  /** Transactions that entered a waiting state since the last inbound message: slimmed on the next one. */
+  private waiting: (ServerTransaction | ClientTransaction)[] = [];
+  private readonly onWaiting = (tx: ServerTransaction | ClientTransaction) => void this.waiting.push(tx);
   private readonly onMessage = (m: Inbound) => this.receive(m);
 
   constructor(
@@ -59,7 +62,7 @@ export class TransactionLayer extends EventEmitter<TransactionLayerEvents> {
     const tx = new ClientTransaction(
       request,
       target,
-      { transport: this.transport, clock: this.clock, timers: this.timers },
+      { transport: this.transport, clock: this.clock, timers: this.timers, waiting: this.onWaiting },
       handlers,
     );
     const key = clientKey(tx.branch, request.method);
@@ -94,6 +97,7 @@ export class TransactionLayer extends EventEmitter<TransactionLayerEvents> {
 
   /** Feed an inbound message (the transport's 'message' event). */
   receive(m: Inbound): void {
+    if (this.waiting.length) this.slimWaiting();
     const msg = m.message;
     if (!msg.isRequest) {
       const res = msg as SipResponse;
@@ -123,12 +127,27 @@ export class TransactionLayer extends EventEmitter<TransactionLayerEvents> {
       clock: this.clock,
       timers: this.timers,
       onFailure: (t, why, err) => this.emit('server-failure', t, why, err),
+      waiting: this.onWaiting,
     });
     this.servers.set(key, tx);
     tx.once('terminated', () => {
       if (this.servers.get(key) === tx) this.servers.delete(key);
     });
     this.emit('request', tx, m);
+  }
+
+  /**
+   * Transactions waiting out their timers keep only what matches and resends (§17.1, §17.2): the
+   * parsed headers of their messages go. Not at once: the TU usually still reads the final response
+   * and the request right after it is sent or received (a proxy logs it, a UA builds its dialog);
+   * by the next inbound message that handling is over. (A read after this derives them again.)
+   * Kept in memory for 32 s, at hundreds of calls/s, those header objects were most of the heap and
+   * each one was copied by every scavenge until promoted.
+   */
+  private slimWaiting(): void {
+    const w = this.waiting;
+    this.waiting = [];
+    for (const tx of w) if (tx.state !== 'terminated') tx.slim();
   }
 
   /** Stop listening to the transport and end every transaction (timers cleared). */

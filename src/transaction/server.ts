@@ -12,6 +12,8 @@ export interface ServerContext {
   timers: TimerConfig;
   /** Called when the transaction cannot deliver or times out (Timer H), for the TU. */
   onFailure?(tx: ServerTransaction, why: 'timeout' | 'transport', error?: Error): void;
+  /** It has entered a state where it only waits (Accepted, Completed, Confirmed): see slim(). */
+  waiting?(tx: ServerTransaction): void;
 }
 
 /**
@@ -87,6 +89,7 @@ export class ServerTransaction extends EventEmitter {
           return;
         }
         if (this.isInvite) {
+          this.ctx.waiting?.(this);
           if (s < 300) {
             // RFC 6026: Accepted; the TU retransmits the 2xx until the ACK (§13.3.1.4)
             this.state = 'accepted';
@@ -101,6 +104,7 @@ export class ServerTransaction extends EventEmitter {
           }
         } else {
           this.state = 'completed';
+          this.ctx.waiting?.(this);
           // Timer J: 64*T1 unreliable, 0 reliable
           this.timerEnd = clock.setTimeout(() => this.terminate(), this.reliable ? 0 : 64 * timers.T1);
         }
@@ -139,6 +143,17 @@ export class ServerTransaction extends EventEmitter {
     this.lastResponse = undefined;
     // the INVITE outlives us in its call, read rarely from now on: its parsed headers go too
     this.request.releaseParsed();
+  }
+
+  /**
+   * In Accepted, Completed or Confirmed the transaction only matches retransmissions (by the
+   * layer's key) and resends its last response's bytes (§17.2.1, §17.2.2) for up to 64*T1: the
+   * header objects parsed from its request and response go (they are derived again if read).
+   * Called by the layer once the TU is done with the message that led here (see layer.ts).
+   */
+  slim(): void {
+    this.request.releaseParsed();
+    this.lastResponse?.releaseParsed();
   }
 
   /** An ACK matching this INVITE transaction (non-2xx final): Completed → Confirmed, Timer I. */

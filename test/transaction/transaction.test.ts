@@ -296,3 +296,40 @@ test('response routing per RFC 3261 §18.2.2 / RFC 3581: received and rport', ()
   tx.respond(createResponse(tx.request, 200));
   assert.deepEqual(transport.sent[0]!.target, { protocol: 'udp', host: '203.0.113.7', port: 40000 });
 });
+
+test('waiting transactions let go of their parsed headers at the next inbound message, and still match and resend', () => {
+  const { clock, transport, layer } = setup();
+  let tx!: import('../../src/transaction/index.js').ServerTransaction;
+  layer.on('request', (t) => (tx = t));
+  // server side: a 486 puts the INVITE server transaction in Completed
+  const inv = request('INVITE', true);
+  transport.inject(inv);
+  const via = tx.request.topVia;
+  tx.respond(createResponse(tx.request, 486, { toTag: 't' }));
+  assert.equal(tx.state, 'completed');
+  assert.equal(tx.request.topVia, via, 'the TU still reads the parsed request right after answering');
+  // the retransmitted INVITE is the next inbound message: slimmed first, then matched and answered again
+  transport.inject(inv);
+  assert.notEqual(tx.request.topVia, via, 'the parsed Via went');
+  assert.equal(tx.request.topVia!.toString(), via!.toString(), 'and is derived again from the bytes');
+  assert.equal(tx.request.callId, inv.callId);
+  const finals = transport.sent.filter((s) => (s.message as SipResponse).status === 486);
+  assert.equal(finals.length, 2);
+  assert.deepEqual(finals[1]!.message.toBuffer(), finals[0]!.message.toBuffer());
+
+  // client side: a 2xx puts the INVITE client transaction in Accepted; its retransmissions still reach the TU
+  const got: number[] = [];
+  // a request as a proxy forwards it: parsed from its bytes (an edited message keeps its headers)
+  const fwd = parseMessage(request('INVITE', true).toBuffer()) as SipRequest;
+  const ctx = layer.sendRequest(fwd, udp, { onResponse: (r) => got.push(r.status) });
+  const ok = reply(transport.sent.at(-1)!.message, 200);
+  transport.inject(ok);
+  assert.equal(ctx.state, 'accepted');
+  const reqVia = ctx.request.topVia;
+  transport.inject(ok);
+  assert.notEqual(ctx.request.topVia, reqVia, "the forwarded request's parsed Via went");
+  assert.equal(ctx.request.topVia!.branch, ctx.branch);
+  assert.deepEqual(got, [200, 200]);
+  clock.advance(40_000);
+  assert.equal(layer.size, 0);
+});
