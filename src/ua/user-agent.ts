@@ -318,8 +318,12 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
     }
     this.track(call);
     this.emit('incoming', call);
-    call.ring();
     const answer = () => call.answer().catch((e: Error) => emitError(call, e));
+    const auto = this.opts.autoAnswer;
+    // answered in this tick (a replacement, or autoAnswer 0): the 2xx follows at once, so a 180 would
+    // only cost a datagram (RFC 3261 §13.3.1.1 lets the UAS answer without ringing)
+    const now = replaced !== undefined || auto === 0;
+    if (!now) call.ring();
     if (replaced) {
       // the replacement is answered at once; the replaced call ends with BYE
       const old = replaced;
@@ -327,8 +331,9 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
       void answer();
       return;
     }
-    const auto = this.opts.autoAnswer;
-    if (auto !== undefined && auto !== false) {
+    if (auto === 0) {
+      if (call.state === 'incoming') void answer();
+    } else if (auto !== undefined && auto !== false) {
       this.clock.setTimeout(() => {
         if (call.state === 'incoming') void answer();
       }, auto);
