@@ -5,9 +5,10 @@ import { serializeSdp } from './serialize.js';
 import type { MediaDescription, SessionDescription } from './session.js';
 
 export class SdpOrigin {
-  /** The last SDP we sent, and the same with its version blanked (to tell whether anything changed). */
-  private lastSent: { content: string; sdp: string } | undefined;
+  /** The last SDP we sent with its version written as 0, to tell whether anything changed. */
+  private lastContent: string | undefined;
   private version: bigint;
+  private readonly addrType: 'IP4' | 'IP6';
 
   constructor(
     /** o= sess-id: fixed for the session (RFC 3264 §5). */
@@ -16,11 +17,23 @@ export class SdpOrigin {
     private readonly local: { address: string; username: string; sessionName: string },
   ) {
     this.version = BigInt(version);
+    this.addrType = isIPv6(local.address) ? 'IP6' : 'IP4';
   }
 
-  /** The last SDP produced. */
+  /** The last SDP produced (derived again from the kept text: a held call keeps one copy, issue 16 §1). */
   get lastSdp(): string | undefined {
-    return this.lastSent?.sdp;
+    return this.lastContent === undefined ? undefined : this.withVersion(this.lastContent);
+  }
+
+  /** v= and the o= line up to its version: the serialiser always writes them first (RFC 8866 §5). */
+  private get head(): string {
+    return `v=0\r\no=${this.local.username} ${this.sessionId} `;
+  }
+
+  /** `content` (written with version 0) with our version in its o= line. */
+  private withVersion(content: string): string {
+    const head = this.head;
+    return `${head}${this.version.toString()}${content.slice(head.length + 1)}`;
   }
 
   /**
@@ -28,13 +41,13 @@ export class SdpOrigin {
    * (RFC 3264 §8). The comparison is with the last SDP sent, so versions never repeat.
    */
   stamp(media: MediaDescription[]): string {
-    const addrType = isIPv6(this.local.address) ? 'IP6' : 'IP4';
-    const build = (version: string): SessionDescription => ({
+    const { addrType } = this;
+    const sd: SessionDescription = {
       version: 0,
       origin: {
         username: this.local.username,
         sessionId: this.sessionId,
-        sessionVersion: version,
+        sessionVersion: '0',
         netType: 'IN',
         addrType,
         address: this.local.address,
@@ -47,12 +60,11 @@ export class SdpOrigin {
       timing: [{ start: '0', stop: '0', repeats: [] }],
       attributes: [],
       media,
-    });
-    const content = serializeSdp(build('0'));
-    if (this.lastSent?.content === content) return this.lastSent.sdp;
-    if (this.lastSent) this.version += 1n;
-    const sdp = serializeSdp(build(this.version.toString()));
-    this.lastSent = { content, sdp };
-    return sdp;
+    };
+    // one serialisation: the version is put into the o= line afterwards
+    const content = serializeSdp(sd);
+    if (this.lastContent !== undefined && this.lastContent !== content) this.version += 1n;
+    this.lastContent = content;
+    return this.withVersion(content);
   }
 }
