@@ -3,28 +3,16 @@
  * when the bench stops, and the rate search that finds the highest call rate with 0 failed calls.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as net from 'node:net';
 import * as dgram from 'node:dgram';
+import { lastSippStats } from '../test/helpers/sipp-stats.js';
 
-export async function freePort(): Promise<number> {
-  for (;;) {
-    const srv = net.createServer();
-    const port = await new Promise<number>((r) =>
-      srv.listen(0, '127.0.0.1', () => r((srv.address() as net.AddressInfo).port)),
-    );
-    await new Promise((r) => srv.close(r));
-    const s = dgram.createSocket('udp4');
-    const ok = await new Promise<boolean>((r) => {
-      s.once('error', () => r(false));
-      s.bind(port, '127.0.0.1', () => r(true));
-    });
-    s.close();
-    if (ok) return port;
-  }
-}
+import { freePort } from '../test/interop/ports.js';
+
+export { freePort };
 
 export function haveTool(name: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
@@ -114,24 +102,12 @@ export function sipp(
 
 /** A running SIPp's counts so far, from its -trace_stat file (written every -fd seconds). */
 export function sippProgress(file: string): { successful: number; failed: number; current: number } {
-  if (!existsSync(file)) return { successful: 0, failed: 0, current: 0 };
-  const lines = readFileSync(file, 'utf8').trim().split('\n');
-  if (lines.length < 2) return { successful: 0, failed: 0, current: 0 };
-  const head = lines[0]!.split(';');
-  const last = lines[lines.length - 1]!.split(';');
-  const col = (name: string) => Number(last[head.indexOf(name)]) || 0;
+  const col = lastSippStats(file) ?? (() => 0);
   return { successful: col('SuccessfulCall(C)'), failed: col('FailedCall(C)'), current: col('CurrentCall') };
 }
 
 function readStats(file: string): { successful: number; failed: number; retransmissions: number } {
-  if (!existsSync(file)) return { successful: 0, failed: 0, retransmissions: 0 };
-  const lines = readFileSync(file, 'utf8').trim().split('\n');
-  const head = lines[0]!.split(';');
-  const last = lines[lines.length - 1]!.split(';');
-  const col = (name: string) => {
-    const i = head.indexOf(name);
-    return i < 0 ? 0 : Number(last[i]) || 0;
-  };
+  const col = lastSippStats(file) ?? (() => 0);
   return {
     successful: col('SuccessfulCall(C)'),
     failed: col('FailedCall(C)'),

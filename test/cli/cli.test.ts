@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { cliProcs, run } from './helpers.js';
+import { cliProcs, run, startPhone, startProxy } from './helpers.js';
 import { loadManifest, vectorDir } from '../helpers/vectors.js';
 
 const parseMany = fileURLToPath(new URL('./parse-many.js', import.meta.url));
@@ -57,19 +57,10 @@ test('switchboard parse: JSON for every accepted vector, "error: <reason> at byt
 });
 
 test('switchboard phone: two phones call, hold, resume, hang up; bad input keeps the phone running', async () => {
-  const bob = cli([
-    'phone',
-    '--aor',
-    'sip:bob@127.0.0.1',
-    '--listen',
-    'udp:127.0.0.1:0',
-    '--auto-answer',
-    '0',
-    '--json',
+  const [{ proc: bob, contact: bobContact }, { proc: alice }] = await Promise.all([
+    startPhone(cli, 'bob', { autoAnswer: 0 }),
+    startPhone(cli, '"Alice" <sip:alice@127.0.0.1>'),
   ]);
-  const alice = cli(['phone', '--aor', '"Alice" <sip:alice@127.0.0.1>', '--listen', 'udp:127.0.0.1:0', '--json']);
-  const bobReady = await bob.event('ready');
-  await alice.event('ready');
   alice.send('bogus command');
   const err = await alice.event('error');
   assert.match(String(err.message), /unknown command/);
@@ -77,7 +68,7 @@ test('switchboard phone: two phones call, hold, resume, hang up; bad input keeps
   await alice.event('error', (o) => /bad URI/.test(String(o.message)));
   alice.send('hold c99');
   await alice.event('error', (o) => /no such call/.test(String(o.message)));
-  alice.send(`call ${bobReady.contact}`);
+  alice.send(`call ${bobContact}`);
   const est = await alice.event('established');
   assert.ok(String(est.call).startsWith('c'));
   const inc = await bob.event('incoming');
@@ -102,11 +93,11 @@ test('switchboard phone: two phones call, hold, resume, hang up; bad input keeps
 });
 
 test('switchboard phone: `progress` sends 183 with early media, the caller reports early-media, then the call is answered', async () => {
-  const bob = cli(['phone', '--aor', 'sip:bob@127.0.0.1', '--listen', 'udp:127.0.0.1:0', '--json']);
-  const alice = cli(['phone', '--aor', 'sip:alice@127.0.0.1', '--listen', 'udp:127.0.0.1:0', '--json']);
-  const bobReady = await bob.event('ready');
-  await alice.event('ready');
-  alice.send(`call ${bobReady.contact}`);
+  const [{ proc: bob, contact: bobContact }, { proc: alice }] = await Promise.all([
+    startPhone(cli, 'bob'),
+    startPhone(cli, 'alice'),
+  ]);
+  alice.send(`call ${bobContact}`);
   const inc = await bob.event('incoming');
   bob.send(`progress ${String(inc.call)}`);
   const early = await alice.event('early-media');
@@ -127,25 +118,9 @@ test('switchboard proxy + phones: registration with a users file, a call through
   const { mkdtempSync, writeFileSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
-  const { freePort } = await import('../interop/ports.js');
   const dir = mkdtempSync(join(tmpdir(), 'sb-proxy-'));
   writeFileSync(join(dir, 'users'), '# test users\nalice:a-secret\nbob:b-secret\n');
-  const port = await freePort();
-  const proxy = cli([
-    'proxy',
-    '--listen',
-    `udp:127.0.0.1:${port}`,
-    '--domain',
-    'example.com',
-    '--users',
-    join(dir, 'users'),
-    '--record-route',
-    '--verbose',
-  ]);
-  // wait for the proxy to say it listens (a loaded machine can take more than a moment to start node)
-  for (let waited = 0; !/listening on udp:127\.0\.0\.1/.test(proxy.stderr) && waited < 15000; waited += 100)
-    await new Promise((r) => setTimeout(r, 100));
-  assert.match(proxy.stderr, /listening on udp:127\.0\.0\.1/);
+  const { proc: proxy, port } = await startProxy(cli, ['--users', join(dir, 'users'), '--record-route', '--verbose']);
   const common = [
     '--listen',
     'udp:127.0.0.1:0',

@@ -11,7 +11,8 @@ export class Proc {
   readonly lines: string[] = [];
   stderr = '';
   private waiters: { pred: (l: string) => boolean; resolve: (l: string) => void }[] = [];
-  private stderrWaiters: { re: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
+  /** Checks run on each stderr chunk; one returns true once it has resolved. */
+  private stderrWaiters: (() => boolean)[] = [];
   readonly exited: Promise<number | null>;
 
   /** `prefix` runs it through another command, e.g. `ip netns exec NS` (which execs, keeping the pid). */
@@ -34,11 +35,7 @@ export class Proc {
     });
     this.child.stderr.on('data', (d: Buffer) => {
       this.stderr += d.toString();
-      this.stderrWaiters = this.stderrWaiters.filter((w) => {
-        const m = this.stderr.match(w.re);
-        if (m) w.resolve(m);
-        return !m;
-      });
+      this.stderrWaiters = this.stderrWaiters.filter((w) => !w());
     });
     this.exited = new Promise((r) => this.child.on('close', (code) => r(code)));
   }
@@ -58,12 +55,21 @@ export class Proc {
     });
   }
   /** Wait until stderr (all of it so far) matches `re`. */
-  waitStderr(re: RegExp, ms = 10_000): Promise<RegExpMatchArray> {
-    const m = this.stderr.match(re);
-    if (m) return Promise.resolve(m);
+  async waitStderr(re: RegExp, ms = 10_000): Promise<RegExpMatchArray> {
+    await this.untilStderr((all) => re.test(all), `${re}`, ms);
+    return this.stderr.match(re)!;
+  }
+  /** Wait until `ok` holds for stderr (all of it so far), e.g. a message in the proxy's wire log. */
+  untilStderr(ok: (stderr: string) => boolean, what: string, ms = 10_000): Promise<void> {
+    if (ok(this.stderr)) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`no ${re} on stderr within ${ms} ms:\n${this.stderr}`)), ms);
-      this.stderrWaiters.push({ re, resolve: (x) => (clearTimeout(t), resolve(x)) });
+      const t = setTimeout(() => reject(new Error(`no ${what} on stderr within ${ms} ms:\n${this.stderr}`)), ms);
+      this.stderrWaiters.push(() => {
+        if (!ok(this.stderr)) return false;
+        clearTimeout(t);
+        resolve();
+        return true;
+      });
     });
   }
   get running(): boolean {
@@ -112,7 +118,8 @@ export async function startProxy(
   const protocol = opts.protocol ?? 'udp';
   const domain = extra.includes('--domain') ? [] : ['--domain', 'example.com'];
   const proc = start(['proxy', '--listen', `${protocol}:127.0.0.1:${port}`, ...domain, ...extra]);
-  await proc.waitStderr(new RegExp(`listening on ${protocol}:`));
+  // a loaded machine can take more than a moment to start node
+  await proc.waitStderr(new RegExp(`listening on ${protocol}:`), 20_000);
   return { proc, port };
 }
 
@@ -127,4 +134,37 @@ export function run(args: string[], input?: string): Promise<{ code: number | nu
     if (input !== undefined) p.stdin.end(input);
     else p.stdin.end();
   });
+}
+
+/** A started `switchboard phone` and where it listens. */
+export interface Phone {
+  proc: Proc;
+  /** Its contact URI, from the `ready` event. */
+  contact: string;
+  port: number;
+}
+
+/**
+ * `switchboard phone --aor <aor> --listen udp:127.0.0.1:0 --json` (a bare name stands for
+ * `sip:<name>@127.0.0.1`), with `--auto-answer` when given and `extra`; resolves once it is ready.
+ */
+export async function startPhone(
+  start: (args: string[], env?: NodeJS.ProcessEnv) => Proc,
+  aor: string,
+  opts: { autoAnswer?: number; extra?: string[]; env?: NodeJS.ProcessEnv; readyMs?: number } = {},
+): Promise<Phone> {
+  const proc = start(
+    [
+      ...['phone', '--aor', aor.includes('@') ? aor : `sip:${aor}@127.0.0.1`, '--listen', 'udp:127.0.0.1:0'],
+      ...(opts.autoAnswer !== undefined ? ['--auto-answer', String(opts.autoAnswer)] : []),
+      '--json',
+      ...(opts.extra ?? []),
+    ],
+    opts.env,
+  );
+  const ready = await proc.event('ready', undefined, opts.readyMs ?? 20_000);
+  const contact = String(ready.contact);
+  const port = Number(/:(\d+)(?:[;>]|$)/.exec(contact)?.[1]);
+  if (!(port > 0)) throw new Error(`the phone's ready event names no port: ${JSON.stringify(ready)}`);
+  return { proc, contact, port };
 }

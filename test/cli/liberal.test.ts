@@ -5,7 +5,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cliProcs, run } from './helpers.js';
+import { cliProcs, run, startPhone } from './helpers.js';
 import { parseMessage, type SipRequest, type SipResponse } from '../../src/message/index.js';
 
 const cli = cliProcs();
@@ -85,18 +85,7 @@ async function peer(): Promise<{
 }
 
 test('switchboard phone: the seed REFER (Referred-By without a scheme) in a call is accepted and the transfer starts', async () => {
-  const bob = cli([
-    'phone',
-    '--aor',
-    'sip:bob@127.0.0.1',
-    '--listen',
-    'udp:127.0.0.1:0',
-    '--auto-answer',
-    '0',
-    '--json',
-  ]);
-  const ready = await bob.event('ready');
-  const bobPort = Number(/:(\d+)/.exec(String(ready.contact))![1]);
+  const { proc: bob, port: bobPort } = await startPhone(cli, 'bob', { autoAnswer: 0 });
   const alice = await peer();
   const carol = await peer();
   const callId = `seed-${Date.now()}@127.0.0.1`;

@@ -8,61 +8,51 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cliProcs, run } from './helpers.js';
+import { cliProcs, run, startPhone, type Proc } from './helpers.js';
+import { waitUntil } from '../helpers/wait.js';
 import { decodeWav } from '../../src/media/wav.js';
 import { containsTone } from '../../src/media/analyse.js';
 
 const cli = cliProcs();
 
-test('phone: tones both ways, recordings hold the other side, DTMF and stats', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'sb-media-'));
-  const bob = cli([
-    'phone',
-    '--aor',
-    'sip:bob@127.0.0.1',
-    '--listen',
-    'udp:127.0.0.1:0',
-    '--auto-answer',
-    '0',
-    '--play',
-    'tone:1000',
-    '--record',
-    join(dir, 'bob.wav'),
-    '--json',
+/**
+ * Bob (auto-answer, playing 1000 Hz) and Alice (playing 440 Hz), each recording to `dir`/<name>.wav
+ * with `extra` flags; Alice calls Bob and the call is established.
+ */
+async function tonesCall(
+  dir: string,
+  extra: { bob?: string[]; alice?: string[] } = {},
+): Promise<{ alice: Proc; bob: Proc }> {
+  const media = (name: string, tone: number) => ['--play', `tone:${tone}`, '--record', join(dir, `${name}.wav`)];
+  const [bob, alice] = await Promise.all([
+    startPhone(cli, 'bob', { autoAnswer: 0, extra: [...media('bob', 1000), ...(extra.bob ?? [])] }),
+    startPhone(cli, 'alice', { extra: [...media('alice', 440), ...(extra.alice ?? [])] }),
   ]);
-  const alice = cli([
-    'phone',
-    '--aor',
-    'sip:alice@127.0.0.1',
-    '--listen',
-    'udp:127.0.0.1:0',
-    '--play',
-    'tone:440',
-    '--record',
-    join(dir, 'alice.wav'),
-    '--json',
-  ]);
-  const ready = await bob.event('ready', undefined, 20_000);
-  await alice.event('ready', undefined, 20_000);
-  alice.send(`call ${String(ready.contact)}`);
-  await alice.event('established');
-  alice.send('dtmf 4#');
-  await bob.event('dtmf', (o) => o.digit === '4');
-  await bob.event('dtmf', (o) => o.digit === '#');
-  // stats until a second of audio has crossed both ways (event-driven: one answer per request)
+  alice.proc.send(`call ${bob.contact}`);
+  await alice.proc.event('established');
+  return { alice: alice.proc, bob: bob.proc };
+}
+
+/** `p`'s answer to `stats` once `packets` RTP packets have crossed both ways. */
+async function statsOnceCrossed(p: Proc, packets = 75): Promise<Record<string, unknown>> {
   let stats: Record<string, unknown> = {};
-  // the phone has no event for "a second of audio has crossed", so ask every 100 ms (bounded)
-  for (let i = 0; i < 200; i++) {
-    if (i > 0) await new Promise((r) => setTimeout(r, 100));
-    const seen = alice.lines.length;
-    alice.send('stats');
-    const line = await alice.waitFor((l) => alice.lines.indexOf(l, seen) >= seen && l.includes('"stats"'));
-    stats = JSON.parse(line) as Record<string, unknown>;
-    const rtp = stats.rtp as { sent: number; received: number };
-    if (rtp.sent >= 75 && rtp.received >= 75) break;
-  }
-  assert.equal(stats.codec, 'PCMU');
-  assert.equal(stats.direction, 'sendrecv');
+  // the phone has no event for "so much audio has crossed": ask (one answer per request), bounded
+  await waitUntil(
+    async () => {
+      const seen = p.lines.length;
+      p.send('stats');
+      const line = await p.waitFor((l) => p.lines.indexOf(l, seen) >= seen && l.includes('"stats"'));
+      stats = JSON.parse(line) as Record<string, unknown>;
+      const rtp = stats.rtp as { sent: number; received: number };
+      return rtp.sent >= packets && rtp.received >= packets;
+    },
+    { timeoutMs: 20_000, intervalMs: 100, what: `${packets} RTP packets each way` },
+  );
+  return stats;
+}
+
+/** Alice hangs up, both quit (exit 0); each recording holds the other side's tone. */
+async function hangUpAndCheckTones(dir: string, alice: Proc, bob: Proc, codec: string): Promise<void> {
   alice.send('hangup');
   await bob.event('terminated');
   alice.send('quit');
@@ -72,56 +62,31 @@ test('phone: tones both ways, recordings hold the other side, DTMF and stats', a
   const heardByAlice = decodeWav(readFileSync(join(dir, 'alice.wav'))).samples;
   const heardByBob = decodeWav(readFileSync(join(dir, 'bob.wav'))).samples;
   assert.ok(heardByAlice.length >= 8000 * 0.5, 'Alice recorded at least half a second');
-  assert.ok(containsTone(heardByAlice, 1000), "Alice's recording holds Bob's 1000 Hz tone");
-  assert.ok(containsTone(heardByBob, 440), "Bob's recording holds Alice's 440 Hz tone");
+  assert.ok(containsTone(heardByAlice, 1000), `Alice's recording holds Bob's 1000 Hz tone (${codec})`);
+  assert.ok(containsTone(heardByBob, 440), `Bob's recording holds Alice's 440 Hz tone (${codec})`);
+}
+
+test('phone: tones both ways, recordings hold the other side, DTMF and stats', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sb-media-'));
+  const { alice, bob } = await tonesCall(dir);
+  alice.send('dtmf 4#');
+  await bob.event('dtmf', (o) => o.digit === '4');
+  await bob.event('dtmf', (o) => o.digit === '#');
+  const stats = await statsOnceCrossed(alice);
+  assert.equal(stats.codec, 'PCMU');
+  assert.equal(stats.direction, 'sendrecv');
+  await hangUpAndCheckTones(dir, alice, bob, 'PCMU');
 });
 
 test('phone: --codecs with opus negotiates opus (offerer first), tones cross both ways', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sb-opus-'));
-  const phone = (name: string, tone: number, codecs: string, extra: string[] = []) =>
-    cli([
-      'phone',
-      '--aor',
-      `sip:${name}@127.0.0.1`,
-      '--listen',
-      'udp:127.0.0.1:0',
-      '--codecs',
-      codecs,
-      '--play',
-      `tone:${tone}`,
-      '--record',
-      join(dir, `${name}.wav`),
-      '--json',
-      ...extra,
-    ]);
-  const bob = phone('bob', 1000, 'PCMU,PCMA,opus', ['--auto-answer', '0']);
-  const alice = phone('alice', 440, 'opus,PCMU');
-  const ready = await bob.event('ready', undefined, 20_000);
-  await alice.event('ready', undefined, 20_000);
-  alice.send(`call ${String(ready.contact)}`);
-  await alice.event('established');
-  let stats: Record<string, unknown> = {};
-  // no event for "a second of audio has crossed": ask every 100 ms (bounded), as above
-  for (let i = 0; i < 200; i++) {
-    if (i > 0) await new Promise((r) => setTimeout(r, 100));
-    const seen = alice.lines.length;
-    alice.send('stats');
-    const line = await alice.waitFor((l) => alice.lines.indexOf(l, seen) >= seen && l.includes('"stats"'));
-    stats = JSON.parse(line) as Record<string, unknown>;
-    const rtp = stats.rtp as { sent: number; received: number };
-    if (rtp.sent >= 75 && rtp.received >= 75) break;
-  }
+  const { alice, bob } = await tonesCall(dir, {
+    bob: ['--codecs', 'PCMU,PCMA,opus'],
+    alice: ['--codecs', 'opus,PCMU'],
+  });
+  const stats = await statsOnceCrossed(alice);
   assert.equal(stats.codec, 'opus');
-  alice.send('hangup');
-  await bob.event('terminated');
-  alice.send('quit');
-  bob.send('quit');
-  assert.equal(await alice.exited, 0);
-  assert.equal(await bob.exited, 0);
-  const heardByAlice = decodeWav(readFileSync(join(dir, 'alice.wav'))).samples;
-  const heardByBob = decodeWav(readFileSync(join(dir, 'bob.wav'))).samples;
-  assert.ok(containsTone(heardByAlice, 1000), "Alice's recording holds Bob's 1000 Hz tone (opus)");
-  assert.ok(containsTone(heardByBob, 440), "Bob's recording holds Alice's 440 Hz tone (opus)");
+  await hangUpAndCheckTones(dir, alice, bob, 'opus');
 });
 
 test('phone: --codecs opus without the optional opusscript package fails at start, saying so', async () => {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LineWriter, eventEmitter, formatEvent } from '../../src/cli/output.js';
 import { FakeClock } from '../../src/util/clock.js';
-import { cliProcs, run } from './helpers.js';
+import { cliProcs, run, startPhone, startProxy } from './helpers.js';
 
 /** A sink that records writes and pushes back when told to. */
 class FakeSink extends EventEmitter {
@@ -138,21 +138,11 @@ test('switchboard phone: events written before quitting are all flushed at exit'
 });
 
 test('switchboard phone --quiet: no per-call events, errors still shown; the caller sees the call', async () => {
-  const bob = cli([
-    'phone',
-    '--aor',
-    'sip:bob@127.0.0.1',
-    '--listen',
-    'udp:127.0.0.1:0',
-    '--auto-answer',
-    '0',
-    '--json',
-    '--quiet',
+  const [{ proc: bob, contact }, { proc: alice }] = await Promise.all([
+    startPhone(cli, 'bob', { autoAnswer: 0, extra: ['--quiet'] }),
+    startPhone(cli, 'alice'),
   ]);
-  const alice = cli(['phone', '--aor', 'sip:alice@127.0.0.1', '--listen', 'udp:127.0.0.1:0', '--json']);
-  const ready = await bob.event('ready');
-  await alice.event('ready');
-  alice.send(`call ${String(ready.contact)}`);
+  alice.send(`call ${contact}`);
   await alice.event('established');
   alice.send('hangup');
   await alice.event('terminated');
@@ -169,17 +159,7 @@ test('switchboard proxy --quiet --verbose: no per-request lines', async () => {
   const { freePort } = await import('../interop/ports.js');
   const port = await freePort();
   for (const quiet of [false, true]) {
-    const proxy = cli([
-      'proxy',
-      '--listen',
-      `udp:127.0.0.1:${port}`,
-      '--domain',
-      'example.com',
-      '--verbose',
-      ...(quiet ? ['--quiet'] : []),
-    ]);
-    for (let waited = 0; !/listening on/.test(proxy.stderr) && waited < 15000; waited += 100)
-      await new Promise((r) => setTimeout(r, 100));
+    const { proc: proxy } = await startProxy(cli, ['--verbose', ...(quiet ? ['--quiet'] : [])], { port });
     // a phone registers through it: one per-request line unless quiet
     const phone = await run(
       ['phone', '--aor', 'sip:carol@example.com', '--registrar', `sip:127.0.0.1:${port}`, '--json'],

@@ -8,24 +8,16 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
 import { once } from 'node:events';
-import { Proc } from './helpers.js';
+import { cliProcs, startPhone, type Proc } from './helpers.js';
+import { within } from '../helpers/wait.js';
 
-const procs: Proc[] = [];
+const cli = cliProcs();
 const sockets: Socket[] = [];
-after(() => {
-  procs.forEach((p) => p.kill());
-  sockets.forEach((s) => s.close());
-});
+after(() => sockets.forEach((s) => s.close()));
 
 /** Exit code, or a failure when the process is still alive after `ms` (the bug this file guards). */
 function exitWithin(p: Proc, ms: number): Promise<number | null> {
-  let t: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p.exited,
-    new Promise<never>(
-      (_, reject) => (t = setTimeout(() => reject(new Error(`still running ${ms} ms after quit`)), ms)),
-    ),
-  ]).finally(() => clearTimeout(t));
+  return within(p.exited, ms, 'the phone exiting after quit');
 }
 
 test('phone: quit while its answer is unACKed (the answer crossed the quit) exits 0, the call ends as shutdown', async () => {
@@ -34,18 +26,7 @@ test('phone: quit while its answer is unACKed (the answer crossed the quit) exit
   await once(peer, 'listening');
   sockets.push(peer);
   const port = peer.address().port;
-  const bob = new Proc([
-    'phone',
-    '--aor',
-    'sip:bob@127.0.0.1',
-    '--listen',
-    'udp:127.0.0.1:0',
-    '--auto-answer',
-    '0',
-    '--json',
-  ]);
-  procs.push(bob);
-  const bport = Number(/:(\d+)$/.exec(String((await bob.event('ready', undefined, 30_000)).contact))![1]);
+  const { proc: bob, port: bport } = await startPhone(cli, 'bob', { autoAnswer: 0, readyMs: 30_000 });
   const sdp =
     'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n' +
     `m=audio ${port + 2} RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n`;
@@ -83,9 +64,7 @@ test('phone: quit while calling a peer that never answers exits 0', async () => 
   await once(peer, 'listening');
   sockets.push(peer);
   const invited = once(peer, 'message');
-  const alice = new Proc(['phone', '--aor', 'sip:alice@127.0.0.1', '--listen', 'udp:127.0.0.1:0', '--json']);
-  procs.push(alice);
-  await alice.event('ready', undefined, 30_000);
+  const { proc: alice } = await startPhone(cli, 'alice', { readyMs: 30_000 });
   alice.send(`call sip:bob@127.0.0.1:${peer.address().port}`);
   await invited;
   alice.send('quit');

@@ -91,21 +91,44 @@ export class Baresip {
     };
     this.child.stdout!.on('data', onLog);
     this.child.stderr!.on('data', onLog);
-    // wait for the control socket
-    for (let i = 0; i < 50; i++) {
-      try {
-        this.sock = await new Promise<net.Socket>((resolve, reject) => {
-          const s = net.connect(this.ctrlPort, '127.0.0.1');
-          s.once('connect', () => resolve(s));
-          s.once('error', reject);
-        });
-        break;
-      } catch {
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
-    if (!this.sock) throw new Error(`baresip ${this.name} did not start:\n${this.log}`);
+    // baresip logs "baresip is ready." once every module has loaded, ctrl_tcp's listening socket included
+    await this.waitLog(/baresip is ready\./, 10_000);
+    this.sock = await new Promise<net.Socket>((resolve, reject) => {
+      const s = net.connect(this.ctrlPort, '127.0.0.1');
+      s.once('connect', () => resolve(s));
+      s.once('error', (e) => reject(new Error(`baresip ${this.name}: control socket: ${e.message}\n${this.log}`)));
+    });
     this.sock.on('data', (d: Buffer) => this.onData(d.toString('utf8')));
+  }
+
+  /**
+   * Resolves once the -v log line "... 200 OK ... [1 binding]" shows, baresip's sign of a registration
+   * (see peers-howto).
+   */
+  registered(ms = 10_000): Promise<void> {
+    return this.waitLog(/200 OK[^\n]*\[1 binding\]/, ms);
+  }
+
+  /** Resolves when the log (all of it so far) matches `re`; rejects when baresip exits first or after `ms`. */
+  waitLog(re: RegExp, ms = 10_000): Promise<void> {
+    if (re.test(this.log)) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const fail = (why: string) => {
+        clearTimeout(t);
+        this.child?.off('exit', onExit);
+        reject(new Error(`baresip ${this.name}: ${why} before ${re}:\n${this.log}`));
+      };
+      const onExit = (code: number | null) => fail(`exited (${code})`);
+      const t = setTimeout(() => fail(`${ms} ms passed`), ms);
+      this.child?.once('exit', onExit);
+      this.logWaiters.push(() => {
+        if (!re.test(this.log)) return false;
+        clearTimeout(t);
+        this.child?.off('exit', onExit);
+        resolve();
+        return true;
+      });
+    });
   }
 
   private onData(s: string): void {
@@ -202,10 +225,44 @@ export class Baresip {
   async stop(): Promise<void> {
     this.sock?.destroy();
     if (this.child && this.child.exitCode === null) {
-      this.child.kill('SIGTERM');
-      await new Promise((r) => setTimeout(r, 200));
-      if (this.child.exitCode === null) this.child.kill('SIGKILL');
+      const child = this.child;
+      const exited = new Promise<boolean>((r) => {
+        const t = setTimeout(() => r(false), 2000);
+        child.once('exit', () => (clearTimeout(t), r(true)));
+      });
+      child.kill('SIGTERM');
+      // `timeout` passes the SIGTERM on to baresip; SIGKILL only if it has not ended within 2 s
+      if (!(await exited)) child.kill('SIGKILL');
     }
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** Whether TCP `port` on 127.0.0.1 can be listened on right now. */
+function tcpFree(port: number): Promise<boolean> {
+  return new Promise((r) => {
+    const s = net.createServer();
+    s.once('error', () => r(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => r(true)));
+  });
+}
+
+/**
+ * A started baresip `name` on free ports (SIP, and SIP + 1, where it also opens TLS; control). Its
+ * account line is `account(sipPort)`, by default a local one: no registration, manual answer, PCMU and
+ * PCMA, followed by `accountParams` (e.g. `;mediaenc=srtp-mand`). The caller stops it.
+ */
+export async function startBaresip(
+  name: string,
+  opts: { account?: (sipPort: number) => string; accountParams?: string; media?: BaresipMediaOptions } = {},
+): Promise<Baresip> {
+  const { freePort } = await import('../interop/ports.js');
+  let sip = await freePort();
+  while (!(await tcpFree(sip + 1))) sip = await freePort();
+  const account =
+    opts.account?.(sip) ??
+    `<sip:${name}@127.0.0.1:${sip};transport=udp>;regint=0;answermode=manual;audio_codecs=PCMU/8000/1,PCMA/8000/1${opts.accountParams ?? ''}`;
+  const b = new Baresip(name, sip, await freePort(), account, opts.media);
+  await b.start();
+  return b;
 }

@@ -66,3 +66,19 @@ export function recorded(
   });
   return within(got, timeoutMs, 'trace entry').finally(() => rec.off('entry', on!));
 }
+
+/**
+ * Polls `condition` every `intervalMs` until it holds; rejects naming `what` after `timeoutMs`. Only for
+ * a peer that gives no event to wait on (a port being bound, a pid file): the one bounded retry loop.
+ */
+export async function waitUntil(
+  condition: () => boolean | Promise<boolean>,
+  { timeoutMs = 10_000, what, intervalMs = 10 }: { timeoutMs?: number; what: string; intervalMs?: number },
+): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    if (await condition()) return;
+    if (performance.now() >= deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}

@@ -14,10 +14,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Baresip, type BaresipMediaOptions } from '../helpers/baresip.js';
+import { startBaresip, type Baresip, type BaresipMediaOptions } from '../helpers/baresip.js';
 import { CollectSink, CountingSource } from '../helpers/media-probe.js';
 import { requireTool } from '../helpers/tools.js';
-import { freePort } from './ports.js';
 import { Proc } from '../cli/helpers.js';
 import { UserAgent } from '../../src/ua/user-agent.js';
 import type { Call } from '../../src/call/call.js';
@@ -43,28 +42,8 @@ function tempDir(name: string): string {
   return d;
 }
 
-async function isFree(port: number): Promise<boolean> {
-  const net = await import('node:net');
-  return new Promise((r) => {
-    const s = net.createServer();
-    s.once('error', () => r(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => r(true)));
-  });
-}
-
 async function baresip(name: string, accountParams: string, media: BaresipMediaOptions): Promise<Baresip> {
-  // baresip also opens TLS on SIP port + 1: keep both free
-  let sip = await freePort();
-  while (!(await isFree(sip + 1))) sip = await freePort();
-  const ctrl = await freePort();
-  const b = new Baresip(
-    name,
-    sip,
-    ctrl,
-    `<sip:${name}@127.0.0.1:${sip};transport=udp>;regint=0;answermode=manual;audio_codecs=PCMU/8000/1,PCMA/8000/1${accountParams}`,
-    { audioSource: `ausine,${BARESIP_HZ}`, ...media },
-  );
-  await b.start();
+  const b = await startBaresip(name, { accountParams, media: { audioSource: `ausine,${BARESIP_HZ}`, ...media } });
   cleanup.push(() => b.stop());
   return b;
 }

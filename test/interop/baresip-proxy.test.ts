@@ -6,7 +6,7 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Baresip } from '../helpers/baresip.js';
+import { startBaresip, type Baresip } from '../helpers/baresip.js';
 import { Proc } from '../cli/helpers.js';
 import { freePort } from './ports.js';
 
@@ -15,37 +15,13 @@ after(async () => {
   for (const c of cleanup.reverse()) await Promise.resolve(c()).catch(() => undefined);
 });
 
-async function isFree(port: number): Promise<boolean> {
-  const net = await import('node:net');
-  return new Promise((r) => {
-    const s = net.createServer();
-    s.once('error', () => r(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => r(true)));
-  });
-}
-
 async function phone(name: string, proxyPort: number): Promise<Baresip> {
-  // baresip also opens TLS on SIP port + 1: keep both free
-  let sip = await freePort();
-  while (!(await isFree(sip + 1))) sip = await freePort();
-  const b = new Baresip(
-    name,
-    sip,
-    await freePort(),
-    `<sip:${name}@127.0.0.1;transport=udp>;outbound="sip:127.0.0.1:${proxyPort};transport=udp";regint=60;answermode=manual;audio_codecs=PCMU/8000/1,PCMA/8000/1`,
-  );
-  await b.start();
+  const b = await startBaresip(name, {
+    account: () =>
+      `<sip:${name}@127.0.0.1;transport=udp>;outbound="sip:127.0.0.1:${proxyPort};transport=udp";regint=60;answermode=manual;audio_codecs=PCMU/8000/1,PCMA/8000/1`,
+  });
   cleanup.push(() => b.stop());
   return b;
-}
-
-/** Wait until a condition on a growing process log holds; bounded, fails loudly. */
-async function until(what: string, ok: () => boolean, ms = 10_000): Promise<void> {
-  for (let waited = 0; waited < ms; waited += 50) {
-    if (ok()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`no ${what} within ${ms} ms`);
 }
 
 /** The wire-log blocks of the proxy (DEBUG=switchboard): one message each. */
@@ -64,13 +40,11 @@ test('baresip phones on an IP-literal domain: the ACK reaches the callee, hold/r
     { DEBUG: 'switchboard' },
   );
   cleanup.push(() => proxy.kill());
-  await until('listening', () => /listening on udp:127\.0\.0\.1/.test(proxy.stderr), 15_000);
+  await proxy.waitStderr(/listening on udp:127\.0\.0\.1/, 15_000);
   const alice = await phone('alice', port);
   const bob = await phone('bob', port);
   const carol = await phone('carol', port);
-  // the -v log line "... 200 OK ... [1 binding]" is baresip's sign of a registration (peers-howto)
-  for (const p of [alice, bob, carol])
-    await until(`${p.name} registered`, () => /200 OK[^\n]*\[1 binding\]/.test(p.log));
+  for (const p of [alice, bob, carol]) await p.registered();
 
   await alice.command('dial', 'sip:bob@127.0.0.1');
   await bob.waitEvent('CALL_INCOMING');
@@ -82,7 +56,7 @@ test('baresip phones on an IP-literal domain: the ACK reaches the callee, hold/r
   const ackTo = new RegExp(
     `proxy >> udp 127\\.0\\.0\\.1:${bob.sipPort}\\nACK sip:bob[^@\\s]*@127\\.0\\.0\\.1:${bob.sipPort}`,
   );
-  await until('ACK forwarded to bob', () => ackTo.test(proxy.stderr));
+  await proxy.waitStderr(ackTo);
   const first = blocks(proxy.stderr).find(
     (b) => b.dir === '>>' && b.peer === `127.0.0.1:${bob.sipPort}` && /^INVITE /.test(b.text),
   )!;
@@ -91,15 +65,17 @@ test('baresip phones on an IP-literal domain: the ACK reaches the callee, hold/r
   // Alice holds Bob and resumes; then Bob holds Alice and resumes: every re-INVITE crosses the proxy
   // (the proxy's log comes by its own pipe, maybe after baresip's event: wait for it, bounded)
   const reinviteTo = (p: Baresip, dir: string) =>
-    until(`a re-INVITE with a=${dir} to ${p.name}`, () =>
-      blocks(proxy.stderr).some(
-        (b) =>
-          b.dir === '>>' &&
-          b.peer === `127.0.0.1:${p.sipPort}` &&
-          /^INVITE /.test(b.text) &&
-          b.text.includes(callId) &&
-          b.text.includes(`a=${dir}`),
-      ),
+    proxy.untilStderr(
+      (log) =>
+        blocks(log).some(
+          (b) =>
+            b.dir === '>>' &&
+            b.peer === `127.0.0.1:${p.sipPort}` &&
+            /^INVITE /.test(b.text) &&
+            b.text.includes(callId) &&
+            b.text.includes(`a=${dir}`),
+        ),
+      `a re-INVITE with a=${dir} to ${p.name}`,
     );
   await alice.command('hold');
   await bob.waitEvent('CALL_REMOTE_SDP');

@@ -5,8 +5,7 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Baresip } from '../helpers/baresip.js';
-import { freePort } from './ports.js';
+import { startBaresip, type Baresip } from '../helpers/baresip.js';
 import { UserAgent } from '../../src/ua/user-agent.js';
 import type { Call } from '../../src/call/call.js';
 import { parseMessage, parseUri, type SipRequest, type SipResponse } from '../../src/message/index.js';
@@ -18,29 +17,9 @@ after(async () => {
 });
 
 async function baresip(name: string, account?: (port: number) => string): Promise<Baresip> {
-  // baresip also opens TLS on SIP port + 1: keep both free
-  let sip = await freePort();
-  while (!(await isFree(sip + 1))) sip = await freePort();
-  const ctrl = await freePort();
-  const b = new Baresip(
-    name,
-    sip,
-    ctrl,
-    account
-      ? account(sip)
-      : `<sip:${name}@127.0.0.1:${sip};transport=udp>;regint=0;answermode=manual;audio_codecs=PCMU/8000/1,PCMA/8000/1`,
-  );
-  await b.start();
+  const b = await startBaresip(name, account ? { account } : {});
   cleanup.push(() => b.stop());
   return b;
-}
-async function isFree(port: number): Promise<boolean> {
-  const net = await import('node:net');
-  return new Promise((r) => {
-    const s = net.createServer();
-    s.once('error', () => r(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => r(true)));
-  });
 }
 
 async function phone(
@@ -168,10 +147,8 @@ test('baresip registers with the Switchboard proxy (digest), calls a Switchboard
     () =>
       `<sip:dave@atlanta.example.com;transport=udp>;auth_user=dave;auth_pass=dave-pw-9;outbound="sip:127.0.0.1:${proxyPort};transport=udp";regint=60;answermode=manual;audio_codecs=PCMU/8000/1,PCMA/8000/1`,
   );
-  // the -v log line "... 200 OK ... [1 binding]" is baresip's sign of a registration (see peers-howto)
-  for (let i = 0; i < 50 && !/200 OK[^\n]*\[1 binding\]/.test(bs.log); i++)
-    await new Promise((r) => setTimeout(r, 100));
-  assert.match(bs.log, /200 OK[^\n]*\[1 binding\]/, 'baresip registered through the proxy with digest auth');
+  await bs.registered(); // through the proxy, with digest auth
+  assert.match(bs.log, /200 OK[^\n]*\[1 binding\]/);
   const { bob, carol } = lab.phones;
   const inc = new Promise<Call>((r) => bob.once('incoming', r));
   await bs.command('dial', 'sip:bob@biloxi.example.com');

@@ -4,11 +4,12 @@
  * kamailio's Record-Route.
  */
 import { EventEmitter } from 'node:events';
-import { within } from '../helpers/wait.js';
+import { waitUntil, within } from '../helpers/wait.js';
+import { portBoundBy } from '../helpers/bound.js';
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,9 +43,18 @@ async function kamailio(): Promise<number> {
     child.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });
   });
-  for (let i = 0; i < 50 && !existsSync(pidfile); i++) await new Promise((r) => setTimeout(r, 100));
-  if (!existsSync(pidfile)) throw new Error(`kamailio did not start:\n${log}`);
-  await new Promise((r) => setTimeout(r, 300));
+  // ready when the main process (its PID file) holds the bound UDP socket; the workers it forks
+  // inherit that socket, and datagrams wait in its buffer until one reads
+  const mainPid = (): number => (existsSync(pidfile) ? Number(readFileSync(pidfile, 'utf8').trim()) : 0);
+  await waitUntil(
+    () => {
+      if (child.exitCode !== null) throw new Error(`kamailio exited (${child.exitCode})`);
+      return mainPid() > 0 && portBoundBy(mainPid(), port, 'udp');
+    },
+    { timeoutMs: 10_000, what: `kamailio bound to udp port ${port}` },
+  ).catch((e: Error) => {
+    throw new Error(`${e.message}\n${log}`);
+  });
   return port;
 }
 

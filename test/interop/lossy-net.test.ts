@@ -13,15 +13,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Proc } from '../cli/helpers.js';
 import { LEFT_IP, LossyNetwork, RIGHT_IP } from '../helpers/lossy-net.js';
-import { runSipp } from '../helpers/sipp.js';
+import { listeningSipp, runSipp, scenarios } from '../helpers/sipp.js';
 
 const IMPAIRMENT = { loss: 0.1, delayMs: 100, jitterMs: 20 };
 /** One step (a transaction or two) across the link: retransmissions can take several seconds. */
 const STEP_MS = 60_000;
-const scenarios = fileURLToPath(new URL('../../../test/interop/scenarios/', import.meta.url));
 
 let net: LossyNetwork;
 const procs: Proc[] = [];
@@ -37,21 +35,6 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Resolves when `re` shows on the process's stderr (the proxy says where it listens there). */
-function stderrShows(p: Proc, re: RegExp, ms = 20_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      if (!re.test(p.stderr)) return;
-      clearTimeout(t);
-      p.child.stderr.off('data', check);
-      resolve();
-    };
-    const t = setTimeout(() => reject(new Error(`no ${re} on stderr within ${ms} ms: ${p.stderr}`)), ms);
-    p.child.stderr.on('data', check);
-    check();
-  });
-}
-
 function startProxy(port: number, domain: string, extra: string[]): Promise<Proc> {
   const proxy = new Proc(
     ['proxy', '--listen', `udp:${RIGHT_IP}:${port}`, '--domain', domain, '--record-route', ...extra],
@@ -59,9 +42,8 @@ function startProxy(port: number, domain: string, extra: string[]): Promise<Proc
     net.prefix('right'),
   );
   procs.push(proxy);
-  return stderrShows(proxy, new RegExp(`listening on udp:${RIGHT_IP.replaceAll('.', '\\.')}:${port}`)).then(
-    () => proxy,
-  );
+  const listening = new RegExp(`listening on udp:${RIGHT_IP.replaceAll('.', '\\.')}:${port}`);
+  return proxy.waitStderr(listening, 20_000).then(() => proxy);
 }
 
 test(
@@ -159,10 +141,13 @@ test(
     // SIPp retransmits as RFC 3261 wants (T1 = 500 ms, doubling); with 10% loss on each of two crossings
     // each way, more tries than the defaults keep a transaction's odds of losing every copy negligible
     const common = ['-i', LEFT_IP, '-t', 'u1', '-default_behaviors', 'all,-abortunexp', '-max_invite_retrans', '10'];
-    const uas = runSipp(
-      ['-sf', join(scenarios, 'lossy-uas.xml'), '-p', '5090', '-m', '200', '-timeout', '150', ...common],
-      { timeoutMs: 200_000, prefix: left },
-    );
+    const uas = (
+      await listeningSipp(
+        ['-sf', join(scenarios, 'lossy-uas.xml'), '-p', '5090', '-m', '200', '-timeout', '150', ...common],
+        { port: 5090 },
+        { timeoutMs: 200_000, prefix: left },
+      )
+    ).done;
     const reg = await runSipp(
       [
         '-sf',

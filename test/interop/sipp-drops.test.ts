@@ -18,7 +18,8 @@ import assert from 'node:assert/strict';
 import { LossyTransport, SipTransport } from '../../src/transport/index.js';
 import { MemoryLocationStore, Registrar } from '../../src/registrar/index.js';
 import { Proxy } from '../../src/proxy/proxy.js';
-import { runSipp } from '../helpers/sipp.js';
+import { listeningSipp, runSipp, type SippResult } from '../helpers/sipp.js';
+import { bindForAnHour } from '../helpers/location.js';
 import { dropPlan, ruleFor } from '../helpers/drops.js';
 import { freePort } from './ports.js';
 
@@ -51,22 +52,18 @@ const PLANS = (['in', 'out'] as const).flatMap((direction) =>
 );
 const common = ['-i', '127.0.0.1', '-t', 'u1', '-timeout', '30', '-max_recv_loops', '1'];
 /** One uas for every plan: it ends after one call per plan (each with its 4 s time-wait for a lost 200). */
-let uas: ReturnType<typeof runSipp>;
+let uas: Promise<SippResult>;
 
 test('SIPp uas ready behind the proxy', async () => {
   const uasPort = await freePort();
-  await store.put({
-    aor: 'sip:bob@127.0.0.1',
-    uri: `sip:bob@127.0.0.1:${uasPort}`,
-    params: '',
-    expires: Date.now() + 3600_000,
-    q: 1,
-    callId: 'sipp-uas',
-    cseq: 1,
-    path: [],
-  });
-  uas = runSipp(['-sn', 'uas', '-p', String(uasPort), '-m', String(PLANS.length), ...common], { timeoutMs: 60_000 });
-  assert.ok(uas);
+  await bindForAnHour(store, 'sip:bob@127.0.0.1', `sip:bob@127.0.0.1:${uasPort}`);
+  const sipp = await listeningSipp(
+    ['-sn', 'uas', '-p', String(uasPort), '-m', String(PLANS.length), ...common],
+    { port: uasPort },
+    { timeoutMs: 60_000 },
+  );
+  uas = sipp.done;
+  assert.ok(sipp.pid > 0);
 });
 
 for (const { direction, what } of PLANS) {

@@ -3,62 +3,24 @@
  * RSeq), UPDATE hold/resume, INFO and MESSAGE; session timers with 422, the retry and a refresh
  * by UPDATE. The scenarios check our messages with regexps (test/interop/scenarios/).
  */
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
-import { UserAgent, type UserAgentOptions } from '../../src/ua/user-agent.js';
 import { parseMessage, type SipRequest } from '../../src/message/index.js';
 import type { MediaState } from '../../src/media/session.js';
-import { runSipp, type SippResult } from '../helpers/sipp.js';
+import { listeningSipp, runSipp, sippArgs, type SippResult } from '../helpers/sipp.js';
+import { localUas } from '../helpers/ua.js';
+import { within } from '../helpers/wait.js';
 import { freePort } from './ports.js';
 
-const scenarios = fileURLToPath(new URL('../../../test/interop/scenarios/', import.meta.url));
-const uas: UserAgent[] = [];
-after(async () => {
-  await Promise.all(uas.map((u) => u.stop()));
-});
-
-async function switchboard(
-  name: string,
-  opts: Partial<UserAgentOptions> = {},
-): Promise<{ ua: UserAgent; port: number }> {
-  const ua = new UserAgent({
-    aor: `sip:${name}@127.0.0.1`,
-    listen: [{ protocol: 'udp', host: '127.0.0.1', port: 0 }],
-    autoAnswer: 300,
-    ...opts,
-  });
-  await ua.start();
-  uas.push(ua);
-  return { ua, port: ua.transport.address('udp')!.port };
-}
+const switchboard = localUas({ autoAnswer: 300 });
 
 /** SIPp as UAC against our UA at `port`. */
-function sippUac(scenario: string, port: number, sp: number): Promise<SippResult> {
-  return runSipp(
-    [
-      '-sf',
-      scenarios + scenario,
-      `127.0.0.1:${port}`,
-      ...['-i', '127.0.0.1', '-p', String(sp), '-t', 'u1', '-m', '1'],
-      ...['-timeout', '30', '-timeout_error', '-max_recv_loops', '1'],
-    ],
-    { timeoutMs: 40_000 },
-  );
+async function sippUac(scenario: string, port: number): Promise<SippResult> {
+  return runSipp(sippArgs({ scenario, remote: port, port: await freePort() }), { timeoutMs: 40_000 });
 }
-/** SIPp as UAS on `sp`; resolves when it has run one call. */
-function sippUas(scenario: string, sp: number): Promise<SippResult> {
-  return runSipp(
-    [
-      '-sf',
-      scenarios + scenario,
-      ...['-i', '127.0.0.1', '-p', String(sp), '-t', 'u1', '-m', '1'],
-      '-timeout',
-      '30',
-      '-timeout_error',
-    ],
-    { timeoutMs: 40_000 },
-  );
+/** SIPp as UAS: resolves once it listens on `sp`, with its run (one call). */
+function sippUas(scenario: string, sp: number): Promise<{ done: Promise<SippResult> }> {
+  return listeningSipp(sippArgs({ scenario, port: sp }), { port: sp }, { timeoutMs: 40_000 });
 }
 
 test('SIPp UAC requiring 100rel → our UA: reliable 180 PRACKed, UPDATE hold/resume, INFO and MESSAGE reach the app', async () => {
@@ -70,35 +32,33 @@ test('SIPp UAC requiring 100rel → our UA: reliable 180 PRACKed, UPDATE hold/re
     c.on('remote-held', () => seen.push('held'));
     c.on('remote-resumed', () => seen.push('resumed'));
   });
-  const r = await sippUac('uac-100rel-update.xml', port, await freePort());
+  const r = await sippUac('uac-100rel-update.xml', port);
   assert.equal(r.code, 0, `sipp failed: ${r.errors || r.stderr.slice(-1500)}`);
   assert.deepEqual(seen, ['held', 'resumed', 'info Signal=5', 'message hello']);
 });
 
 test('our UA → SIPp UAS answering in a reliable 183: PRACK with RAck 1 1 INVITE, then UPDATE hold/resume', async () => {
   const sp = await freePort();
-  const sipp = sippUas('uas-100rel-update.xml', sp);
-  await new Promise((r) => setTimeout(r, 500)); // let SIPp bind
+  const sipp = await sippUas('uas-100rel-update.xml', sp);
   const { ua } = await switchboard('rel-uac', { rel100: 'supported' });
   const call = await ua.call(`sip:service@127.0.0.1:${sp}`);
   assert.equal(call.media.state.negotiated, true);
   assert.equal((await call.update({ hold: true })).localHold, true);
   assert.equal((await call.update({ hold: false })).localHold, false);
   await call.hangup();
-  const r = await sipp;
+  const r = await sipp.done;
   assert.equal(r.code, 0, `sipp failed: ${r.errors || r.stderr.slice(-1500)}`);
 });
 
 test('SIPp UAC with Session-Expires 90 → our UA (Min-SE 120): 422, retry accepted, our refresh by UPDATE', async () => {
   const { port } = await switchboard('timer', { sessionTimers: { mode: 'supported', minSE: 120, refreshAt: 0.02 } });
-  const r = await sippUac('uac-timer.xml', port, await freePort());
+  const r = await sippUac('uac-timer.xml', port);
   assert.equal(r.code, 0, `sipp failed: ${r.errors || r.stderr.slice(-1500)}`);
 });
 
 test('our UA with timers → SIPp UAS answering 422 Min-SE 3600: retry with 3600, refresher=uac, refresh by UPDATE', async () => {
   const sp = await freePort();
-  const sipp = sippUas('uas-timer.xml', sp);
-  await new Promise((r) => setTimeout(r, 500));
+  const sipp = await sippUas('uas-timer.xml', sp);
   // the wire tap resolves when the 200 to our refresh UPDATE comes back
   let refreshed!: () => void;
   const answered = new Promise<void>((r) => (refreshed = r));
@@ -112,14 +72,10 @@ test('our UA with timers → SIPp UAS answering 422 Min-SE 3600: retry with 3600
   const call = await ua.call(`sip:service@127.0.0.1:${sp}`);
   assert.equal(call.session.ext.refresh.session?.interval, 3600);
   // refreshAt 0.0005 of 3600 s: the refresh UPDATE goes after 1.8 s
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    answered,
-    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no refresh in 10 s')), 10_000))),
-  ]).finally(() => clearTimeout(timer));
+  await within(answered, 10_000, 'the 200 to our refresh UPDATE');
   assert.equal(call.session.ext.refresh.session?.refresher, true);
   await call.hangup();
-  const r = await sipp;
+  const r = await sipp.done;
   assert.equal(r.code, 0, `sipp failed: ${r.errors || r.stderr.slice(-1500)}`);
 });
 
@@ -138,14 +94,13 @@ test('SIPp UAC ← early media from our UA (call.progress()): 183 with the answe
         .then(() => c.answer())
         .catch(() => undefined),
   );
-  const r = await sippUac('uac-early-media.xml', port, await freePort());
+  const r = await sippUac('uac-early-media.xml', port);
   assert.equal(r.code, 0, `sipp failed: ${r.errors || r.stderr.slice(-1500)}`);
 });
 
 test('our UA → SIPp UAS sending 183 with SDP, then 200 with another: media follows the 183, the 200 is the answer', async () => {
   const sp = await freePort();
-  const sipp = sippUas('uas-early-media.xml', sp);
-  await new Promise((r) => setTimeout(r, 500)); // let SIPp bind
+  const sipp = await sippUas('uas-early-media.xml', sp);
   const { ua } = await switchboard('early-uac');
   const call = ua.dial(`sip:service@127.0.0.1:${sp}`);
   const [status, media] = await next<[number, MediaState]>(call, 'early-media');
@@ -155,14 +110,13 @@ test('our UA → SIPp UAS sending 183 with SDP, then 200 with another: media fol
   await call.answered();
   assert.equal(call.media.state.remotePort, 6002, "the 200's SDP is the answer (RFC 6337 §3.1)");
   await call.hangup();
-  const r = await sipp;
+  const r = await sipp.done;
   assert.equal(r.code, 0, `sipp failed: ${r.errors || r.stderr.slice(-1500)}`);
 });
 
 test('our UA → SIPp UAS: reliable 183, then SIPp UPDATEs in the early dialog (hold): taken with 200 a=recvonly', async () => {
   const sp = await freePort();
-  const sipp = sippUas('uas-early-update.xml', sp);
-  await new Promise((r) => setTimeout(r, 500));
+  const sipp = await sippUas('uas-early-update.xml', sp);
   const { ua } = await switchboard('early-update', { rel100: 'supported' });
   const call = ua.dial(`sip:service@127.0.0.1:${sp}`);
   await next(call, 'remote-held');
@@ -170,6 +124,6 @@ test('our UA → SIPp UAS: reliable 183, then SIPp UPDATEs in the early dialog (
   await call.answered();
   assert.equal(call.remoteHold, true);
   await call.hangup();
-  const r = await sipp;
+  const r = await sipp.done;
   assert.equal(r.code, 0, `sipp failed: ${r.errors || r.stderr.slice(-1500)}`);
 });

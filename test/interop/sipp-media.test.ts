@@ -9,7 +9,6 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { UserAgent } from '../../src/ua/user-agent.js';
 import { PortAllocator } from '../../src/media/ports.js';
 import { RtpMedia, rtpMediaFactory } from '../../src/media/rtp-media.js';
@@ -17,11 +16,10 @@ import { ToneSource } from '../../src/media/sources.js';
 import { WavRecorderSink } from '../../src/media/sinks.js';
 import { containsTone, dominantFrequency } from '../../src/media/analyse.js';
 import { readWavFile } from '../../src/media/wav.js';
-import { runSipp } from '../helpers/sipp.js';
+import { listeningSipp, sippArgs } from '../helpers/sipp.js';
 import { CollectSink, CountingSource } from '../helpers/media-probe.js';
 import { freePort } from './ports.js';
 
-const scenarios = fileURLToPath(new URL('../../../test/interop/scenarios/', import.meta.url));
 const cleanup: (() => Promise<void> | void)[] = [];
 after(async () => {
   for (const c of cleanup.reverse()) await c();
@@ -46,38 +44,23 @@ for (const hz of [440, 1000]) {
 
     const sipPort = await freePort();
     const mediaPort = await freePort();
-    let pid: number | undefined;
+    const sipp = await listeningSipp(
+      sippArgs({
+        scenario: 'uas-echo.xml',
+        port: sipPort,
+        extra: ['-mi', '127.0.0.1', '-mp', String(mediaPort), '-rtp_echo'],
+      }),
+      { port: sipPort },
+      { timeoutMs: 35_000 },
+    );
     // SIPp is bounded by its own -timeout and by runSipp's kill timer; its PID is killed at the end anyway
     cleanup.push(() => {
-      if (pid) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
+      try {
+        process.kill(sipp.pid, 'SIGKILL');
+      } catch {
+        // already gone
       }
     });
-    const sipp = runSipp(
-      [
-        '-sf',
-        join(scenarios, 'uas-echo.xml'),
-        '-i',
-        '127.0.0.1',
-        '-p',
-        String(sipPort),
-        '-mi',
-        '127.0.0.1',
-        '-mp',
-        String(mediaPort),
-        '-rtp_echo',
-        '-m',
-        '1',
-        '-timeout',
-        '30',
-        '-timeout_error',
-      ],
-      { timeoutMs: 35_000, onStart: (p) => (pid = p) },
-    );
 
     const call = await ua.call(`sip:echo@127.0.0.1:${sipPort}`);
     assert.ok(call.media instanceof RtpMedia);
@@ -91,7 +74,7 @@ for (const hz of [440, 1000]) {
     assert.ok(st.rtp.received <= st.rtp.sent, 'never more back than we sent');
     await call.hangup();
     await media.close();
-    const r = await sipp;
+    const r = await sipp.done;
     assert.equal(r.code, 0, `sipp failed: ${r.errors || r.stderr.slice(-1000)}`);
     assert.equal(allocator.inUse, 0, 'ports freed after BYE');
     const wav = await readWavFile(wavPath);

@@ -4,54 +4,29 @@
  * phone must answer 202 (it used to answer 400) and the INVITE to the target must leave, without the
  * invalid Referred-By. The scenario (scenarios/uac-seed-refer.xml) fails on anything but 202.
  */
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
-import { UserAgent } from '../../src/ua/user-agent.js';
 import type { Call } from '../../src/call/call.js';
-import { runSipp } from '../helpers/sipp.js';
-import { Proc } from '../cli/helpers.js';
+import { runSipp, sippArgs } from '../helpers/sipp.js';
+import { localUas } from '../helpers/ua.js';
+import { cliProcs, startPhone } from '../cli/helpers.js';
 import { freePort } from './ports.js';
 
-const scenarios = fileURLToPath(new URL('../../../test/interop/scenarios/', import.meta.url));
-const procs: Proc[] = [];
-const uas: UserAgent[] = [];
-after(async () => {
-  procs.forEach((p) => p.kill());
-  await Promise.all(uas.map((u) => u.stop()));
-});
+const cli = cliProcs();
+const switchboard = localUas({ autoAnswer: 0 });
 
 test("SIPp sends the seed's REFER to switchboard phone in a call: 202, and the INVITE to the target leaves", async () => {
-  const target = new UserAgent({
-    aor: 'sip:carol@127.0.0.1',
-    listen: [{ protocol: 'udp', host: '127.0.0.1', port: 0 }],
-    autoAnswer: 0,
-  });
-  await target.start();
-  uas.push(target);
-  const targetUri = `sip:carol@127.0.0.1:${target.transport.address('udp')!.port}`;
+  const { ua: target, port: targetPort } = await switchboard('carol');
+  const targetUri = `sip:carol@127.0.0.1:${targetPort}`;
   const invited = new Promise<Call>((r) => target.once('incoming', r));
-  const phone = new Proc([
-    'phone',
-    '--aor',
-    'sip:bob@127.0.0.1',
-    '--listen',
-    'udp:127.0.0.1:0',
-    '--auto-answer',
-    '0',
-    '--json',
-  ]);
-  procs.push(phone);
-  const ready = await phone.event('ready', undefined, 20_000);
-  const port = Number(/127\.0\.0\.1:(\d+)/.exec(String(ready.contact))?.[1]);
-  assert.ok(port > 0, `the phone says where it listens: ${JSON.stringify(ready)}`);
+  const { proc: phone, port } = await startPhone(cli, 'bob', { autoAnswer: 0 });
   const r = await runSipp(
-    [
-      ...['-sf', scenarios + 'uac-seed-refer.xml', `127.0.0.1:${port}`],
-      ...['-i', '127.0.0.1', '-p', String(await freePort()), '-t', 'u1', '-m', '1'],
-      ...['-key', 'target', targetUri],
-      ...['-timeout', '30', '-timeout_error', '-max_recv_loops', '1'],
-    ],
+    sippArgs({
+      scenario: 'uac-seed-refer.xml',
+      remote: port,
+      port: await freePort(),
+      extra: ['-key', 'target', targetUri],
+    }),
     { timeoutMs: 40_000 },
   );
   // the scenario passed its <recv response="202">, both NOTIFYs and the phone's BYE
