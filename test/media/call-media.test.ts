@@ -4,58 +4,12 @@
  * exactly the stream RFC 3264 says (the held side stops sending, the holder keeps sending), resume
  * restarts it, SRTP is used on a secure call, DTMF crosses, and every port is freed at the end.
  */
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { UserAgent } from '../../src/ua/user-agent.js';
-import type { Call } from '../../src/call/call.js';
-import { PortAllocator } from '../../src/media/ports.js';
-import { RtpMedia, rtpMediaFactory, type RtpMediaOptions } from '../../src/media/rtp-media.js';
-import { ToneSource } from '../../src/media/sources.js';
-import { CollectSink } from '../helpers/collect-sink.js';
+import { connect, media, mediaLegs } from '../helpers/media-legs.js';
 import { containsTone } from '../../src/media/analyse.js';
 
-const agents: UserAgent[] = [];
-after(async () => {
-  await Promise.all(agents.map((a) => a.stop()));
-});
-
-interface Leg {
-  ua: UserAgent;
-  uri: string;
-  sink: CollectSink;
-  allocator: PortAllocator;
-}
-
-async function leg(name: string, hz: number, extra: Partial<RtpMediaOptions> = {}): Promise<Leg> {
-  const sink = new CollectSink();
-  const allocator = new PortAllocator({ min: 30000 + Math.floor(Math.random() * 1000) * 20, max: 65000 });
-  const ua = new UserAgent({
-    aor: `sip:${name}@127.0.0.1`,
-    listen: [{ protocol: 'udp', host: '127.0.0.1', port: 0 }],
-    autoAnswer: 0,
-    mediaFactory: rtpMediaFactory({
-      allocator,
-      source: () => new ToneSource({ frequency: hz, amplitude: 0.25 }),
-      sink: () => sink,
-      ...extra,
-    }),
-  });
-  await ua.start();
-  agents.push(ua);
-  return { ua, uri: `sip:${name}@127.0.0.1:${ua.transport.address('udp')!.port}`, sink, allocator };
-}
-
-async function connect(a: Leg, b: Leg): Promise<[Call, Call]> {
-  const incoming = new Promise<Call>((r) => b.ua.once('incoming', r));
-  const ac = await a.ua.call(a.uri === b.uri ? a.uri : b.uri);
-  const bc = await incoming;
-  return [ac, bc];
-}
-
-const media = (c: Call): RtpMedia => {
-  assert.ok(c.media instanceof RtpMedia, 'the call runs on the RTP engine');
-  return c.media;
-};
+const leg = mediaLegs();
 
 test('audio both ways; hold stops the held side only; resume restarts it; ports freed', async () => {
   const alice = await leg('alice', 440);

@@ -2,69 +2,14 @@
  * Opus (RFC 7587) between two user agents on loopback: offered only when asked, rtpmap opus/48000/2
  * with the fmtp we promise, RTP timestamps in 48 kHz units, and a tone that crosses both ways.
  */
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { UserAgent } from '../../src/ua/user-agent.js';
-import type { Call } from '../../src/call/call.js';
-import { PortAllocator } from '../../src/media/ports.js';
-import { RtpMedia, rtpMediaFactory, type RtpMediaOptions } from '../../src/media/rtp-media.js';
-import { ToneSource } from '../../src/media/sources.js';
-import { CollectSink } from '../helpers/collect-sink.js';
+import { connect, media, mediaLegs } from '../helpers/media-legs.js';
 import { containsTone } from '../../src/media/analyse.js';
 import { mediaCodecs, UnknownCodecError } from '../../src/media/codec-choice.js';
 import { JitterBuffer } from '../../src/media/jitter-buffer.js';
-import type { RtpTapEvent } from '../../src/media/rtp-types.js';
-import { parseRtp } from '../../src/media/rtp-packet.js';
 
-const agents: UserAgent[] = [];
-after(async () => {
-  await Promise.all(agents.map((a) => a.stop()));
-});
-
-interface Leg {
-  ua: UserAgent;
-  uri: string;
-  sink: CollectSink;
-  allocator: PortAllocator;
-  sentTs: number[];
-}
-
-async function leg(name: string, hz: number, extra: Partial<RtpMediaOptions> = {}): Promise<Leg> {
-  const sink = new CollectSink();
-  const sentTs: number[] = [];
-  const allocator = new PortAllocator({ min: 30000 + Math.floor(Math.random() * 1000) * 20, max: 65000 });
-  const ua = new UserAgent({
-    aor: `sip:${name}@127.0.0.1`,
-    listen: [{ protocol: 'udp', host: '127.0.0.1', port: 0 }],
-    autoAnswer: 0,
-    mediaFactory: rtpMediaFactory({
-      allocator,
-      source: () => new ToneSource({ frequency: hz, amplitude: 0.25 }),
-      sink: () => sink,
-      tap: (_ctx, d: RtpTapEvent) => {
-        // audio only (PCMU 0, opus 111): RTCP and telephone-event are other types
-        const p = parseRtp(d.bytes);
-        if (p.ok && [0, 111].includes(p.packet.payloadType)) sentTs.push(p.packet.timestamp);
-      },
-      ...extra,
-    }),
-  });
-  await ua.start();
-  agents.push(ua);
-  return { ua, uri: `sip:${name}@127.0.0.1:${ua.transport.address('udp')!.port}`, sink, allocator, sentTs };
-}
-
-async function connect(a: Leg, b: Leg): Promise<[Call, Call]> {
-  const incoming = new Promise<Call>((r) => b.ua.once('incoming', r));
-  const ac = await a.ua.call(b.uri);
-  const bc = await incoming;
-  return [ac, bc];
-}
-
-const media = (c: Call): RtpMedia => {
-  assert.ok(c.media instanceof RtpMedia, 'the call runs on the RTP engine');
-  return c.media;
-};
+const leg = mediaLegs();
 
 test('opus is known to --codecs but never offered unless named', () => {
   assert.deepEqual(
