@@ -103,6 +103,8 @@ export class RtpMedia extends EventEmitter<RtpMediaEvents> implements MediaSessi
   private readonly dtmfIn = new DtmfReceiver();
   /** While a digit is being sent, audio frames pause (RFC 4733 §2.5.1.3). */
   private dtmfBusy: Promise<void> = Promise.resolve();
+  /** Clock rate of the negotiated telephone-event (8000, or 48000 beside opus). */
+  private dtmfClockRate = 8000;
   private sendingDtmf = false;
   /** We hold the peer (from the last negotiation): hold music plays. Read every frame, so cached. */
   private localHold = false;
@@ -298,7 +300,10 @@ export class RtpMedia extends EventEmitter<RtpMediaEvents> implements MediaSessi
     const chosen = audio
       .map((c) => ({ c, codec: isOpus(c) ? this.opus : findAudioCodec(c.name, c.clockRate) }))
       .find((x) => x.codec);
-    const dtmf = s.codecs.find((c) => /^telephone-event$/i.test(c.name));
+    // RFC 4733 §7.1.1: the telephone-event of the audio codec's clock rate when both sides have it
+    const events = s.codecs.filter((c) => /^telephone-event$/i.test(c.name));
+    const dtmf = events.find((c) => c.clockRate === chosen?.c.clockRate) ?? events[0];
+    this.dtmfClockRate = dtmf?.clockRate ?? 8000;
     if (chosen) {
       this.codec = chosen.codec!;
       rtp.setClockRate(this.codec.clockRate);
@@ -356,7 +361,8 @@ export class RtpMedia extends EventEmitter<RtpMediaEvents> implements MediaSessi
   private async sendDigit(digit: string, durationMs: number): Promise<void> {
     const rtp = this.rtp;
     if (!rtp || this.closing) throw new MediaNotReadyError('sendDtmf');
-    const packets = encodeDigit(digit, { timestamp: rtp.timestamp, durationMs });
+    // durations count ticks of the telephone-event clock (RFC 4733 §2.5.1.3)
+    const packets = encodeDigit(digit, { timestamp: rtp.timestamp, durationMs, clockRate: this.dtmfClockRate });
     this.sendingDtmf = true;
     try {
       let at = 0;

@@ -35,6 +35,17 @@ export const TELEPHONE_EVENT: Codec = Object.freeze({
   fmtp: '0-16',
 });
 
+/**
+ * DTMF events at Opus's 48 kHz clock: RFC 4733 §7.1.1 wants the event clock to match the audio's,
+ * so a peer that sends opus may offer only this one. Offered beside opus, with its own payload type.
+ */
+export const TELEPHONE_EVENT_48K: Codec = Object.freeze({
+  name: 'telephone-event',
+  clockRate: 48000,
+  payloadType: 110,
+  fmtp: '0-16',
+});
+
 export const DEFAULT_CODECS: readonly Codec[] = Object.freeze([PCMU, PCMA, TELEPHONE_EVENT]);
 
 /** Same codec: name (case-insensitive), clock rate and channel count (absent = 1). */

@@ -45,6 +45,7 @@ export {
   PCMA,
   OPUS,
   TELEPHONE_EVENT,
+  TELEPHONE_EVENT_48K,
   DEFAULT_CODECS,
   sameCodec,
   commonEvents,

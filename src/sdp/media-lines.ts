@@ -49,7 +49,9 @@ export function matchOffered(m: MediaDescription, local: readonly Codec[]): Code
   for (const f of m.formats) {
     const r = getCodec(m, f);
     const mine = r && local.find((c) => sameCodec(c, r));
-    if (!mine || out.some((c) => c.name === mine.name)) continue;
+    // one of each codec; telephone-event once per clock rate (RFC 4733 §7.1.1: 8 kHz beside G.711,
+    // 48 kHz beside opus), so the stream can use the one of its audio codec's rate
+    if (!mine || out.some((c) => c.name === mine.name && c.clockRate === mine.clockRate)) continue;
     if (isTelephoneEvent(mine)) {
       const events = commonEvents(getFmtp(m, f), mine.fmtp);
       if (events !== undefined) out.push({ ...mine, payloadType: r.payloadType, fmtp: events });

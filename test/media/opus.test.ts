@@ -5,16 +5,24 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, media, mediaLegs } from '../helpers/media-legs.js';
+import { within } from '../helpers/wait.js';
 import { containsTone } from '../../src/media/analyse.js';
 import { mediaCodecs, UnknownCodecError } from '../../src/media/codec-choice.js';
 import { JitterBuffer } from '../../src/media/jitter-buffer.js';
+import { OfferAnswer } from '../../src/sdp/index.js';
+import { parseRtp } from '../../src/media/rtp-packet.js';
 
 const leg = mediaLegs();
 
 test('opus is known to --codecs but never offered unless named', () => {
   assert.deepEqual(
-    mediaCodecs(['PCMU', 'opus']).map((c) => c.name),
-    ['PCMU', 'opus', 'telephone-event'],
+    mediaCodecs(['PCMU', 'opus']).map((c) => `${c.name}/${c.clockRate}`),
+    ['PCMU/8000', 'opus/48000', 'telephone-event/48000', 'telephone-event/8000'],
+  );
+  assert.deepEqual(
+    mediaCodecs().map((c) => `${c.name}/${c.clockRate}`),
+    ['PCMU/8000', 'PCMA/8000', 'telephone-event/8000'],
+    'no 48 kHz events without opus',
   );
   assert.ok(!mediaCodecs().some((c) => c.name === 'opus'));
   assert.throws(() => mediaCodecs(['G729']), UnknownCodecError);
@@ -73,4 +81,48 @@ test('jitter buffer with 6 ticks per sample plays 960-tick packets back to back,
     assert.equal(f.status, 'audio');
     assert.equal(f.samples[0], i + 1);
   }
+});
+
+test('a peer offering opus with telephone-event/48000 only gets it in our answer (RFC 4733 §7.1.1)', () => {
+  const oa = new OfferAnswer({ address: '127.0.0.1', port: 30000, codecs: mediaCodecs(['opus', 'PCMU']) });
+  const offer =
+    'v=0\r\no=- 1 1 IN IP4 192.0.2.9\r\ns=-\r\nc=IN IP4 192.0.2.9\r\nt=0 0\r\n' +
+    'm=audio 40000 RTP/AVP 96 97\r\na=rtpmap:96 opus/48000/2\r\na=rtpmap:97 telephone-event/48000\r\n' +
+    'a=fmtp:97 0-15\r\na=sendrecv\r\n';
+  const answer = oa.createAnswer(offer);
+  assert.match(answer, /m=audio \d+ RTP\/AVP 96 97\r\n/);
+  assert.match(answer, /a=rtpmap:97 telephone-event\/48000\r\n/);
+  assert.match(answer, /a=fmtp:97 0-15\r\n/);
+});
+
+test('opus call: DTMF goes as telephone-event/48000 with 48 kHz durations, and is reported', async () => {
+  const sent: { pt: number; duration: number }[] = [];
+  const alice = await leg('erin', 440, {
+    codecs: ['opus', 'PCMU'],
+    tap: (_ctx, d) => {
+      const p = parseRtp(d.bytes);
+      if (p.ok && p.packet.payloadType === 110) {
+        const b = p.packet.payload;
+        sent.push({ pt: p.packet.payloadType, duration: (b[2]! << 8) | b[3]! });
+      }
+    },
+  });
+  const bob = await leg('frank', 1000, { codecs: ['opus', 'PCMU'] });
+  const [ac, bc] = await connect(alice, bob);
+  assert.match(media(ac).localSdp!, /a=rtpmap:110 telephone-event\/48000\r\n/);
+  const got: string[] = [];
+  const heard = new Promise<void>((resolve) =>
+    media(bc).on('dtmf', (d) => {
+      got.push(d);
+      if (got.length === 2) resolve();
+    }),
+  );
+  await media(ac).sendDtmf('5#', { durationMs: 100 });
+  await within(heard, 5000, 'both digits reported');
+  assert.deepEqual(got, ['5', '#']);
+  // a 100 ms event ends with a duration of 4800 ticks of the 48 kHz clock (RFC 4733 §2.5.1.3)
+  assert.equal(Math.max(...sent.map((s) => s.duration)), 4800);
+  await ac.hangup();
+  await media(ac).close();
+  await media(bc).close();
 });
