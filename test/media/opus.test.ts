@@ -126,3 +126,57 @@ test('opus call: DTMF goes as telephone-event/48000 with 48 kHz durations, and i
   await media(ac).close();
   await media(bc).close();
 });
+
+/** `sdp` without opus and its 48 kHz telephone-event: what a G.711-only peer offers. */
+const withoutOpus = (sdp: string): string =>
+  sdp
+    .replace(/^(m=audio \d+ \S+)((?: \d+)+)$/m, (_, head: string, pts: string) =>
+      [
+        head,
+        ...pts
+          .trim()
+          .split(' ')
+          .filter((p) => p !== '111' && p !== '110'),
+      ].join(' '),
+    )
+    .replace(/^a=(?:rtpmap|fmtp):11[01] .*\r\n/gm, '');
+
+test('a re-INVITE switches the codec: opus → PCMU (an offer without opus) → opus again, tones cross each time', async () => {
+  const alice = await leg('gina', 440, { codecs: ['opus', 'PCMU'] });
+  const bob = await leg('hank', 1000, { codecs: ['opus', 'PCMU'] });
+  const [ac, bc] = await connect(alice, bob);
+  assert.equal(media(ac).stats().codec, 'opus');
+  const bobMedia = media(bc);
+  const offer = bobMedia.createOffer.bind(bobMedia);
+  // Bob's re-INVITE offers G.711 only (RFC 3264 §8.3.2: a new offer may change the codecs)
+  bobMedia.createOffer = (opts) => withoutOpus(offer(opts));
+  await bc.session.reinvite();
+  assert.equal(media(ac).stats().codec, 'PCMU');
+  assert.equal(bobMedia.stats().codec, 'PCMU');
+  assert.doesNotMatch(media(ac).localSdp!, /opus/, 'our answer names no codec the offer lacked');
+  assert.ok(containsTone(await bob.sink.more(25), 440), 'Bob hears 440 Hz over PCMU');
+  assert.ok(containsTone(await alice.sink.more(25), 1000), 'Alice hears 1000 Hz over PCMU');
+  // 20 ms is 160 ticks of the 8 kHz clock now (960 under opus)
+  const steps = (): number[] => {
+    const ts = alice.sentTs.slice(-5);
+    return ts.slice(1).map((t, i) => (t - ts[i]!) >>> 0);
+  };
+  assert.ok(
+    steps().every((d) => d % 160 === 0 && d > 0 && d < 960),
+    `8 kHz timestamp steps ${steps().join(',')}`,
+  );
+  // and back: the next re-INVITE offers opus again
+  bobMedia.createOffer = offer;
+  await bc.session.reinvite();
+  assert.equal(media(ac).stats().codec, 'opus');
+  assert.equal(bobMedia.stats().codec, 'opus');
+  assert.ok(containsTone(await bob.sink.more(25), 440), 'Bob hears 440 Hz over opus again');
+  assert.ok(containsTone(await alice.sink.more(25), 1000), 'Alice hears 1000 Hz over opus again');
+  assert.ok(
+    steps().every((d) => d % 960 === 0 && d > 0),
+    `48 kHz timestamp steps ${steps().join(',')}`,
+  );
+  await ac.hangup();
+  await media(ac).close();
+  await media(bc).close();
+});
