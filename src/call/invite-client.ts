@@ -33,6 +33,11 @@ export class OutgoingInviteSession extends InviteSession {
   private provisionalSeen = false;
   /** SDP of the last unreliable 18x per To tag: the early copy of that dialog's answer (RFC 3261 §13.2.1). */
   private readonly earlyAnswers = new Map<string, Buffer>();
+  /**
+   * The early dialogs of other forks (To tags other than `dialog`'s), routed to us too: each callee may
+   * UPDATE, INFO or PRACK in its own early dialog (RFC 3261 §12.1.2, RFC 3311 §5.1).
+   */
+  private readonly forks = new Map<string, Dialog>();
 
   constructor(opts: InviteSessionOptions, invite: SipRequest) {
     super(opts, 'uac', invite);
@@ -93,9 +98,15 @@ export class OutgoingInviteSession extends InviteSession {
       // the early dialog is routed to us: the callee may UPDATE, INFO or PRACK in it (RFC 3311 §5.1)
       this.dialog = Dialog.fromUac(this.invite, res);
       this.adoptDialog(this.dialog);
+    } else if (tag && this.dialog?.remoteTag !== tag && !this.forks.has(tag) && this.isLive) {
+      // another fork's 1xx: a second early dialog (§12.1.2), routed by its To tag like the first
+      const fork = Dialog.fromUac(this.invite, res);
+      this.forks.set(tag, fork);
+      this.opts.router.addUsage(fork, this.usage);
+      this.opts.router.attach(fork);
     }
     // RFC 3262 §4: PRACK each reliable 1xx in its early dialog; an answer in it completes our offer
-    const early = this.dialog?.remoteTag === tag ? this.dialog : undefined;
+    const early = this.dialog?.remoteTag === tag ? this.dialog : tag ? this.forks.get(tag) : undefined;
     const sdp = tag ? this.ext.onProvisional(res, early ?? Dialog.fromUac(this.invite, res), true) : 'none';
     if (sdp === 'unreliable' && tag && res.body.length) this.earlyAnswer(res, tag);
     else if (sdp === 'answer' || sdp === 'offer') this.emit('early-media', res.status, this.media.state);
@@ -135,11 +146,16 @@ export class OutgoingInviteSession extends InviteSession {
       this.core.send(d.createRequest('BYE')).catch(() => undefined);
       return;
     }
+    const fork = this.forks.get(remoteTag);
+    this.forks.delete(remoteTag);
     if (!this.dialog || this.dialog.remoteTag !== remoteTag) {
       // the 2xx came from another fork: its early dialog (if we had one) ends (§13.2.2.4)
       this.opts.router.releaseUsage(this.dialog, this.usage);
-      this.dialog = Dialog.fromUac(this.invite, res);
+      this.dialog = fork ?? Dialog.fromUac(this.invite, res);
+      if (fork) fork.confirm(res);
     } else this.dialog.confirm(res);
+    // the other forks' early dialogs end: a 2xx from one of them is ACKed and BYEd above
+    this.releaseForks();
     const dialog = this.dialog;
     dialog.state = 'confirmed';
     if (!dialog.usages.has(this.usage)) this.adoptDialog(dialog);
@@ -169,6 +185,16 @@ export class OutgoingInviteSession extends InviteSession {
     this.signalling.to(SignallingState.Stable);
     this.machine.to(InviteState.Connected);
     this.emit('connected');
+  }
+
+  private releaseForks(): void {
+    for (const d of this.forks.values()) this.opts.router.releaseUsage(d, this.usage);
+    this.forks.clear();
+  }
+
+  protected override end(reason: string, code?: number, detail?: string): void {
+    this.releaseForks();
+    super.end(reason, code, detail);
   }
 
   /** §9.1: CANCEL with the INVITE's Request-URI, Call-ID, From, To, CSeq number and top Via. */
