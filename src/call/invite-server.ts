@@ -42,9 +42,19 @@ export class IncomingInviteSession extends InviteSession {
     return this.dialog;
   }
 
+  /** progress() was called (it may still be opening the media). */
+  private progressStarted = false;
+
   /** 180 Ringing, creating the early dialog. */
   ring(): void {
     if (this.state !== InviteState.Incoming) return;
+    // an offerless INVITE: our offer must be in the first reliable 1xx (RFC 3262 §5), so a reliable
+    // 180 carries it, as progress() does (which rejects the INVITE itself when that fails); not when
+    // the application's progress() already sends it
+    if (this.ext.reliable && !this.invite.body.length) {
+      if (!this.progressStarted) this.progress({ status: 180 }).catch(() => undefined);
+      return;
+    }
     const tag = this.uasDialog().localTag;
     const headers = this.ext.reliable ? this.capabilityHeaders() : [];
     this.machine.to(InviteState.Early);
@@ -65,6 +75,7 @@ export class IncomingInviteSession extends InviteSession {
    * the 2xx repeats (RFC 3261 §13.2.1). Resolves when sent, or PRACKed when reliable.
    */
   async progress(opts: ProgressOptions = {}): Promise<void> {
+    this.progressStarted = true;
     const live = () => this.state === InviteState.Incoming || this.state === InviteState.Early;
     if (!live()) throw new InvalidStateError('INVITE session', this.state, 'early media');
     const reliable = this.ext.reliableFor(opts.reliable);

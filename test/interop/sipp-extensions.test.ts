@@ -127,3 +127,40 @@ test('our UA → SIPp UAS: reliable 183, then SIPp UPDATEs in the early dialog (
   const r = await sipp.done;
   assert.equal(r.code, 0, `sipp failed: ${r.errors || r.stderr.slice(-1500)}`);
 });
+
+test('SIPp UAC, offerless INVITE requiring 100rel → our UA: our offer in the reliable 183, the answer in the PRACK (RFC 3262 §5)', async () => {
+  const { ua, port } = await switchboard('offerless', { autoAnswer: false });
+  const media = new Promise<MediaState>((resolve, reject) =>
+    ua.on('incoming', (c) => {
+      // progress() resolves once the 183 is PRACKed: the PRACK's answer is applied by then
+      c.progress()
+        .then(() => resolve(c.media.state))
+        .then(() => c.answer())
+        .catch(reject);
+    }),
+  );
+  const r = await sippUac('uac-offerless-100rel.xml', port);
+  assert.equal(r.code, 0, `sipp failed: ${r.errors || r.stderr.slice(-1500)}`);
+  const state = await media;
+  assert.equal(state.negotiated, true, 'the answer in the PRACK completed our offer');
+  assert.equal(state.remotePort, 6010, "media goes to the PRACK's SDP");
+});
+
+test('SIPp UAC, offerless INVITE requiring 100rel → our ringing UA: the reliable 180 carries our offer (RFC 3262 §5)', async () => {
+  const { ua, port } = await switchboard('offerless-ring', { autoAnswer: false });
+  const media = new Promise<MediaState>((resolve, reject) =>
+    ua.on('incoming', (c) =>
+      // the 180 with our offer goes out; the 2xx waits for its PRACK (RFC 3262 §3)
+      c.once('early-media', () => {
+        c.answer()
+          .then(() => resolve(c.media.state))
+          .catch(reject);
+      }),
+    ),
+  );
+  const r = await sippUac('uac-offerless-100rel-ring.xml', port);
+  assert.equal(r.code, 0, `sipp failed: ${r.errors || r.stderr.slice(-1500)}`);
+  const state = await media;
+  assert.equal(state.negotiated, true);
+  assert.equal(state.remotePort, 6010, "media goes to the PRACK's SDP");
+});
