@@ -67,7 +67,7 @@ test('an inserted request processor answers 405; a target processor routes helpd
   const bob = new UserAgent({
     aor: 'sip:bob@example.com',
     listen: [{ protocol: 'udp', host: '127.0.0.1', port: 0 }],
-    autoAnswer: 0,
+    autoAnswer: 1, // a delayed answer rings first (autoAnswer 0 answers without a 180)
   });
   const alice = new UserAgent({
     aor: 'sip:alice@example.com',
