@@ -1,4 +1,4 @@
-import { randomBytes, randomFillSync } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { headerKey } from './header-names.js';
 import { NameAddr, parseNameAddr } from './headers/name-addr.js';
 import { MAGIC_COOKIE, Via } from './headers/via.js';
@@ -68,32 +68,25 @@ export function reasonPhrase(status: number): string {
   return REASON_PHRASES[status] ?? (status < 200 ? 'Trying' : status < 300 ? 'OK' : 'Error');
 }
 
-// Tags, branches and Call-IDs draw from a pool of CSPRNG bytes refilled 4 KiB at a time: one
-// system call per few hundred identifiers instead of one each (RFC 3261 §19.3 wants them random).
-const POOL = Buffer.alloc(4096);
-let poolAt = POOL.length;
-
-function random(n: number): string {
-  if (n > POOL.length) return randomBytes(n).toString('base64url');
-  if (poolAt + n > POOL.length) {
-    randomFillSync(POOL);
-    poolAt = 0;
-  }
-  const s = POOL.toString('base64url', poolAt, poolAt + n);
-  poolAt += n;
-  return s;
+// RFC 3261 §19.3 wants tags, branches and Call-IDs random. Node's randomUUID draws on a CSPRNG
+// buffer that Node itself refills for 128 UUIDs at a time, about 30x cheaper than randomBytes per
+// identifier; its first 8 and last 12 hex digits are all random (the version and variant bits are
+// in between).
+function random80(): string {
+  const u = randomUUID();
+  return u.slice(0, 8) + u.slice(24);
 }
 /** A branch with the RFC 3261 magic cookie (§8.1.1.7), unique in space and time. */
 export function newBranch(): string {
-  return MAGIC_COOKIE + random(12);
+  return MAGIC_COOKIE + random80();
 }
-/** A tag with at least 32 bits of randomness (§19.3). */
+/** A tag with at least 32 bits of randomness (§19.3): 80 here. */
 export function newTag(): string {
-  return random(8);
+  return random80();
 }
-/** A globally unique Call-ID (§8.1.1.4). */
+/** A globally unique Call-ID (§8.1.1.4): 122 random bits. */
 export function newCallId(host?: string): string {
-  return host ? `${random(15)}@${host}` : random(18);
+  return host ? `${randomUUID()}@${host}` : randomUUID();
 }
 
 function field(name: string, value: string): HeaderField {

@@ -1,19 +1,11 @@
 /** Defects of issue 13 §6 in the call layer, and the promise API's typed rejections. */
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { once, phone, type Phone } from './helpers.js';
+import { once, phoneMaker } from './helpers.js';
 import type { Call } from '../../src/call/call.js';
 import { CallRejectedError } from '../../src/call/errors.js';
 
-const phones: Phone[] = [];
-after(async () => {
-  await Promise.all(phones.map((p) => p.ua.stop()));
-});
-async function make(name: string, opts = {}): Promise<Phone> {
-  const p = await phone(name, opts);
-  phones.push(p);
-  return p;
-}
+const make = phoneMaker();
 
 test('Replaces aimed at an early dialog we did not create gets 481 (RFC 3891 §3); ua.call rejects with CallRejectedError', async () => {
   const alice = await make('alice');

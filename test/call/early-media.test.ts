@@ -4,12 +4,11 @@
  * 'early-media', the 2xx's SDP being the answer proper (RFC 3261 §13.2.1, RFC 6337 §3.1); UPDATE
  * in the early dialog both ways (RFC 3311 §5.1); and audio through the RTP engine before the answer.
  */
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { once, phone, sdpDirection, type Phone } from './helpers.js';
+import { once, phoneMaker, responses, sdpDirection, type Phone } from './helpers.js';
 import type { Call } from '../../src/call/call.js';
 import { CallError } from '../../src/call/errors.js';
-import { parseMessage, type SipResponse } from '../../src/message/index.js';
 import type { MediaState } from '../../src/media/session.js';
 import { SignallingOnlyMedia } from '../../src/media/signalling-only.js';
 import { PortAllocator } from '../../src/media/ports.js';
@@ -18,20 +17,7 @@ import { ToneSource } from '../../src/media/sources.js';
 import { CollectSink } from '../helpers/collect-sink.js';
 import { containsTone } from '../../src/media/analyse.js';
 
-const phones: Phone[] = [];
-after(async () => {
-  await Promise.all(phones.map((p) => p.ua.stop()));
-});
-async function make(name: string, opts = {}): Promise<Phone> {
-  const p = await phone(name, opts);
-  phones.push(p);
-  return p;
-}
-const responses = (p: Phone, dir: 'in' | 'out') =>
-  p.wire
-    .filter((e) => e.direction === dir)
-    .map((e) => parseMessage(e.bytes))
-    .filter((m) => !m.isRequest) as SipResponse[];
+const make = phoneMaker();
 /** Resolves once the call is established (at once if it is). */
 const established = (c: Call): Promise<unknown> =>
   c.state === 'established' ? Promise.resolve() : once(c, 'established');

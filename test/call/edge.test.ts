@@ -1,24 +1,11 @@
 /** Call edge cases: CANCEL, re-INVITE without an offer, Refer-Sub: false, forked 2xx. */
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isAck, once, onWire, phone, sent, type Phone } from './helpers.js';
+import { isAck, once, onWire, phoneMaker, responses, sent } from './helpers.js';
 import type { Call } from '../../src/call/call.js';
 import { parseMessage, parseUri, type SipRequest, type SipResponse } from '../../src/message/index.js';
 
-const phones: Phone[] = [];
-after(async () => {
-  await Promise.all(phones.map((p) => p.ua.stop()));
-});
-async function make(name: string, opts = {}): Promise<Phone> {
-  const p = await phone(name, opts);
-  phones.push(p);
-  return p;
-}
-const responses = (p: Phone, dir: 'in' | 'out') =>
-  p.wire
-    .filter((e) => e.direction === dir)
-    .map((e) => parseMessage(e.bytes))
-    .filter((m) => !m.isRequest) as SipResponse[];
+const make = phoneMaker();
 
 test('CANCEL of a ringing call: 200 to the CANCEL, 487 to the INVITE, both sides terminated', async () => {
   const alice = await make('alice');

@@ -3,22 +3,13 @@
  * reaching the application, Allow/Supported following the options, 420 when 100rel is off,
  * session timers with 422 and a refresh.
  */
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { once, phone, sdpDirection, sent, type Phone } from './helpers.js';
+import { once, phoneMaker, sdpDirection, sent, type Phone } from './helpers.js';
 import type { Call } from '../../src/call/call.js';
 import { parseMessage, type SipRequest, type SipResponse } from '../../src/message/index.js';
-import type { UserAgentOptions } from '../../src/ua/user-agent.js';
 
-const phones: Phone[] = [];
-after(async () => {
-  await Promise.all(phones.map((p) => p.ua.stop()));
-});
-async function make(name: string, opts: Partial<UserAgentOptions> = {}): Promise<Phone> {
-  const p = await phone(name, opts);
-  phones.push(p);
-  return p;
-}
+const make = phoneMaker();
 function received(p: Phone): (SipRequest | SipResponse)[] {
   return p.wire.filter((e) => e.direction === 'in').map((e) => parseMessage(e.bytes));
 }

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
+import { after } from 'node:test';
 import { UserAgent, type UserAgentOptions } from '../../src/ua/user-agent.js';
-import { parseMessage, type SipMessage, type SipRequest } from '../../src/message/index.js';
+import { parseMessage, type SipMessage, type SipRequest, type SipResponse } from '../../src/message/index.js';
 import type { WireEvent } from '../../src/transport/index.js';
 
 /** Resolves with the event's arguments, or rejects after `ms`. */
@@ -48,6 +49,31 @@ export async function phone(
     wire,
     wireEvents,
   };
+}
+
+/** A phone maker for one test file: every phone it makes is stopped after the file's tests. */
+export function phoneMaker(): (
+  name: string,
+  opts?: Partial<UserAgentOptions>,
+  protocol?: 'udp' | 'tcp',
+) => Promise<Phone> {
+  const made: Phone[] = [];
+  after(async () => {
+    await Promise.all(made.map((p) => p.ua.stop()));
+  });
+  return async (name, opts = {}, protocol = 'udp') => {
+    const p = await phone(name, opts, protocol);
+    made.push(p);
+    return p;
+  };
+}
+
+/** The responses `p` sent ('out') or received ('in'), parsed. */
+export function responses(p: Phone, dir: 'in' | 'out'): SipResponse[] {
+  return p.wire
+    .filter((e) => e.direction === dir)
+    .map((e) => parseMessage(e.bytes))
+    .filter((m): m is SipResponse => !m.isRequest);
 }
 
 /**

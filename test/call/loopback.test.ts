@@ -1,19 +1,11 @@
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isAck, once, onWire, phone, sdpDirection, sent, type Phone } from './helpers.js';
+import { isAck, once, onWire, phoneMaker, sdpDirection, sent, type Phone } from './helpers.js';
 import type { Call } from '../../src/call/call.js';
 import { TransferFailedError } from '../../src/call/errors.js';
 import { parseMessage, type SipResponse } from '../../src/message/index.js';
 
-const phones: Phone[] = [];
-after(async () => {
-  await Promise.all(phones.map((p) => p.ua.stop()));
-});
-async function make(name: string, opts = {}, protocol: 'udp' | 'tcp' = 'udp'): Promise<Phone> {
-  const p = await phone(name, opts, protocol);
-  phones.push(p);
-  return p;
-}
+const make = phoneMaker();
 
 /** Alice calls Bob; resolves both established calls. */
 async function connect(a: Phone, b: Phone): Promise<[Call, Call]> {
