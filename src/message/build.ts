@@ -154,28 +154,22 @@ export interface ResponseInit {
 /** A response to `req` per RFC 3261 §8.2.6: Via, From, To, Call-ID, CSeq copied; To-tag added. */
 export function createResponse(req: SipRequest, status: number, init: ResponseInit = {}): SipResponse {
   const headers: HeaderField[] = [];
-  for (const h of req.headers) {
-    if (h.key === 'via' || h.key === 'from' || h.key === 'call-id' || h.key === 'cseq') {
-      headers.push({ name: h.name, key: h.key, value: h.value, offset: -1 });
-    } else if (h.key === 'to') {
-      let value = h.value;
-      // §8.2.6.2: a To-tag on every response but 100 when the request had none
-      if (status > 100) {
-        const to = req.to;
-        if (to && !to.tag) {
-          const t = to.clone();
-          t.tag = init.toTag ?? newTag();
-          value = toWire(t.toString());
-        }
-      }
-      headers.push({ name: h.name, key: h.key, value, offset: -1 });
-    } else if (h.key === 'record-route' && status > 100 && status < 300) {
-      // §12.1.1: the UAS copies Record-Route into dialog-creating responses
-      headers.push({ name: h.name, key: h.key, value: h.value, offset: -1 });
-    } else if (h.key === 'timestamp' && status === 100) {
-      headers.push({ name: h.name, key: h.key, value: h.value, offset: -1 }); // §8.2.6.1
-    }
-  }
+  // read in place (wireValues), in the RFC's order; lines of one header keep theirs (§7.3.1)
+  const copy = (name: string, key: string, edit?: (v: string) => string) => {
+    for (const value of req.wireValues(key)) headers.push({ name, key, value: edit ? edit(value) : value, offset: -1 });
+  };
+  copy('Via', 'via');
+  copy('From', 'from');
+  // §8.2.6.2: a To-tag on every response but 100 when the request had none. Appended to the text as
+  // it came: after a name-addr's ">" or an addr-spec (which has no URI parameters, §20), ";tag=" is
+  // a header parameter either way; no clone, no re-serialising.
+  const to = status > 100 ? req.to : undefined;
+  copy('To', 'to', to && !to.tag ? (v) => `${v.trimEnd()};tag=${toWire(init.toTag ?? newTag())}` : undefined);
+  copy('Call-ID', 'call-id');
+  copy('CSeq', 'cseq');
+  // §12.1.1: the UAS copies Record-Route into dialog-creating responses
+  if (status > 100 && status < 300) copy('Record-Route', 'record-route');
+  if (status === 100) copy('Timestamp', 'timestamp'); // §8.2.6.1
   if (init.contact !== undefined) headers.push(field('Contact', String(init.contact)));
   for (const [n, v] of init.headers ?? []) headers.push(field(n, v));
   const res = new SipResponse(status, toWire(init.reason ?? reasonPhrase(status)), headers);

@@ -33,6 +33,21 @@ export abstract class HeaderAccess extends MessageLines {
     for (const h of this.headers) if (h.key === key) out.push(fromWire(h.value));
     return out;
   }
+  /**
+   * Every line's value of a header as it is on the wire (not UTF-8 decoded), in order, read in
+   * place from a parsed message: copying a few headers into a response builds no field objects.
+   */
+  wireValues(name: string): string[] {
+    const key = headerKey(name);
+    const out: string[] = [];
+    if (this.head) {
+      const id = headerId(key);
+      for (let r = this.findKey(key, id, 0); r >= 0; r = this.findKey(key, id, r + 1)) out.push(this.valueAt(r));
+      return out;
+    }
+    for (const h of this.headers) if (h.key === key) out.push(h.value);
+    return out;
+  }
   has(name: string): boolean {
     const key = headerKey(name);
     if (this.head) return this.findKey(key, headerId(key), 0) >= 0;

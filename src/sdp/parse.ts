@@ -58,17 +58,20 @@ export function parseSdp(input: string | Uint8Array): SessionDescription {
   let media: MediaDescription | undefined;
   let timing: Timing | undefined;
 
+  // one closure for the whole parse, not one per line: it reads the line number when it throws
+  let n = 0;
+  const fail: Fail = (reason) => {
+    throw new SdpParseError(reason, n);
+  };
   for (let i = 0; i < lines.length; i++) {
-    const n = i + 1;
-    const fail: Fail = (reason) => {
-      throw new SdpParseError(reason, n);
-    };
+    n = i + 1;
     let line = lines[i]!;
     if (line.endsWith('\r')) line = line.slice(0, -1);
     if (line === '') fail('empty line');
     if (line.includes('\r')) fail('bare CR inside a line');
     if (line.includes('\0')) fail('NUL character');
-    if (line.length < 2 || line[1] !== '=' || !/^[a-z]$/.test(line[0]!))
+    const c0 = line.charCodeAt(0);
+    if (line.length < 2 || line.charCodeAt(1) !== 61 /* = */ || c0 < 97 || c0 > 122)
       fail(`expected "<type>=<value>", got "${clip(line)}"`);
     const type = line[0]!;
     const value = line.slice(2);
@@ -180,6 +183,9 @@ function clip(s: string): string {
 
 /** Fields separated by spaces; runs of spaces are tolerated on receive. */
 function fields(value: string): string[] {
+  // the usual line has single spaces and no padding: a plain split, without the regex
+  if (value !== '' && value.charCodeAt(0) !== 32 && value.charCodeAt(value.length - 1) !== 32 && !value.includes('  '))
+    return value.split(' ');
   const t = value.trim();
   return t === '' ? [] : t.split(/ +/);
 }

@@ -14,10 +14,11 @@ import type {
 } from './session.js';
 
 export function serializeSdp(sd: SessionDescription): string {
-  const out: string[] = [];
+  // one string built by concatenation (V8 ropes), flattened once by the caller's Buffer write
+  let out = '';
   const put = (type: string, value: string): void => {
     if (/[\r\n\0]/.test(value)) throw new RangeError(`SDP ${type}= value contains CR, LF or NUL`);
-    out.push(`${type}=${value}`);
+    out += type + '=' + value + '\r\n';
   };
   const o = sd.origin;
   put('v', String(sd.version));
@@ -33,7 +34,7 @@ export function serializeSdp(sd: SessionDescription): string {
   if (sd.key) put('k', formatKey(sd.key));
   for (const a of sd.attributes) put('a', formatAttribute(a));
   for (const m of sd.media) writeMedia(m, put);
-  return out.join('\r\n') + '\r\n';
+  return out;
 }
 
 function writeTiming(t: Timing, put: (type: string, value: string) => void): void {

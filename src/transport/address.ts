@@ -17,6 +17,8 @@ export function bracket(host: string): string {
  * what a dual-stack socket shows for an IPv4 peer) as plain IPv4, IPv6 lower-cased.
  */
 export function normalizeAddress(host: string): string {
+  // IPv4 and names have no colon: nothing to do (this runs for every datagram)
+  if (!host.includes(':')) return host;
   const h = unbracket(host);
   const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(h);
   if (m) return m[1]!;
