@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import * as dgram from 'node:dgram';
 import { freePort, maxRate, ratio, pssOfTree, sippUac, stopProcess, waitForSip, type RatePoint } from './lib.js';
 
-type Kind = 'switchboard' | 'kamailio';
+export type Kind = 'switchboard' | 'kamailio';
 const scenarios = fileURLToPath(new URL('../../bench/scenarios/', import.meta.url));
 const bin = fileURLToPath(new URL('../../bin/switchboard.js', import.meta.url));
 
@@ -65,9 +65,11 @@ interface Proxy {
 async function startProxy(kind: Kind): Promise<Proxy> {
   const port = await freePort();
   if (kind === 'switchboard') {
+    // BENCH_PROXY_NODE_ARGS: node flags for the proxy (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof)
+    const nodeArgs = process.env.BENCH_PROXY_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
     const child = spawn(
       process.execPath,
-      [bin, 'proxy', '--listen', `udp:127.0.0.1:${port}`, '--domain', '127.0.0.1', '--record-route'],
+      [...nodeArgs, bin, 'proxy', '--listen', `udp:127.0.0.1:${port}`, '--domain', '127.0.0.1', '--record-route'],
       { stdio: 'ignore' },
     );
     await waitForSip(port, 30_000);
@@ -113,12 +115,12 @@ async function registerBob(proxyPort: number, uasPort: number): Promise<void> {
   }
 }
 
-interface Setup {
+export interface Setup {
   proxy: Proxy;
   uas: ChildProcess;
 }
 
-async function setup(kind: Kind): Promise<Setup> {
+export async function setup(kind: Kind): Promise<Setup> {
   const proxy = await startProxy(kind);
   const uasPort = await freePort();
   const uas = spawn(
@@ -130,13 +132,13 @@ async function setup(kind: Kind): Promise<Setup> {
   return { proxy, uas };
 }
 
-async function teardown(s: Setup): Promise<void> {
+export async function teardown(s: Setup): Promise<void> {
   await stopProcess(s.uas);
   await stopProcess(s.proxy.child);
   s.proxy.cleanup();
 }
 
-function uac(
+export function uac(
   proxyPort: number,
   rate: number,
   calls: number,
@@ -155,7 +157,7 @@ function uac(
 }
 
 /** memory (PSS of the process tree) per concurrent dialog: the slope between two levels of held calls through the proxy. */
-async function rssPerDialog(kind: Kind, low = 1000, high = 3000): Promise<number> {
+export async function rssPerDialog(kind: Kind, low = 1000, high = 3000): Promise<number> {
   const level = async (n: number) => {
     const s = await setup(kind);
     let load: ChildProcess | undefined;
@@ -205,7 +207,7 @@ async function warmSetup(kind: Kind): Promise<Setup> {
 }
 
 /** CPU ms the proxy (its whole process tree) spends per successful call at a fixed rate, after the warm-up. */
-async function cpuPerCall(kind: Kind, rate = 300, calls = 3000): Promise<number> {
+export async function cpuPerCall(kind: Kind, rate = 300, calls = 3000): Promise<number> {
   const s = await warmSetup(kind);
   try {
     const c0 = cpuOfTree(s.proxy.child.pid!);

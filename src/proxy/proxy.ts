@@ -11,7 +11,8 @@ import {
 } from '../transport/index.js';
 import { canonicalAor, type Registrar } from '../registrar/index.js';
 import type { DigestServer } from '../auth/index.js';
-import { systemClock, type Clock } from '../util/clock.js';
+import type { Clock } from '../util/clock.js';
+import { TimerQueue } from '../util/timer-queue.js';
 import { ProcessorChain, processor } from './chain.js';
 import type { ProxyStats, RequestContext, ResponseContext, TargetContext } from './context.js';
 import { AckRoutes, preferHop } from './ack-routes.js';
@@ -94,7 +95,9 @@ export class Proxy extends EventEmitter {
 
   constructor(private readonly opts: ProxyOptions) {
     super();
-    this.clock = opts.clock ?? systemClock;
+    // one Node timer for all protocol timers: a proxy arms a handful of durations (T1, 64*T1,
+    // T4, Timer C) per transaction, and a Node Timeout each was an async resource per timer
+    this.clock = opts.clock ?? new TimerQueue();
     this.transactions = new TransactionLayer(opts.transport, {
       clock: this.clock,
       ...(opts.timers ? { timers: opts.timers } : {}),
