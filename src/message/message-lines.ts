@@ -126,7 +126,7 @@ export abstract class MessageLines {
     const head = this.head!;
     const end = lineEnd(head.buf, head.base, head.starts, r);
     const vs = (this.readVs = this.locate(r, known, end));
-    let v = head.src.slice(vs, valueEnd(head.buf, head.base, vs, end));
+    let v = this.text(head).slice(vs, valueEnd(head.buf, head.base, vs, end));
     this.readBytes = head.buf;
     // an eager parse knows which lines are folded; a lazy one looks, if the framing saw any fold
     const folded = head.ids ? (head.ids[r]! & 64) !== 0 : head.folded && v.indexOf('\n') >= 0;
@@ -139,6 +139,14 @@ export abstract class MessageLines {
       if (cr >= 0) throw new SipParseError(BARE_CR, this.head!.base + vs + cr);
     }
     return v;
+  }
+
+  /**
+   * The header section as latin1 (ParsedHead.src): decoded again from the bytes when
+   * releaseParsed() let it go (a message waiting in a transaction is rarely read again).
+   */
+  protected text(head: ParsedHead): string {
+    return (head.src ??= head.buf.toString('latin1', head.base, head.bodyStart));
   }
 
   /** The first line at or after `from` that is header `id`, or -1. */
@@ -191,7 +199,9 @@ export abstract class MessageLines {
 
   /** Header name of line r as written. */
   protected nameAt(r: number): string {
-    const { src, starts } = this.head!;
+    const head = this.head!;
+    const src = this.text(head);
+    const starts = head.starts;
     const ls = starts[r]!;
     let ne = ls;
     while (CHAR[src.charCodeAt(ne)]! & TOKEN) ne++;
@@ -202,7 +212,8 @@ export abstract class MessageLines {
     const head = this.head;
     if (!head) return [];
     const out: HeaderField[] = [];
-    const { src, starts } = head;
+    const src = this.text(head);
+    const starts = head.starts;
     for (let r = 0; r + 1 < starts.length; r++) {
       const ls = starts[r]!;
       const value = this.valueAt(r);

@@ -25,8 +25,10 @@ export interface ParsedHead {
   /**
    * The message as latin1 (one char per octet) from the start line: the header section, and
    * after it up to 1 KB of the body that the parser decoded with it (never read as header text).
+   * Undefined once releaseParsed() let it go: read it through MessageLines.text(), which decodes
+   * the header section again.
    */
-  src: string;
+  src: string | undefined;
   /** Offset in `src` of each header line, then of the empty line (so line r ends at starts[r + 1] - 1). */
   starts: number[];
   /**

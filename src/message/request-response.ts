@@ -1,7 +1,7 @@
 // The two kinds of SIP message: a request (method, Request-URI) and a response (status, reason).
 import { SipMessage } from './sip-message.js';
 import { parseUri, type Uri } from './uri.js';
-import { fromWire, toWire } from './wire.js';
+import { fromWire, ownCopy, toWire } from './wire.js';
 import { type HeaderField } from './parsed-head.js';
 
 export class SipRequest extends SipMessage {
@@ -70,6 +70,12 @@ export class SipRequest extends SipMessage {
     }
     return super.toBuffer();
   }
+  /** Also the Request-URI's text, a view of the message's text until copied (see ownCopy). */
+  override releaseParsed(): boolean {
+    if (!super.releaseParsed()) return false;
+    this.uriText = ownCopy(this.uriText);
+    return true;
+  }
   startLine(): string {
     return `${this._method} ${this.uriText} ${this.version}`;
   }
@@ -109,6 +115,12 @@ export class SipResponse extends SipMessage {
   set reason(r: string) {
     this._reason = toWire(r);
     this.touch();
+  }
+  /** Also the Reason-Phrase, a view of the message's text until copied (see ownCopy). */
+  override releaseParsed(): boolean {
+    if (!super.releaseParsed()) return false;
+    this._reason = ownCopy(this._reason);
+    return true;
   }
   startLine(): string {
     return `${this.version} ${this._status} ${this._reason}`;

@@ -104,11 +104,16 @@ export abstract class TypedAccess extends HeaderAccess {
    * call): issue 16 §1 measured them at ~3 KB of the ~18 KB a held call cost. Only an unedited parsed
    * message without faults lets go (its bytes stay the truth).
    */
-  releaseParsed(): void {
-    if (!this.head || this.dirty || this.faults) return;
+  releaseParsed(): boolean {
+    const head = this.head;
+    if (!head || this.dirty || this.faults) return false;
     this._headers = undefined;
     this.tcache = undefined;
     this.topViaCache = undefined;
+    // the latin1 text of the header section too (as large as the message, on the JS heap; the
+    // bytes stay): the values cut from it went with the caches, so it can be collected
+    head.src = undefined;
+    return true;
   }
 
   /** Parse every header the stack knows, so that any syntax error surfaces now. */
@@ -118,7 +123,8 @@ export abstract class TypedAccess extends HeaderAccess {
       // one pass in line order; afterwards every typed getter is a cache hit
       // every header starts absent (NO_CACHE), which is also what accumulate starts from
       const tc = (this.tcache = ABSENT_CACHE.slice());
-      const { ids, starts, buf, base, src } = head;
+      const { ids, starts, buf, base } = head;
+      const src = this.text(head);
       for (let r = 0; r < ids.length; r++) {
         const packed = ids[r]!;
         const id = (packed & 63) - 1;

@@ -4,6 +4,7 @@
  * hop again (RFC 3263) would start at the first destination, the one the INVITE may have failed
  * over from. Sending it to the destination that answered avoids a second failure.
  */
+import { ownCopy } from '../message/index.js';
 import type { Target } from '../transport/index.js';
 import type { Clock } from '../util/clock.js';
 
@@ -39,7 +40,8 @@ export class AckRoutes {
       if (now - v.at < this.ttl && this.map.size < this.max) break;
       this.map.delete(k);
     }
-    this.map.set(`${callId}\n${cseq}\n${toTag}`, { hop, at: now });
+    // kept for 32 s: its own string, not a view of the INVITE's text
+    this.map.set(ownCopy(`${callId}\n${cseq}\n${toTag}`), { hop, at: now });
   }
 
   /** The destination that answered the INVITE this ACK acknowledges, if known. */

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { SipRequest, SipResponse, createResponse, headerKey, type HeaderField } from '../message/index.js';
+import { SipRequest, SipResponse, createResponse, headerKey, ownCopy, type HeaderField } from '../message/index.js';
 import type { Target, TransportLayer } from '../transport/types.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import { TIMER_D_UNRELIABLE, type TimerConfig } from './timers.js';
@@ -53,7 +53,8 @@ export class ClientTransaction extends EventEmitter {
     super();
     this.isInvite = request.method === 'INVITE';
     this.state = this.isInvite ? 'calling' : 'trying';
-    this.branch = request.topVia!.branch!;
+    // its own copy: the request's text goes when the transaction only waits (slim)
+    this.branch = ownCopy(request.topVia!.branch!);
     this.reliable = ctx.transport.isReliable(target.protocol);
     this.interval = ctx.timers.T1;
   }

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { createVia, type SipRequest, type SipResponse } from '../message/index.js';
+import { createVia, ownCopy, type SipRequest, type SipResponse } from '../message/index.js';
 import type { Inbound, Target, TransportLayer } from '../transport/types.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { ClientTransaction, type ClientHandlers } from './client.js';
@@ -65,7 +65,8 @@ export class TransactionLayer extends EventEmitter<TransactionLayerEvents> {
       { transport: this.transport, clock: this.clock, timers: this.timers, waiting: this.onWaiting },
       handlers,
     );
-    const key = clientKey(tx.branch, request.method);
+    // kept as long as the transaction (up to 64*T1): its own string, not a view of the message text
+    const key = ownCopy(clientKey(tx.branch, request.method));
     this.clients.set(key, tx);
     tx.once('terminated', () => {
       if (this.clients.get(key) === tx) this.clients.delete(key);
@@ -108,9 +109,9 @@ export class TransactionLayer extends EventEmitter<TransactionLayerEvents> {
       return;
     }
     const req = msg as SipRequest;
-    const key = serverKey(req);
-    if (!key) return; // no Via: nothing can be answered (the element check catches it first)
-    const existing = this.servers.get(key);
+    const found = serverKey(req);
+    if (!found) return; // no Via: nothing can be answered (the element check catches it first)
+    const existing = this.servers.get(found);
     if (req.method === 'ACK') {
       // ACK for a non-2xx final: absorbed by the INVITE server transaction; else it is the TU's
       if (existing && existing.receiveAck()) return;
@@ -129,6 +130,8 @@ export class TransactionLayer extends EventEmitter<TransactionLayerEvents> {
       onFailure: (t, why, err) => this.emit('server-failure', t, why, err),
       waiting: this.onWaiting,
     });
+    // kept as long as the transaction: its own string, not a view of the request's text
+    const key = ownCopy(found);
     this.servers.set(key, tx);
     tx.once('terminated', () => {
       if (this.servers.get(key) === tx) this.servers.delete(key);

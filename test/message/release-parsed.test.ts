@@ -29,3 +29,22 @@ test('releaseParsed keeps an edited message as it is', () => {
   assert.equal(req.from, from);
   assert.equal(req.get('Subject'), 'edited');
 });
+
+test('releaseParsed lets the header text go: every read decodes it again from the bytes (folded lines, a lazy parse, a body)', () => {
+  const folded = INVITE.replace('Content-Length: 0\r\n\r\n', 'Subject: one\r\n two\r\nContent-Length: 4\r\n\r\nbody');
+  for (const lazy of [false, true]) {
+    const req = parseMessage(Buffer.from(folded), { lazy }) as SipRequest;
+    const uri = req.uri.toString();
+    assert.equal(req.releaseParsed(), true);
+    assert.equal(req.get('Subject'), 'one two');
+    assert.equal(req.topVia!.branch, 'z9hG4bK-1');
+    assert.equal(req.callId, 'c1@x');
+    assert.equal(req.uri.toString(), uri);
+    assert.equal(req.body.toString(), 'body');
+    assert.equal(req.headers.find((h) => h.key === 'subject')!.raw, 'Subject: one\r\n two');
+    req.releaseParsed();
+    req.parseAll();
+    assert.equal(req.cseq!.method, 'INVITE');
+    assert.equal(req.toBuffer().toString(), folded, 'still byte-identical on the wire');
+  }
+});
