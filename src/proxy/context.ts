@@ -1,5 +1,5 @@
 /** What the proxy's three processor chains see (request, target, response). */
-import type { SipRequest, SipResponse, Uri, createResponse } from '../message/index.js';
+import { createResponse, type SipRequest, type SipResponse, type Uri } from '../message/index.js';
 import type { ServerTransaction } from '../transaction/index.js';
 import type { Inbound, Target } from '../transport/index.js';
 
@@ -12,23 +12,47 @@ export interface TargetEntry {
 
 export type ResponseInit = Parameters<typeof createResponse>[2];
 
-/** A request on its way through the proxy: one per server transaction. */
-export interface RequestContext {
-  readonly request: SipRequest;
-  readonly tx: ServerTransaction;
-  readonly inbound: Inbound;
-  /** Storage scoped to this request, shared by its request, target and response processors. */
-  readonly storage: Map<string | symbol, unknown>;
+/** Where a request context's own answers go (the proxy: its counters, the transaction, its log). */
+export interface Answerer {
+  /** `rejected`: the proxy refused the request itself (respond), rather than relaying an answer. */
+  answer(rc: RequestContext, res: SipResponse, rejected: boolean): void;
+}
+
+/**
+ * A request on its way through the proxy: one per server transaction. A class (one shape, methods
+ * on the prototype) with its storage made on first use: one small object per request, where an
+ * object literal with two closures and a Map cost four.
+ */
+export class RequestContext {
   /** The target set the request chain builds (§16.5); forwarded when the chain ends. */
-  targets: TargetEntry[];
+  targets: TargetEntry[] = [];
   /** The request came by a Route (or strict-routed Request-URI) naming us (set by 'route'). */
-  routedToUs: boolean;
-  /** clock.now() when the request arrived. */
-  readonly started: number;
+  routedToUs = false;
+  private store: Map<string | symbol, unknown> | undefined;
+
+  constructor(
+    readonly request: SipRequest,
+    readonly tx: ServerTransaction,
+    readonly inbound: Inbound,
+    /** clock.now() when the request arrived. */
+    readonly started: number,
+    private readonly answerer: Answerer,
+  ) {}
+
+  /** Storage scoped to this request, shared by its request, target and response processors. */
+  get storage(): Map<string | symbol, unknown> {
+    return (this.store ??= new Map());
+  }
+
   /** Answer the request from the proxy itself. */
-  respond(status: number, init?: ResponseInit): void;
+  respond(status: number, init: ResponseInit = {}): void {
+    this.answerer.answer(this, createResponse(this.request, status, init), true);
+  }
+
   /** Answer with a response built elsewhere (a registrar's, a challenge). */
-  respondWith(res: SipResponse): void;
+  respondWith(res: SipResponse): void {
+    this.answerer.answer(this, res, false);
+  }
 }
 
 /** One target about to be forwarded to (§16.6): the target chain may rewrite it or choose its hops. */

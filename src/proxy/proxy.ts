@@ -14,7 +14,7 @@ import type { DigestServer } from '../auth/index.js';
 import type { Clock } from '../util/clock.js';
 import { TimerQueue } from '../util/timer-queue.js';
 import { ProcessorChain, processor } from './chain.js';
-import type { ProxyStats, RequestContext, ResponseContext, TargetContext } from './context.js';
+import { RequestContext, type Answerer, type ProxyStats, type ResponseContext, type TargetContext } from './context.js';
 import { AckRoutes, preferHop } from './ack-routes.js';
 import { Forwarder, popVia } from './forwarder.js';
 import { isOurDomain, isOwnVia, makeIdentity, type Listener, type ProxyIdentity } from './identity.js';
@@ -92,6 +92,13 @@ export class Proxy extends EventEmitter {
   private readonly forwarder: Forwarder;
   private readonly ackRoutes: AckRoutes;
   private draining = false;
+  /** How request contexts answer: one object for all of them. */
+  private readonly answerer: Answerer = {
+    answer: (rc, res, rejected) => {
+      if (rejected) this.stats.rejected++;
+      this.reply(rc.tx, res, rc.started, rc.inbound);
+    },
+  };
 
   constructor(private readonly opts: ProxyOptions) {
     super();
@@ -176,20 +183,7 @@ export class Proxy extends EventEmitter {
       this.reply(tx, createResponse(req, 503, { headers: [['Retry-After', '5']] }), started, inbound);
       return;
     }
-    const rc: RequestContext = {
-      request: req,
-      tx,
-      inbound,
-      storage: new Map(),
-      targets: [],
-      routedToUs: false,
-      started,
-      respond: (status, init = {}) => {
-        this.stats.rejected++;
-        this.reply(tx, createResponse(req, status, init), started, inbound);
-      },
-      respondWith: (res) => this.reply(tx, res, started, inbound),
-    };
+    const rc = new RequestContext(req, tx, inbound, started, this.answerer);
     const r = this.chains.request.run(rc);
     if (typeof r === 'string') this.afterRequestChain(rc, r);
     else r.then((v) => this.afterRequestChain(rc, v)).catch((e: Error) => this.fail(rc, e));

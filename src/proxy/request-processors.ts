@@ -76,20 +76,13 @@ export function defaultRequestProcessors(s: RequestServices): Processor<RequestC
       return 'continue';
     }),
     // §10.3: REGISTER for our domains
-    processor('registrar', async (ctx) => {
+    // (synchronous for every other request: an async function's promise would switch the whole
+    // chain to its async path for each INVITE and BYE)
+    processor('registrar', (ctx) => {
       const req = ctx.request;
       const reg = s.registrar;
       if (!reg || req.method !== 'REGISTER' || req.route.length !== 0 || !isOurDomain(req.uri, s.id)) return 'continue';
-      const i = ctx.inbound;
-      ctx.respondWith(
-        await reg.handleRegister(req, {
-          protocol: i.protocol,
-          host: i.remote.host,
-          port: i.remote.port,
-          ...(i.connectionId ? { connectionId: i.connectionId } : {}),
-        }),
-      );
-      return 'stop';
+      return register(ctx, reg);
     }),
     // OPTIONS to the proxy itself (§11)
     processor('options', (ctx) => {
@@ -139,6 +132,19 @@ export function defaultRequestProcessors(s: RequestServices): Processor<RequestC
       return 'continue';
     }),
   ];
+}
+
+async function register(ctx: RequestContext, reg: Registrar): Promise<Outcome> {
+  const i = ctx.inbound;
+  ctx.respondWith(
+    await reg.handleRegister(ctx.request, {
+      protocol: i.protocol,
+      host: i.remote.host,
+      port: i.remote.port,
+      ...(i.connectionId ? { connectionId: i.connectionId } : {}),
+    }),
+  );
+  return 'stop';
 }
 
 /** §22.3: verify Proxy-Authorization; 407 with challenges, or 403 when From is another user. */
