@@ -17,7 +17,8 @@ export class SdpOrigin {
     private readonly local: { address: string; username: string; sessionName: string },
   ) {
     this.version = BigInt(version);
-    this.addrType = isIPv6(local.address) ? 'IP6' : 'IP4';
+    // an IPv4 address has no colon: skip isIPv6's regex (one per call)
+    this.addrType = local.address.includes(':') && isIPv6(local.address) ? 'IP6' : 'IP4';
   }
 
   /** The last SDP produced (derived again from the kept text: a held call keeps one copy, issue 16 §1). */

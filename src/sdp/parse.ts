@@ -27,8 +27,13 @@ const TYPED_TIME = /^[0-9]+[dhms]?$/;
 const PROTO = /^[!#$%&'*+\-.^_`{|}~0-9A-Za-z]+(\/[!#$%&'*+\-.^_`{|}~0-9A-Za-z]+)*$/;
 
 /** Which lines a section may hold (RFC 8866 §5). */
-const SESSION_TYPES = 'vosiuepcbtrzkam';
-const MEDIA_TYPES = 'icbkam';
+const SESSION_TYPES = letterTable('vosiuepcbtrzkam');
+const MEDIA_TYPES = letterTable('icbkam');
+
+/** a–z → whether the letter is in `letters` (a table lookup per line, not a string search). */
+function letterTable(letters: string): readonly boolean[] {
+  return Array.from({ length: 26 }, (_, i) => letters.includes(String.fromCharCode(97 + i)));
+}
 
 type Fail = (reason: string) => never;
 
@@ -81,8 +86,7 @@ export function parseSdp(input: string | Uint8Array): SessionDescription {
       if (type !== 'v' || value !== '0') fail('a session description must start with "v=0"');
       continue;
     }
-    if (!SESSION_TYPES.includes(type))
-      fail(`unknown line type "${type}=" (RFC 8866 §5: the description must be rejected)`);
+    if (!SESSION_TYPES[c0 - 97]) fail(`unknown line type "${type}=" (RFC 8866 §5: the description must be rejected)`);
 
     if (type === 'm') {
       media = parseMediaLine(value, fail);
@@ -91,7 +95,7 @@ export function parseSdp(input: string | Uint8Array): SessionDescription {
     }
     if (media) {
       // inside a media description (RFC 8866 §5.14)
-      if (!MEDIA_TYPES.includes(type)) fail(`"${type}=" is not allowed in a media description`);
+      if (!MEDIA_TYPES[c0 - 97]) fail(`"${type}=" is not allowed in a media description`);
       switch (type) {
         case 'i':
           if (media.title !== undefined) fail('more than one i= line in a media description');
@@ -169,12 +173,17 @@ export function parseSdp(input: string | Uint8Array): SessionDescription {
     }
   }
   // RFC 8866 §5: o=, s= and at least one t= are mandatory
-  const firstMedia = lines.findIndex((l) => l.startsWith('m='));
-  const end = firstMedia < 0 ? lines.length + 1 : firstMedia + 1;
-  if (!origin) throw new SdpParseError('missing o= line', Math.min(2, end));
-  if (sessionName === undefined) throw new SdpParseError('missing s= line', Math.min(3, end));
-  if (session.timing.length === 0) throw new SdpParseError('missing t= line', end);
-  return { ...session, origin, sessionName };
+  if (!origin || sessionName === undefined || session.timing.length === 0) {
+    const firstMedia = lines.findIndex((l) => l.startsWith('m='));
+    const end = firstMedia < 0 ? lines.length + 1 : firstMedia + 1;
+    if (!origin) throw new SdpParseError('missing o= line', Math.min(2, end));
+    if (sessionName === undefined) throw new SdpParseError('missing s= line', Math.min(3, end));
+    throw new SdpParseError('missing t= line', end);
+  }
+  const sd = session as SessionDescription;
+  sd.origin = origin;
+  sd.sessionName = sessionName;
+  return sd;
 }
 
 function clip(s: string): string {
@@ -183,11 +192,17 @@ function clip(s: string): string {
 
 /** Fields separated by spaces; runs of spaces are tolerated on receive. */
 function fields(value: string): string[] {
-  // the usual line has single spaces and no padding: a plain split, without the regex
-  if (value !== '' && value.charCodeAt(0) !== 32 && value.charCodeAt(value.length - 1) !== 32 && !value.includes('  '))
-    return value.split(' ');
   const t = value.trim();
-  return t === '' ? [] : t.split(/ +/);
+  const out: string[] = [];
+  // split on runs of spaces by hand: measured faster than split(/ +/) and than a split(' ') guarded by a search
+  for (let i = 0; i < t.length;) {
+    let j = t.indexOf(' ', i);
+    if (j < 0) j = t.length;
+    out.push(t.slice(i, j));
+    i = j + 1;
+    while (t.charCodeAt(i) === 32) i++;
+  }
+  return out;
 }
 
 function integer(s: string, what: string, min: number, max: number, fail: Fail): number {

@@ -266,3 +266,25 @@ for (const [what, lines, line, message] of MALFORMED) {
     );
   });
 }
+
+test('fields split on runs of spaces and ignore padding; a line type outside a–z or not allowed in m= fails with its line', () => {
+  const sd = parseSdp(
+    crlf('v=0', 'o=-  1 2 IN IP4  192.0.2.1 ', 's=-', 'c=IN  IP4 192.0.2.1', 't=0   0', 'm=audio  4000 RTP/AVP  0 8'),
+  );
+  assert.equal(sd.origin.address, '192.0.2.1');
+  assert.equal(sd.origin.sessionVersion, '2');
+  assert.equal(sd.connection?.addrType, 'IP4');
+  assert.deepEqual(sd.timing[0], { start: '0', stop: '0', repeats: [] });
+  assert.deepEqual(sd.media[0]!.formats, ['0', '8']);
+  assert.equal(sd.media[0]!.port, 4000);
+  for (const [lines, line, re] of [
+    [['v=0', 'o=- 1 2 IN IP4 192.0.2.1', 's=-', 't=0 0', 'X=1'], 5, /expected "<type>=<value>"/],
+    [['v=0', 'o=- 1 2 IN IP4 192.0.2.1', 's=-', 't=0 0', 'm=audio 1 RTP/AVP 0', 't=0 0'], 6, /not allowed in a media/],
+    [['v=0', 'o=- 1 2 IN IP4 192.0.2.1', 's=-', 't=0 0', 'y=1'], 5, /unknown line type "y="/],
+  ] as const) {
+    assert.throws(
+      () => parseSdp(crlf(...lines)),
+      (e: unknown) => e instanceof SdpParseError && e.line === line && re.test(e.message),
+    );
+  }
+});
