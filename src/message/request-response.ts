@@ -60,13 +60,20 @@ export class SipRequest extends SipMessage {
     this.touch();
   }
   override toBuffer(): Buffer {
-    if (this._uri && this.uriSnapshot === undefined)
-      this.uriSnapshot = parseUri(this.uriText, this.uriBytes, this.uriOffset).toString();
-    if (this._uri && this._uri.toString() !== this.uriSnapshot) {
-      // the URI object was edited in place
-      this.uriText = this.uriSnapshot = this._uri.toString();
-      this.uriBytes = undefined;
-      this.touch();
+    const u = this._uri;
+    if (u) {
+      const now = u.toString();
+      // the usual case, the URI object serialising to the text on the wire: whether or not it was
+      // edited, the start line stays; only otherwise is the wire text parsed again to compare forms
+      if (now !== (this.uriSnapshot ?? this.uriText)) {
+        this.uriSnapshot ??= parseUri(this.uriText, this.uriBytes, this.uriOffset).toString();
+        if (now !== this.uriSnapshot) {
+          // the URI object was edited in place
+          this.uriText = this.uriSnapshot = now;
+          this.uriBytes = undefined;
+          this.touch();
+        }
+      }
     }
     return super.toBuffer();
   }

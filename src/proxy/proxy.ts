@@ -3,6 +3,7 @@ import { createResponse, parseUri, type SipRequest, type SipResponse, type Uri }
 import { ServerTransaction, TransactionLayer, type TimerConfig } from '../transaction/index.js';
 import {
   TransportError,
+  numericTargets,
   resolveTargets,
   type Inbound,
   type Target,
@@ -237,16 +238,38 @@ export class Proxy extends EventEmitter {
     });
   }
 
-  /** The default target processor: the next hop (Path, then Route, then the target, §16.6 step 7) resolved (RFC 3263). */
-  private async resolveHops(t: TargetContext): Promise<'continue'> {
+  /**
+   * The default target processor: the next hop (Path, then Route, then the target, §16.6 step 7)
+   * resolved (RFC 3263); synchronous for an address, so the target chain needs no promise then.
+   */
+  private resolveHops(t: TargetContext): 'continue' | Promise<'continue'> {
     const path = t.target.path[0];
     const uri = path ? parseRouteUri(path) : (t.request.request.route[0]?.uri ?? t.target.uri);
     try {
-      t.hops = uri ? await this.resolver(uri) : [];
+      const now = uri ? this.hopsNow(uri) : [];
+      if (now) {
+        t.hops = now;
+        return 'continue';
+      }
     } catch {
       t.hops = [];
+      return 'continue';
     }
-    return 'continue';
+    return this.resolver(uri!).then(
+      (hops) => {
+        t.hops = hops;
+        return 'continue' as const;
+      },
+      () => {
+        t.hops = [];
+        return 'continue' as const;
+      },
+    );
+  }
+
+  /** The next hops of `uri` when known without waiting (an address, with the default resolver), else undefined. */
+  private hopsNow(uri: Uri): Target[] | undefined {
+    return this.opts.resolve ? undefined : numericTargets(uri);
   }
 
   /**
@@ -268,7 +291,8 @@ export class Proxy extends EventEmitter {
     // INVITE first, then the next destination of the same resolution on a transport error
     const tag = req.to?.tag;
     const answered = tag ? this.ackRoutes.find(req.callId ?? '', req.cseq?.seq ?? 0, tag) : undefined;
-    const hops = preferHop(await this.resolver(first ? first.uri : target), answered);
+    const next = first ? first.uri : target;
+    const hops = preferHop(this.hopsNow(next) ?? (await this.resolver(next)), answered);
     if (hops.length === 0) return this.opts.log?.(`ACK ${String(req.uri)} dropped: no route`);
     for (let i = 0; ; i++) {
       const hop = hops[i]!;

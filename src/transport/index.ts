@@ -22,6 +22,7 @@ export { ConnectionGuard, DEFAULT_STREAM_LIMITS, type StreamLimits, type Refusal
 export { LossyTransport, dropFirstCopies, dropRandomly, seededRandom, type DropRule } from './lossy.js';
 export {
   resolveTargets,
+  numericTargets,
   withFailover,
   orderSrv,
   systemDns,

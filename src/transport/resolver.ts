@@ -126,6 +126,25 @@ function explicitTransport(u: SipUri): TransportProtocol | undefined {
   }
 }
 
+const ALL: TransportProtocol[] = ['udp', 'tcp', 'tls', 'ws', 'wss'];
+
+/**
+ * RFC 3263 §4.1, §4.2 for a numeric host (or maddr): its one target, found without DNS and
+ * without waiting (a proxy's hot path: the next hop of most in-dialog requests is an address);
+ * undefined for a host name. Throws as resolveTargets does for a URI it cannot route to.
+ */
+export function numericTargets(uri: Uri, supported: TransportProtocol[] = ALL): Target[] | undefined {
+  if (uri.kind !== 'sip') throw new TransportError(`cannot route to a ${uri.scheme}: URI`);
+  const u = uri as SipUri;
+  const host = (u.maddr ?? u.hostname).replace(/^\[|\]$/g, '').toLowerCase();
+  if (isIP(host) === 0) return undefined;
+  const explicit = explicitTransport(u);
+  if (explicit && !supported.includes(explicit))
+    throw new TransportError(`transport ${explicit} is not supported here`);
+  const protocol = explicit ?? (u.scheme === 'sips' ? 'tls' : 'udp');
+  return [{ protocol, host, port: u.port ?? defaultPort(protocol) }];
+}
+
 /**
  * RFC 3263 §4: the ordered targets for a SIP/SIPS URI (maddr, when present, is the host).
  * - numeric host: that address; the URI port or the transport's default port;
@@ -137,26 +156,27 @@ function explicitTransport(u: SipUri): TransportProtocol | undefined {
  * An empty list means nothing was found.
  */
 export async function resolveTargets(uri: Uri, opts: ResolveOptions = {}): Promise<Target[]> {
-  if (uri.kind !== 'sip') throw new TransportError(`cannot route to a ${uri.scheme}: URI`);
+  const literal = numericTargets(uri, opts.supported);
+  if (literal) return literal;
   const dns = opts.dns ?? systemDns;
-  const supported = opts.supported ?? ['udp', 'tcp', 'tls', 'ws', 'wss'];
+  const supported = opts.supported ?? ALL;
   const u = uri as SipUri;
   const secure = u.scheme === 'sips';
   const host = (u.maddr ?? u.hostname).replace(/^\[|\]$/g, '').toLowerCase();
   const explicit = explicitTransport(u);
   if (explicit && !supported.includes(explicit))
     throw new TransportError(`transport ${explicit} is not supported here`);
-  const numeric = isIP(host) !== 0;
   const targets: Target[] = [];
   const push = (protocol: TransportProtocol, address: string, port: number) => {
     if (targets.some((t) => t.protocol === protocol && t.host === address && t.port === port)) return;
     const t: Target = { protocol, host: address, port };
-    if (isSecure(protocol) && !numeric) t.servername = host;
+    // (a name: numeric hosts were answered above)
+    if (isSecure(protocol)) t.servername = host;
     targets.push(t);
   };
 
-  // §4.1 / §4.2: numeric host, or explicit port: no NAPTR, no SRV
-  if (numeric || u.port !== undefined) {
+  // §4.1 / §4.2: a name with an explicit port: no NAPTR, no SRV
+  if (u.port !== undefined) {
     const protocol = explicit ?? (secure ? 'tls' : 'udp');
     const port = u.port ?? defaultPort(protocol);
     for (const a of await addresses(dns, host)) push(protocol, a, port);
