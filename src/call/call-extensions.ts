@@ -1,28 +1,36 @@
 /**
  * The call's in-dialog extension methods (issue 13 §3), kept out of call.ts: UPDATE and PRACK to
- * the session's extensions, INFO / MESSAGE / OPTIONS to the application (an event, then the
- * handler or the default answer), and INFO sending.
+ * the session's extensions, INFO / MESSAGE / OPTIONS to the application's handler or the default
+ * answer (the Call emits its event first), INFO sending, and the INVITE of an outgoing call.
  */
-import type { SipRequest, SipResponse } from '../message/index.js';
-import type { UsageRouter } from '../dialog/usage-router.js';
+import { NameAddr, createRequest, type SipRequest, type SipResponse, type Uri } from '../message/index.js';
+import type { Dialog } from '../dialog/dialog.js';
+import type { ServerTransaction } from '../transaction/index.js';
 import type { UserAgentCore } from '../dialog/user-agent-core.js';
 import type { InviteSession } from './invite-session.js';
 import { InvalidStateError, errorForStatus } from './errors.js';
 import { InviteState } from './states.js';
 
-/** Route the extension methods of this call's dialog; `notify` tells the application first. */
-export function routeExtensions(
-  router: UsageRouter,
-  session: InviteSession,
-  notify: (method: 'INFO' | 'MESSAGE', req: SipRequest) => void,
-): void {
-  router.setHandler('UPDATE', (tx, d) => session.ext.onUpdate(tx, d));
-  router.setHandler('PRACK', (tx) => session.ext.onPrack(tx));
-  for (const m of ['INFO', 'MESSAGE', 'OPTIONS'] as const)
-    router.setHandler(m, (tx) => {
-      if (m !== 'OPTIONS') notify(m, tx.request);
+/**
+ * UPDATE and PRACK to the session's extensions, INFO / MESSAGE / OPTIONS to the application's
+ * handler (or the default answer); false for any other method (the router answers 405).
+ */
+export function onExtensionRequest(session: InviteSession, tx: ServerTransaction, dialog: Dialog): boolean {
+  switch (tx.request.method) {
+    case 'UPDATE':
+      session.ext.onUpdate(tx, dialog);
+      return true;
+    case 'PRACK':
+      session.ext.onPrack(tx);
+      return true;
+    case 'INFO':
+    case 'MESSAGE':
+    case 'OPTIONS':
       session.ext.onAppRequest(tx);
-    });
+      return true;
+    default:
+      return false;
+  }
 }
 
 /** Send INFO in the call's dialog (RFC 6086 legacy INFO, e.g. DTMF relay); resolves with the 2xx. */
@@ -39,4 +47,21 @@ export async function sendInfo(
   const res = await core.send(d.createRequest('INFO', { body, contentType, headers }));
   if (res.status >= 300) throw errorForStatus(res.status, res.reason, 'INFO');
   return res;
+}
+
+/** The INVITE of an outgoing call, with our capabilities (its SDP offer is added when it is sent). */
+export function createInvite(
+  core: UserAgentCore,
+  contact: NameAddr,
+  target: Uri,
+  opts: { from: NameAddr; to?: NameAddr; headers?: [string, string][] },
+): SipRequest {
+  return createRequest({
+    method: 'INVITE',
+    uri: target,
+    from: opts.from,
+    to: opts.to ?? new NameAddr(target.clone()),
+    contact,
+    headers: [['Allow', core.allow.join(', ')], ['Supported', core.supported.join(', ')], ...(opts.headers ?? [])],
+  });
 }

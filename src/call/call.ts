@@ -2,69 +2,44 @@
  * A call as the application sees it: the INVITE session of a dialog and the refer
  * subscriptions beside it (RFC 5057), behind promises and typed events. It owns no protocol
  * logic of its own: InviteSession, ReferSubscriber/ReferNotifier and the transfer flows do the
- * work; in-dialog requests reach them through a per-method handler map (setRequestHandler).
+ * work. In-dialog requests reach them through one switch (onDialogRequest), and the session's events
+ * through one relay (sessionEvent): no closure or listener per method or event per call (issue 16 §1).
  */
 import { EventEmitter } from 'node:events';
-import {
-  NameAddr,
-  createRequest,
-  createResponse,
-  type SipRequest,
-  type SipResponse,
-  type Uri,
-} from '../message/index.js';
+import { createResponse, type NameAddr, type SipRequest, type SipResponse, type Uri } from '../message/index.js';
 import type { Dialog } from '../dialog/dialog.js';
 import type { UserAgentCore } from '../dialog/user-agent-core.js';
-import { UsageRouter, type InDialogRequestHandler } from '../dialog/usage-router.js';
+import { UsageRouter, type InDialogRequestHandler, type UsageRouterHooks } from '../dialog/usage-router.js';
 import type { ServerTransaction } from '../transaction/index.js';
 import type { Clock } from '../util/clock.js';
 import { emitError } from '../util/events.js';
 import type { MediaSession, MediaState } from '../media/session.js';
 import { CancelledError, InvalidStateError, TransferFailedError, errorForStatus } from './errors.js';
-import { InviteSession, type HoldPair, type InviteSessionOptions, type TerminatedInfo } from './invite-session.js';
+import {
+  InviteSession,
+  type HoldPair,
+  type InviteSessionOptions,
+  type SessionEvent,
+  type SessionSink,
+  type TerminatedInfo,
+} from './invite-session.js';
 import { OutgoingInviteSession } from './invite-client.js';
 import { IncomingInviteSession, type ProgressOptions } from './invite-server.js';
 import { ReferSubscriber, dispatchNotify } from './refer.js';
 import { InviteState, type SignallingState } from './states.js';
-import { routeExtensions, sendInfo } from './call-extensions.js';
-import { acceptRefer, referToFor, type ReferInfo, type ReferredCall } from './transfer.js';
+import { createInvite, onExtensionRequest, sendInfo } from './call-extensions.js';
+import { acceptRefer, referToFor, type ReferredCall } from './transfer.js';
+import type { CallEvents, CallState, TransferOptions } from './call-events.js';
 
 export { glareDelay } from './request-queue.js';
+export type { CallEvents, CallState, TransferOptions } from './call-events.js';
 
-/** The call's state as the application sees it (InviteSession has the finer protocol state). */
-export type CallState = 'calling' | 'ringing' | 'incoming' | 'established' | 'terminated';
-
-export interface CallEvents {
-  ringing: [status: number];
-  /** Media flows before the answer (RFC 3960): SDP in a 1xx we received (outgoing) or sent with progress(). */
-  'early-media': [status: number, media: MediaState];
-  established: [];
-  held: [];
-  resumed: [];
-  'remote-held': [];
-  'remote-resumed': [];
-  /** A re-INVITE we sent failed; the session is unchanged. */
-  'reinvite-failed': [status: number];
-  'refer-received': [info: ReferInfo];
-  'transfer-progress': [status: number, reason: string];
-  transferred: [status: number];
-  'transfer-failed': [status: number, reason: string];
-  terminated: [info: TerminatedInfo];
-  /** An in-dialog INFO / MESSAGE arrived (answered by the user agent's handler, default 200). */
-  info: [req: SipRequest];
-  message: [req: SipRequest];
-  error: [err: Error];
-}
-
-export interface CallContext {
-  /** Unique among the user agent's calls (`c1`, `c2`, ...). */
-  id: string;
+/** What every call of a user agent shares (one object per user agent, not one per call). */
+export interface CallContext extends InviteSessionOptions {
   core: UserAgentCore;
   clock: Clock;
-  /** Our Contact for this call. */
+  /** Our Contact for our calls. */
   contact: NameAddr;
-  /** The media of this call (MediaSession seam). */
-  media: MediaSession;
   /** Our identity, put in Referred-By when we transfer. */
   aor: NameAddr;
   /** Called for an incoming REFER: return false to refuse it (603). */
@@ -75,24 +50,13 @@ export interface CallContext {
   transferTimeout?: number;
   /** After a successful transfer as transferee, how long to wait for the transferor's BYE before sending ours (ms, default 1 s). */
   transfereeByeDelay?: number;
-  /** RFC 3261 §14.1 glare delay and retries (defaults: glareDelay(), 3). */
-  glareDelay?: (ownsCallId: boolean) => number;
-  maxGlareRetries?: number;
-  /** Transfers a peer may have us run at once in this call (default 4): more get 503. */
+  /** Transfers a peer may have us run at once in a call (default 4): more get 503. */
   maxConcurrentRefers?: number;
-  /** 100rel, UPDATE, session timers; INFO / MESSAGE / OPTIONS handlers (issue 13 §3). */
-  extensions?: InviteSessionOptions['extensions'];
-  handlers?: InviteSessionOptions['handlers'];
+  /** Told of every call's errors and of its end (the user agent's bookkeeping, without listeners per call). */
+  observer?: { callError(call: Call, err: Error): void; callEnded(call: Call): void };
 }
 
-export interface TransferOptions {
-  /** Hold this call during the transfer, resuming it if the transfer fails. */
-  consult?: boolean;
-  /** false: ask for no subscription (RFC 4488); the promise then resolves with 202. */
-  referSub?: boolean;
-}
-
-export class Call extends EventEmitter<CallEvents> {
+export class Call extends EventEmitter<CallEvents> implements SessionSink, UsageRouterHooks {
   readonly id: string;
   readonly direction: 'outgoing' | 'incoming';
   readonly session: InviteSession;
@@ -101,56 +65,34 @@ export class Call extends EventEmitter<CallEvents> {
   readonly replaces: string | undefined;
   readonly remoteIdentity: NameAddr;
   private readonly router: UsageRouter;
-  private readonly subscribers: ReferSubscriber[] = [];
+  /** Our REFERs' subscriptions (made at the first transfer). */
+  private subscribers: ReferSubscriber[] | undefined;
   /** Transfers we run as transferee now (a peer may have at most maxConcurrentRefers at once). */
-  private readonly runningTransfers: { count: number; max: number };
+  private runningTransfers: { count: number; max: number } | undefined;
 
+  /** `ctx` is shared by the user agent's calls; `id` is unique among them (`c1`, `c2`...). */
   constructor(
     private readonly ctx: CallContext,
+    id: string,
+    media: MediaSession,
     init:
       | { direction: 'outgoing'; invite: SipRequest }
       | { direction: 'incoming'; invite: SipRequest; tx: ServerTransaction },
   ) {
     super();
-    this.id = ctx.id;
+    this.id = id;
     this.direction = init.direction;
-    this.runningTransfers = { count: 0, max: ctx.maxConcurrentRefers ?? 4 };
-    this.router = new UsageRouter(ctx.core, {
-      onAck: (ack) => this.session.onAck(ack),
-      onAckTimeout: () => this.session.onAckTimeout(),
-    });
-    const opts: InviteSessionOptions = {
-      core: ctx.core,
-      clock: ctx.clock,
-      contact: ctx.contact,
-      media: ctx.media,
-      router: this.router,
-      ...(ctx.glareDelay ? { glareDelay: ctx.glareDelay } : {}),
-      ...(ctx.maxGlareRetries !== undefined ? { maxGlareRetries: ctx.maxGlareRetries } : {}),
-      ...(ctx.extensions ? { extensions: ctx.extensions } : {}),
-      ...(ctx.handlers ? { handlers: ctx.handlers } : {}),
-    };
+    this.router = new UsageRouter(ctx.core, this);
+    const parts = { media, router: this.router, sink: this };
     if (init.direction === 'incoming') {
-      this.session = new IncomingInviteSession(opts, init.invite, init.tx);
+      this.session = new IncomingInviteSession(ctx, parts, init.invite, init.tx);
       this.remoteIdentity = init.invite.from!;
       this.referredBy = init.invite.get('Referred-By');
       this.replaces = init.invite.get('Replaces');
     } else {
-      this.session = new OutgoingInviteSession(opts, init.invite);
+      this.session = new OutgoingInviteSession(ctx, parts, init.invite);
       this.remoteIdentity = init.invite.to!;
     }
-    this.wireSession();
-    this.router.guard = (tx) => {
-      // the session usage is over; only refer subscriptions may be left in this dialog
-      if (this.session.state !== InviteState.Terminated || tx.request.method === 'NOTIFY') return false;
-      tx.respond(createResponse(tx.request, 481));
-      return true;
-    };
-    this.router.setHandler('INVITE', (tx, d) => this.session.onReInvite(tx, d));
-    this.router.setHandler('BYE', (tx) => this.session.onBye(tx));
-    this.router.setHandler('REFER', (tx, d) => this.onRefer(tx, d));
-    this.router.setHandler('NOTIFY', (tx) => dispatchNotify(tx, this.subscribers));
-    routeExtensions(this.router, this.session, (m, req) => this.emit(m === 'INFO' ? 'info' : 'message', req));
   }
 
   /** Build the INVITE of an outgoing call (its SDP offer is added when it is sent). */
@@ -159,18 +101,7 @@ export class Call extends EventEmitter<CallEvents> {
     target: Uri,
     opts: { from: NameAddr; to?: NameAddr; headers?: [string, string][] },
   ): SipRequest {
-    return createRequest({
-      method: 'INVITE',
-      uri: target,
-      from: opts.from,
-      to: opts.to ?? new NameAddr(target.clone()),
-      contact: ctx.contact,
-      headers: [
-        ['Allow', ctx.core.allow.join(', ')],
-        ['Supported', ctx.core.supported.join(', ')],
-        ...(opts.headers ?? []),
-      ],
-    });
+    return createInvite(ctx.core, ctx.contact, target, opts);
   }
 
   /** Send the INVITE (outgoing calls; the user agent does it). */
@@ -178,15 +109,75 @@ export class Call extends EventEmitter<CallEvents> {
     if (this.session instanceof OutgoingInviteSession) void this.session.start();
   }
 
-  private wireSession(): void {
-    const s = this.session;
-    s.on('progress', (status) => this.emit('ringing', status));
-    s.on('early-media', (status, media) => this.emit('early-media', status, media));
-    s.on('connected', () => this.emit('established'));
-    s.on('hold-changed', (before) => this.emitHoldChanges(before));
-    s.on('reinvite-failed', (status) => this.emit('reinvite-failed', status));
-    s.on('terminated', (info) => this.emit('terminated', info));
-    s.on('error', (e) => emitError(this, e));
+  /** @internal The session's events (SessionSink), relayed as the call's. */
+  sessionEvent(e: SessionEvent): void {
+    switch (e[0]) {
+      case 'progress':
+        return void this.emit('ringing', e[1]);
+      case 'early-media':
+        return void this.emit('early-media', e[1], e[2]);
+      case 'connected':
+        return void this.emit('established');
+      case 'hold-changed':
+        return this.emitHoldChanges(e[1]);
+      case 'reinvite-failed':
+        return void this.emit('reinvite-failed', e[1]);
+      case 'terminated':
+        this.emit('terminated', e[1]);
+        return this.ctx.observer?.callEnded(this);
+      case 'error':
+        return this.reportError(e[1]);
+      case 'dialog':
+      case 'glare':
+        return; // the session's own listeners only
+    }
+  }
+
+  /** @internal An error of this call: to its 'error' listeners and the user agent's. */
+  reportError(err: Error): void {
+    emitError(this, err);
+    this.ctx.observer?.callError(this, err);
+  }
+
+  /** @internal In-dialog requests (UsageRouterHooks): the methods a call knows, one switch. */
+  onDialogRequest(tx: ServerTransaction, dialog: Dialog): boolean {
+    const req = tx.request;
+    const method = req.method;
+    // the session usage is over; only refer subscriptions may be left in this dialog
+    if (this.session.state === InviteState.Terminated && method !== 'NOTIFY') {
+      tx.respond(createResponse(req, 481));
+      return true;
+    }
+    // a handler the application set takes the method over
+    if (this.router.getHandler(method)) return false;
+    switch (method) {
+      case 'INVITE':
+        this.session.onReInvite(tx, dialog);
+        return true;
+      case 'BYE':
+        this.session.onBye(tx);
+        return true;
+      case 'REFER':
+        this.onRefer(tx, dialog);
+        return true;
+      case 'NOTIFY':
+        dispatchNotify(tx, this.subscribers ?? []);
+        return true;
+      case 'INFO':
+      case 'MESSAGE':
+        this.emit(method === 'INFO' ? 'info' : 'message', req);
+        return onExtensionRequest(this.session, tx, dialog);
+      default:
+        return onExtensionRequest(this.session, tx, dialog);
+    }
+  }
+  /** @internal The ACK of our 2xx (UsageRouterHooks). */
+  onAck(ack: SipRequest): void {
+    this.session.onAck(ack);
+  }
+  /** @internal Our 2xx was never ACKed (UsageRouterHooks). */
+  onAckTimeout(): void {
+    this.session.onAckTimeout();
   }
 
   private emitHoldChanges(before: HoldPair): void {
@@ -237,7 +228,11 @@ export class Call extends EventEmitter<CallEvents> {
 
   /** Handle an in-dialog request method (INFO, UPDATE, MESSAGE, ...) yourself; undefined: 405. */
   setRequestHandler(method: string, handler: InDialogRequestHandler | undefined): void {
-    this.router.setHandler(method, handler);
+    const allow = this.ctx.core.allow;
+    this.router.setHandler(
+      method,
+      handler ?? ((tx) => tx.respond(createResponse(tx.request, 405, { headers: [['Allow', allow.join(', ')]] }))),
+    );
   }
 
   /**
@@ -338,7 +333,7 @@ export class Call extends EventEmitter<CallEvents> {
     ];
     if (opts.referSub === false) headers.push(['Refer-Sub', 'false'], ['Require', 'norefersub']);
     const sub = new ReferSubscriber({ core: this.ctx.core, clock: this.ctx.clock, dialog, router: this.router });
-    this.subscribers.push(sub);
+    (this.subscribers ??= []).push(sub);
     sub.on('progress', (status, reason) => this.emit('transfer-progress', status, reason));
     try {
       const out = await sub.refer(headers, this.ctx.transferTimeout ?? 32_000);
@@ -361,7 +356,7 @@ export class Call extends EventEmitter<CallEvents> {
     const ctx = this.ctx;
     acceptRefer(tx, dialog, {
       ...{ core: ctx.core, clock: ctx.clock, router: this.router, contact: ctx.contact },
-      running: this.runningTransfers,
+      running: (this.runningTransfers ??= { count: 0, max: ctx.maxConcurrentRefers ?? 4 }),
       byeDelay: ctx.transfereeByeDelay ?? 1000,
       allowed: (req) => (ctx.referPolicy ? ctx.referPolicy(this, req) : true) && !!ctx.placeCall,
       established: () => this.state === 'established',

@@ -4,8 +4,8 @@
  */
 import { SipRequest, createCancel, type SipResponse } from '../message/index.js';
 import { Dialog } from '../dialog/dialog.js';
-import { asError, emitError } from '../util/events.js';
-import { InviteSession, type InviteSessionOptions } from './invite-session.js';
+import { asError } from '../util/events.js';
+import { InviteSession, type InviteSessionOptions, type SessionParts } from './invite-session.js';
 import { InviteState, SignallingState } from './states.js';
 
 /** The INVITE again as a new transaction (CSeq + 1, new branch) with some headers replaced. */
@@ -39,8 +39,8 @@ export class OutgoingInviteSession extends InviteSession {
    */
   private readonly forks = new Map<string, Dialog>();
 
-  constructor(opts: InviteSessionOptions, invite: SipRequest) {
-    super(opts, 'uac', invite);
+  constructor(opts: InviteSessionOptions, parts: SessionParts, invite: SipRequest) {
+    super(opts, parts, 'uac', invite);
   }
 
   /** Put our offer in the INVITE and send it; resolves with the final response once handled. */
@@ -48,7 +48,7 @@ export class OutgoingInviteSession extends InviteSession {
     try {
       await this.media.open();
     } catch (e) {
-      emitError(this, asError(e));
+      this.reportError(asError(e));
       this.end('error');
       return undefined;
     }
@@ -82,7 +82,7 @@ export class OutgoingInviteSession extends InviteSession {
       return final;
     } catch (e) {
       this.clientInviteBusy = false;
-      emitError(this, asError(e));
+      this.reportError(asError(e));
       this.end('error');
       return undefined;
     }
@@ -102,18 +102,18 @@ export class OutgoingInviteSession extends InviteSession {
       // another fork's 1xx: a second early dialog (§12.1.2), routed by its To tag like the first
       const fork = Dialog.fromUac(this.invite, res);
       this.forks.set(tag, fork);
-      this.opts.router.addUsage(fork, this.usage);
-      this.opts.router.attach(fork);
+      this.router.addUsage(fork, this.usage);
+      this.router.attach(fork);
     }
     // RFC 3262 §4: PRACK each reliable 1xx in its early dialog; an answer in it completes our offer
     const early = this.dialog?.remoteTag === tag ? this.dialog : tag ? this.forks.get(tag) : undefined;
     const sdp = tag ? this.ext.onProvisional(res, early ?? Dialog.fromUac(this.invite, res), true) : 'none';
     if (sdp === 'unreliable' && tag && res.body.length) this.earlyAnswer(res, tag);
-    else if (sdp === 'answer' || sdp === 'offer') this.emit('early-media', res.status, this.media.state);
+    else if (sdp === 'answer' || sdp === 'offer') this.tell('early-media', res.status, this.media.state);
     this.ext.refresh.noteAllow(res);
     if (this.state !== InviteState.Calling) return;
     this.machine.to(InviteState.Early);
-    this.emit('progress', res.status);
+    this.tell('progress', res.status);
   }
 
   /**
@@ -125,11 +125,11 @@ export class OutgoingInviteSession extends InviteSession {
     try {
       this.media.applyAnswer(res.body, { early: true });
     } catch (e) {
-      emitError(this, asError(e)); // no early media from it; the 2xx still decides
+      this.reportError(asError(e)); // no early media from it; the 2xx still decides
       return;
     }
     this.earlyAnswers.set(tag, res.body);
-    this.emit('early-media', res.status, this.media.state);
+    this.tell('early-media', res.status, this.media.state);
   }
 
   private on2xx(res: SipResponse, alreadyAcked: boolean): void {
@@ -150,7 +150,7 @@ export class OutgoingInviteSession extends InviteSession {
     this.forks.delete(remoteTag);
     if (!this.dialog || this.dialog.remoteTag !== remoteTag) {
       // the 2xx came from another fork: its early dialog (if we had one) ends (§13.2.2.4)
-      this.opts.router.releaseUsage(this.dialog, this.usage);
+      this.router.releaseUsage(this.dialog, this.usage);
       this.dialog = fork ?? Dialog.fromUac(this.invite, res);
       if (fork) fork.confirm(res);
     } else this.dialog.confirm(res);
@@ -161,7 +161,7 @@ export class OutgoingInviteSession extends InviteSession {
     if (!dialog.usages.has(this.usage)) this.adoptDialog(dialog);
     // ACK every 2xx (retransmissions included: the same ACK is resent, §13.2.2.4)
     if (!this.initialAck || this.initialAck.to?.tag !== remoteTag) this.initialAck = dialog.createAck(this.invite);
-    this.core.sendStateless(this.initialAck).catch((e) => emitError(this, asError(e)));
+    this.core.sendStateless(this.initialAck).catch((e) => this.reportError(asError(e)));
     if (alreadyAcked) return;
     try {
       // the answer may already have come in a reliable 1xx (RFC 3262 §5): then the 2xx's SDP is a copy.
@@ -178,17 +178,17 @@ export class OutgoingInviteSession extends InviteSession {
       // an unusable answer: the call cannot go on (§13.2.2.4: ACK, then BYE)
       this.signalling.to(SignallingState.Stable);
       this.machine.to(InviteState.Connected);
-      emitError(this, asError(e));
+      this.reportError(asError(e));
       void this.hangup();
       return;
     }
     this.signalling.to(SignallingState.Stable);
     this.machine.to(InviteState.Connected);
-    this.emit('connected');
+    this.tell('connected');
   }
 
   private releaseForks(): void {
-    for (const d of this.forks.values()) this.opts.router.releaseUsage(d, this.usage);
+    for (const d of this.forks.values()) this.router.releaseUsage(d, this.usage);
     this.forks.clear();
   }
 
@@ -208,6 +208,6 @@ export class OutgoingInviteSession extends InviteSession {
 
   private sendCancel(): void {
     this.cancelSent = true;
-    this.core.send(createCancel(this.invite)).catch((e) => emitError(this, asError(e)));
+    this.core.send(createCancel(this.invite)).catch((e) => this.reportError(asError(e)));
   }
 }

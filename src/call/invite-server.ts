@@ -7,7 +7,7 @@ import { Dialog } from '../dialog/dialog.js';
 import type { ServerTransaction } from '../transaction/index.js';
 import { asError } from '../util/events.js';
 import { InvalidStateError, errorForStatus } from './errors.js';
-import { InviteSession, type InviteSessionOptions } from './invite-session.js';
+import { InviteSession, type InviteSessionOptions, type SessionParts } from './invite-session.js';
 import { InviteState, SignallingState } from './states.js';
 import { ProvisionalAbandonedError, type SdpRole } from './reliable-1xx.js';
 
@@ -26,10 +26,11 @@ export class IncomingInviteSession extends InviteSession {
 
   constructor(
     opts: InviteSessionOptions,
+    parts: SessionParts,
     invite: SipRequest,
     private readonly inviteTx: ServerTransaction,
   ) {
-    super(opts, 'uas', invite);
+    super(opts, parts, 'uas', invite);
     if (invite.body.length) this.signalling.to(SignallingState.HaveRemoteOffer);
   }
 
@@ -108,7 +109,7 @@ export class IncomingInviteSession extends InviteSession {
     });
     this.machine.to(InviteState.Early);
     const sent = this.ext.provisional(res, (r) => this.inviteTx.respond(r), role, reliable);
-    if (body) this.emit('early-media', res.status, this.media.state);
+    if (body) this.tell('early-media', res.status, this.media.state);
     await sent.catch((e: unknown) => {
       if (e instanceof ProvisionalAbandonedError) return;
       this.reject(504); // RFC 3262 §3: never PRACKed
@@ -156,8 +157,8 @@ export class IncomingInviteSession extends InviteSession {
     this.machine.to(InviteState.Connected);
     dialog.state = 'confirmed';
     const acked = this.respond2xx(this.inviteTx, ok, dialog);
-    this.emit('connected');
-    if (this.media.state.remoteHold) this.emit('hold-changed', { localHold: false, remoteHold: false });
+    this.tell('connected');
+    if (this.media.state.remoteHold) this.tell('hold-changed', { localHold: false, remoteHold: false });
     if (!(await acked)) throw errorForStatus(408, 'no ACK for our 2xx', 'answer');
   }
 

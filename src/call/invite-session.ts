@@ -18,22 +18,21 @@ import { InvalidStateError, errorForStatus } from './errors.js';
 import { RequestQueue, glareDelay, type Attempt } from './request-queue.js';
 import { InviteState, SignallingState, sessionMachine, signallingMachine, type Machine } from './states.js';
 import { DEFAULT_EXTENSIONS, SessionExtensions, type ExtensionPolicy } from './session-extensions.js';
-import { sessionPort } from './session-port.js';
+import { SessionPortImpl, type PortOwner } from './session-port.js';
 import type { RequestHandlers } from './request-handlers.js';
-import type { HoldPair, InviteSessionEvents, TerminatedInfo } from './session-events.js';
+import type { HoldPair, InviteSessionEvents, SessionEvent, SessionSink, TerminatedInfo } from './session-events.js';
 
-export type { HoldPair, InviteSessionEvents, TerminatedInfo } from './session-events.js';
+export type { HoldPair, InviteSessionEvents, SessionEvent, SessionSink, TerminatedInfo } from './session-events.js';
 
 /** A 500 to our re-INVITE is retried when its Retry-After is at most this (§14.2's UAS picks 0–10 s). */
 const MAX_RETRY_AFTER_S = 10;
 
+/** Options shared by every session of a user agent (one object, not one per call). */
 export interface InviteSessionOptions {
   core: UserAgentCore;
   clock: Clock;
   /** Our Contact on the INVITE, its 2xx and re-INVITEs. */
   contact: NameAddr;
-  media: MediaSession;
-  router: UsageRouter;
   /** RFC 3261 §14.1 delay after 491 (ms); default glareDelay(). */
   glareDelay?: (ownsCallId: boolean) => number;
   /** Retries after 491 before giving up with RequestPendingError (default 3). */
@@ -46,7 +45,15 @@ export interface InviteSessionOptions {
   handlers?: RequestHandlers;
 }
 
-export abstract class InviteSession extends EventEmitter<InviteSessionEvents> {
+/** What is the session's own: its media, the router of its dialog, and who hears its events. */
+export interface SessionParts {
+  media: MediaSession;
+  router: UsageRouter;
+  /** Told every event first (the Call: one relay instead of a listener per event). */
+  sink?: SessionSink;
+}
+
+export abstract class InviteSession extends EventEmitter<InviteSessionEvents> implements PortOwner {
   readonly role: 'uac' | 'uas';
   readonly media: MediaSession;
   dialog: Dialog | undefined;
@@ -55,7 +62,10 @@ export abstract class InviteSession extends EventEmitter<InviteSessionEvents> {
   protected readonly machine: Machine<InviteState>;
   protected readonly signalling: Machine<SignallingState> = signallingMachine();
   protected readonly usage: DialogUsage = { kind: 'invite' };
-  protected readonly queue: RequestQueue;
+  /** Made on first use: most calls never send a re-INVITE or UPDATE. */
+  private requestQueue: RequestQueue | undefined;
+  protected readonly router: UsageRouter;
+  private readonly sink: SessionSink | undefined;
   /** An INVITE transaction of ours (initial or re-INVITE) without a final response yet. */
   protected clientInviteBusy = false;
   /** Our last 2xx to an INVITE awaits its ACK (§13.3.1.4); our own re-INVITE waits for it (§14.1). */
@@ -70,38 +80,68 @@ export abstract class InviteSession extends EventEmitter<InviteSessionEvents> {
 
   constructor(
     protected readonly opts: InviteSessionOptions,
+    parts: SessionParts,
     role: 'uac' | 'uas',
     invite: SipRequest,
   ) {
     super();
     this.role = role;
     this.invite = invite;
-    this.media = opts.media;
+    this.media = parts.media;
+    this.router = parts.router;
+    this.sink = parts.sink;
     this.machine = sessionMachine(role === 'uac' ? InviteState.Calling : InviteState.Incoming);
-    this.queue = new RequestQueue({
+    this.ext = new SessionExtensions(
+      new SessionPortImpl(this, opts, this.signalling),
+      opts.extensions ?? DEFAULT_EXTENSIONS,
+    );
+  }
+
+  /** The serial queue of our re-INVITEs and UPDATEs (§14.1), made when first needed. */
+  protected get queue(): RequestQueue {
+    if (this.requestQueue) return this.requestQueue;
+    const opts = this.opts;
+    const q = new RequestQueue({
       clock: opts.clock,
       retryDelay: () => (opts.glareDelay ?? glareDelay)(this.dialog?.isUac ?? this.role === 'uac'),
       ...(opts.maxGlareRetries !== undefined ? { maxGlareRetries: opts.maxGlareRetries } : {}),
-      onRetry: (delay) => this.emit('glare', delay),
+      onRetry: (delay) => this.tell('glare', delay),
     });
-    this.ext = new SessionExtensions(
-      sessionPort({
-        ...{ role: this.role, core: opts.core, clock: opts.clock, media: this.media, handlers: opts.handlers },
-        contact: opts.contact.toString(),
-        signalling: this.signalling,
-        dialog: () => this.dialog,
-        connected: () => this.state === InviteState.Connected,
-        serial: (attempt) => this.queue.enqueue(attempt),
-        refreshByInvite: (h) =>
-          this.queue
-            .enqueue(() => this.attemptReinvite(undefined, h, true))
-            .then((r) => ('status' in r ? r : Promise.reject(new Error('refresh re-INVITE: no response')))),
-        mediaChanged: (before) => this.emitHoldChange(before),
-        expire: () => void this.hangup(),
-        error: (e) => emitError(this, e),
-      }),
-      opts.extensions ?? DEFAULT_EXTENSIONS,
-    );
+    // a session that already ended (or is ending) takes no more requests
+    if (!this.isLive) q.close();
+    return (this.requestQueue = q);
+  }
+
+  /**
+   * Emit a session event: to the sink first (the Call), then to this emitter's own listeners;
+   * 'error' only when someone listens here (emitError).
+   */
+  protected tell(...e: SessionEvent): void {
+    this.sink?.sessionEvent(e);
+    if (e[0] === 'error') emitError(this, e[1]);
+    else if (this.listenerCount(e[0]) > 0) (this as EventEmitter).emit(e[0], ...e.slice(1));
+  }
+
+  /** An error to report (the Call relays it to the application). */
+  reportError(e: Error): void {
+    this.tell('error', e);
+  }
+
+  /** The session is connected (its 2xx sent or received). */
+  get isConnected(): boolean {
+    return this.state === InviteState.Connected;
+  }
+
+  /** Run an offer-bearing request of ours through the serial queue (491 retried there). */
+  serial<T>(attempt: () => Promise<Attempt<T>>): Promise<T> {
+    return this.queue.enqueue(attempt);
+  }
+
+  /** A session refresh by re-INVITE with these headers (RFC 4028 §7.4); resolves with its final response. */
+  refreshByInvite(headers: [string, string][]): Promise<SipResponse> {
+    return this.queue
+      .enqueue(() => this.attemptReinvite(undefined, headers, true))
+      .then((r) => ('status' in r ? r : Promise.reject(new Error('refresh re-INVITE: no response'))));
   }
 
   get state(): InviteState {
@@ -116,7 +156,7 @@ export abstract class InviteSession extends EventEmitter<InviteSessionEvents> {
   }
   /** Requests of ours waiting in (or running from) the serial queue. */
   get queued(): number {
-    return this.queue.length;
+    return this.requestQueue?.length ?? 0;
   }
   get isLive(): boolean {
     return this.state !== InviteState.Terminating && this.state !== InviteState.Terminated;
@@ -138,9 +178,9 @@ export abstract class InviteSession extends EventEmitter<InviteSessionEvents> {
   }
 
   protected adoptDialog(d: Dialog): void {
-    this.opts.router.addUsage(d, this.usage);
-    this.opts.router.attach(d);
-    this.emit('dialog', d);
+    this.router.addUsage(d, this.usage);
+    this.router.attach(d);
+    this.tell('dialog', d);
   }
 
   protected capabilityHeaders(): [string, string][] {
@@ -177,7 +217,7 @@ export abstract class InviteSession extends EventEmitter<InviteSessionEvents> {
       if (ack.body.length) this.media.applyAnswer(ack.body);
       else this.media.rollback();
     } catch (e) {
-      emitError(this, asError(e));
+      this.reportError(asError(e));
     }
     this.signalling.to(SignallingState.Stable);
     this.emitHoldChange(before);
@@ -236,9 +276,10 @@ export abstract class InviteSession extends EventEmitter<InviteSessionEvents> {
     this.end('remote-bye', 200);
   }
 
-  protected emitHoldChange(before: HoldPair): void {
+  /** Tell of a hold change since `before` (nothing when the hold pair is the same). */
+  emitHoldChange(before: HoldPair): void {
     const now = this.holds;
-    if (now.localHold !== before.localHold || now.remoteHold !== before.remoteHold) this.emit('hold-changed', before);
+    if (now.localHold !== before.localHold || now.remoteHold !== before.remoteHold) this.tell('hold-changed', before);
   }
 
   // ---- hold / resume: our re-INVITEs, one at a time (§14.1) ---------------------------------
@@ -259,7 +300,7 @@ export abstract class InviteSession extends EventEmitter<InviteSessionEvents> {
       .enqueue(() => this.attemptReinvite(hold))
       .then((r) => {
         if (!('status' in r)) return r;
-        this.emit('reinvite-failed', r.status);
+        this.tell('reinvite-failed', r.status);
         throw errorForStatus(r.status, r.reason, 're-INVITE');
       });
   }
@@ -290,7 +331,7 @@ export abstract class InviteSession extends EventEmitter<InviteSessionEvents> {
         onResponse: (r) => {
           // every 2xx (first and retransmitted) gets the same ACK (§13.2.2.4)
           if (r.status >= 200 && r.status < 300)
-            this.core.sendStateless((ack ??= dialog.createAck(sent))).catch((e) => emitError(this, asError(e)));
+            this.core.sendStateless((ack ??= dialog.createAck(sent))).catch((e) => this.reportError(asError(e)));
         },
       });
     } finally {
@@ -344,10 +385,10 @@ export abstract class InviteSession extends EventEmitter<InviteSessionEvents> {
   private async bye(): Promise<void> {
     const d = this.dialog!;
     this.machine.to(InviteState.Terminating);
-    this.queue.close();
+    this.requestQueue?.close();
     // §15: the callee sends no BYE before the ACK of its 2xx (or its timeout)
     if (this.ackWait) await this.ackWait.promise;
-    await this.core.send(d.createRequest('BYE')).catch((e) => emitError(this, asError(e)));
+    await this.core.send(d.createRequest('BYE')).catch((e) => this.reportError(asError(e)));
     this.end('local-bye');
   }
 
@@ -367,17 +408,17 @@ export abstract class InviteSession extends EventEmitter<InviteSessionEvents> {
     if (this.state === InviteState.Terminated) return;
     this.machine.to(InviteState.Terminated);
     this.ext.close();
-    this.queue.close();
+    this.requestQueue?.close();
     this.ackWait?.resolve(false);
     if (this.signalling.state === SignallingState.HaveLocalOffer) this.media.rollback();
     this.signalling.to(SignallingState.Stable);
     // the INVITE usage ends; the dialog lives on while a refer subscription uses it (RFC 5057 §5.2)
-    this.opts.router.releaseUsage(this.dialog, this.usage);
-    this.media.close().catch((e) => emitError(this, asError(e)));
+    this.router.releaseUsage(this.dialog, this.usage);
+    this.media.close().catch((e) => this.reportError(asError(e)));
     const info: TerminatedInfo = code === undefined ? { reason } : { reason, code };
     if (detail !== undefined) info.detail = detail;
     void this.whenTerminated();
     this.endedResolve?.(info);
-    this.emit('terminated', info);
+    this.tell('terminated', info);
   }
 }

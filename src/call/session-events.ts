@@ -36,3 +36,13 @@ export interface InviteSessionEvents {
   terminated: [info: TerminatedInfo];
   error: [err: Error];
 }
+
+/** One session event with its arguments, as a tuple the sink can switch on. */
+export type SessionEvent = {
+  [K in keyof InviteSessionEvents]: [K, ...InviteSessionEvents[K]];
+}[keyof InviteSessionEvents];
+
+/** Hears every event of a session (the Call), in one method instead of a listener per event. */
+export interface SessionSink {
+  sessionEvent(e: SessionEvent): void;
+}

@@ -69,19 +69,19 @@ export class SessionExtensions {
   private peerReliable = false;
   private sender: ReliableProvisionalSender | undefined;
   private receiver: ReliableProvisionalReceiver | undefined;
-  private readonly updates: UpdateClient;
+  /** Our UPDATE's client side, made at our first UPDATE. */
+  private updateClient: UpdateClient | undefined;
   readonly refresh: SessionRefresh;
 
   constructor(
     private readonly port: SessionPort,
     private readonly policy: ExtensionPolicy,
   ) {
-    this.updates = new UpdateClient({
-      createOffer: () => port.media.createOffer(),
-      applyAnswer: (sdp) => port.media.applyAnswer(sdp),
-      rollback: () => port.media.rollback(),
-    });
     this.refresh = new SessionRefresh(port, policy.timers, policy.update);
+  }
+
+  private get updates(): UpdateClient {
+    return (this.updateClient ??= new UpdateClient(this.port.media));
   }
 
   // ---- UAS: the initial INVITE --------------------------------------------------------------

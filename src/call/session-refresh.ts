@@ -37,7 +37,10 @@ export interface RefreshPort {
 }
 
 export class SessionRefresh {
-  private readonly timer: SessionTimer;
+  /** The running timer, made at the first negotiation that starts one. */
+  private runningTimer: SessionTimer | undefined;
+  /** Before any timer exists: 'stopped' once the session ended, else 'inactive'. */
+  private idleState: 'inactive' | 'stopped' = 'inactive';
   /** UAS: what we granted in the response being built. */
   private granted: { interval: number; refresher: Refresher; headers: [string, string][] } | undefined;
   /** UAC: what our last request asked. */
@@ -50,21 +53,28 @@ export class SessionRefresh {
     private readonly port: RefreshPort,
     private readonly policy: RefreshPolicy,
     private readonly updateEnabled: boolean,
-  ) {
-    this.timer = new SessionTimer({
+  ) {}
+
+  /** Most sessions never negotiate a timer (issue 16 §1: per-call objects): made on first start. */
+  private get timer(): SessionTimer {
+    if (this.runningTimer) return this.runningTimer;
+    const port = this.port;
+    const t = new SessionTimer({
       clock: port.clock,
       onRefresh: () => void this.sendRefresh(),
       onExpired: () => port.expire(),
-      ...(policy.refreshAt !== undefined ? { refreshAt: policy.refreshAt } : {}),
+      ...(this.policy.refreshAt !== undefined ? { refreshAt: this.policy.refreshAt } : {}),
     });
+    if (this.idleState === 'stopped') t.stop();
+    return (this.runningTimer = t);
   }
 
   get state(): SessionTimer['state'] {
-    return this.timer.state;
+    return this.runningTimer?.state ?? this.idleState;
   }
   /** Negotiated interval (s) and whether we refresh, while a timer runs. */
   get session(): { interval: number; refresher: boolean } | undefined {
-    return this.timer.session;
+    return this.runningTimer?.session;
   }
 
   /** Remember the peer's Allow (from its INVITE, 1xx or 2xx) to choose UPDATE for refreshes. */
@@ -93,7 +103,7 @@ export class SessionRefresh {
     this.granted = undefined;
     if (this.ended) return;
     if (g) this.timer.start(g.interval, weRefresh(g.refresher, false));
-    else if (this.policy.mode !== 'off') this.timer.disable();
+    else if (this.policy.mode !== 'off') this.runningTimer?.disable();
   }
 
   // ---- UAC: our INVITE / re-INVITE / UPDATE ---------------------------------------------------
@@ -101,7 +111,7 @@ export class SessionRefresh {
   /** Session-Expires / Min-SE for a request of ours; a refresh keeps the interval and the refresher (§7.4). */
   requestHeaders(refresh = false): [string, string][] {
     if (this.policy.mode === 'off') return [];
-    const s = this.timer.session;
+    const s = this.session;
     if (refresh && s) {
       const base = this.asked ?? initialTimerRequest(this.policy)!;
       this.asked = { interval: s.interval, minSE: base.minSE, refresher: s.refresher ? 'uac' : 'uas' };
@@ -115,7 +125,8 @@ export class SessionRefresh {
 
   /** The session ended or expired: late requests and responses change nothing. */
   private get ended(): boolean {
-    return this.timer.state === 'stopped' || this.timer.state === 'expired';
+    const state = this.state;
+    return state === 'stopped' || state === 'expired';
   }
 
   /**
@@ -134,7 +145,7 @@ export class SessionRefresh {
         this.timer.start(out.interval, weRefresh(out.refresher, true));
         return undefined;
       case 'none':
-        if (res.status >= 200 && res.status < 300) this.timer.disable();
+        if (res.status >= 200 && res.status < 300) this.runningTimer?.disable();
         return undefined;
       case 'give-up':
         return undefined;
@@ -165,6 +176,7 @@ export class SessionRefresh {
     }
   }
   stop(): void {
-    this.timer.stop();
+    if (this.runningTimer) this.runningTimer.stop();
+    else this.idleState = 'stopped';
   }
 }

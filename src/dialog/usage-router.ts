@@ -1,7 +1,7 @@
 /**
- * Dispatch of in-dialog requests to the usages of a dialog (RFC 5057): one handler per method,
- * so that a new usage or extension (UPDATE, INFO, PRACK, session timers) plugs in with
- * setHandler() and touches nothing else. The dialog lives while one of its usages does.
+ * Dispatch of in-dialog requests to the usages of a dialog (RFC 5057): the owner's hooks route
+ * the methods it knows (one switch, not a closure per method per dialog), and setHandler() adds
+ * or overrides a method (an application's handler). The dialog lives while one of its usages does.
  */
 import { createResponse, type SipRequest } from '../message/index.js';
 import type { ServerTransaction } from '../transaction/index.js';
@@ -11,27 +11,31 @@ import type { DialogHandler, UserAgentCore } from './user-agent-core.js';
 export type InDialogRequestHandler = (tx: ServerTransaction, dialog: Dialog) => void;
 
 export interface UsageRouterHooks {
+  /**
+   * Runs first for every in-dialog request (not ACK): returns true when it answered it, false to
+   * leave it to the method's handler (setHandler), else 405.
+   */
+  onDialogRequest?(tx: ServerTransaction, dialog: Dialog): boolean;
   onAck?(ack: SipRequest, dialog: Dialog): void;
   onAckTimeout?(dialog: Dialog): void;
 }
 
 export class UsageRouter implements DialogHandler {
-  private readonly handlers = new Map<string, InDialogRequestHandler>();
-  /** Runs before the method's handler; returning true means it answered the request. */
-  guard: ((tx: ServerTransaction, dialog: Dialog) => boolean) | undefined;
+  /** Handlers set with setHandler(), made on the first one. */
+  private handlers: Map<string, InDialogRequestHandler> | undefined;
 
   constructor(
     private readonly core: UserAgentCore,
     private readonly hooks: UsageRouterHooks = {},
   ) {}
 
-  /** Handle `method` in this dialog (replacing any handler it had); undefined removes it (405). */
+  /** Handle `method` in this dialog (replacing any handler it had); undefined removes it. */
   setHandler(method: string, handler: InDialogRequestHandler | undefined): void {
-    if (handler) this.handlers.set(method.toUpperCase(), handler);
-    else this.handlers.delete(method.toUpperCase());
+    if (handler) (this.handlers ??= new Map()).set(method.toUpperCase(), handler);
+    else this.handlers?.delete(method.toUpperCase());
   }
   getHandler(method: string): InDialogRequestHandler | undefined {
-    return this.handlers.get(method.toUpperCase());
+    return this.handlers?.get(method.toUpperCase());
   }
 
   /** Have the core route this dialog's requests here. */
@@ -54,8 +58,8 @@ export class UsageRouter implements DialogHandler {
   }
 
   onRequest(tx: ServerTransaction, dialog: Dialog): void {
-    if (this.guard?.(tx, dialog)) return;
-    const h = this.handlers.get(tx.request.method);
+    if (this.hooks.onDialogRequest?.(tx, dialog)) return;
+    const h = this.handlers?.get(tx.request.method);
     if (h) h(tx, dialog);
     else tx.respond(createResponse(tx.request, 405, { headers: [['Allow', this.core.allow.join(', ')]] }));
   }

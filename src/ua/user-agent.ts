@@ -27,7 +27,8 @@ import { asError, emitError } from '../util/events.js';
 import { signallingOnlyFactory } from '../media/signalling-only.js';
 import type { MediaSessionFactory } from '../media/session.js';
 import { DigestClient } from '../auth/index.js';
-import { createRequest, type SipResponse } from '../message/index.js';
+import type { SipResponse } from '../message/index.js';
+import { Registration } from './registration.js';
 import { RequestHandlers } from '../call/request-handlers.js';
 import { answerWith, extensionPolicy, sendMessage, uaCapabilities, type ExtensionOptions } from './extensions.js';
 
@@ -113,14 +114,12 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
   readonly clock: Clock;
   contact!: NameAddr;
   private started = false;
-  private regTimer: TimerHandle | undefined;
-  private regCallId: string | undefined;
-  private regCSeq = 0;
   private callSeq = 0;
+  private callCtx: CallContext | undefined;
   private readonly mediaFactory: MediaSessionFactory;
   /** Out-of-dialog requests by method; INVITE is ours unless replaced. */
   private readonly handlers = new Map<string, RequestHandler>();
-  registered = false;
+  private readonly registration: Registration;
   /** INFO / MESSAGE / OPTIONS handlers and SUBSCRIBE/NOTIFY hooks, in and out of dialogs (issue 13 §3). */
   readonly requests: RequestHandlers;
 
@@ -143,6 +142,12 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
     });
     this.transport.on('error', (e: Error) => emitError(this, e));
     this.handlers.set('INVITE', (tx) => this.onInvite(tx));
+    this.registration = new Registration(this, opts.registrar, {
+      registered: (expires) => this.emit('registered', expires),
+      unregistered: () => this.emit('unregistered'),
+      failed: (status, reason) => this.emit('registration-failed', status, reason),
+      error: (e) => emitError(this, e),
+    });
     this.requests = new RequestHandlers({
       clock: this.clock,
       capabilityHeaders: () => [
@@ -194,6 +199,7 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
     this.core.on('cancel', (tx: ServerTransaction) => {
       for (const c of this.calls.values()) if (c.isInviteTransaction(tx)) c.cancelled();
     });
+    this.callCtx = this.callContext();
     this.started = true;
   }
 
@@ -203,16 +209,17 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
     else this.handlers.delete(method.toUpperCase());
   }
 
-  private callContext(callId: string, secure: boolean): CallContext {
+  /** What all our calls share: made once (at start), not per call (issue 16 §1). */
+  private callContext(): CallContext {
     const policy = this.opts.referPolicy ?? 'accept';
     const o = this.opts;
+    const calls = this.calls;
+    const keep = o.endedCallRetention ?? 5000;
     return {
-      id: `c${++this.callSeq}`,
       core: this.core,
       clock: this.clock,
       contact: this.contact,
       aor: this.aor,
-      media: this.mediaFactory({ address: this.transport.viaFor('udp').host, secure, callId }),
       referPolicy: typeof policy === 'function' ? policy : () => policy === 'accept',
       placeCall: (target, headers) => this.dial(target, { headers }),
       ...(o.transferTimeout !== undefined ? { transferTimeout: o.transferTimeout } : {}),
@@ -221,19 +228,27 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
       ...(o.maxGlareRetries !== undefined ? { maxGlareRetries: o.maxGlareRetries } : {}),
       extensions: extensionPolicy(o),
       handlers: this.requests,
+      observer: {
+        // a call's error (a peer's unusable SDP, a failed send) is relayed to the UA's, emitted only when listened to
+        callError: (_call, e) => void emitError(this, e),
+        // an ended call stays briefly for `calls` listings, then is forgotten
+        callEnded: (call) => {
+          if (calls.get(call.id) !== call) return;
+          if (keep <= 0) calls.delete(call.id);
+          else this.clock.setTimeout(() => calls.delete(call.id), keep);
+        },
+      },
     };
+  }
+
+  /** A new call of ours with its own media. */
+  private newCall(init: ConstructorParameters<typeof Call>[3], callId: string, secure: boolean): Call {
+    const media = this.mediaFactory({ address: this.transport.viaFor('udp').host, secure, callId });
+    return new Call(this.callCtx!, `c${++this.callSeq}`, media, init);
   }
 
   private track(call: Call): Call {
     this.calls.set(call.id, call);
-    // a call's 'error' (a peer's unusable SDP, a failed send) is relayed to the UA's, emitted only when listened to
-    call.on('error', (e) => emitError(this, e));
-    call.once('terminated', () => {
-      // keep it briefly for `calls` listings, then forget it
-      const keep = this.opts.endedCallRetention ?? 5000;
-      if (keep <= 0) this.calls.delete(call.id);
-      else this.clock.setTimeout(() => this.calls.delete(call.id), keep);
-    });
     this.emit('call', call);
     return call;
   }
@@ -246,9 +261,7 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
       from: this.aor.clone(),
       ...(opts.headers ? { headers: opts.headers } : {}),
     });
-    const call = this.track(
-      new Call(this.callContext(invite.callId!, uri.scheme === 'sips'), { direction: 'outgoing', invite }),
-    );
+    const call = this.track(this.newCall({ direction: 'outgoing', invite }, invite.callId!, uri.scheme === 'sips'));
     call.start();
     return call;
   }
@@ -305,11 +318,7 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
         return;
       }
     }
-    const call = new Call(this.callContext(req.callId!, req.uri.scheme === 'sips'), {
-      direction: 'incoming',
-      invite: req,
-      tx,
-    });
+    const call = this.newCall({ direction: 'incoming', invite: req, tx }, req.callId!, req.uri.scheme === 'sips');
     // 100rel and session timers may refuse the INVITE first: 420/421 (RFC 3262 §3), 422 (RFC 4028 §9)
     const refused = call.session.ext.checkInvite(req);
     if (refused) {
@@ -318,7 +327,7 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
     }
     this.track(call);
     this.emit('incoming', call);
-    const answer = () => call.answer().catch((e: Error) => emitError(call, e));
+    const answer = () => call.answer().catch((e: Error) => call.reportError(e));
     const auto = this.opts.autoAnswer;
     // answered in this tick (a replacement, or autoAnswer 0): the 2xx follows at once, so a 180 would
     // only cost a datagram (RFC 3261 §13.3.1.1 lets the UAS answer without ringing)
@@ -344,56 +353,23 @@ export class UserAgent extends EventEmitter<UserAgentEvents> {
    * REGISTER our Contact with the registrar (RFC 3261 §10.2), answering its challenge, and
    * refresh before expiry. Resolves with the final status.
    */
-  async register(expires = this.opts.registerExpires ?? 3600): Promise<number> {
-    if (!this.opts.registrar) throw new Error('no registrar configured');
-    const registrar = typeof this.opts.registrar === 'string' ? parseUri(this.opts.registrar) : this.opts.registrar;
-    this.regCallId ??= `${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
-    const to = this.aor.clone();
-    to.params.delete('tag');
-    const req = createRequest({
-      method: 'REGISTER',
-      uri: registrar,
-      from: this.aor.clone(),
-      to,
-      callId: this.regCallId,
-      cseq: ++this.regCSeq,
-      contact: `${this.contact.toString()};expires=${expires}`,
-      headers: [['Expires', String(expires)]],
-    });
-    let retried = req;
-    const res = await this.core.send(req, { onRetry: (r) => (retried = r) });
-    this.regCSeq = retried.cseq!.seq;
-    this.clock.clearTimeout(this.regTimer);
-    if (res.status >= 200 && res.status < 300) {
-      const mine = (res.contact === '*' ? [] : res.contact).find(
-        (c) => c.uri.toString() === this.contact.uri.toString(),
-      );
-      const granted = mine?.expires ?? res.expires ?? expires;
-      this.registered = expires > 0;
-      if (expires > 0) {
-        // refresh a little before expiry
-        this.regTimer = this.clock.setTimeout(
-          () => void this.register(expires).catch((e) => emitError(this, asError(e))),
-          Math.max(1, granted * 0.8) * 1000,
-        );
-        this.emit('registered', granted);
-      } else this.emit('unregistered');
-    } else if (res.status === 423 && res.minExpires && expires > 0) {
-      return this.register(res.minExpires);
-    } else {
-      this.emit('registration-failed', res.status, res.reason);
-    }
-    return res.status;
+  register(expires = this.opts.registerExpires ?? 3600): Promise<number> {
+    return this.registration.register(expires);
   }
 
   async unregister(): Promise<number> {
-    this.clock.clearTimeout(this.regTimer);
+    this.registration.stopRefresh();
     return this.register(0);
+  }
+
+  /** A binding of ours is registered now. */
+  get registered(): boolean {
+    return this.registration.active;
   }
 
   /** Hang up every call, unregister, and close the transports. */
   async stop(): Promise<void> {
-    this.clock.clearTimeout(this.regTimer);
+    this.registration.stopRefresh();
     // wait for the BYEs (and CANCELs) and the un-REGISTER to be answered, within stopTimeout
     const ending = [...this.calls.values()].map((c) => c.hangup().catch(() => undefined));
     if (this.registered) ending.push(this.unregister().then(noop, noop));
