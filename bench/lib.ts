@@ -35,12 +35,14 @@ export interface UacOptions {
   calls: number;
   /** More SIPp arguments (e.g. `-d` to hold the calls). */
   extra?: string[];
+  /** Calls at once (`-l`); default max(2000, rate). Holding N calls needs at least N. */
+  limit?: number;
   onStart?: (child: ChildProcess, statFile: string) => void;
 }
 
 /**
  * SIPp as the UAC of a bench over UDP on loopback, from a free port, at `rate` calls/s for `calls`
- * calls (at most max(2000, rate) at once, 60 s per call, 90 s per run).
+ * calls (at most `limit`, default max(2000, rate), at once; 60 s per call, 90 s per run).
  */
 export async function sippUac(port: number, o: UacOptions): Promise<SippRun> {
   const local = await freePort();
@@ -61,7 +63,7 @@ export async function sippUac(port: number, o: UacOptions): Promise<SippRun> {
       '-m',
       String(o.calls),
       '-l',
-      String(Math.max(2000, o.rate)),
+      String(o.limit ?? Math.max(2000, o.rate)),
       '-timeout',
       '60',
       ...(o.extra ?? []),

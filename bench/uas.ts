@@ -40,8 +40,22 @@ async function start(kind: Kind): Promise<Started> {
   return { child, port };
 }
 
-function uac(port: number, rate: number, calls: number, extra: string[] = [], onStart?: (c: ChildProcess) => void) {
-  return sippUac(port, { scenario: { builtin: 'uac' }, rate, calls, extra, ...(onStart ? { onStart } : {}) });
+function uac(
+  port: number,
+  rate: number,
+  calls: number,
+  extra: string[] = [],
+  onStart?: (c: ChildProcess) => void,
+  limit?: number,
+) {
+  return sippUac(port, {
+    scenario: { builtin: 'uac' },
+    rate,
+    calls,
+    extra,
+    ...(onStart ? { onStart } : {}),
+    ...(limit ? { limit } : {}),
+  });
 }
 
 /** CPU time (user+system) of a process so far, in ms, from /proc (Linux). */
@@ -72,7 +86,7 @@ async function heldCallMemory(kind: Kind, low = 1000, high = 3000): Promise<{ he
     const s = await start(kind);
     // calls last 60 s (-d), so all n are held when we measure; 500/s sets them up in n/500 s
     let load: ChildProcess | undefined;
-    const run = uac(s.port, 500, n, ['-d', '60000'], (c) => (load = c));
+    const run = uac(s.port, 500, n, ['-d', '60000'], (c) => (load = c), n);
     await new Promise((r) => setTimeout(r, (n / 500) * 1000 + 2500));
     let m = await memOf(s);
     // a loaded machine sets the calls up slower than asked: wait (up to 20 s more) until all are held
