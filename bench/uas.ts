@@ -5,6 +5,10 @@
  * - SIPp's own uas.
  * For each: the highest rate with 0 failed calls, CPU per call at a common rate, and heap/RSS per held
  * call as the slope between two levels of held (answered, not yet ended) calls.
+ *
+ * Every rate and the CPU figure start a fresh UAS warmed up first by WARM_CALLS calls at WARM_RATE
+ * (all three alike, as bench/proxy.ts does): a Node process compiles its hot path in its first
+ * thousand calls, and a UAS in service is warm; without it each run's first second measured the JIT.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -21,6 +25,16 @@ const childScript: Record<Exclude<Kind, 'sipp'>, string> = {
   switchboard: fileURLToPath(new URL('./uas-child.js', import.meta.url)),
   'npm-sip': fileURLToPath(new URL('../../scripts/bench-sip-uas.mjs', import.meta.url)),
 };
+
+const WARM_RATE = 500;
+const WARM_CALLS = 1000;
+
+/** A fresh UAS after WARM_CALLS calls at WARM_RATE (see the header). */
+async function startWarm(kind: Kind): Promise<Started> {
+  const s = await start(kind);
+  await uac(s.port, WARM_RATE, WARM_CALLS);
+  return s;
+}
 
 async function start(kind: Kind): Promise<Started> {
   const port = await freePort();
@@ -122,7 +136,7 @@ export async function runUasBench(kinds: Kind[] = ['switchboard', 'npm-sip', 'si
   const rows = {} as UasReport['rows'];
   for (const kind of kinds) {
     const { best } = await maxRate(async (rate, calls) => {
-      const s = await start(kind);
+      const s = await startWarm(kind);
       try {
         return await uac(s.port, rate, calls);
       } finally {
@@ -130,7 +144,7 @@ export async function runUasBench(kinds: Kind[] = ['switchboard', 'npm-sip', 'si
       }
     }, RATES);
     // CPU per call at one common rate, well below every peer's limit
-    const s = await start(kind);
+    const s = await startWarm(kind);
     const c0 = cpuMs(s.child.pid!);
     const calls = 3000;
     await uac(s.port, 1000, calls);
@@ -147,6 +161,7 @@ export async function runUasBench(kinds: Kind[] = ['switchboard', 'npm-sip', 'si
   };
   const lines = [
     'UAS — SIPp uac over UDP, INVITE/200/ACK/BYE/200; max rate with 0 failed calls; CPU at 1,000 calls/s;',
+    `each after a warm-up of ${WARM_CALLS} calls at ${WARM_RATE}/s in a fresh process;`,
     'memory per held call = slope between 1,000 and 3,000 held calls',
     `  ${'target'.padEnd(30)} ${'calls/s'.padStart(8)} ${'CPU/call'.padStart(10)} ${'heap/call'.padStart(10)} ${'RSS/call'.padStart(10)}`,
   ];

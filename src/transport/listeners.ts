@@ -38,7 +38,7 @@ export interface ListenerHost {
   emitError(e: unknown): void;
 }
 
-/** Bytes asked for as a UDP socket's receive buffer (SO_RCVBUF); the kernel caps it at rmem_max. */
+/** Bytes asked for as a UDP socket's receive buffer (SO_RCVBUF) by default; the kernel caps it at rmem_max. */
 const UDP_RECV_BUFFER = 4 * 1024 * 1024;
 
 export async function listenUdp(
@@ -46,6 +46,7 @@ export async function listenUdp(
   host: string,
   port: number,
   advertise: ListenOptions['advertise'],
+  recvBuffer = UDP_RECV_BUFFER,
 ): Promise<{ listener: Listener; sock: dgram.Socket; family: 4 | 6 }> {
   const family: 4 | 6 = net.isIPv6(host) ? 6 : 4;
   // literalLookup: no tick per send to resolve an IP literal (see address.ts)
@@ -64,7 +65,7 @@ export async function listenUdp(
   // traffic, and every drop costs a retransmission 500 ms later (T1). The kernel caps the request
   // at net.core.rmem_max (as Kamailio's buffer probing does).
   try {
-    sock.setRecvBufferSize(UDP_RECV_BUFFER);
+    sock.setRecvBufferSize(recvBuffer);
   } catch {
     // not fatal: the default buffer still works
   }

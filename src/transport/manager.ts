@@ -49,7 +49,7 @@ export class TransportManager extends Sending implements TransportLayer {
     let listener: Listener;
     switch (l.protocol) {
       case 'udp': {
-        const u = await listenUdp(this.host, host, l.port, l.advertise);
+        const u = await listenUdp(this.host, host, l.port, l.advertise, this.opts.udpRecvBuffer);
         if (!this.udp.has(u.family))
           this.udp.set(u.family, { sock: u.sock, host: u.listener.host, port: u.listener.port });
         listener = u.listener;

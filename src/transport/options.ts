@@ -48,6 +48,11 @@ export interface TransportOptions {
    * i.e. MTU 1500 − 200); 0 disables. If the TCP connection cannot be opened the request goes over UDP.
    */
   udpMaxBytes?: number;
+  /**
+   * Receive buffer (SO_RCVBUF) asked for each UDP listener, in bytes (default 4 MB); the kernel caps
+   * it at net.core.rmem_max. A larger buffer rides out longer pauses of the event loop without drops.
+   */
+  udpRecvBuffer?: number;
 }
 
 export interface WireEvent {
