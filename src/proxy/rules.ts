@@ -50,29 +50,53 @@ function reject(req: SipRequest, status: number): Validation {
  * top Via); when one of our Vias already carries the same hash, the request loops back.
  */
 export function loopHash(req: SipRequest): string {
-  const text =
-    req.uri.toString() +
-    '\0' +
-    (req.from?.tag ?? '') +
-    '\0' +
-    (req.to?.tag ?? '') +
-    '\0' +
-    (req.callId ?? '') +
-    '\0' +
-    String(req.cseq?.seq ?? '') +
-    '\0' +
-    req.getAll('Proxy-Require').join(',') +
-    '\0' +
-    req.getAll('Route').join(',');
   // two 32-bit FNV-1a with different offset bases: 64 bits, as many as the SHA-1 prefix this
   // replaced, without a crypto Hash object per forwarded request (2.7% of the proxy's profile);
-  // the hash only tells a loop from a spiral, it guards nothing
-  return hex8(fnv1a(text, 0x811c9dc5)) + hex8(fnv1a(text, 0x050c5d1f));
+  // the hash only tells a loop from a spiral, it guards nothing. The fields are hashed one after
+  // the other, '\0' between them and ',' between list values: the hash of their concatenation,
+  // without building it.
+  const h = new Fnv2();
+  h.add(req.uri.toString());
+  h.sep(0);
+  h.add(req.from?.tag ?? '');
+  h.sep(0);
+  h.add(req.to?.tag ?? '');
+  h.sep(0);
+  h.add(req.callId ?? '');
+  h.sep(0);
+  h.add(String(req.cseq?.seq ?? ''));
+  h.sep(0);
+  h.addAll(req.getAll('Proxy-Require'));
+  h.sep(0);
+  h.addAll(req.getAll('Route'));
+  return hex8(h.a >>> 0) + hex8(h.b >>> 0);
 }
 
-function fnv1a(s: string, h: number): number {
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return h >>> 0;
+/** Two FNV-1a hashes over the same text, fed in pieces. */
+class Fnv2 {
+  a = 0x811c9dc5;
+  b = 0x050c5d1f;
+  add(s: string): void {
+    let a = this.a;
+    let b = this.b;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      a = Math.imul(a ^ c, 0x01000193);
+      b = Math.imul(b ^ c, 0x01000193);
+    }
+    this.a = a;
+    this.b = b;
+  }
+  sep(c: number): void {
+    this.a = Math.imul(this.a ^ c, 0x01000193);
+    this.b = Math.imul(this.b ^ c, 0x01000193);
+  }
+  addAll(list: string[]): void {
+    for (let i = 0; i < list.length; i++) {
+      if (i > 0) this.sep(44);
+      this.add(list[i]!);
+    }
+  }
 }
 
 function hex8(n: number): string {
