@@ -42,6 +42,7 @@ export {
 export { SignallingOnlyMedia, signallingOnlyFactory } from './media/signalling-only.js';
 export { UserAgent, type UserAgentOptions } from './ua/user-agent.js';
 export { Proxy, type ProxyOptions } from './proxy/proxy.js';
+export { proxyEagerHeaders } from './proxy/eager-headers.js';
 export { Registrar, MemoryLocationStore, type LocationStore, type Binding } from './registrar/index.js';
 export { DigestClient, DigestServer, loadUsersFile, type Credentials } from './auth/index.js';
 export {

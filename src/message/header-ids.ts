@@ -15,6 +15,17 @@ export function headerId(key: string): number {
 }
 const ID_BY_KEY = new Map<string, number>(KNOWN_KEYS.map((k, i) => [k, i]));
 
+/** A table by header id, true for the named headers (canonical lower-case keys): ParseOptions.eager. */
+export function headerIdSet(keys: readonly string[]): readonly boolean[] {
+  const set = KNOWN_KEYS.map(() => false);
+  for (const k of keys) {
+    const id = headerId(k);
+    if (id < 0) throw new Error(`no typed parser for header "${k}"`);
+    set[id] = true;
+  }
+  return set;
+}
+
 export const ID_VIA = 0;
 export const ID_CONTENT_LENGTH = 11;
 

@@ -22,6 +22,7 @@ export { AuthHeader, parseAuth, buildAuthHeader } from './headers/auth.js';
 export { quote, unquote } from './headers/params.js';
 export * from './headers/simple.js';
 export { headerKey, canonicalName } from './header-names.js';
+export { headerIdSet } from './header-ids.js';
 export {
   createRequest,
   createResponse,

@@ -20,6 +20,14 @@ export interface ParseOptions {
    * pays for what it reads), so SipParseError may come from a getter or from `headers`.
    */
   lazy?: boolean;
+  /**
+   * On an eager parse: which typed headers are parsed now, a table by header id (see
+   * headerIdSet), asked with the message once its start line is read; undefined: all of them.
+   * Every line is still checked (names, bare CRs); the headers left out are parsed on first
+   * read, their faults found then. For an element that acts on a few headers of most messages (a
+   * proxy, RFC 3261 §16.3 step 1: the components it does not use are left as they are).
+   */
+  eager?: ((msg: SipRequest | SipResponse) => readonly boolean[] | undefined) | undefined;
   limits?: Partial<MessageLimits>;
 }
 
@@ -176,7 +184,7 @@ function parseBuffer(buf: Buffer, opts: ParseOptions): SipRequest | SipResponse 
     end: bodyStart + bodyLen,
   });
   if (!lazy) {
-    msg.parseAll();
+    msg.parseAll(opts.eager?.(msg));
     if (msg.isRequest) requestUri(msg, head, start);
   }
   return msg;

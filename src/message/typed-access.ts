@@ -116,8 +116,11 @@ export abstract class TypedAccess extends HeaderAccess {
     return true;
   }
 
-  /** Parse every header the stack knows, so that any syntax error surfaces now. */
-  parseAll(): this {
+  /**
+   * Parse every header the stack knows, so that any syntax error surfaces now. `only` (on a fresh
+   * eager parse, by header id): just those; the others are parsed when first read.
+   */
+  parseAll(only?: readonly boolean[]): this {
     const head = this.head;
     if (head?.ids && this.tcache === undefined) {
       // one pass in line order; afterwards every typed getter is a cache hit
@@ -130,8 +133,14 @@ export abstract class TypedAccess extends HeaderAccess {
         const id = (packed & 63) - 1;
         // RFC 3261 §7.3.1: a CR only before LF. The typed parsers in CR_SAFE reject any CR
         // (accumulate names it); every other line is searched.
-        if (id < 0 || (packed & 64) !== 0 || !CR_SAFE[id]) bareCr(src, base, starts[r]!, starts[r + 1]! - 1);
+        const skip = only !== undefined && id >= 0 && !only[id];
+        if (id < 0 || (packed & 64) !== 0 || !CR_SAFE[id] || skip) bareCr(src, base, starts[r]!, starts[r + 1]! - 1);
         if (id < 0) continue;
+        if (skip) {
+          // present, not parsed yet: its first read parses it (and records a fault then)
+          tc[id] = undefined;
+          continue;
+        }
         // a header that failed on an earlier line stays a fault; its later lines stay raw
         if (tc[id] === FAULT) continue;
         if ((packed & 64) !== 0 || packed < 128) {

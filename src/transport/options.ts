@@ -1,5 +1,5 @@
 import type { Clock } from '../util/clock.js';
-import type { MessageLimits } from '../message/index.js';
+import type { MessageLimits, ParseOptions } from '../message/index.js';
 import type { TransportProtocol } from './types.js';
 
 export type Pem = string | Buffer;
@@ -23,6 +23,11 @@ export interface TransportOptions {
   /** Timers (idle connection timeout, keep-alive timeout). Default: the system clock. */
   clock?: Clock;
   limits?: Partial<MessageLimits>;
+  /**
+   * Which typed headers of a received message are parsed (and their faults judged) on arrival
+   * (ParseOptions.eager); the rest are parsed when the element reads them. Default: all.
+   */
+  eagerHeaders?: ParseOptions['eager'];
   /** CA certificate(s) to trust for outgoing TLS/WSS, added to the system roots. Verification stays on. */
   tlsCa?: Pem | Pem[];
   /** Client certificate for mutual TLS (optional). */

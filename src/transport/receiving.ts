@@ -53,6 +53,7 @@ export abstract class Receiving extends ConnectionTable {
       message = parseMessage(bytes, {
         mode: protocol === 'tcp' || protocol === 'tls' ? 'stream' : 'datagram',
         limits: this.limits,
+        eager: this.opts.eagerHeaders,
       });
       const missing = MANDATORY.find((h) => !message!.has(h));
       if (missing) throw new SipParseError(`missing ${missing} header`, 0);

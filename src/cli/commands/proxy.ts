@@ -5,6 +5,7 @@ import { SipTransport, type ListenOptions } from '../../transport/index.js';
 import { Registrar, MemoryLocationStore, type LocationStore } from '../../registrar/index.js';
 import { DigestServer, loadUsersFile, type NonceState } from '../../auth/index.js';
 import { Proxy } from '../../proxy/proxy.js';
+import { proxyEagerHeaders } from '../../proxy/eager-headers.js';
 import { addProxyOpsOptions, proxyOpsOptions, type ProxyOpsFlags } from './proxy-ops.js';
 import { ProxyMetrics, serveMetrics, type MetricsServer } from '../../proxy/metrics.js';
 import { parseRedisUrl } from '../../util/redis.js';
@@ -97,6 +98,8 @@ export function registerProxy(program: Command, setStatus: SetStatus): void {
         const tap = taps(recorder?.tap('proxy'), wireLogEnabled() ? wireLogger('proxy') : undefined);
         const transport = new SipTransport({
           ...streamLimits(opts),
+          // RFC 3261 §16.3 step 1: what the proxy does not act on is not parsed on arrival
+          eagerHeaders: proxyEagerHeaders,
           ...(ca ? { tlsCa: ca } : {}),
           ...(tap ? { tap } : {}),
         });
