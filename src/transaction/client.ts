@@ -25,6 +25,8 @@ export interface ClientContext {
   timers: TimerConfig;
   /** It has entered a state where it only waits (Accepted, Completed): see slim(). */
   waiting?(tx: ClientTransaction): void;
+  /** It has terminated (called before the 'terminated' event): the layer forgets it. */
+  ended?(tx: ClientTransaction): void;
 }
 
 /**
@@ -49,6 +51,8 @@ export class ClientTransaction extends EventEmitter {
     readonly target: Target,
     private readonly ctx: ClientContext,
     private readonly handlers: ClientHandlers,
+    /** The layer's matching key (§17.1.3), its own string. */
+    readonly key = '',
   ) {
     super();
     this.isInvite = request.method === 'INVITE';
@@ -183,6 +187,7 @@ export class ClientTransaction extends EventEmitter {
     if (this.state === 'terminated') return;
     this.clearAll();
     this.state = 'terminated';
+    this.ctx.ended?.(this);
     this.emit('terminated', this);
   }
 }

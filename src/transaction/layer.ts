@@ -2,9 +2,9 @@ import { EventEmitter } from 'node:events';
 import { createVia, ownCopy, type SipRequest, type SipResponse } from '../message/index.js';
 import type { Inbound, Target, TransportLayer } from '../transport/types.js';
 import { systemClock, type Clock } from '../util/clock.js';
-import { ClientTransaction, type ClientHandlers } from './client.js';
+import { ClientTransaction, type ClientContext, type ClientHandlers } from './client.js';
 import { clientKey, clientKeyOfResponse, serverKey } from './key.js';
-import { ServerTransaction } from './server.js';
+import { ServerTransaction, type ServerContext } from './server.js';
 import { DEFAULT_TIMERS, type TimerConfig } from './timers.js';
 
 export interface TransactionLayerOptions {
@@ -36,6 +36,9 @@ export class TransactionLayer extends EventEmitter<TransactionLayerEvents> {
   private waiting: (ServerTransaction | ClientTransaction)[] = [];
   private readonly onWaiting = (tx: ServerTransaction | ClientTransaction) => void this.waiting.push(tx);
   private readonly onMessage = (m: Inbound) => this.receive(m);
+  /** One context for all server (client) transactions, not an object and closures each. */
+  private readonly serverCtx: ServerContext;
+  private readonly clientCtx: ClientContext;
 
   constructor(
     readonly transport: TransportLayer,
@@ -44,6 +47,20 @@ export class TransactionLayer extends EventEmitter<TransactionLayerEvents> {
     super();
     this.clock = opts.clock ?? systemClock;
     this.timers = { ...DEFAULT_TIMERS, ...opts.timers };
+    const shared = { transport, clock: this.clock, timers: this.timers, waiting: this.onWaiting };
+    this.serverCtx = {
+      ...shared,
+      onFailure: (t, why, err) => this.emit('server-failure', t, why, err),
+      ended: (tx) => {
+        if (this.servers.get(tx.key) === tx) this.servers.delete(tx.key);
+      },
+    };
+    this.clientCtx = {
+      ...shared,
+      ended: (tx) => {
+        if (this.clients.get(tx.key) === tx) this.clients.delete(tx.key);
+      },
+    };
     transport.on('message', this.onMessage);
   }
 
@@ -59,18 +76,10 @@ export class TransactionLayer extends EventEmitter<TransactionLayerEvents> {
   sendRequest(request: SipRequest, target: Target, handlers: ClientHandlers): ClientTransaction {
     if (request.method === 'ACK') throw new Error('ACK is not sent in a client transaction; use sendStateless');
     this.ensureVia(request, target);
-    const tx = new ClientTransaction(
-      request,
-      target,
-      { transport: this.transport, clock: this.clock, timers: this.timers, waiting: this.onWaiting },
-      handlers,
-    );
     // kept as long as the transaction (up to 64*T1): its own string, not a view of the message text
-    const key = ownCopy(clientKey(tx.branch, request.method));
+    const key = ownCopy(clientKey(request.topVia!.branch!, request.method));
+    const tx = new ClientTransaction(request, target, this.clientCtx, handlers, key);
     this.clients.set(key, tx);
-    tx.once('terminated', () => {
-      if (this.clients.get(key) === tx) this.clients.delete(key);
-    });
     tx.start();
     return tx;
   }
@@ -123,19 +132,10 @@ export class TransactionLayer extends EventEmitter<TransactionLayerEvents> {
       existing.receiveRetransmission();
       return;
     }
-    const tx = new ServerTransaction(req, m, {
-      transport: this.transport,
-      clock: this.clock,
-      timers: this.timers,
-      onFailure: (t, why, err) => this.emit('server-failure', t, why, err),
-      waiting: this.onWaiting,
-    });
     // kept as long as the transaction: its own string, not a view of the request's text
     const key = ownCopy(found);
+    const tx = new ServerTransaction(req, m, this.serverCtx, key);
     this.servers.set(key, tx);
-    tx.once('terminated', () => {
-      if (this.servers.get(key) === tx) this.servers.delete(key);
-    });
     this.emit('request', tx, m);
   }
 

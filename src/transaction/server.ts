@@ -14,6 +14,8 @@ export interface ServerContext {
   onFailure?(tx: ServerTransaction, why: 'timeout' | 'transport', error?: Error): void;
   /** It has entered a state where it only waits (Accepted, Completed, Confirmed): see slim(). */
   waiting?(tx: ServerTransaction): void;
+  /** It has terminated (called before the 'terminated' event): the layer forgets it. */
+  ended?(tx: ServerTransaction): void;
 }
 
 /**
@@ -38,6 +40,8 @@ export class ServerTransaction extends EventEmitter {
     readonly request: SipRequest,
     readonly inbound: Pick<Inbound, 'protocol' | 'remote' | 'connectionId'>,
     private readonly ctx: ServerContext,
+    /** The layer's matching key (§17.2.3), its own string. */
+    readonly key = '',
   ) {
     super();
     this.isInvite = request.method === 'INVITE';
@@ -180,6 +184,7 @@ export class ServerTransaction extends EventEmitter {
     for (const t of [this.timerG, this.timerH, this.timerEnd, this.timerTrying]) clock.clearTimeout(t);
     this.timerG = this.timerH = this.timerEnd = this.timerTrying = undefined;
     this.state = 'terminated';
+    this.ctx.ended?.(this);
     this.emit('terminated', this);
   }
 }
