@@ -63,7 +63,6 @@ export class Call extends EventEmitter<CallEvents> implements SessionSink, Usage
   /** Headers carried on the initial INVITE (Referred-By, Replaces) for the application. */
   readonly referredBy: string | undefined;
   readonly replaces: string | undefined;
-  readonly remoteIdentity: NameAddr;
   private readonly router: UsageRouter;
   /** Our REFERs' subscriptions (made at the first transfer). */
   private subscribers: ReferSubscriber[] | undefined;
@@ -86,12 +85,10 @@ export class Call extends EventEmitter<CallEvents> implements SessionSink, Usage
     const parts = { media, router: this.router, sink: this };
     if (init.direction === 'incoming') {
       this.session = new IncomingInviteSession(ctx, parts, init.invite, init.tx);
-      this.remoteIdentity = init.invite.from!;
       this.referredBy = init.invite.get('Referred-By');
       this.replaces = init.invite.get('Replaces');
     } else {
       this.session = new OutgoingInviteSession(ctx, parts, init.invite);
-      this.remoteIdentity = init.invite.to!;
     }
   }
 
@@ -208,6 +205,10 @@ export class Call extends EventEmitter<CallEvents> implements SessionSink, Usage
   }
   get signallingState(): SignallingState {
     return this.session.signallingState;
+  }
+  /** The peer: the From of an incoming call's INVITE, the To of ours (read from the INVITE when asked). */
+  get remoteIdentity(): NameAddr {
+    return this.direction === 'incoming' ? this.session.invite.from! : this.session.invite.to!;
   }
   get dialog(): Dialog | undefined {
     return this.session.dialog;

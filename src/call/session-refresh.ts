@@ -45,7 +45,8 @@ export class SessionRefresh {
   private granted: { interval: number; refresher: Refresher; headers: [string, string][] } | undefined;
   /** UAC: what our last request asked. */
   private asked: TimerRequest | undefined;
-  private peerAllow: readonly string[] = [];
+  /** The peer's last Allow listed UPDATE (only that is kept of it). */
+  private peerAllowsUpdate = false;
   /** Headers for the retry of a refresh answered 422. */
   private retryHeaders: [string, string][] | undefined;
 
@@ -79,7 +80,7 @@ export class SessionRefresh {
 
   /** Remember the peer's Allow (from its INVITE, 1xx or 2xx) to choose UPDATE for refreshes. */
   noteAllow(msg: SipRequest | SipResponse): void {
-    if (msg.has('Allow')) this.peerAllow = msg.allow;
+    if (msg.has('Allow')) this.peerAllowsUpdate = refreshMethod('UPDATE', msg.allow) === 'UPDATE';
   }
 
   // ---- UAS: an INVITE / re-INVITE / UPDATE from the peer --------------------------------------
@@ -153,7 +154,9 @@ export class SessionRefresh {
   }
 
   private async sendRefresh(): Promise<void> {
-    const method = this.updateEnabled ? refreshMethod(this.policy.method ?? 'UPDATE', this.peerAllow) : 'INVITE';
+    const method = this.updateEnabled
+      ? refreshMethod(this.policy.method ?? 'UPDATE', this.peerAllowsUpdate ? ['UPDATE'] : [])
+      : 'INVITE';
     try {
       for (let attempt = 0; attempt < 2; attempt++) {
         const headers: [string, string][] =

@@ -53,17 +53,20 @@ export class Dialog {
   /**
    * The From/To of the dialog-creating request, tag included: the tag-less copies (localUri,
    * remoteUri) are made when first read, since most calls end without an in-dialog request of ours.
+   * A UAS dialog reads them (and the remote target) from `origin`, the request that created it,
+   * when first needed: the request lets go of its parsed headers once answered, and a held call
+   * keeps no parsed From, To or Contact of its own (issue 16 §1).
    */
-  private readonly localSrc: NameAddr;
-  private readonly remoteSrc: NameAddr;
+  private readonly localSrc: NameAddr | undefined;
+  private readonly remoteSrc: NameAddr | undefined;
+  private readonly origin: SipRequest | undefined;
   private localCopy: NameAddr | undefined;
   private remoteCopy: NameAddr | undefined;
+  private target: Uri | undefined;
   /** Last CSeq we sent; undefined until we send one (UAS side). */
   localSeq: number | undefined;
   /** Last CSeq the peer sent; undefined until one arrives (UAC side). */
   remoteSeq: number | undefined;
-  /** Where in-dialog requests go: the peer's Contact (refreshed by target refresh requests). */
-  remoteTarget: Uri;
   /** Route set, in the order we put it in Route headers. */
   routeSet: NameAddr[];
   /** §12.1.1: sips Request-URI with TLS: every hop secure. */
@@ -78,11 +81,12 @@ export class Dialog {
     callId: string;
     localTag: string;
     remoteTag: string;
-    localSrc: NameAddr;
-    remoteSrc: NameAddr;
+    localSrc: NameAddr | undefined;
+    remoteSrc: NameAddr | undefined;
+    origin?: SipRequest;
     localSeq: number | undefined;
     remoteSeq: number | undefined;
-    remoteTarget: Uri;
+    remoteTarget: Uri | undefined;
     routeSet: NameAddr[];
     secure: boolean;
     localContact: NameAddr | undefined;
@@ -94,9 +98,10 @@ export class Dialog {
     this.remoteTag = init.remoteTag;
     this.localSrc = init.localSrc;
     this.remoteSrc = init.remoteSrc;
+    this.origin = init.origin;
     this.localSeq = init.localSeq;
     this.remoteSeq = init.remoteSeq;
-    this.remoteTarget = init.remoteTarget;
+    this.target = init.remoteTarget;
     this.routeSet = init.routeSet;
     this.secure = init.secure;
     this.localContact = init.localContact;
@@ -105,10 +110,21 @@ export class Dialog {
 
   /** Our URI (From of our requests) and the peer's (To of our requests), without tags. */
   get localUri(): NameAddr {
-    return (this.localCopy ??= stripTag(this.localSrc));
+    return (this.localCopy ??= stripTag(this.localSrc ?? this.origin!.to!));
   }
   get remoteUri(): NameAddr {
-    return (this.remoteCopy ??= stripTag(this.remoteSrc));
+    return (this.remoteCopy ??= stripTag(this.remoteSrc ?? this.origin!.from!));
+  }
+
+  /** Where in-dialog requests go: the peer's Contact (refreshed by target refresh requests). */
+  get remoteTarget(): Uri {
+    if (this.target) return this.target;
+    // UAS (§12.1.1): the Contact of the request, or its From URI without one
+    const req = this.origin!;
+    return (this.target = firstContact(req) ?? parseUri(req.from!.uri.toString()));
+  }
+  set remoteTarget(uri: Uri) {
+    this.target = uri;
   }
 
   get id(): DialogId {
@@ -147,17 +163,17 @@ export class Dialog {
 
   /** UAS side (§12.1.1): from the request and the To tag we put on our response. */
   static fromUas(request: SipRequest, localTag: string, localContact?: NameAddr): Dialog {
-    const contact = firstContact(request);
     return new Dialog({
       state: 'early',
       callId: request.callId!,
       localTag,
       remoteTag: request.from?.tag ?? '',
-      localSrc: request.to!,
-      remoteSrc: request.from!,
+      localSrc: undefined,
+      remoteSrc: undefined,
+      origin: request,
       localSeq: undefined,
       remoteSeq: request.cseq!.seq,
-      remoteTarget: contact ?? parseUri(request.from!.uri.toString()),
+      remoteTarget: undefined,
       routeSet: request.recordRoute.map((r) => r.clone()),
       secure:
         request.uri.scheme === 'sips' && (request.topVia?.transport === 'TLS' || request.topVia?.transport === 'WSS'),

@@ -44,7 +44,8 @@ export class OfferAnswer {
   private slots: Slot[] = [];
   private audioIndex = 0;
   /** Payload types agreed for our codecs, reused in later offers (RFC 3264 §8.3.2). */
-  private agreedPayloadTypes = new Map<Codec, number>();
+  /** Only numbers that differ from the codec's own (most calls agree on the static ones: no map). */
+  private agreedPayloadTypes: Map<Codec, number> | undefined;
   private readonly sdes: SdesNegotiation;
 
   constructor(local: LocalMedia) {
@@ -113,7 +114,7 @@ export class OfferAnswer {
     }
     const codecs = this.local.codecs.map((c) => ({
       ...c,
-      payloadType: this.agreedPayloadTypes.get(c) ?? c.payloadType,
+      payloadType: this.agreedPayloadTypes?.get(c) ?? c.payloadType,
     }));
     // RFC 3264 §8: keep every m= line of the session, in order; the ones we do not use stay rejected
     const slots = this.slots.length > 0 ? this.slots : [{ media: 'audio', proto: this.sdes.offerProto, formats: [] }];
@@ -270,8 +271,10 @@ export class OfferAnswer {
     for (const c of state.codecs) {
       const mine = this.local.codecs.find((l) => l.name === c.name && l.clockRate === c.clockRate);
       // keep a dynamic number only if no other codec of ours uses it
-      if (mine && !this.local.codecs.some((l) => l !== mine && l.payloadType === c.payloadType))
-        this.agreedPayloadTypes.set(mine, c.payloadType);
+      if (mine && !this.local.codecs.some((l) => l !== mine && l.payloadType === c.payloadType)) {
+        if (c.payloadType !== mine.payloadType) (this.agreedPayloadTypes ??= new Map()).set(mine, c.payloadType);
+        else this.agreedPayloadTypes?.delete(mine);
+      }
     }
   }
 }

@@ -21,7 +21,8 @@ import { OfferAnswerError } from './errors.js';
 import type { MediaDescription } from './session.js';
 
 export class SdesNegotiation {
-  private readonly keys = new Map<CryptoSuite, SdesKey>();
+  /** Our key per suite, made with the first one (most sessions have no SRTP: no map per call). */
+  private keys: Map<CryptoSuite, SdesKey> | undefined;
 
   constructor(
     readonly policy: SrtpPolicy = 'off',
@@ -69,10 +70,10 @@ export class SdesNegotiation {
   }
 
   private key(suite: CryptoSuite): SdesKey {
-    let k = this.keys.get(suite);
+    let k = this.keys?.get(suite);
     if (!k) {
       k = generateSdesKey();
-      this.keys.set(suite, k);
+      (this.keys ??= new Map()).set(suite, k);
     }
     return k;
   }
