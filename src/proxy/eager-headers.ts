@@ -7,7 +7,7 @@
 import { headerIdSet, type SipRequest, type SipResponse } from '../message/index.js';
 
 /** The headers every element needs (§8.1.1, §17) and those the proxy acts on (§16.3–§16.7, §22.3). */
-const ROUTING = headerIdSet([
+const REQUEST = headerIdSet([
   'via',
   'from',
   'to',
@@ -20,7 +20,14 @@ const ROUTING = headerIdSet([
   'proxy-authorization',
 ]);
 
+/**
+ * Of a response the proxy reads only the top Via (its own, §16.7 step 3, read on its own by the
+ * transaction layer); the rest of the Via list is the next element's, forwarded as received.
+ */
+const RESPONSE = headerIdSet(['from', 'to', 'call-id', 'cseq', 'content-length']);
+
 /** For TransportOptions.eagerHeaders: a REGISTER (the registrar acts on Contact, Expires, Path) is parsed whole. */
 export function proxyEagerHeaders(msg: SipRequest | SipResponse): readonly boolean[] | undefined {
-  return msg.isRequest && (msg as SipRequest).method === 'REGISTER' ? undefined : ROUTING;
+  if (!msg.isRequest) return RESPONSE;
+  return (msg as SipRequest).method === 'REGISTER' ? undefined : REQUEST;
 }

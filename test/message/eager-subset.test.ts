@@ -32,3 +32,14 @@ test('proxyEagerHeaders: a REGISTER is parsed whole (the registrar acts on Conta
   assert.ok(fatalFault(parseMessage(Buffer.from(reg), { eager: proxyEagerHeaders }) as SipRequest));
   assert.equal(fatalFault(parseMessage(Buffer.from(INVITE), { eager: proxyEagerHeaders }) as SipRequest), undefined);
 });
+
+test('proxyEagerHeaders: of a response only the top Via is read (the rest of the list goes on as received)', () => {
+  const res =
+    'SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK-p\r\nVia: SIP/2.0/UDP not a via\r\n' +
+    'From: <sip:alice@127.0.0.1>;tag=a1\r\nTo: <sip:bob@127.0.0.1>;tag=b1\r\nCall-ID: c1@x\r\nCSeq: 1 INVITE\r\n' +
+    'Content-Length: 0\r\n\r\n';
+  assert.throws(() => parseMessage(Buffer.from(res)), SipParseError, 'a full parse fails on the second Via');
+  const m = parseMessage(Buffer.from(res), { eager: proxyEagerHeaders });
+  assert.equal(m.topVia!.branch, 'z9hG4bK-p');
+  assert.equal(m.to!.tag, 'b1');
+});
