@@ -75,6 +75,8 @@ export abstract class InviteSession extends EventEmitter<InviteSessionEvents> im
   private opened: Promise<void> | undefined;
   private ended: Promise<TerminatedInfo> | undefined;
   private endedResolve: ((i: TerminatedInfo) => void) | undefined;
+  /** Why it ended, once terminated (the promise is made only when someone asks). */
+  private endInfo: TerminatedInfo | undefined;
   /** 100rel/PRACK, UPDATE, session timers, INFO/MESSAGE/OPTIONS (session-extensions.ts). */
   readonly ext: SessionExtensions;
 
@@ -167,7 +169,7 @@ export abstract class InviteSession extends EventEmitter<InviteSessionEvents> im
 
   /** Resolves once the session is terminated (never rejects). */
   whenTerminated(): Promise<TerminatedInfo> {
-    this.ended ??= new Promise((r) => (this.endedResolve = r));
+    this.ended ??= this.endInfo ? Promise.resolve(this.endInfo) : new Promise((r) => (this.endedResolve = r));
     return this.ended;
   }
 
@@ -417,7 +419,7 @@ export abstract class InviteSession extends EventEmitter<InviteSessionEvents> im
     this.media.close().catch((e) => this.reportError(asError(e)));
     const info: TerminatedInfo = code === undefined ? { reason } : { reason, code };
     if (detail !== undefined) info.detail = detail;
-    void this.whenTerminated();
+    this.endInfo = info;
     this.endedResolve?.(info);
     this.tell('terminated', info);
   }

@@ -63,6 +63,8 @@ export class Dialog {
   private localCopy: NameAddr | undefined;
   private remoteCopy: NameAddr | undefined;
   private target: Uri | undefined;
+  private keyCache: string | undefined;
+  private keyTag: string | undefined;
   /** Last CSeq we sent; undefined until we send one (UAS side). */
   localSeq: number | undefined;
   /** Last CSeq the peer sent; undefined until one arrives (UAC side). */
@@ -130,8 +132,13 @@ export class Dialog {
   get id(): DialogId {
     return { callId: this.callId, localTag: this.localTag, remoteTag: this.remoteTag };
   }
+  /** The dialogs map key, made once per remote tag (the core looks it up for every ACK and 2xx). */
   get key(): string {
-    return dialogKey(this.callId, this.localTag, this.remoteTag);
+    if (this.keyCache === undefined || this.keyTag !== this.remoteTag) {
+      this.keyCache = dialogKey(this.callId, this.localTag, this.remoteTag);
+      this.keyTag = this.remoteTag;
+    }
+    return this.keyCache;
   }
 
   /**

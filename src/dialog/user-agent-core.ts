@@ -72,8 +72,14 @@ export class UserAgentCore extends EventEmitter {
   authenticator: Authenticator | undefined;
   private readonly resolver: (uri: Uri) => Promise<Target[]>;
   private readonly dialogs = new Map<string, { dialog: Dialog; handler: DialogHandler }>();
-  /** Out-of-dialog requests seen recently (Call-ID, From tag, CSeq) → top Via branch, for §8.2.2.2. */
-  private readonly recent = new Map<string, string>();
+  /**
+   * Out-of-dialog requests seen recently (Call-ID, From tag, CSeq) → top Via branch, for §8.2.2.2:
+   * two generations swapped every 64*T1 (one timer for all, not one per request), so an entry
+   * is kept 64*T1 to 128*T1.
+   */
+  private recent = new Map<string, string>();
+  private recentOld = new Map<string, string>();
+  private recentTimer: TimerHandle | undefined;
   /** 2xx retransmissions waiting for an ACK, by dialog key + CSeq. */
   /** 2xx responses awaiting their ACK, by dialog key then CSeq number (§13.3.1.4). */
   private readonly pending2xx = new Map<string, Map<number, Pending2xx>>();
@@ -304,14 +310,14 @@ export class UserAgentCore extends EventEmitter {
     if (!toTag) {
       const key = `${req.callId}\u0000${req.from?.tag ?? ''}\u0000${req.cseq!.seq}\u0000${req.method}`;
       const branch = req.topVia?.branch ?? '';
-      const seen = this.recent.get(key);
+      const seen = this.recent.get(key) ?? this.recentOld.get(key);
       if (seen !== undefined && seen !== branch) {
         tx.respond(createResponse(req, 482, { reason: 'Loop Detected (merged request)' }));
         return;
       }
       if (seen === undefined) {
         this.recent.set(key, branch);
-        this.clock.setTimeout(() => this.recent.delete(key), 64 * this.transactions.timers.T1);
+        this.recentTimer ??= this.clock.setTimeout(() => this.rotateRecent(), 64 * this.transactions.timers.T1);
       }
     }
     if (toTag) {
@@ -356,6 +362,16 @@ export class UserAgentCore extends EventEmitter {
     this.emit('request', tx);
   }
 
+  /** The older generation of `recent` is forgotten; the timer runs while either holds entries. */
+  private rotateRecent(): void {
+    this.recentOld = this.recent;
+    this.recent = new Map();
+    this.recentTimer =
+      this.recentOld.size > 0
+        ? this.clock.setTimeout(() => this.rotateRecent(), 64 * this.transactions.timers.T1)
+        : undefined;
+  }
+
   /** §9.2: 200 to the CANCEL, 487 to the INVITE if it is still pending; 481 if there is none. */
   private onCancel(tx: ServerTransaction): void {
     const invite = this.transactions.findInviteFor(tx.request);
@@ -379,6 +395,8 @@ export class UserAgentCore extends EventEmitter {
     }
     this.pending2xx.clear();
     this.dialogs.clear();
+    this.clock.clearTimeout(this.recentTimer);
+    this.recentTimer = undefined;
     this.transactions.close();
   }
 }
