@@ -120,8 +120,9 @@ export class Call extends EventEmitter<CallEvents> implements SessionSink, Usage
       case 'reinvite-failed':
         return void this.emit('reinvite-failed', e[1]);
       case 'terminated':
-        this.emit('terminated', e[1]);
-        return this.ctx.observer?.callEnded(this);
+        // the user agent first, as when it listened from the start
+        this.ctx.observer?.callEnded(this);
+        return void this.emit('terminated', e[1]);
       case 'error':
         return this.reportError(e[1]);
       case 'dialog':
@@ -132,8 +133,8 @@ export class Call extends EventEmitter<CallEvents> implements SessionSink, Usage
 
   /** @internal An error of this call: to its 'error' listeners and the user agent's. */
   reportError(err: Error): void {
-    emitError(this, err);
     this.ctx.observer?.callError(this, err);
+    emitError(this, err);
   }
 
   /** @internal In-dialog requests (UsageRouterHooks): the methods a call knows, one switch. */
