@@ -91,6 +91,8 @@ export class TransportManager extends Sending implements TransportLayer {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // datagrams sent in this turn still go (a final response, a BYE at shutdown)
+    this.outbox.drain();
     for (const c of [...this.conns.values()]) {
       c.close();
       this.unregister(c);

@@ -54,6 +54,11 @@ export interface TransportOptions {
    */
   udpMaxBytes?: number;
   /**
+   * Send each UDP datagram at once instead of with the others of the same event-loop turn (default
+   * false: gathered, which wakes the peer once per burst; see udp-outbox.ts).
+   */
+  udpSendNow?: boolean;
+  /**
    * Receive buffer (SO_RCVBUF) asked for each UDP listener, in bytes (default 4 MB); the kernel caps
    * it at net.core.rmem_max. A larger buffer rides out longer pauses of the event loop without drops.
    */

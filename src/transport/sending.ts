@@ -9,11 +9,14 @@ import { responseTarget, type ResponseRoute } from './routing.js';
 import { TransportError, type Inbound, type Target, type TransportProtocol } from './types.js';
 import { connKey, type Connection } from './connection-table.js';
 import { StreamHandling } from './streams.js';
+import { UdpOutbox } from './udp-outbox.js';
 
 const isSecure = (p: TransportProtocol) => p === 'tls' || p === 'wss';
 
 export abstract class Sending extends StreamHandling {
   protected readonly udp = new Map<4 | 6, { sock: dgram.Socket; host: string; port: number }>();
+  /** UDP datagrams sent together after each turn of the event loop (udp-outbox.ts). */
+  protected readonly outbox = new UdpOutbox(this.opts.udpSendNow === true);
   /** UDP targets where the §18.1.1 switch to TCP failed: large requests go over UDP there. */
   protected readonly noTcp = new Set<string>();
 
@@ -126,7 +129,7 @@ export abstract class Sending extends StreamHandling {
     // process.nextTick per datagram, measured at under 1 µs; the address lookup's tick is gone
     // (literalLookup in listeners.ts).
     return new Promise((resolve, reject) => {
-      sock.send(bytes, t.port, host, (err) => {
+      this.outbox.send(sock, bytes, t.port, host, (err) => {
         if (err) return reject(new TransportError(`UDP send to ${t.host}:${t.port} failed: ${err.message}`, t, err));
         this.stats.sent++;
         this.opts.tap?.({
