@@ -14,6 +14,12 @@ import { freePort } from '../test/interop/ports.js';
 
 export { freePort };
 
+/**
+ * Node flags for the servers a bench runs (Switchboard's phone and proxy, the npm `sip` UAS alike):
+ * what bin/switchboard.js puts on its shebang line, which `node bin/switchboard.js` does not read.
+ */
+export const NODE_SERVER_FLAGS = ['--max-semi-space-size=64'];
+
 export function haveTool(name: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
 }

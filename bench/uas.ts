@@ -13,7 +13,7 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { freePort, maxRate, ratio, pssOfTree, sippUac, stopProcess, type RatePoint } from './lib.js';
+import { NODE_SERVER_FLAGS, freePort, maxRate, ratio, pssOfTree, sippUac, stopProcess, type RatePoint } from './lib.js';
 
 type Kind = 'switchboard' | 'npm-sip' | 'sipp';
 interface Started {
@@ -46,7 +46,11 @@ async function start(kind: Kind): Promise<Started> {
     await new Promise((r) => setTimeout(r, 300));
     return { child, port };
   }
-  const child = fork(childScript[kind], [String(port)], { execArgv: ['--expose-gc'], stdio: 'ignore' });
+  // both Node UASes alike: --max-semi-space-size as bin/switchboard.js sets it for the CLI
+  const child = fork(childScript[kind], [String(port)], {
+    execArgv: ['--expose-gc', ...NODE_SERVER_FLAGS],
+    stdio: 'ignore',
+  });
   await new Promise<void>((resolve, reject) => {
     child.once('message', () => resolve());
     child.once('exit', (code) => reject(new Error(`${kind} UAS exited (${code}) before it was ready`)));
