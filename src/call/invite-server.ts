@@ -23,14 +23,16 @@ export interface ProgressOptions {
 export class IncomingInviteSession extends InviteSession {
   /** SDP we sent in a 1xx: the 2xx repeats it rather than answering anew (RFC 3261 §13.2.1). */
   private earlySdp: string | undefined;
+  /**
+   * The INVITE's server transaction until the final response is settled (2xx ACKed, or a non-2xx
+   * sent): only then can it take a response or a CANCEL (§9.2). Not kept for the life of the call:
+   * it holds the INVITE, its response target and timers (about 1 KB per held call).
+   */
+  private inviteTx: ServerTransaction | undefined;
 
-  constructor(
-    opts: InviteSessionOptions,
-    parts: SessionParts,
-    invite: SipRequest,
-    private readonly inviteTx: ServerTransaction,
-  ) {
+  constructor(opts: InviteSessionOptions, parts: SessionParts, invite: SipRequest, inviteTx: ServerTransaction) {
     super(opts, parts, 'uas', invite);
+    this.inviteTx = inviteTx;
     if (invite.body.length) this.signalling.to(SignallingState.HaveRemoteOffer);
   }
 
@@ -62,7 +64,7 @@ export class IncomingInviteSession extends InviteSession {
     // RFC 3262 §3: a reliable 1xx never PRACKed within 64*T1 → the INVITE is rejected 5xx
     const ringing = createResponse(this.invite, 180, { toTag: tag, contact: this.opts.contact, headers });
     this.ext
-      .provisional(ringing, (r) => this.inviteTx.respond(r))
+      .provisional(ringing, (r) => this.inviteTx?.respond(r))
       .catch((e: unknown) => {
         if (!(e instanceof ProvisionalAbandonedError)) this.reject(504);
       });
@@ -108,7 +110,7 @@ export class IncomingInviteSession extends InviteSession {
       ...(body ? { body, contentType: 'application/sdp' } : {}),
     });
     this.machine.to(InviteState.Early);
-    const sent = this.ext.provisional(res, (r) => this.inviteTx.respond(r), role, reliable);
+    const sent = this.ext.provisional(res, (r) => this.inviteTx?.respond(r), role, reliable);
     if (body) this.tell('early-media', res.status, this.media.state);
     await sent.catch((e: unknown) => {
       if (e instanceof ProvisionalAbandonedError) return;
@@ -143,7 +145,8 @@ export class IncomingInviteSession extends InviteSession {
       this.signalling.to(this.offerInOk ? SignallingState.HaveLocalOffer : SignallingState.Stable);
     const dialog = this.uasDialog();
     await this.ext.beforeFinal(); // RFC 3262 §3: no 2xx before the PRACK of a 1xx with SDP
-    if (this.state !== InviteState.Incoming && this.state !== InviteState.Early)
+    const tx = this.inviteTx;
+    if (!tx || (this.state !== InviteState.Incoming && this.state !== InviteState.Early))
       throw new InvalidStateError('INVITE session', this.state, InviteState.Connected);
     const ok = createResponse(this.invite, 200, {
       toTag: dialog.localTag,
@@ -156,22 +159,28 @@ export class IncomingInviteSession extends InviteSession {
     this.ext.refresh.answeredRefresh();
     this.machine.to(InviteState.Connected);
     dialog.state = 'confirmed';
-    const acked = this.respond2xx(this.inviteTx, ok, dialog);
+    const acked = this.respond2xx(tx, ok, dialog);
     this.tell('connected');
     if (this.media.state.remoteHold) this.tell('hold-changed', { localHold: false, remoteHold: false });
-    if (!(await acked)) throw errorForStatus(408, 'no ACK for our 2xx', 'answer');
+    const gotAck = await acked;
+    this.inviteTx = undefined;
+    if (!gotAck) throw errorForStatus(408, 'no ACK for our 2xx', 'answer');
   }
 
   reject(status = 486, headers: [string, string][] = []): void {
     if (this.state !== InviteState.Incoming && this.state !== InviteState.Early) return;
     this.ext.finalSent();
-    this.inviteTx.respond(createResponse(this.invite, status, { toTag: this.dialog?.localTag, headers }));
+    this.inviteTx?.respond(createResponse(this.invite, status, { toTag: this.dialog?.localTag, headers }));
+    this.inviteTx = undefined;
     this.end('rejected', status);
   }
 
   /** The INVITE was CANCELled (the core already answered 487). */
   cancelled(): void {
-    if (this.state === InviteState.Incoming || this.state === InviteState.Early) this.end('cancelled', 487);
+    if (this.state === InviteState.Incoming || this.state === InviteState.Early) {
+      this.inviteTx = undefined;
+      this.end('cancelled', 487);
+    }
   }
 
   /** Whether `tx` is the server transaction of our initial INVITE (CANCEL matching, §9.2). */

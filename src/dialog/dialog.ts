@@ -7,7 +7,7 @@ import {
   type SipUri,
   type Uri,
 } from '../message/index.js';
-import { headerKey } from '../message/index.js';
+import { headerKey, ownCopy } from '../message/index.js';
 
 export type DialogState = 'early' | 'confirmed' | 'terminated';
 
@@ -95,9 +95,10 @@ export class Dialog {
     isUac: boolean;
   }) {
     this.state = init.state;
-    this.callId = init.callId;
-    this.localTag = init.localTag;
-    this.remoteTag = init.remoteTag;
+    // own strings: as read from a message they are views of its whole text, kept for the call's life
+    this.callId = ownCopy(init.callId);
+    this.localTag = ownCopy(init.localTag);
+    this.remoteTag = ownCopy(init.remoteTag);
     this.localSrc = init.localSrc;
     this.remoteSrc = init.remoteSrc;
     this.origin = init.origin;

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { SipRequest, SipResponse, checkRequest, createResponse, type Uri } from '../message/index.js';
+import { SipRequest, SipResponse, checkRequest, createResponse, ownCopy, type Uri } from '../message/index.js';
 import { ClientTransaction, ServerTransaction, TransactionLayer, type TimerConfig } from '../transaction/index.js';
 import { resolveTargets, type Target, type TransportLayer } from '../transport/index.js';
 import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
@@ -316,7 +316,8 @@ export class UserAgentCore extends EventEmitter {
         return;
       }
       if (seen === undefined) {
-        this.recent.set(key, branch);
+        // own strings: views of the request's text would keep the whole message for 64-128*T1
+        this.recent.set(ownCopy(key), ownCopy(branch));
         this.recentTimer ??= this.clock.setTimeout(() => this.rotateRecent(), 64 * this.transactions.timers.T1);
       }
     }
