@@ -98,6 +98,9 @@ async function memOf(s: Started): Promise<Mem> {
   return { heap: mem.heapUsed, rss: mem.rss, held: dialogs };
 }
 
+/** How long after the calls are up memory is read (BENCH_HELD_SETTLE_MS; default 64*T1 + 1 s). */
+const HELD_SETTLE_MS = Number(process.env.BENCH_HELD_SETTLE_MS ?? 33_000);
+
 /** Heap and RSS per held call: two levels of held calls, each in a fresh process; the slope between them. */
 async function heldCallMemory(kind: Kind, low = 1000, high = 3000): Promise<{ heap?: number; rss: number }> {
   const level = async (n: number): Promise<Mem> => {
@@ -110,6 +113,12 @@ async function heldCallMemory(kind: Kind, low = 1000, high = 3000): Promise<{ he
     // a loaded machine sets the calls up slower than asked: wait (up to 20 s more) until all are held
     for (let i = 0; i < 20 && m.held !== undefined && m.held < n; i++) {
       await new Promise((r) => setTimeout(r, 1000));
+      m = await memOf(s);
+    }
+    // a held call is read once its setup is over: the INVITE transactions wait out 64*T1 (32 s,
+    // RFC 6026 Timer L) in every UAS; the calls (-d 60 s) are still up
+    if (HELD_SETTLE_MS > 0) {
+      await new Promise((r) => setTimeout(r, HELD_SETTLE_MS));
       m = await memOf(s);
     }
     load?.kill('SIGKILL');
@@ -166,7 +175,7 @@ export async function runUasBench(kinds: Kind[] = ['switchboard', 'npm-sip', 'si
   const lines = [
     'UAS — SIPp uac over UDP, INVITE/200/ACK/BYE/200; max rate with 0 failed calls; CPU at 1,000 calls/s;',
     `each after a warm-up of ${WARM_CALLS} calls at ${WARM_RATE}/s in a fresh process;`,
-    'memory per held call = slope between 1,000 and 3,000 held calls',
+    `memory per held call = slope between 1,000 and 3,000 held calls, read ${HELD_SETTLE_MS / 1000} s after they are up (setup transactions over)`,
     `  ${'target'.padEnd(30)} ${'calls/s'.padStart(8)} ${'CPU/call'.padStart(10)} ${'heap/call'.padStart(10)} ${'RSS/call'.padStart(10)}`,
   ];
   for (const kind of kinds) {
