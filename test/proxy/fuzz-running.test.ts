@@ -118,7 +118,6 @@ async function fuzzUdp(port: number, m: Mutator): Promise<void> {
 function openStream(protocol: 'tcp' | 'tls' | 'ws', port: number) {
   return new Promise<{ write(b: Buffer): Promise<void>; close(abrupt: boolean): Promise<void> } | undefined>(
     (resolve) => {
-      const bounded = (p: Promise<void>) => Promise.race([p, new Promise<void>((r) => setTimeout(r, 2000).unref())]);
       if (protocol === 'ws') {
         const ws = new WebSocket(`ws://127.0.0.1:${port}/`, 'sip');
         ws.on('error', () => resolve(undefined));
@@ -126,10 +125,12 @@ function openStream(protocol: 'tcp' | 'tls' | 'ws', port: number) {
           resolve({
             write: (b) => new Promise((r) => (ws.readyState === WebSocket.OPEN ? ws.send(b, () => r()) : r())),
             close: (abrupt) => {
-              const closed = new Promise<void>((r) => ws.once('close', () => r()));
+              const closed = new Promise<void>((r) =>
+                ws.readyState === WebSocket.CLOSED ? r() : ws.once('close', () => r()),
+              );
               if (abrupt) ws.terminate();
-              else ws.close();
-              return bounded(closed);
+              else ws.close(); // the closing handshake (RFC 6455 §7): the element answers it
+              return closed;
             },
           }),
         );
@@ -148,8 +149,9 @@ function openStream(protocol: 'tcp' | 'tls' | 'ws', port: number) {
           close: (abrupt) => {
             const closed = new Promise<void>((r) => (s.destroyed ? r() : s.once('close', () => r())));
             if (abrupt) s.destroy();
-            else s.end();
-            return bounded(closed);
+            // our FIN sent (the half-written message ends there): then let go, not waiting for the element's
+            else s.end(() => s.destroy());
+            return closed;
           },
         });
     },
