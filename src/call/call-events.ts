@@ -19,6 +19,11 @@ export interface CallEvents {
   resumed: [];
   'remote-held': [];
   'remote-resumed': [];
+  /**
+   * Our re-INVITE or UPDATE met 491 (glare, RFC 3261 §14.1) or a 500 with Retry-After (§14.2):
+   * it is sent again after `delay` ms.
+   */
+  glare: [delay: number];
   /** A re-INVITE we sent failed; the session is unchanged. */
   'reinvite-failed': [status: number];
   'refer-received': [info: ReferInfo];

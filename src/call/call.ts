@@ -6,7 +6,14 @@
  * through one relay (sessionEvent): no closure or listener per method or event per call (issue 16 §1).
  */
 import { EventEmitter } from 'node:events';
-import { createResponse, type NameAddr, type SipRequest, type SipResponse, type Uri } from '../message/index.js';
+import {
+  createResponse,
+  ownCopy,
+  type NameAddr,
+  type SipRequest,
+  type SipResponse,
+  type Uri,
+} from '../message/index.js';
 import type { Dialog } from '../dialog/dialog.js';
 import type { UserAgentCore } from '../dialog/user-agent-core.js';
 import { UsageRouter, type InDialogRequestHandler, type UsageRouterHooks } from '../dialog/usage-router.js';
@@ -85,8 +92,11 @@ export class Call extends EventEmitter<CallEvents> implements SessionSink, Usage
     const parts = { media, router: this.router, sink: this };
     if (init.direction === 'incoming') {
       this.session = new IncomingInviteSession(ctx, parts, init.invite, init.tx);
-      this.referredBy = init.invite.get('Referred-By');
-      this.replaces = init.invite.get('Replaces');
+      // own copies: a view of the INVITE's text would keep all of it for the call's life
+      const by = init.invite.get('Referred-By');
+      const replaces = init.invite.get('Replaces');
+      this.referredBy = by === undefined ? undefined : ownCopy(by);
+      this.replaces = replaces === undefined ? undefined : ownCopy(replaces);
     } else {
       this.session = new OutgoingInviteSession(ctx, parts, init.invite);
     }
@@ -125,9 +135,10 @@ export class Call extends EventEmitter<CallEvents> implements SessionSink, Usage
         return void this.emit('terminated', e[1]);
       case 'error':
         return this.reportError(e[1]);
-      case 'dialog':
       case 'glare':
-        return; // the session's own listeners only
+        return void this.emit('glare', e[1]);
+      case 'dialog':
+        return; // the call reads its dialog from the session
     }
   }
 

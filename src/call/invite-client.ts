@@ -158,7 +158,7 @@ export class OutgoingInviteSession extends InviteSession {
     this.releaseForks();
     const dialog = this.dialog;
     dialog.state = 'confirmed';
-    if (!dialog.usages.has(this.usage)) this.adoptDialog(dialog);
+    if (!dialog.hasUsage(this.usage)) this.adoptDialog(dialog);
     // ACK every 2xx (retransmissions included: the same ACK is resent, §13.2.2.4)
     if (!this.initialAck || this.initialAck.to?.tag !== remoteTag) this.initialAck = dialog.createAck(this.invite);
     this.core.sendStateless(this.initialAck).catch((e) => this.reportError(asError(e)));

@@ -39,7 +39,8 @@ export class IncomingInviteSession extends InviteSession {
   /** Our dialog for the incoming INVITE (created with our To tag at the first response). */
   private uasDialog(): Dialog {
     if (!this.dialog) {
-      this.dialog = Dialog.fromUas(this.invite, newTag(), this.opts.contact);
+      // the dialog reads the INVITE through the session, which stores it compactly once answered
+      this.dialog = Dialog.fromUas(this.invite, newTag(), this.opts.contact, this);
       this.adoptDialog(this.dialog);
     }
     return this.dialog;
@@ -164,6 +165,7 @@ export class IncomingInviteSession extends InviteSession {
     if (this.media.state.remoteHold) this.tell('hold-changed', { localHold: false, remoteHold: false });
     const gotAck = await acked;
     this.inviteTx = undefined;
+    this.storeInvite();
     if (!gotAck) throw errorForStatus(408, 'no ACK for our 2xx', 'answer');
   }
 

@@ -5,14 +5,13 @@
  * only through the MediaSession seam. The initial INVITE is handled by the two subclasses:
  * OutgoingInviteSession (invite-client.ts, UAC) and IncomingInviteSession (invite-server.ts, UAS).
  */
-import { EventEmitter } from 'node:events';
-import { createResponse, type NameAddr, type SipRequest, type SipResponse } from '../message/index.js';
-import type { Dialog, DialogUsage } from '../dialog/dialog.js';
+import { StoredRequest, createResponse, type NameAddr, type SipRequest, type SipResponse } from '../message/index.js';
+import { INVITE_USAGE, type Dialog, type DialogUsage } from '../dialog/dialog.js';
 import type { UserAgentCore } from '../dialog/user-agent-core.js';
 import type { UsageRouter } from '../dialog/usage-router.js';
 import type { ServerTransaction } from '../transaction/index.js';
 import type { Clock } from '../util/clock.js';
-import { asError, emitError } from '../util/events.js';
+import { asError } from '../util/events.js';
 import type { MediaSession, MediaState } from '../media/session.js';
 import { InvalidStateError, errorForStatus } from './errors.js';
 import { RequestQueue, glareDelay, type Attempt } from './request-queue.js';
@@ -20,7 +19,7 @@ import { InviteState, SignallingState, sessionMachine, signallingMachine, type M
 import { DEFAULT_EXTENSIONS, SessionExtensions, type ExtensionPolicy } from './session-extensions.js';
 import { SessionPortImpl, type PortOwner } from './session-port.js';
 import type { RequestHandlers } from './request-handlers.js';
-import type { HoldPair, InviteSessionEvents, SessionEvent, SessionSink, TerminatedInfo } from './session-events.js';
+import type { HoldPair, SessionEvent, SessionSink, TerminatedInfo } from './session-events.js';
 
 export type { HoldPair, InviteSessionEvents, SessionEvent, SessionSink, TerminatedInfo } from './session-events.js';
 
@@ -49,23 +48,30 @@ export interface InviteSessionOptions {
 export interface SessionParts {
   media: MediaSession;
   router: UsageRouter;
-  /** Told every event first (the Call: one relay instead of a listener per event). */
-  sink?: SessionSink;
+  /**
+   * Told every event (the Call, which relays them to the application). The session is no emitter
+   * of its own: an EventEmitter costs 0.26 KB of every held call (issue 16 §1).
+   */
+  sink: SessionSink;
 }
 
-export abstract class InviteSession extends EventEmitter<InviteSessionEvents> implements PortOwner {
+export abstract class InviteSession implements PortOwner {
   readonly role: 'uac' | 'uas';
   readonly media: MediaSession;
   dialog: Dialog | undefined;
-  /** The initial INVITE (ours, as last sent; or the peer's). */
-  invite: SipRequest;
+  /** The initial INVITE while it is parsed: during its exchange, or since someone read it again. */
+  private inviteMsg: SipRequest | undefined;
+  /** The initial INVITE as its wire text alone, once its exchange is over (storeInvite). */
+  private inviteText: StoredRequest | undefined;
   protected readonly machine: Machine<InviteState>;
   protected readonly signalling: Machine<SignallingState> = signallingMachine();
-  protected readonly usage: DialogUsage = { kind: 'invite' };
+  protected get usage(): DialogUsage {
+    return INVITE_USAGE;
+  }
   /** Made on first use: most calls never send a re-INVITE or UPDATE. */
   private requestQueue: RequestQueue | undefined;
   protected readonly router: UsageRouter;
-  private readonly sink: SessionSink | undefined;
+  private readonly sink: SessionSink;
   /** An INVITE transaction of ours (initial or re-INVITE) without a final response yet. */
   protected clientInviteBusy = false;
   /** Our last 2xx to an INVITE awaits its ACK (§13.3.1.4); our own re-INVITE waits for it (§14.1). */
@@ -86,9 +92,8 @@ export abstract class InviteSession extends EventEmitter<InviteSessionEvents> im
     role: 'uac' | 'uas',
     invite: SipRequest,
   ) {
-    super();
     this.role = role;
-    this.invite = invite;
+    this.inviteMsg = invite;
     this.media = parts.media;
     this.router = parts.router;
     this.sink = parts.sink;
@@ -97,6 +102,27 @@ export abstract class InviteSession extends EventEmitter<InviteSessionEvents> im
       new SessionPortImpl(this, opts, this.signalling),
       opts.extensions ?? DEFAULT_EXTENSIONS,
     );
+  }
+
+  /** The initial INVITE (ours, as last sent; or the peer's): parsed again when read once stored. */
+  get invite(): SipRequest {
+    return (this.inviteMsg ??= this.inviteText!.request());
+  }
+  set invite(req: SipRequest) {
+    this.inviteMsg = req;
+    this.inviteText = undefined;
+  }
+
+  /**
+   * The INVITE's exchange is over: keep it as wire text only. A held call would otherwise keep
+   * its bytes, line index and parsed Request-URI for its whole life (1.8 KB of a typical INVITE,
+   * against 0.55 KB of text; issue 16 §1).
+   */
+  protected storeInvite(): void {
+    const req = this.inviteMsg;
+    if (!req) return;
+    this.inviteText = new StoredRequest(req);
+    this.inviteMsg = undefined;
   }
 
   /** The serial queue of our re-INVITEs and UPDATEs (§14.1), made when first needed. */
@@ -114,14 +140,9 @@ export abstract class InviteSession extends EventEmitter<InviteSessionEvents> im
     return (this.requestQueue = q);
   }
 
-  /**
-   * Emit a session event: to the sink first (the Call), then to this emitter's own listeners;
-   * 'error' only when someone listens here (emitError).
-   */
+  /** Tell the sink (the Call) of a session event. */
   protected tell(...e: SessionEvent): void {
-    this.sink?.sessionEvent(e);
-    if (e[0] === 'error') emitError(this, e[1]);
-    else if (this.listenerCount(e[0]) > 0) (this as EventEmitter).emit(e[0], ...e.slice(1));
+    this.sink.sessionEvent(e);
   }
 
   /** An error to report (the Call relays it to the application). */

@@ -29,7 +29,7 @@ export interface InviteSessionEvents {
   'hold-changed': [before: HoldPair];
   /** The dialog of the session exists (early or confirmed) and is routed to us. */
   dialog: [dialog: Dialog];
-  /** Our re-INVITE got 491: it is retried after `delay` ms (RFC 3261 §14.1). */
+  /** Our re-INVITE got 491 (or 500 with Retry-After): it is retried after `delay` ms (RFC 3261 §14.1). */
   glare: [delay: number];
   /** A re-INVITE of ours got a final non-2xx; the session is unchanged. */
   'reinvite-failed': [status: number];

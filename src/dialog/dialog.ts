@@ -7,7 +7,8 @@ import {
   type SipUri,
   type Uri,
 } from '../message/index.js';
-import { headerKey, ownCopy } from '../message/index.js';
+import { headerKey } from '../message/index.js';
+import type { ServerTransaction } from '../transaction/index.js';
 
 export type DialogState = 'early' | 'confirmed' | 'terminated';
 
@@ -32,6 +33,29 @@ export interface DialogUsage {
   readonly key?: string;
 }
 
+/**
+ * Where a UAS dialog reads the request that created it, when first needed (§12.1.1): the INVITE
+ * session, which keeps the INVITE compactly once answered and parses it again when asked.
+ */
+export interface DialogOrigin {
+  readonly invite: SipRequest;
+}
+
+/** Where the user agent core routes a dialog's requests (the usages' router). */
+export interface DialogHandler {
+  /** An in-dialog request (not ACK) that passed the CSeq check; answer through `tx`. */
+  onRequest(tx: ServerTransaction, dialog: Dialog): void;
+  /** The ACK for our 2xx (§13.3.1.4). */
+  onAck?(ack: SipRequest, dialog: Dialog): void;
+  /** Our 2xx was never ACKed (64*T1): the session must end with BYE (§13.3.1.4). */
+  onAckTimeout?(dialog: Dialog): void;
+}
+
+const NO_USAGES: readonly DialogUsage[] = Object.freeze([]);
+
+/** The INVITE usage: a dialog has at most one (RFC 5057 §3), so one object serves every dialog. */
+export const INVITE_USAGE: DialogUsage = Object.freeze({ kind: 'invite' });
+
 export interface InDialogRequestOptions {
   body?: Buffer | string;
   contentType?: string;
@@ -47,36 +71,46 @@ export interface InDialogRequestOptions {
  */
 export class Dialog {
   state: DialogState;
-  readonly callId: string;
-  readonly localTag: string;
-  remoteTag: string;
+  /**
+   * The dialogs map key (callId, local tag, remote tag: dialogKey), which the core looks up for
+   * every in-dialog request, and the one copy of the three that the dialog keeps: they are read
+   * from it (issue 16 §1: a held call keeps one string, not four).
+   */
+  readonly key: string;
+  /** Where the local tag and the remote tag start in `key`. */
+  private readonly localAt: number;
+  private readonly remoteAt: number;
   /**
    * The From/To of the dialog-creating request, tag included: the tag-less copies (localUri,
    * remoteUri) are made when first read, since most calls end without an in-dialog request of ours.
-   * A UAS dialog reads them (and the remote target) from `origin`, the request that created it,
-   * when first needed: the request lets go of its parsed headers once answered, and a held call
-   * keeps no parsed From, To or Contact of its own (issue 16 §1).
+   * A UAS dialog reads them (and the remote target) from `origin`, the request that created it (or
+   * what keeps it), when first needed: a held call keeps no parsed From, To or Contact of its own
+   * (issue 16 §1).
    */
   private readonly localSrc: NameAddr | undefined;
   private readonly remoteSrc: NameAddr | undefined;
-  private readonly origin: SipRequest | undefined;
+  private readonly origin: SipRequest | DialogOrigin | undefined;
   private localCopy: NameAddr | undefined;
   private remoteCopy: NameAddr | undefined;
   private target: Uri | undefined;
-  private keyCache: string | undefined;
-  private keyTag: string | undefined;
   /** Last CSeq we sent; undefined until we send one (UAS side). */
   localSeq: number | undefined;
   /** Last CSeq the peer sent; undefined until one arrives (UAC side). */
   remoteSeq: number | undefined;
   /** Route set, in the order we put it in Route headers. */
-  routeSet: NameAddr[];
+  routeSet: readonly NameAddr[];
   /** §12.1.1: sips Request-URI with TLS: every hop secure. */
   readonly secure: boolean;
   /** Our Contact, put on target-refresh requests. */
   localContact: NameAddr | undefined;
   readonly isUac: boolean;
-  readonly usages = new Set<DialogUsage>();
+  /** @internal Where the core routes this dialog's requests (set by UserAgentCore.addDialog). */
+  handler: DialogHandler | undefined;
+  /**
+   * Its usages, copied on change: a dialog has one or two, and an array literal of that size is a
+   * third of an empty Set's size (issue 16 §1).
+   */
+  private usageList: readonly DialogUsage[] = NO_USAGES;
 
   private constructor(init: {
     state: DialogState;
@@ -85,20 +119,20 @@ export class Dialog {
     remoteTag: string;
     localSrc: NameAddr | undefined;
     remoteSrc: NameAddr | undefined;
-    origin?: SipRequest;
+    origin?: SipRequest | DialogOrigin;
     localSeq: number | undefined;
     remoteSeq: number | undefined;
     remoteTarget: Uri | undefined;
-    routeSet: NameAddr[];
+    routeSet: readonly NameAddr[];
     secure: boolean;
     localContact: NameAddr | undefined;
     isUac: boolean;
   }) {
     this.state = init.state;
-    // own strings: as read from a message they are views of its whole text, kept for the call's life
-    this.callId = ownCopy(init.callId);
-    this.localTag = ownCopy(init.localTag);
-    this.remoteTag = ownCopy(init.remoteTag);
+    // a new string: the values read from a message are views of its whole text
+    this.key = dialogKey(init.callId, init.localTag, init.remoteTag);
+    this.localAt = init.callId.length + 1;
+    this.remoteAt = this.localAt + init.localTag.length + 1;
     this.localSrc = init.localSrc;
     this.remoteSrc = init.remoteSrc;
     this.origin = init.origin;
@@ -113,33 +147,56 @@ export class Dialog {
 
   /** Our URI (From of our requests) and the peer's (To of our requests), without tags. */
   get localUri(): NameAddr {
-    return (this.localCopy ??= stripTag(this.localSrc ?? this.origin!.to!));
+    return (this.localCopy ??= stripTag(this.localSrc ?? this.originRequest().to!));
   }
   get remoteUri(): NameAddr {
-    return (this.remoteCopy ??= stripTag(this.remoteSrc ?? this.origin!.from!));
+    return (this.remoteCopy ??= stripTag(this.remoteSrc ?? this.originRequest().from!));
+  }
+  private originRequest(): SipRequest {
+    const o = this.origin!;
+    return o instanceof SipRequest ? o : o.invite;
   }
 
   /** Where in-dialog requests go: the peer's Contact (refreshed by target refresh requests). */
   get remoteTarget(): Uri {
     if (this.target) return this.target;
     // UAS (§12.1.1): the Contact of the request, or its From URI without one
-    const req = this.origin!;
+    const req = this.originRequest();
     return (this.target = firstContact(req) ?? parseUri(req.from!.uri.toString()));
   }
   set remoteTarget(uri: Uri) {
     this.target = uri;
   }
 
+  /** The usages of this dialog (RFC 5057): it lives while one does. */
+  get usages(): readonly DialogUsage[] {
+    return this.usageList;
+  }
+  hasUsage(usage: DialogUsage): boolean {
+    return this.usageList.includes(usage);
+  }
+  addUsage(usage: DialogUsage): void {
+    // exact-size arrays: a spread or a push would leave room for 16
+    if (!this.usageList.includes(usage))
+      this.usageList = this.usageList.length === 0 ? [usage] : this.usageList.concat([usage]);
+  }
+  /** Remove a usage; returns how many are left. */
+  removeUsage(usage: DialogUsage): number {
+    this.usageList = this.usageList.filter((u) => u !== usage);
+    return this.usageList.length;
+  }
+
+  get callId(): string {
+    return this.key.slice(0, this.localAt - 1);
+  }
+  get localTag(): string {
+    return this.key.slice(this.localAt, this.remoteAt - 1);
+  }
+  get remoteTag(): string {
+    return this.key.slice(this.remoteAt);
+  }
   get id(): DialogId {
     return { callId: this.callId, localTag: this.localTag, remoteTag: this.remoteTag };
-  }
-  /** The dialogs map key, made once per remote tag (the core looks it up for every ACK and 2xx). */
-  get key(): string {
-    if (this.keyCache === undefined || this.keyTag !== this.remoteTag) {
-      this.keyCache = dialogKey(this.callId, this.localTag, this.remoteTag);
-      this.keyTag = this.remoteTag;
-    }
-    return this.keyCache;
   }
 
   /**
@@ -161,7 +218,7 @@ export class Dialog {
       localSeq: request.cseq!.seq,
       remoteSeq: undefined,
       remoteTarget: contact ?? request.uri,
-      routeSet: [...response.recordRoute].reverse().map((r) => r.clone()),
+      routeSet: routeSetOf(response.recordRoute, true),
       secure:
         request.uri.scheme === 'sips' && (request.topVia?.transport === 'TLS' || request.topVia?.transport === 'WSS'),
       localContact: firstContactOf(request),
@@ -169,8 +226,11 @@ export class Dialog {
     });
   }
 
-  /** UAS side (§12.1.1): from the request and the To tag we put on our response. */
-  static fromUas(request: SipRequest, localTag: string, localContact?: NameAddr): Dialog {
+  /**
+   * UAS side (§12.1.1): from the request and the To tag we put on our response. `origin` is where
+   * the request is read later (default: the request itself).
+   */
+  static fromUas(request: SipRequest, localTag: string, localContact?: NameAddr, origin?: DialogOrigin): Dialog {
     return new Dialog({
       state: 'early',
       callId: request.callId!,
@@ -178,11 +238,11 @@ export class Dialog {
       remoteTag: request.from?.tag ?? '',
       localSrc: undefined,
       remoteSrc: undefined,
-      origin: request,
+      origin: origin ?? request,
       localSeq: undefined,
       remoteSeq: request.cseq!.seq,
       remoteTarget: undefined,
-      routeSet: request.recordRoute.map((r) => r.clone()),
+      routeSet: routeSetOf(request.recordRoute, false),
       secure:
         request.uri.scheme === 'sips' && (request.topVia?.transport === 'TLS' || request.topVia?.transport === 'WSS'),
       localContact,
@@ -193,7 +253,7 @@ export class Dialog {
   /** §13.2.2.4: a 2xx confirms an early dialog and recomputes the route set (UAC only). */
   confirm(response?: SipResponse): void {
     if (response && this.isUac) {
-      this.routeSet = [...response.recordRoute].reverse().map((r) => r.clone());
+      this.routeSet = routeSetOf(response.recordRoute, true);
       this.refreshTarget(response);
     }
     this.state = 'confirmed';
@@ -289,6 +349,17 @@ export class Dialog {
     );
   }
 }
+
+/**
+ * A route set from Record-Route (§12.1.1: in order at the UAS; §12.1.2: reversed at the UAC), as
+ * copies; most dialogs have none, and share one empty array.
+ */
+function routeSetOf(recordRoute: readonly NameAddr[], reverse: boolean): readonly NameAddr[] {
+  if (recordRoute.length === 0) return NO_ROUTES;
+  const out = recordRoute.map((r) => r.clone());
+  return reverse ? out.reverse() : out;
+}
+const NO_ROUTES: readonly NameAddr[] = Object.freeze([]);
 
 function stripTag(na: NameAddr): NameAddr {
   const c = na.clone();

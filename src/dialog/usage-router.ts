@@ -5,8 +5,8 @@
  */
 import { createResponse, type SipRequest } from '../message/index.js';
 import type { ServerTransaction } from '../transaction/index.js';
-import type { Dialog, DialogUsage } from './dialog.js';
-import type { DialogHandler, UserAgentCore } from './user-agent-core.js';
+import type { Dialog, DialogHandler, DialogUsage } from './dialog.js';
+import type { UserAgentCore } from './user-agent-core.js';
 
 export type InDialogRequestHandler = (tx: ServerTransaction, dialog: Dialog) => void;
 
@@ -44,14 +44,13 @@ export class UsageRouter implements DialogHandler {
   }
 
   addUsage(dialog: Dialog, usage: DialogUsage): void {
-    dialog.usages.add(usage);
+    dialog.addUsage(usage);
   }
 
   /** A usage ended; the dialog ends with its last usage (RFC 5057 §5). */
   releaseUsage(dialog: Dialog | undefined, usage: DialogUsage): void {
     if (!dialog) return;
-    dialog.usages.delete(usage);
-    if (dialog.usages.size === 0) {
+    if (dialog.removeUsage(usage) === 0) {
       dialog.state = 'terminated';
       this.core.removeDialog(dialog);
     }

@@ -3,18 +3,11 @@ import { SipRequest, SipResponse, checkRequest, createResponse, ownCopy, type Ur
 import { ClientTransaction, ServerTransaction, TransactionLayer, type TimerConfig } from '../transaction/index.js';
 import { resolveTargets, type Target, type TransportLayer } from '../transport/index.js';
 import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
-import { Dialog, dialogKey } from './dialog.js';
+import { Dialog, dialogKey, type DialogHandler } from './dialog.js';
+
+export type { DialogHandler } from './dialog.js';
 
 /** What a dialog usage (a call, a subscription) gets from the core for its dialog. */
-export interface DialogHandler {
-  /** An in-dialog request (not ACK) that passed the CSeq check; answer through `tx`. */
-  onRequest(tx: ServerTransaction, dialog: Dialog): void;
-  /** The ACK for our 2xx (§13.3.1.4). */
-  onAck?(ack: SipRequest, dialog: Dialog): void;
-  /** Our 2xx was never ACKed (64*T1): the session must end with BYE (§13.3.1.4). */
-  onAckTimeout?(dialog: Dialog): void;
-}
-
 export interface UserAgentCoreOptions {
   transport: TransportLayer;
   transactions?: TransactionLayer;
@@ -71,7 +64,8 @@ export class UserAgentCore extends EventEmitter {
   outboundProxy: Uri | undefined;
   authenticator: Authenticator | undefined;
   private readonly resolver: (uri: Uri) => Promise<Target[]>;
-  private readonly dialogs = new Map<string, { dialog: Dialog; handler: DialogHandler }>();
+  /** Dialogs by key; each carries its handler (no entry object per dialog). */
+  private readonly dialogs = new Map<string, Dialog>();
   /**
    * Out-of-dialog requests seen recently (Call-ID, From tag, CSeq) → top Via branch, for §8.2.2.2:
    * two generations swapped every 64*T1 (one timer for all, not one per request), so an entry
@@ -215,7 +209,8 @@ export class UserAgentCore extends EventEmitter {
   // ---- dialogs ---------------------------------------------------------------------------
 
   addDialog(dialog: Dialog, handler: DialogHandler): void {
-    this.dialogs.set(dialog.key, { dialog, handler });
+    dialog.handler = handler;
+    this.dialogs.set(dialog.key, dialog);
   }
   removeDialog(dialog: Dialog): void {
     this.dialogs.delete(dialog.key);
@@ -229,7 +224,7 @@ export class UserAgentCore extends EventEmitter {
     }
   }
   findDialog(callId: string, localTag: string, remoteTag: string): Dialog | undefined {
-    return this.dialogs.get(dialogKey(callId, localTag, remoteTag))?.dialog;
+    return this.dialogs.get(dialogKey(callId, localTag, remoteTag));
   }
   get dialogCount(): number {
     return this.dialogs.size;
@@ -260,7 +255,7 @@ export class UserAgentCore extends EventEmitter {
       entry.deadline = this.clock.setTimeout(() => {
         this.clock.clearTimeout(entry.timer);
         this.forgetPending(dialog.key, seq);
-        this.dialogs.get(dialog.key)?.handler.onAckTimeout?.(dialog);
+        this.dialogs.get(dialog.key)?.handler?.onAckTimeout?.(dialog);
         resolve(false);
       }, 64 * timers.T1);
       let forDialog = this.pending2xx.get(dialog.key);
@@ -282,17 +277,17 @@ export class UserAgentCore extends EventEmitter {
     const toTag = ack.to?.tag;
     const fromTag = ack.from?.tag ?? '';
     if (!toTag || !ack.callId) return;
-    const entry = this.dialogs.get(dialogKey(ack.callId, toTag, fromTag));
-    if (!entry) return; // an ACK for nothing we know: dropped (§17.2.3)
+    const dialog = this.dialogs.get(dialogKey(ack.callId, toTag, fromTag));
+    if (!dialog) return; // an ACK for nothing we know: dropped (§17.2.3)
     const seq = ack.cseq?.seq ?? -1;
-    const p = this.pending2xx.get(entry.dialog.key)?.get(seq);
+    const p = this.pending2xx.get(dialog.key)?.get(seq);
     if (p) {
       this.clock.clearTimeout(p.timer);
       this.clock.clearTimeout(p.deadline);
-      this.forgetPending(entry.dialog.key, seq);
+      this.forgetPending(dialog.key, seq);
       p.tx.acknowledged();
       p.resolve();
-      entry.handler.onAck?.(ack, entry.dialog);
+      dialog.handler?.onAck?.(ack, dialog);
     }
   }
 
@@ -323,16 +318,16 @@ export class UserAgentCore extends EventEmitter {
     }
     if (toTag) {
       // §12.2.2: in-dialog
-      const entry = this.dialogs.get(dialogKey(req.callId!, toTag, req.from?.tag ?? ''));
-      if (!entry) {
+      const dialog = this.dialogs.get(dialogKey(req.callId!, toTag, req.from?.tag ?? ''));
+      if (!dialog?.handler) {
         tx.respond(createResponse(req, 481));
         return;
       }
-      if (!entry.dialog.acceptRemoteCSeq(req)) {
+      if (!dialog.acceptRemoteCSeq(req)) {
         tx.respond(createResponse(req, 500, { reason: 'Server Internal Error (CSeq out of order)' }));
         return;
       }
-      entry.handler.onRequest(tx, entry.dialog);
+      dialog.handler.onRequest(tx, dialog);
       return;
     }
     if (req.method === 'OPTIONS') {

@@ -13,6 +13,7 @@ export {
   type SipMessageAny,
 } from './message.js';
 export { ownCopy } from './wire.js';
+export { StoredRequest } from './stored.js';
 export { fatalFault, faultTolerated } from './needed.js';
 export { SipUri, TelUri, AbsoluteUri, parseUri, uriEquals, isIPv6Reference, type Uri } from './uri.js';
 export { Params, type Param } from './params.js';

@@ -57,8 +57,9 @@ export function matchOffered(m: MediaDescription, local: readonly Codec[]): Code
       if (events !== undefined) out.push({ ...mine, payloadType: r.payloadType, fmtp: events });
     } else out.push({ ...mine, payloadType: r.payloadType, ...fmtpOf(mine, getFmtp(m, f)) });
   }
-  // telephone-event alone carries no audio
-  return out.some((c) => !isTelephoneEvent(c)) ? out : [];
+  // telephone-event alone carries no audio; an exact-size copy: the result is kept for the call's
+  // life, and the pushes left room for 16
+  return out.some((c) => !isTelephoneEvent(c)) ? out.slice() : [];
 }
 
 /** RFC 6337 §5.3 answer directions, given the offer's direction and whether we hold. */

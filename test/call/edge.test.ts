@@ -107,7 +107,7 @@ test(
     assert.equal(r1.status, 200);
     call.media.rollback();
     // the hold's first try meets Bob's 500; the session sleeps for its Retry-After (emitting 'glare')
-    const retrying = once<[number]>(call.session, 'glare');
+    const retrying = once<[number]>(call, 'glare');
     const held = call.hold();
     const [delay] = await retrying;
     const refused = responses(alice, 'in').find((m) => m.status === 500 && m.cseq!.method === 'INVITE');

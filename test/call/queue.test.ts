@@ -110,7 +110,7 @@ test('glare (UDP): both hold at once, both get 491, the non-owner retries within
         .map((m) => m.cseq!.seq),
     ).size;
   // both get 491 and put their retry to sleep on the clock
-  const delays = Promise.all([ac, bc].map((c) => new Promise<number>((r) => c.session.once('glare', r))));
+  const delays = Promise.all([ac, bc].map((c) => new Promise<number>((r) => c.once('glare', r))));
   const aliceHold = ac.hold();
   const bobHold = bc.hold();
   const [aliceDelay, bobDelay] = await delays;

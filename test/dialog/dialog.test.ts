@@ -9,7 +9,7 @@ import {
   type SipResponse,
   type SipUri,
 } from '../../src/index.js';
-import { Dialog } from '../../src/dialog/dialog.js';
+import { Dialog, dialogKey } from '../../src/dialog/dialog.js';
 
 function invite(): SipRequest {
   const req = createRequest({
@@ -102,4 +102,25 @@ test('UAS dialog: route set in order, remote CSeq checks, target refresh, matchi
   const other = peer.createRequest('BYE');
   other.set('To', `<sips:bob@biloxi.example.com>;tag=other`);
   assert.equal(d.matches(other), false);
+});
+
+test('a dialog keeps its Call-ID and tags in its key, and its usages as a list (RFC 5057)', () => {
+  const req = invite();
+  const d = Dialog.fromUas(req, 'bobtag');
+  assert.equal(d.callId, req.callId);
+  assert.equal(d.localTag, 'bobtag');
+  assert.equal(d.remoteTag, req.from!.tag);
+  assert.equal(d.key, dialogKey(req.callId!, 'bobtag', req.from!.tag!));
+  assert.deepEqual(d.id, { callId: req.callId, localTag: 'bobtag', remoteTag: req.from!.tag });
+  const a = { kind: 'invite' as const };
+  const b = { kind: 'subscription' as const, key: 'refer' };
+  d.addUsage(a);
+  d.addUsage(a);
+  d.addUsage(b);
+  assert.deepEqual(d.usages, [a, b], 'each usage once, in order');
+  assert.equal(d.hasUsage(b), true);
+  assert.equal(d.removeUsage(a), 1);
+  assert.equal(d.removeUsage(a), 1, 'removing twice is harmless');
+  assert.equal(d.removeUsage(b), 0);
+  assert.equal(d.routeSet.length, 0);
 });
