@@ -46,6 +46,14 @@ export class IncomingInviteSession extends InviteSession {
     return this.dialog;
   }
 
+  /** Allow and Supported, on a reliable 1xx (RFC 3262 §3) and on the 2xx. */
+  private capabilityHeaders(): [string, string][] {
+    return [
+      ['Allow', this.core.allow.join(', ')],
+      ['Supported', this.core.supported.join(', ')],
+    ];
+  }
+
   /** progress() was called (it may still be opening the media). */
   private progressStarted = false;
 

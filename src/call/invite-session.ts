@@ -5,55 +5,24 @@
  * only through the MediaSession seam. The initial INVITE is handled by the two subclasses:
  * OutgoingInviteSession (invite-client.ts, UAC) and IncomingInviteSession (invite-server.ts, UAS).
  */
-import { StoredRequest, createResponse, type NameAddr, type SipRequest, type SipResponse } from '../message/index.js';
+import { StoredRequest, createResponse, type SipRequest, type SipResponse } from '../message/index.js';
 import { INVITE_USAGE, type Dialog, type DialogUsage } from '../dialog/dialog.js';
 import type { UserAgentCore } from '../dialog/user-agent-core.js';
 import type { UsageRouter } from '../dialog/usage-router.js';
+import type { InviteSessionOptions, SessionParts } from './session-options.js';
 import type { ServerTransaction } from '../transaction/index.js';
-import type { Clock } from '../util/clock.js';
 import { asError } from '../util/events.js';
 import type { MediaSession, MediaState } from '../media/session.js';
 import { InvalidStateError, errorForStatus } from './errors.js';
 import { RequestQueue, glareDelay, type Attempt } from './request-queue.js';
+import { reinviteRefusal, reinviteRetry } from './reinvite-rules.js';
 import { InviteState, SignallingState, sessionMachine, signallingMachine, type Machine } from './states.js';
-import { DEFAULT_EXTENSIONS, SessionExtensions, type ExtensionPolicy } from './session-extensions.js';
+import { DEFAULT_EXTENSIONS, SessionExtensions } from './session-extensions.js';
 import { SessionPortImpl, type PortOwner } from './session-port.js';
-import type { RequestHandlers } from './request-handlers.js';
 import type { HoldPair, SessionEvent, SessionSink, TerminatedInfo } from './session-events.js';
 
 export type { HoldPair, InviteSessionEvents, SessionEvent, SessionSink, TerminatedInfo } from './session-events.js';
-
-/** A 500 to our re-INVITE is retried when its Retry-After is at most this (§14.2's UAS picks 0–10 s). */
-const MAX_RETRY_AFTER_S = 10;
-
-/** Options shared by every session of a user agent (one object, not one per call). */
-export interface InviteSessionOptions {
-  core: UserAgentCore;
-  clock: Clock;
-  /** Our Contact on the INVITE, its 2xx and re-INVITEs. */
-  contact: NameAddr;
-  /** RFC 3261 §14.1 delay after 491 (ms); default glareDelay(). */
-  glareDelay?: (ownsCallId: boolean) => number;
-  /** Retries after 491 before giving up with RequestPendingError (default 3). */
-  maxGlareRetries?: number;
-  /** Retry-After (s) for a re-INVITE that arrives before the ACK of our last 2xx (§14.2); default random 0–9. */
-  retryAfter?: () => number;
-  /** 100rel, UPDATE and session timers (issue 13 §3). */
-  extensions?: ExtensionPolicy;
-  /** The application's INFO / MESSAGE / OPTIONS handlers. */
-  handlers?: RequestHandlers;
-}
-
-/** What is the session's own: its media, the router of its dialog, and who hears its events. */
-export interface SessionParts {
-  media: MediaSession;
-  router: UsageRouter;
-  /**
-   * Told every event (the Call, which relays them to the application). The session is no emitter
-   * of its own: an EventEmitter costs 0.26 KB of every held call (issue 16 §1).
-   */
-  sink: SessionSink;
-}
+export type { InviteSessionOptions, SessionParts } from './session-options.js';
 
 export abstract class InviteSession implements PortOwner {
   readonly role: 'uac' | 'uas';
@@ -206,13 +175,6 @@ export abstract class InviteSession implements PortOwner {
     this.tell('dialog', d);
   }
 
-  protected capabilityHeaders(): [string, string][] {
-    return [
-      ['Allow', this.core.allow.join(', ')],
-      ['Supported', this.core.supported.join(', ')],
-    ];
-  }
-
   protected respond2xx(tx: ServerTransaction, ok: SipResponse, dialog: Dialog): Promise<boolean> {
     let resolve!: (acked: boolean) => void;
     const promise = new Promise<boolean>((r) => (resolve = r));
@@ -254,21 +216,14 @@ export abstract class InviteSession implements PortOwner {
   /** A re-INVITE (RFC 3261 §14.2). */
   onReInvite(tx: ServerTransaction, dialog: Dialog): void {
     const req = tx.request;
-    // §14.2: an offer while ours is pending (or any INVITE while ours is in progress) → 491
-    if (this.clientInviteBusy || this.signalling.state !== SignallingState.Stable) {
-      tx.respond(createResponse(req, 491));
-      return;
-    }
-    if (this.ackWait) {
-      // §14.2: before the ACK of our previous 2xx → 500 with Retry-After
-      const after = this.opts.retryAfter?.() ?? Math.floor(Math.random() * 10);
-      tx.respond(createResponse(req, 500, { headers: [['Retry-After', String(after)]] }));
-      return;
-    }
-    if (this.state !== InviteState.Connected) {
-      tx.respond(createResponse(req, 481));
-      return;
-    }
+    const refusal = reinviteRefusal({
+      clientInviteBusy: this.clientInviteBusy,
+      signalling: this.signalling.state,
+      awaitingAck: this.ackWait !== undefined,
+      connected: this.state === InviteState.Connected,
+      retryAfter: this.opts.retryAfter,
+    });
+    if (refusal) return tx.respond(createResponse(req, refusal.status, { headers: refusal.headers }));
     const tooSmall = this.ext.refresh.checkRequest(req); // RFC 4028 §9: 422
     if (tooSmall) return tx.respond(createResponse(req, tooSmall.status, { headers: tooSmall.headers }));
     dialog.refreshTarget(req);
@@ -375,14 +330,10 @@ export abstract class InviteSession implements PortOwner {
     this.media.rollback();
     this.signalling.to(SignallingState.Stable);
     if (res.status === 481 || res.status === 408) this.end('dialog-gone', res.status); // §12.2.1.2, §14.1
-    const connected = this.state === InviteState.Connected;
-    // §14.2: 500 with Retry-After is the peer still busy with an earlier INVITE, typically waiting for
-    // the ACK of its 2xx that the network lost; our ACK goes again when its 2xx is retransmitted (T1),
-    // so try again after the delay it named, and not sooner than T1
-    const after = res.status === 500 ? res.retryAfter?.seconds : undefined;
-    if (after !== undefined && after <= MAX_RETRY_AFTER_S && connected)
-      return { glare: true, value: res, delayMs: Math.max(after * 1000, 500) };
-    return { glare: res.status === 491 && connected, value: res };
+    const retry = reinviteRetry(res, this.state === InviteState.Connected);
+    return retry.delayMs === undefined
+      ? { glare: retry.again, value: res }
+      : { glare: retry.again, value: res, delayMs: retry.delayMs };
   }
 
   // ---- ending ----------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ import { ClientTransaction, ServerTransaction, TransactionLayer, type TimerConfi
 import { resolveTargets, type Target, type TransportLayer } from '../transport/index.js';
 import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
 import { Dialog, dialogKey, type DialogHandler } from './dialog.js';
+import { Pending2xxTable } from './pending-2xx.js';
 
 export type { DialogHandler } from './dialog.js';
 
@@ -46,13 +47,6 @@ export interface Authenticator {
  * CANCEL), dispatches in-dialog requests to the dialog's usage, and keeps 2xx responses to
  * INVITE retransmitted until their ACK arrives.
  */
-interface Pending2xx {
-  tx: ServerTransaction;
-  timer: TimerHandle | undefined;
-  deadline: TimerHandle | undefined;
-  resolve: () => void;
-}
-
 export class UserAgentCore extends EventEmitter {
   readonly transport: TransportLayer;
   readonly transactions: TransactionLayer;
@@ -74,9 +68,8 @@ export class UserAgentCore extends EventEmitter {
   private recent = new Map<string, string>();
   private recentOld = new Map<string, string>();
   private recentTimer: TimerHandle | undefined;
-  /** 2xx retransmissions waiting for an ACK, by dialog key + CSeq. */
-  /** 2xx responses awaiting their ACK, by dialog key then CSeq number (§13.3.1.4). */
-  private readonly pending2xx = new Map<string, Map<number, Pending2xx>>();
+  /** 2xx responses awaiting their ACK (§13.3.1.4). */
+  private readonly pending2xx: Pending2xxTable;
 
   constructor(opts: UserAgentCoreOptions) {
     super();
@@ -92,6 +85,14 @@ export class UserAgentCore extends EventEmitter {
     this.outboundProxy = opts.outboundProxy;
     this.authenticator = opts.authenticator;
     this.resolver = opts.resolve ?? ((u) => resolveTargets(u));
+    this.pending2xx = new Pending2xxTable({
+      clock: this.clock,
+      timers: this.transactions.timers,
+      resend: (tx, res) =>
+        void this.transport
+          .send(res, tx.responseTarget, tx.connectionId ? { connectionId: tx.connectionId } : {})
+          .catch(() => undefined),
+    });
     this.transactions.on('request', (tx) => this.onRequest(tx));
     this.transactions.on('ack', (ack) => this.onAck(ack));
     this.transactions.on('stray-response', (res) => this.emit('stray-response', res));
@@ -214,14 +215,7 @@ export class UserAgentCore extends EventEmitter {
   }
   removeDialog(dialog: Dialog): void {
     this.dialogs.delete(dialog.key);
-    const pending = this.pending2xx.get(dialog.key);
-    if (pending) {
-      for (const p of pending.values()) {
-        this.clock.clearTimeout(p.timer);
-        this.clock.clearTimeout(p.deadline);
-      }
-      this.pending2xx.delete(dialog.key);
-    }
+    this.pending2xx.dropDialog(dialog.key);
   }
   findDialog(callId: string, localTag: string, remoteTag: string): Dialog | undefined {
     return this.dialogs.get(dialogKey(callId, localTag, remoteTag));
@@ -235,40 +229,10 @@ export class UserAgentCore extends EventEmitter {
    * arrives; after 64*T1 without ACK the handler's onAckTimeout is called.
    */
   respond2xx(tx: ServerTransaction, res: SipResponse, dialog: Dialog): Promise<boolean> {
-    tx.respond(res);
-    const seq = tx.request.cseq!.seq;
-    const timers = this.transactions.timers;
-    const reliable = this.transport.isReliable(tx.inbound.protocol);
-    return new Promise((resolve) => {
-      let interval = timers.T1;
-      const entry: Pending2xx = { tx, timer: undefined, deadline: undefined, resolve: () => resolve(true) };
-      const again = () => {
-        tx.respond(res); // passes through in the Accepted state (RFC 6026)
-        if (tx.state === 'terminated')
-          this.transport
-            .send(res, tx.responseTarget, tx.connectionId ? { connectionId: tx.connectionId } : {})
-            .catch(() => undefined);
-        interval = Math.min(interval * 2, timers.T2);
-        entry.timer = this.clock.setTimeout(again, interval);
-      };
-      if (!reliable) entry.timer = this.clock.setTimeout(again, interval);
-      entry.deadline = this.clock.setTimeout(() => {
-        this.clock.clearTimeout(entry.timer);
-        this.forgetPending(dialog.key, seq);
-        this.dialogs.get(dialog.key)?.handler?.onAckTimeout?.(dialog);
-        resolve(false);
-      }, 64 * timers.T1);
-      let forDialog = this.pending2xx.get(dialog.key);
-      if (!forDialog) this.pending2xx.set(dialog.key, (forDialog = new Map()));
-      forDialog.set(seq, entry);
-    });
-  }
-
-  private forgetPending(dialogKey: string, seq: number): void {
-    const forDialog = this.pending2xx.get(dialogKey);
-    if (!forDialog) return;
-    forDialog.delete(seq);
-    if (forDialog.size === 0) this.pending2xx.delete(dialogKey);
+    const key = dialog.key;
+    return this.pending2xx.start(tx, res, key, this.transport.isReliable(tx.inbound.protocol), () =>
+      this.dialogs.get(key)?.handler?.onAckTimeout?.(dialog),
+    );
   }
 
   // ---- incoming --------------------------------------------------------------------------
@@ -279,16 +243,7 @@ export class UserAgentCore extends EventEmitter {
     if (!toTag || !ack.callId) return;
     const dialog = this.dialogs.get(dialogKey(ack.callId, toTag, fromTag));
     if (!dialog) return; // an ACK for nothing we know: dropped (§17.2.3)
-    const seq = ack.cseq?.seq ?? -1;
-    const p = this.pending2xx.get(dialog.key)?.get(seq);
-    if (p) {
-      this.clock.clearTimeout(p.timer);
-      this.clock.clearTimeout(p.deadline);
-      this.forgetPending(dialog.key, seq);
-      p.tx.acknowledged();
-      p.resolve();
-      dialog.handler?.onAck?.(ack, dialog);
-    }
+    if (this.pending2xx.acknowledge(dialog.key, ack.cseq?.seq ?? -1)) dialog.handler?.onAck?.(ack, dialog);
   }
 
   private onRequest(tx: ServerTransaction): void {
@@ -383,12 +338,6 @@ export class UserAgentCore extends EventEmitter {
   }
 
   close(): void {
-    for (const forDialog of this.pending2xx.values()) {
-      for (const p of forDialog.values()) {
-        this.clock.clearTimeout(p.timer);
-        this.clock.clearTimeout(p.deadline);
-      }
-    }
     this.pending2xx.clear();
     this.dialogs.clear();
     this.clock.clearTimeout(this.recentTimer);

@@ -1,9 +1,10 @@
 /**
  * Reception statistics of one RTP source, as RFC 3550 Appendix A computes them: sequence
  * validation with wrap, probation and resynchronisation (A.1), loss counts for reports (A.3), and
- * interarrival jitter (A.8). The RTP session keeps one per remote SSRC.
+ * interarrival jitter (A.8). The RTP session keeps one per remote SSRC. And the compound report
+ * made of them (§6.4).
  */
-import { ntpMiddle, type ReportBlock } from './rtcp.js';
+import { SDES_CNAME, ntpFromUnixMs, ntpMiddle, type ReportBlock, type RtcpPacket } from './rtcp.js';
 
 const RTP_SEQ_MOD = 0x10000;
 
@@ -162,4 +163,43 @@ export class ReceiverStats {
       dlsr: this.lastSr ? Math.floor(((nowMs - this.lastSr.arrivalMs) / 1000) * 65536) >>> 0 : 0,
     };
   }
+}
+
+/** What our SR tells of what we sent (RFC 3550 §6.4.1). */
+export interface SenderInfo {
+  /** Wall-clock time of the report (epoch ms), for the NTP timestamp. */
+  wallMs: number;
+  /** The RTP timestamp of that same instant. */
+  rtpTimestamp: number;
+  packets: number;
+  octets: number;
+}
+
+/**
+ * A compound report (RFC 3550 §6.1, §6.4): SR when we sent since the last report (`sender`), else
+ * RR, with at most 31 report blocks; then SDES with our CNAME; then `extra` (a BYE).
+ */
+export function compoundReport(
+  ssrc: number,
+  cname: string,
+  blocks: ReportBlock[],
+  sender: SenderInfo | undefined,
+  extra: RtcpPacket[] = [],
+): RtcpPacket[] {
+  const reports = blocks.slice(0, 31);
+  let first: RtcpPacket;
+  if (sender) {
+    const ntp = ntpFromUnixMs(sender.wallMs);
+    first = {
+      type: 'sr',
+      ssrc,
+      ntpSeconds: ntp.seconds,
+      ntpFraction: ntp.fraction,
+      rtpTimestamp: sender.rtpTimestamp >>> 0,
+      packetCount: sender.packets >>> 0,
+      octetCount: sender.octets >>> 0,
+      reports,
+    };
+  } else first = { type: 'rr', ssrc, reports };
+  return [first, { type: 'sdes', chunks: [{ ssrc, items: [{ type: SDES_CNAME, text: cname }] }] }, ...extra];
 }

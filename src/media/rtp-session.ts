@@ -13,8 +13,8 @@ import { receives, sends, type Direction } from '../sdp/index.js';
 import { systemClock, type Clock, type TimerHandle } from '../util/clock.js';
 import { Pacer } from './pacer.js';
 import type { PortPair } from './ports.js';
-import { ntpFromUnixMs, parseRtcp, serializeRtcp, SDES_CNAME, type RtcpPacket } from './rtcp.js';
-import { ReceiverStats } from './rtcp-stats.js';
+import { parseRtcp, serializeRtcp, type RtcpPacket } from './rtcp.js';
+import { ReceiverStats, compoundReport } from './rtcp-stats.js';
 import { parseRtp, serializeRtp } from './rtp-packet.js';
 import { SrtpContext } from './srtp.js';
 import type {
@@ -334,30 +334,18 @@ export class RtpSession extends EventEmitter<RtpSessionEvents> {
   /** The compound report: SR if we sent since the last report, else RR (RFC 3550 §6.4), then SDES CNAME. */
   private report(extra: RtcpPacket[] = []): RtcpPacket[] {
     const now = this.clock.now();
-    const reports = [...this.sources.values()].filter((s) => s.valid).map((s) => s.reportBlock(now));
-    reports.splice(31);
-    let first: RtcpPacket;
-    if (this.sentSinceReport && !Number.isNaN(this.lastSentAt)) {
-      const ntp = ntpFromUnixMs((this.opts.wallClock ?? Date.now)());
-      const rate = this.clockRate;
-      const rtpTimestamp = (this.lastSentTs + Math.round(((now - this.lastSentAt) * rate) / 1000)) >>> 0;
-      first = {
-        type: 'sr',
-        ssrc: this.ssrc,
-        ntpSeconds: ntp.seconds,
-        ntpFraction: ntp.fraction,
-        rtpTimestamp,
-        packetCount: this.counters.sent >>> 0,
-        octetCount: this.counters.octetsSent >>> 0,
-        reports,
-      };
-    } else first = { type: 'rr', ssrc: this.ssrc, reports };
+    const blocks = [...this.sources.values()].filter((s) => s.valid).map((s) => s.reportBlock(now));
+    const sent = this.sentSinceReport && !Number.isNaN(this.lastSentAt);
     this.sentSinceReport = false;
-    return [
-      first,
-      { type: 'sdes', chunks: [{ ssrc: this.ssrc, items: [{ type: SDES_CNAME, text: this.cname }] }] },
-      ...extra,
-    ];
+    const sender = sent
+      ? {
+          wallMs: (this.opts.wallClock ?? Date.now)(),
+          rtpTimestamp: this.lastSentTs + Math.round(((now - this.lastSentAt) * this.clockRate) / 1000),
+          packets: this.counters.sent,
+          octets: this.counters.octetsSent,
+        }
+      : undefined;
+    return compoundReport(this.ssrc, this.cname, blocks, sender, extra);
   }
 
   private sendRtcp(extra: RtcpPacket[] = [], done?: () => void): void {
