@@ -19,6 +19,23 @@ const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../../src');
  * modules beside; modules beside import nothing above what they serve (sdp nothing from transport
  * up; media nothing from call, ua, proxy or cli). `index` is src/index.ts, the package's barrel.
  */
+/** Every folder below the package's entry points (src/index.ts and the CLI), lowest first. */
+const EVERY_LAYER = [
+  'util',
+  'message',
+  'sdp',
+  'auth',
+  'transport',
+  'trace',
+  'transaction',
+  'registrar',
+  'media',
+  'dialog',
+  'call',
+  'ua',
+  'proxy',
+];
+
 const ALLOWED: Record<string, readonly string[]> = {
   util: [],
   message: ['util'],
@@ -33,36 +50,9 @@ const ALLOWED: Record<string, readonly string[]> = {
   call: ['util', 'message', 'transport', 'transaction', 'dialog', 'sdp', 'media', 'auth', 'trace'],
   ua: ['util', 'message', 'transport', 'transaction', 'dialog', 'call', 'sdp', 'media', 'auth', 'trace'],
   proxy: ['util', 'message', 'transport', 'transaction', 'sdp', 'auth', 'registrar', 'trace'],
-  index: [
-    'util',
-    'message',
-    'sdp',
-    'auth',
-    'transport',
-    'trace',
-    'transaction',
-    'registrar',
-    'media',
-    'dialog',
-    'call',
-    'ua',
-    'proxy',
-  ],
-  cli: [
-    'util',
-    'message',
-    'sdp',
-    'auth',
-    'transport',
-    'trace',
-    'transaction',
-    'registrar',
-    'media',
-    'dialog',
-    'call',
-    'ua',
-    'proxy',
-  ],
+  index: EVERY_LAYER,
+  // the CLI sits on top of everything, as the package's entry does
+  cli: EVERY_LAYER,
 };
 
 function sourceFiles(dir: string): string[] {

@@ -6,27 +6,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliProcs, run, startPhone } from './helpers.js';
+import { SEED_REFER } from '../helpers/seeds.js';
 import { parseMessage, type SipRequest, type SipResponse } from '../../src/message/index.js';
 
 const cli = cliProcs();
 const sockets: Socket[] = [];
 after(() => sockets.forEach((s) => s.close()));
-
-const SEED_REFER = [
-  'REFER sip:bob@192.0.2.2:5060 SIP/2.0',
-  'Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK-refer-1',
-  'Max-Forwards: 70',
-  'From: <sip:alice@atlanta.example.com>;tag=a1',
-  'To: <sip:bob@biloxi.example.com>;tag=b1',
-  'Call-ID: refer-seed@192.0.2.1',
-  'CSeq: 2 REFER',
-  'Contact: <sip:alice@192.0.2.1:5060>',
-  'Refer-To: <sip:carol@chicago.example.com>',
-  'Referred-By: <alice@atlanta.example.com>',
-  'Content-Length: 0',
-  '',
-  '',
-].join('\r\n');
 
 test('switchboard parse: the seed REFER prints with its Referred-By fault next to the header, exit 0', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sb-parse-'));

@@ -14,6 +14,7 @@
  */
 import * as dgram from 'node:dgram';
 import { createInterface } from 'node:readline';
+import { seededRandom } from '../../src/transport/lossy.js';
 
 const [port, loss, delayMs, jitterMs, seed] = process.argv.slice(2).map(Number) as [
   number,
@@ -27,19 +28,7 @@ if (![port, loss, delayMs, jitterMs, seed].every(Number.isFinite) || loss < 0 ||
   process.exit(2);
 }
 
-/** mulberry32: a small seeded generator, uniform in [0, 1). */
-function generator(s: number): () => number {
-  let a = s >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const random = generator(seed);
+const random = seededRandom(seed);
 const counts = { packets: 0, dropped: 0, delivered: 0 };
 const socket = dgram.createSocket('udp4');
 socket.on('message', (packet, from) => {
