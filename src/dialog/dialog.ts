@@ -2,12 +2,13 @@ import {
   NameAddr,
   SipRequest,
   SipResponse,
+  parseNameAddr,
   parseUri,
   type HeaderField,
   type SipUri,
   type Uri,
 } from '../message/index.js';
-import { headerKey } from '../message/index.js';
+import { headerKey, ownCopy } from '../message/index.js';
 import type { ServerTransaction } from '../transaction/index.js';
 
 export type DialogState = 'early' | 'confirmed' | 'terminated';
@@ -81,18 +82,15 @@ export class Dialog {
   private readonly localAt: number;
   private readonly remoteAt: number;
   /**
-   * The From/To of the dialog-creating request, tag included: the tag-less copies (localUri,
-   * remoteUri) are made when first read, since most calls end without an in-dialog request of ours.
-   * A UAS dialog reads them (and the remote target) from `origin`, the request that created it (or
-   * what keeps it), when first needed: a held call keeps no parsed From, To or Contact of its own
-   * (issue 16 §1).
+   * Our URI and the peer's as they go in From and To of our requests (name-addr text without the
+   * tag), and the remote target (URI text): kept as text and parsed when a request is built, since a
+   * held call builds none (issue 16 §1: parsed, with their copies, they cost a UAC call 3 KB). A UAS
+   * dialog reads them from `origin` (the request that created it, or what keeps it) when first needed.
    */
-  private readonly localSrc: NameAddr | undefined;
-  private readonly remoteSrc: NameAddr | undefined;
+  private localText: string | undefined;
+  private remoteText: string | undefined;
+  private targetText: string | undefined;
   private readonly origin: SipRequest | DialogOrigin | undefined;
-  private localCopy: NameAddr | undefined;
-  private remoteCopy: NameAddr | undefined;
-  private target: Uri | undefined;
   /** Last CSeq we sent; undefined until we send one (UAS side). */
   localSeq: number | undefined;
   /** Last CSeq the peer sent; undefined until one arrives (UAC side). */
@@ -133,39 +131,44 @@ export class Dialog {
     this.key = dialogKey(init.callId, init.localTag, init.remoteTag);
     this.localAt = init.callId.length + 1;
     this.remoteAt = this.localAt + init.localTag.length + 1;
-    this.localSrc = init.localSrc;
-    this.remoteSrc = init.remoteSrc;
+    this.localText = init.localSrc && nameText(init.localSrc);
+    this.remoteText = init.remoteSrc && nameText(init.remoteSrc);
     this.origin = init.origin;
     this.localSeq = init.localSeq;
     this.remoteSeq = init.remoteSeq;
-    this.target = init.remoteTarget;
+    this.targetText = init.remoteTarget && ownCopy(init.remoteTarget.toString());
     this.routeSet = init.routeSet;
     this.secure = init.secure;
     this.localContact = init.localContact;
     this.isUac = init.isUac;
   }
 
-  /** Our URI (From of our requests) and the peer's (To of our requests), without tags. */
+  /** Our URI (From of our requests) and the peer's (To of our requests), without tags: a new object each time. */
   get localUri(): NameAddr {
-    return (this.localCopy ??= stripTag(this.localSrc ?? this.originRequest().to!));
+    return parseNameAddr((this.localText ??= nameText(this.originRequest().to!)));
   }
   get remoteUri(): NameAddr {
-    return (this.remoteCopy ??= stripTag(this.remoteSrc ?? this.originRequest().from!));
+    return parseNameAddr((this.remoteText ??= nameText(this.originRequest().from!)));
   }
   private originRequest(): SipRequest {
     const o = this.origin!;
     return o instanceof SipRequest ? o : o.invite;
   }
 
-  /** Where in-dialog requests go: the peer's Contact (refreshed by target refresh requests). */
+  /**
+   * Where in-dialog requests go: the peer's Contact (refreshed by target refresh requests). A new
+   * object each time.
+   */
   get remoteTarget(): Uri {
-    if (this.target) return this.target;
-    // UAS (§12.1.1): the Contact of the request, or its From URI without one
-    const req = this.originRequest();
-    return (this.target = firstContact(req) ?? parseUri(req.from!.uri.toString()));
+    if (this.targetText === undefined) {
+      // UAS (§12.1.1): the Contact of the request, or its From URI without one
+      const req = this.originRequest();
+      this.targetText = ownCopy((firstContact(req) ?? req.from!.uri).toString());
+    }
+    return parseUri(this.targetText);
   }
   set remoteTarget(uri: Uri) {
-    this.target = uri;
+    this.targetText = ownCopy(uri.toString());
   }
 
   /** The usages of this dialog (RFC 5057): it lives while one does. */
@@ -203,7 +206,7 @@ export class Dialog {
    * UAC side (§12.1.2): from the request we sent and a 1xx-with-tag or 2xx response.
    * Route set = Record-Route of the response in reverse order; remote target = its Contact.
    */
-  static fromUac(request: SipRequest, response: SipResponse): Dialog {
+  static fromUac(request: SipRequest, response: SipResponse, localContact?: NameAddr): Dialog {
     const remoteTag = response.to?.tag;
     if (!remoteTag) throw new Error('a dialog needs a To tag in the response');
     const from = request.from!;
@@ -221,7 +224,8 @@ export class Dialog {
       routeSet: routeSetOf(response.recordRoute, true),
       secure:
         request.uri.scheme === 'sips' && (request.topVia?.transport === 'TLS' || request.topVia?.transport === 'WSS'),
-      localContact: firstContactOf(request),
+      // the caller's own Contact object when it has one (shared by its calls): not a copy per dialog
+      localContact: localContact ?? firstContactOf(request),
       isUac: true,
     });
   }
@@ -289,13 +293,14 @@ export class Dialog {
   /** Build an in-dialog request (§12.2.1.1) with loose or strict routing. No Via: the transaction adds it. */
   createRequest(method: string, opts: InDialogRequestOptions = {}): SipRequest {
     const seq = opts.cseq ?? this.nextCSeq();
+    const target = this.remoteTarget;
     let requestUri: Uri;
     const routes: string[] = [];
     const first = this.routeSet[0];
     if (!first) {
-      requestUri = this.remoteTarget.clone();
+      requestUri = target;
     } else if (first.uri.kind === 'sip' && first.uri.lr) {
-      requestUri = this.remoteTarget.clone();
+      requestUri = target;
       for (const r of this.routeSet) routes.push(r.toString());
     } else {
       // strict routing (RFC 2543 next hop): R-URI = first route, remote target appended as last Route
@@ -307,11 +312,11 @@ export class Dialog {
       }
       requestUri = u;
       for (const r of this.routeSet.slice(1)) routes.push(r.toString());
-      routes.push(`<${this.remoteTarget.toString()}>`);
+      routes.push(`<${target.toString()}>`);
     }
-    const from = this.localUri.clone();
+    const from = this.localUri;
     from.tag = this.localTag;
-    const to = this.remoteUri.clone();
+    const to = this.remoteUri;
     if (this.remoteTag) to.tag = this.remoteTag;
     const headers: HeaderField[] = [];
     const add = (name: string, value: string) => headers.push({ name, key: headerKey(name), value, offset: -1 });
@@ -361,10 +366,11 @@ function routeSetOf(recordRoute: readonly NameAddr[], reverse: boolean): readonl
 }
 const NO_ROUTES: readonly NameAddr[] = Object.freeze([]);
 
-function stripTag(na: NameAddr): NameAddr {
+/** A name-addr's text without its tag, as a string of its own (not a view of a message's text). */
+function nameText(na: NameAddr): string {
   const c = na.clone();
   c.params.delete('tag');
-  return c;
+  return ownCopy(c.toString());
 }
 
 function firstContact(msg: SipRequest | SipResponse): Uri | undefined {

@@ -124,3 +124,22 @@ test('a dialog keeps its Call-ID and tags in its key, and its usages as a list (
   assert.equal(d.removeUsage(b), 0);
   assert.equal(d.routeSet.length, 0);
 });
+
+test('a dialog keeps its URIs as text: each read is a new object, and editing one changes nothing (§12.2.1.1)', () => {
+  const req = invite();
+  const d = Dialog.fromUac(req, answer(req, 200, []));
+  const target = d.remoteTarget;
+  assert.notEqual(d.remoteTarget, target);
+  (target as SipUri).host = 'elsewhere.example.com';
+  assert.notEqual((d.remoteTarget as SipUri).host, 'elsewhere.example.com');
+  const local = d.localUri;
+  local.displayName = 'Mallory';
+  assert.notEqual(d.localUri.displayName, 'Mallory');
+  assert.equal(d.localUri.tag, undefined, 'without its tag');
+  assert.equal(d.remoteUri.tag, undefined);
+  const bye = d.createRequest('BYE');
+  assert.equal(bye.uri.toString(), d.remoteTarget.toString());
+  assert.equal(bye.from!.tag, d.localTag);
+  assert.equal(bye.to!.tag, d.remoteTag);
+  assert.equal(bye.from!.uri.toString(), req.from!.uri.toString());
+});
