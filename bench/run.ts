@@ -1,15 +1,16 @@
 /**
  * `npm run bench`: every benchmark part in one run, printing ratios measured in the same run.
- * `npm run bench -- uas proxy` runs only the named parts (parser, uas, proxy, media).
+ * `npm run bench -- uas proxy` runs only the named parts (parser, uas, uac, proxy, media).
  */
 import { writeFileSync } from 'node:fs';
 import { runParserBench } from './parser.js';
 import { runUasBench } from './uas.js';
+import { runUacBench } from './uac.js';
 import { runProxyBench } from './proxy.js';
 import { runMediaBench } from './media.js';
 import { haveTool } from './lib.js';
 
-const all = ['parser', 'uas', 'proxy', 'media'];
+const all = ['parser', 'uas', 'uac', 'proxy', 'media'];
 const parts = process.argv.slice(2).length ? process.argv.slice(2) : all;
 const unknown = parts.filter((p) => !all.includes(p));
 if (unknown.length) {
@@ -32,6 +33,11 @@ if (parts.includes('uas')) {
   const uas = await runUasBench();
   console.log(uas.text + '\n');
   out.uas = uas.rows;
+}
+if (parts.includes('uac')) {
+  const uac = await runUacBench();
+  console.log(uac.text + '\n');
+  out.uac = uac.rows;
 }
 if (parts.includes('proxy')) {
   const proxy = await runProxyBench();
