@@ -42,4 +42,9 @@ test('StoredRequest: a malformed header the request does not need is a fault whe
   const again = new StoredRequest(req).request();
   assert.equal(again.callId, 'c1@x');
   assert.throws(() => again.expires, SipParseError);
+  assert.deepEqual(
+    again.headerFaults.map((f) => f.header),
+    req.headerFaults.map((f) => f.header),
+    'the same faults as on arrival',
+  );
 });
