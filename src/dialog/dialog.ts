@@ -357,11 +357,12 @@ export class Dialog {
 
 /**
  * A route set from Record-Route (§12.1.1: in order at the UAS; §12.1.2: reversed at the UAC), as
- * copies; most dialogs have none, and share one empty array.
+ * copies; most dialogs without a proxy have none, and share one empty array.
  */
 function routeSetOf(recordRoute: readonly NameAddr[], reverse: boolean): readonly NameAddr[] {
   if (recordRoute.length === 0) return NO_ROUTES;
-  const out = recordRoute.map((r) => r.clone());
+  // parsed from text of its own: a clone would share the message's strings, views of its whole text
+  const out = recordRoute.map((r) => parseNameAddr(ownCopy(r.toString())));
   return reverse ? out.reverse() : out;
 }
 const NO_ROUTES: readonly NameAddr[] = Object.freeze([]);
