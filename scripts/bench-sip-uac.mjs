@@ -3,21 +3,12 @@
 // transactions and transport; the dialogs kept here as any real UAC does: what a BYE needs).
 // Started with --expose-gc and IPC; the messages are those of bench/uac-child.ts.
 import sip from 'sip';
+import { SDP as sdp } from './bench-sip-sdp.mjs';
 import { randomUUID } from 'node:crypto';
 
 const target = process.argv[2];
 const port = Number(process.argv[3]);
 const dialogs = new Map();
-const sdp = [
-  'v=0',
-  'o=- 1 1 IN IP4 127.0.0.1',
-  's=-',
-  'c=IN IP4 127.0.0.1',
-  't=0 0',
-  'm=audio 40000 RTP/AVP 0',
-  'a=rtpmap:0 PCMU/8000',
-  '',
-].join('\r\n');
 
 /** One call: INVITE, ACK of its 2xx; resolves with its dialog once up, rejects on a failure. */
 function call() {

@@ -3,19 +3,10 @@
 // transport from the library, a dialog map kept here as any real UAS does). Started with
 // --expose-gc and an IPC channel; answers {type:'mem'} with its memory after a full collection.
 import sip from 'sip';
+import { SDP as sdp } from './bench-sip-sdp.mjs';
 
 const port = Number(process.argv[2]);
 const dialogs = new Map();
-const sdp = [
-  'v=0',
-  'o=- 1 1 IN IP4 127.0.0.1',
-  's=-',
-  'c=IN IP4 127.0.0.1',
-  't=0 0',
-  'm=audio 40000 RTP/AVP 0',
-  'a=rtpmap:0 PCMU/8000',
-  '',
-].join('\r\n');
 let tagSeq = 0;
 
 sip.start({ port, address: '127.0.0.1', udp: true, tcp: false, logger: {} }, (rq) => {

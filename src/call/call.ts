@@ -137,8 +137,6 @@ export class Call extends EventEmitter<CallEvents> implements SessionSink, Usage
         return this.reportError(e[1]);
       case 'glare':
         return void this.emit('glare', e[1]);
-      case 'dialog':
-        return; // the call reads its dialog from the session
     }
   }
 

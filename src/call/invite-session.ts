@@ -172,7 +172,6 @@ export abstract class InviteSession implements PortOwner {
   protected adoptDialog(d: Dialog): void {
     this.router.addUsage(d, this.usage);
     this.router.attach(d);
-    this.tell('dialog', d);
   }
 
   protected respond2xx(tx: ServerTransaction, ok: SipResponse, dialog: Dialog): Promise<boolean> {

@@ -2,7 +2,6 @@
  * What an INVITE session tells its owner (the Call): its events, why it ended, and the hold pair,
  * apart from the session class so that readers of the API need not read the protocol.
  */
-import type { Dialog } from '../dialog/dialog.js';
 import type { MediaState } from '../media/session.js';
 
 export interface TerminatedInfo {
@@ -27,8 +26,6 @@ export interface InviteSessionEvents {
   connected: [];
   /** The negotiated hold state changed: `before` is what it was. */
   'hold-changed': [before: HoldPair];
-  /** The dialog of the session exists (early or confirmed) and is routed to us. */
-  dialog: [dialog: Dialog];
   /** Our re-INVITE got 491 (or 500 with Retry-After): it is retried after `delay` ms (RFC 3261 §14.1). */
   glare: [delay: number];
   /** A re-INVITE of ours got a final non-2xx; the session is unchanged. */
